@@ -1,0 +1,80 @@
+"""The ``meshdesigner`` command: the desktop app, and every producing action headless for CI.
+
+Exit codes: 0 success, 1 the input has errors (diagnostics at or above the threshold),
+2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..io.errors import InputError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+# Subcommand name -> module under meshdesigner.cli with ``add_parser(subparsers)`` and ``run(args)``.
+# Modules are imported only when present, so each feature owns its own file.
+SUBCOMMANDS = ("import", "export", "validate", "simulate", "run-gateway", "cert", "flow")
+
+
+class UsageError(Exception):
+    """Bad command-line usage; printed and exit code 2."""
+
+
+def _module_name(command: str) -> str:
+    return "meshdesigner.cli." + command.replace("-", "_") + "_cmd"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="meshdesigner",
+        description="Design the edge of an Istio service mesh. With no command (or a FILE) it opens the "
+                    "desktop app; the commands below do the same work headless, for CI.")
+    parser.add_argument("--version", action="version", version=f"meshdesigner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(_module_name(command))
+        except ModuleNotFoundError as exc:
+            if exc.name != _module_name(command):
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def _gui_main(argv: list[str]) -> int:
+    try:
+        from ..gui.app import main as gui_main
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("meshdesigner.gui"):
+            print("meshdesigner: the desktop app is not built yet; use the commands "
+                  "(meshdesigner --help).", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+    return gui_main(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        return _gui_main(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.run(args) or 0)
+    except InputError as exc:
+        print(f"meshdesigner: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"meshdesigner {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130

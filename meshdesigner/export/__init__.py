@@ -1,0 +1,1 @@
+"""Exporters: pure functions from a project to manifest dicts and file texts."""

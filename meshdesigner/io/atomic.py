@@ -1,0 +1,101 @@
+"""Atomic file and folder writes: a crash or an error never leaves a half-written file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+
+EXPORT_INDEX = ".meshdesigner-export.json"
+
+
+def write_atomic(path: str, text: str, mode: int | None = None) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, fsync, rename."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        elif os.path.exists(path):
+            os.chmod(tmp, os.stat(path).st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: str) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: dict[str, int] | None = None
+               ) -> list[str]:
+    """Write a set of files (relative path -> text) under ``root`` as one step.
+
+    Everything is first written to a staging folder inside ``root``; only when all of it is on disk
+    are the files renamed into place. Files this tool wrote under the same ``owner`` last time and
+    no longer produces are removed; other files in ``root`` are never touched.
+    Returns the written paths.
+    """
+    modes = modes or {}
+    os.makedirs(root, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".meshdesigner-staging-", dir=root)
+    try:
+        for rel, text in files.items():
+            _check_relative(rel)
+            target = os.path.join(staging, rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(target, modes.get(rel, 0o644))
+        index_path = os.path.join(root, EXPORT_INDEX)
+        index = _read_index(index_path)
+        previous = set(index.get(owner, []))
+        written = []
+        for rel in sorted(files):
+            final = os.path.join(root, rel)
+            os.makedirs(os.path.dirname(final), exist_ok=True)
+            os.replace(os.path.join(staging, rel), final)
+            written.append(final)
+        for stale in sorted(previous - set(files)):
+            with contextlib.suppress(OSError):
+                _check_relative(stale)
+                os.unlink(os.path.join(root, stale))
+        index[owner] = sorted(files)
+        write_atomic(index_path, json.dumps(index, indent=1, sort_keys=True) + "\n")
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_relative(rel: str) -> None:
+    norm = os.path.normpath(rel)
+    if os.path.isabs(norm) or norm.startswith(".."):
+        raise ValueError(f"refusing to write outside the export folder: {rel}")
+
+
+def _read_index(path: str) -> dict[str, list[str]]:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return {k: list(v) for k, v in data.items() if isinstance(v, list)} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}

@@ -1,0 +1,115 @@
+"""Turning manifests into a design: resources become nodes, DestinationRules join their service,
+other kinds are kept verbatim, and the nodes are laid out in lanes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ..model import (
+    DestinationRule,
+    ExternalServiceNode,
+    Gateway,
+    GatewayNode,
+    KubeService,
+    MeshServiceNode,
+    NodeKind,
+    ObjectMeta,
+    Project,
+    Resource,
+    ServiceEntry,
+    VirtualService,
+    VirtualServiceNode,
+)
+from ..model.hosts import CLUSTER_SUFFIX, expand_host
+from ..model.layout import apply_layout
+from ..model.meta import DEFAULT_NAMESPACE
+from .manifests import ManifestSet, SourceRef, read_manifests
+
+
+@dataclass
+class ImportResult:
+    project: Project
+    sources: dict[tuple[str, str, str], SourceRef] = field(default_factory=dict)
+    kept_verbatim: list[str] = field(default_factory=list)  # "Kind namespace/name" of other kinds
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for node in self.project:
+            counts[str(node.kind)] = counts.get(str(node.kind), 0) + 1
+        parts = [f"{n} {k}" for k, n in sorted(counts.items())]
+        if self.kept_verbatim:
+            parts.append(f"{len(self.kept_verbatim)} other resources kept verbatim")
+        return ", ".join(parts) or "nothing"
+
+
+def is_egress_gateway(gateway: Gateway) -> bool:
+    """Istio's convention: egress gateways select ``istio: egressgateway`` (or are named so)."""
+    values = " ".join((gateway.spec.selector or {}).values()).lower()
+    return "egress" in values or "egress" in gateway.name.lower()
+
+
+def build_project(manifests: ManifestSet, name: str = "imported") -> ImportResult:
+    """A laid-out project from parsed manifests."""
+    project = Project(name=name, extra_resources=manifests.others)
+    rules: list[DestinationRule] = []
+    for res in manifests.resources:
+        if isinstance(res, DestinationRule):
+            rules.append(res)
+        else:
+            project.add_node(_node_for(project, res))
+    services = {node.fqdn: node.id for node in project.mesh_services()}
+    externals = {h.lower(): node.id for node in project.external_services()
+                 for h in node.service_entry.spec.hosts or []}
+    for rule in rules:
+        _attach_destination_rule(project, rule, services, externals)
+    apply_layout(project)
+    kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in manifests.others]
+    return ImportResult(project, manifests.sources, kept)
+
+
+def import_manifests(paths: Iterable[str], name: str = "imported", default_namespace: str = DEFAULT_NAMESPACE,
+                     progress: Callable[[int, int, str], None] | None = None,
+                     keep_nodes: bool = False) -> ImportResult:
+    """Read manifest files or folders into a new project (raises ``InputError`` on bad input)."""
+    manifests = read_manifests(paths, default_namespace, progress=progress, keep_nodes=keep_nodes)
+    return build_project(manifests, name)
+
+
+def _node_for(project: Project, res: Resource):
+    if isinstance(res, Gateway):
+        kind = NodeKind.EGRESS_GATEWAY if is_egress_gateway(res) else NodeKind.INGRESS_GATEWAY
+        return GatewayNode(id=project.new_id(kind, res.namespace, res.name), kind=kind, gateway=res)
+    if isinstance(res, VirtualService):
+        return VirtualServiceNode(id=project.new_id(NodeKind.VIRTUAL_SERVICE, res.namespace, res.name),
+                                  virtual_service=res)
+    if isinstance(res, ServiceEntry):
+        return ExternalServiceNode(id=project.new_id(NodeKind.EXTERNAL_SERVICE, res.namespace, res.name),
+                                   service_entry=res)
+    if isinstance(res, KubeService):
+        return MeshServiceNode(id=project.new_id(NodeKind.MESH_SERVICE, res.namespace, res.name), service=res)
+    raise TypeError(f"no node kind for {type(res).__name__}")  # pragma: no cover
+
+
+def _attach_destination_rule(project: Project, rule: DestinationRule, services: dict[str, str],
+                             externals: dict[str, str]) -> None:
+    """Give the rule to the service it configures; a rule for a service the design lacks gets an
+    unmanaged mesh service node (drawn, not exported) so nothing is lost.
+
+    ``services`` (fqdn -> node id) and ``externals`` (host -> node id) index the candidates."""
+    host = expand_host(rule.spec.host, rule.namespace).lower()
+    for node_id in (services.get(host), externals.get(host)):
+        if node_id is not None:
+            node = project.node(node_id)
+            if node.destination_rule is None:
+                project.replace_node(node.model_copy(update={"destination_rule": rule}))
+                return
+    suffix = "." + CLUSTER_SUFFIX
+    if host.endswith(suffix) and host.count(".") == 4:
+        svc_name, svc_ns = host[: -len(suffix)].split(".")
+    else:
+        svc_name, svc_ns = rule.name, rule.namespace
+    service = KubeService(metadata=ObjectMeta(name=svc_name, namespace=svc_ns))
+    project.add_node(MeshServiceNode(id=project.new_id(NodeKind.MESH_SERVICE, svc_ns, svc_name),
+                                     service=service, managed=False, destination_rule=rule))

@@ -1,0 +1,162 @@
+"""Reading Kubernetes manifests: files and folders, multi-document YAML, ``kind: List``, and
+``kubectl get -o yaml`` output, into typed resources with their source file and line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..model import DestinationRule, Gateway, KubeService, Resource, ServiceEntry, VirtualService
+from ..model.meta import DEFAULT_NAMESPACE, clean_metadata
+from .errors import InputError
+from .yamlio import Document, load_documents, read_text
+
+ISTIO_API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
+RESOURCE_TYPES: dict[str, type[Resource]] = {
+    cls.KIND: cls for cls in (Gateway, VirtualService, DestinationRule, ServiceEntry, KubeService)
+}
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+LIVE_OBJECT_FIELDS = ("status",)
+
+
+@dataclass
+class SourceRef:
+    """Where a resource was read from; ``document`` can find the line of any field."""
+
+    file: str
+    line: int
+    document: Document | None = None
+    item_path: tuple[str | int, ...] = ()
+
+    def line_of(self, path: tuple[str | int, ...]) -> int:
+        if self.document is None:
+            return self.line
+        return self.document.line_of(self.item_path + path)
+
+
+@dataclass
+class ManifestSet:
+    """What a set of manifest files holds: typed resources and other kinds kept verbatim."""
+
+    resources: list[Resource] = field(default_factory=list)
+    others: list[dict] = field(default_factory=list)
+    sources: dict[tuple[str, str, str], SourceRef] = field(default_factory=dict)
+
+
+def format_loc(loc: Iterable[Any]) -> str:
+    """``('spec', 'http', 0, 'route')`` -> ``spec.http[0].route``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def manifest_files(paths: Iterable[str]) -> list[str]:
+    """The manifest files named by ``paths`` (folders are walked, sorted, hidden entries skipped)."""
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, names in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                files.extend(os.path.join(root, n) for n in sorted(names)
+                             if n.endswith(MANIFEST_SUFFIXES) and not n.startswith("."))
+        elif os.path.exists(path):
+            files.append(path)
+        else:
+            raise InputError("no such file or folder", file=path)
+    return files
+
+
+def _items(doc: Document) -> Iterable[tuple[dict, tuple[str | int, ...]]]:
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(f"expected a Kubernetes object (a mapping), found {type(data).__name__}",
+                         file=doc.file, line=doc.line)
+    if data.get("kind") == "List" or (str(data.get("kind", "")).endswith("List") and "items" in data):
+        for i, item in enumerate(data.get("items") or []):
+            if not isinstance(item, dict):
+                raise InputError("a List item is not a mapping", file=doc.file, line=doc.line_of(("items", i)))
+            yield item, ("items", i)
+    else:
+        yield data, ()
+
+
+def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAULT_NAMESPACE
+                   ) -> Resource | dict:
+    """One manifest object to a typed resource (known kinds) or a cleaned verbatim dict (other kinds)."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise InputError("the object has no kind", file=source.file, line=source.line)
+    if not isinstance(api_version, str) or not api_version:
+        raise InputError(f"the {kind} has no apiVersion", file=source.file, line=source.line)
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        raise InputError(f"the {kind} has no metadata.name", file=source.file,
+                         line=source.line_of(("metadata",)))
+    body = {k: v for k, v in obj.items() if k not in LIVE_OBJECT_FIELDS}
+    body["metadata"] = clean_metadata(metadata)
+    body["metadata"].setdefault("namespace", default_namespace)
+    cls = RESOURCE_TYPES.get(kind)
+    group, _, version = api_version.rpartition("/")
+    if cls is None or group != cls.API_GROUP:
+        return body  # another kind (or another API group's kind of the same name): kept verbatim
+    if cls.API_GROUP and version not in ISTIO_API_VERSIONS:
+        raise InputError(f"unknown apiVersion {api_version!r} for {kind} "
+                         f"(MeshDesigner reads {', '.join(cls.API_GROUP + '/' + v for v in ISTIO_API_VERSIONS)})",
+                         file=source.file, line=source.line_of(("apiVersion",)),
+                         resource=f"{kind} {body['metadata']['namespace']}/{metadata['name']}")
+    if not cls.API_GROUP and api_version != "v1":
+        return body
+    try:
+        return cls.model_validate({k: v for k, v in body.items() if k not in ("apiVersion", "kind")})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+        raise InputError(f"{err['msg']}{more}", file=source.file, line=source.line_of(loc),
+                         field=format_loc(loc),
+                         resource=f"{kind} {body['metadata']['namespace']}/{metadata['name']}") from None
+
+
+def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESPACE,
+                   progress: Callable[[int, int, str], None] | None = None,
+                   keep_nodes: bool = True) -> ManifestSet:
+    """Read every manifest under ``paths``. Raises :class:`InputError` on the first bad input."""
+    files = manifest_files(paths)
+    result = ManifestSet()
+    seen: dict[tuple[str, str, str], SourceRef] = {}
+    for index, file in enumerate(files):
+        if progress:
+            progress(index, len(files), file)
+        text = read_text(file)
+        for doc in load_documents(text, file, keep_nodes=keep_nodes):
+            for obj, item_path in _items(doc):
+                line = doc.line_of(item_path) if item_path else doc.line
+                source = SourceRef(file, line, doc if keep_nodes else None, item_path)
+                parsed = parse_resource(obj, source, default_namespace)
+                if isinstance(parsed, Resource):
+                    key = tuple(parsed.ref)
+                else:
+                    md = parsed["metadata"]
+                    key = (f"{parsed['apiVersion']}/{parsed['kind']}", md["namespace"], md["name"])
+                if key in seen:
+                    first = seen[key]
+                    raise InputError(f"duplicate resource: {key[0]} {key[1]}/{key[2]} is also defined at "
+                                     f"{first.file}:{first.line}", file=file, line=line)
+                seen[key] = source
+                if isinstance(parsed, Resource):
+                    result.resources.append(parsed)
+                    result.sources[key] = source
+                else:
+                    result.others.append(parsed)
+    if progress:
+        progress(len(files), len(files), "")
+    return result

@@ -1,0 +1,150 @@
+"""``*.mesh.yaml`` project files: canonical, diff-friendly YAML with a format version and migrations.
+
+A file looks like::
+
+    format_version: 1
+    name: seed
+    settings: {...}          # only non-default settings
+    nodes:
+    - id: ingress-gateway:default/ext-host-gwy
+      kind: ingress-gateway
+      position: [40.0, 80.0]
+      gateway: {metadata: ..., spec: ...}
+    extra_resources: [...]   # other kinds, verbatim
+
+Diagnostics are never stored: they are derived from the design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..model import Project, ProjectSettings, node_from_dict
+from .atomic import write_atomic
+from .errors import InputError
+from .manifests import format_loc
+from .yamlio import Document, dump, flow, load_documents, read_text
+
+FORMAT_VERSION = 1
+PROJECT_SUFFIX = ".mesh.yaml"
+
+
+def _migrate_0_to_1(data: dict) -> dict:
+    """Format 0 (the prototype) kept positions as ``pos: {x, y}`` and named the list ``resources``."""
+    data = dict(data)
+    nodes = []
+    for node in data.pop("resources", None) or data.get("nodes") or []:
+        node = dict(node)
+        pos = node.pop("pos", None)
+        if isinstance(pos, dict):
+            node["position"] = [pos.get("x", 0.0), pos.get("y", 0.0)]
+        nodes.append(node)
+    data["nodes"] = nodes
+    return data
+
+
+# Version N -> N+1. Add an entry for every format change; never edit an old one.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_0_to_1}
+
+
+def project_to_data(project: Project) -> dict[str, Any]:
+    """The canonical mapping written to a project file."""
+    data: dict[str, Any] = {"format_version": FORMAT_VERSION, "name": project.name}
+    settings = project.settings.model_dump(exclude_defaults=True, mode="json")
+    if settings:
+        data["settings"] = settings
+    nodes = []
+    for node in sorted(project, key=lambda n: n.id):
+        body = node.model_dump(by_alias=True, exclude_none=True, mode="json")
+        ordered = {"id": body.pop("id"), "kind": body.pop("kind"), "position": flow(body.pop("position"))}
+        ordered.update(body)
+        nodes.append(ordered)
+    data["nodes"] = nodes
+    if project.extra_resources:
+        data["extra_resources"] = project.extra_resources
+    return data
+
+
+def dump_project(project: Project) -> str:
+    """The project file text (same project, same bytes)."""
+    return dump(project_to_data(project))
+
+
+def save_project(project: Project, path: str) -> None:
+    """Write the project atomically (temporary file, fsync, rename)."""
+    write_atomic(path, dump_project(project))
+
+
+def parse_project(text: str, file: str = "<project>") -> Project:
+    """Read project file text; errors name the file, the line and the field."""
+    docs = list(load_documents(text, file))
+    if len(docs) != 1 or not isinstance(docs[0].data, dict):
+        raise InputError("a project file holds exactly one YAML mapping", file=file)
+    doc = docs[0]
+    data = doc.data
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InputError("format_version is missing or not a whole number", file=file,
+                         line=doc.line_of(("format_version",)), field="format_version")
+    if version > FORMAT_VERSION:
+        raise InputError(f"this project was saved by a newer MeshDesigner (format {version}; this version "
+                         f"reads up to {FORMAT_VERSION}). Upgrade MeshDesigner to open it.", file=file,
+                         line=doc.line_of(("format_version",)), field="format_version")
+    migrated = version < FORMAT_VERSION
+    while version < FORMAT_VERSION:
+        if version not in MIGRATIONS:
+            raise InputError(f"format_version {version} is not supported", file=file, field="format_version")
+        data = MIGRATIONS[version](data)
+        version += 1
+    return _build(data, doc, migrated)
+
+
+def _build(data: dict, doc: Document, migrated: bool) -> Project:
+    file = doc.file
+
+    def fail(message: str, loc: tuple, field: str | None = None) -> InputError:
+        line = doc.line if migrated else doc.line_of(loc)
+        return InputError(message, file=file, line=line, field=field or format_loc(loc))
+
+    unknown = set(data) - {"format_version", "name", "settings", "nodes", "extra_resources"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise fail("unknown top-level key", (key,))
+    name = data.get("name", "untitled")
+    if not isinstance(name, str):
+        raise fail("name must be text", ("name",))
+    try:
+        settings = ProjectSettings.model_validate(data.get("settings") or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise fail(err["msg"], ("settings", *err["loc"])) from None
+    nodes = data.get("nodes") or []
+    if not isinstance(nodes, list):
+        raise fail("nodes must be a list", ("nodes",))
+    project = Project(name=name, settings=settings)
+    for i, raw in enumerate(nodes):
+        try:
+            node = node_from_dict(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            loc = tuple(err["loc"])
+            if loc and isinstance(loc[0], str) and loc[0] in ("ingress-gateway", "egress-gateway", "virtual-service",
+                                                              "mesh-service", "external-service"):
+                loc = loc[1:]  # pydantic puts the discriminator value first
+            raise fail(err["msg"], ("nodes", i, *loc)) from None
+        if node.id in project:
+            raise fail(f"duplicate node id {node.id!r}", ("nodes", i, "id"))
+        project.add_node(node)
+    extras = data.get("extra_resources") or []
+    if not isinstance(extras, list) or not all(isinstance(e, dict) for e in extras):
+        raise fail("extra_resources must be a list of mappings", ("extra_resources",))
+    project.set_extra_resources(extras)
+    return project
+
+
+def load_project(path: str) -> Project:
+    """Open a project file (raises :class:`InputError` with file, line and field)."""
+    return parse_project(read_text(path), path)

@@ -1,0 +1,176 @@
+"""The one YAML reader and the one YAML writer of the project.
+
+Reading is defensive: a size limit, strict UTF-8, a guard against alias bombs, and documents
+returned with the composed node tree so errors can name the line of any field.
+Writing is canonical: block style, key order as given, no aliases, long lines unwrapped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+try:  # the C implementation is 10x faster; fall back to pure Python where libyaml is missing
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+# An alias may repeat a subtree; past this many expanded nodes per document we refuse (billion laughs).
+MAX_EXPANDED_NODES = 2_000_000
+_ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
+
+
+@dataclass
+class Document:
+    """One YAML document: its data, the file it came from, its first line and its node tree."""
+
+    data: Any
+    file: str
+    line: int
+    node: yaml.Node | None = None
+
+    def line_of(self, path: tuple[str | int, ...]) -> int:
+        """The 1-based line of the field at ``path`` (the nearest existing parent if absent)."""
+        return line_of(self.node, path, self.line)
+
+
+def line_of(node: yaml.Node | None, path: tuple[str | int, ...], default: int) -> int:
+    line = node.start_mark.line + 1 if node is not None else default
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if nxt is None:
+                key = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+                return key.start_mark.line + 1 if key is not None else line
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def decode(raw: bytes, file: str) -> str:
+    """Strict UTF-8 (a BOM is allowed); the error names the line of the first bad byte."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"file is too large ({len(raw) / 1e6:.1f} MB; the limit is "
+                         f"{MAX_FILE_BYTES / 1e6:.0f} MB)", file=file)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                         file=file, line=line) from None
+
+
+def read_text(path: str) -> str:
+    """Read a text file with the size limit and strict UTF-8."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), file=path) from None
+    return decode(raw, path)
+
+
+def _expanded_size(root: yaml.Node, limit: int) -> int:
+    """Nodes the tree has once every alias is expanded; stops counting past ``limit``."""
+    memo: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        memo[key] = 1  # guards recursive aliases
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(v) for v in node.value)
+        else:
+            total = 1
+        memo[key] = min(total, limit + 1)
+        return memo[key]
+
+    return size(root)
+
+
+def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Document]:
+    """Parse every document of a YAML stream, with its first line; empty documents are skipped."""
+    guard_aliases = bool(_ANCHOR.search(text))
+    loader = _BaseLoader(text)
+    try:
+        while True:
+            try:
+                if not loader.check_node():
+                    break
+                node = loader.get_node()
+                if node is None:
+                    continue
+                if guard_aliases and _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+                    raise InputError("YAML aliases expand to too many nodes (an alias bomb?)",
+                                     file=file, line=node.start_mark.line + 1)
+                data = loader.construct_document(node)
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                line = mark.line + 1 if mark else None
+                problem = exc.problem or exc.context or "invalid YAML"
+                raise InputError(f"invalid YAML: {problem}", file=file, line=line) from None
+            except yaml.YAMLError as exc:
+                raise InputError(f"invalid YAML: {exc}", file=file) from None
+            except RecursionError:
+                raise InputError("YAML nesting is too deep", file=file) from None
+            if data is None:
+                continue
+            yield Document(data, file, node.start_mark.line + 1, node if keep_nodes else None)
+    finally:
+        loader.dispose()
+
+
+class _FlowList(list):
+    """A list written in flow style (``[x, y]``): positions and other short tuples."""
+
+
+class CanonicalDumper(_BaseDumper):
+    """Block style, no aliases, keys in the order given."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+    style = "|" if "\n" in data and not data.endswith((" ", "\t")) and "\r" not in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+CanonicalDumper.add_representer(str, _represent_str)
+CanonicalDumper.add_representer(
+    _FlowList, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True))
+CanonicalDumper.add_representer(
+    tuple, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", list(data)))
+
+
+def flow(items) -> _FlowList:
+    """Mark a short list to be written on one line."""
+    return _FlowList(items)
+
+
+def dump(data: Any) -> str:
+    """One YAML document, canonical."""
+    return yaml.dump(data, Dumper=CanonicalDumper, sort_keys=False, default_flow_style=False,
+                     allow_unicode=True, width=4096, indent=2)
+
+
+def dump_all(documents: list[Any]) -> str:
+    """Several YAML documents separated by ``---``, canonical."""
+    return yaml.dump_all(documents, Dumper=CanonicalDumper, sort_keys=False, default_flow_style=False,
+                         allow_unicode=True, width=4096, indent=2, explicit_start=True)

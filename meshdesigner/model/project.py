@@ -1,0 +1,190 @@
+"""The one mutable object of the model: a design project and its change events.
+
+Nodes are frozen; every edit replaces a node through this class's methods, which announce the
+change through :class:`~meshdesigner.model.events.Signal` objects. The GUI's undo commands call
+these methods and nothing else.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from .events import Signal
+from .nodes import (
+    LANE_ORDER,
+    ExternalServiceNode,
+    GatewayNode,
+    MeshServiceNode,
+    Node,
+    NodeBase,
+    NodeKind,
+    VirtualServiceNode,
+)
+from .resource import ResourceRef
+
+NODE_ADAPTER: TypeAdapter[Node] = TypeAdapter(Node)
+
+_ID_CLEAN = re.compile(r"[^a-z0-9.-]+")
+
+
+class ProjectSettings(BaseModel):
+    """Project-wide options saved in the project file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ignore: tuple[str, ...] = Field(default=(), description="Diagnostic codes suppressed in this project")
+    cert_expiry_warning_days: int = Field(default=30, ge=0)
+    address_ranges: tuple[str, ...] = Field(default=(), description="CIDR ranges the design may use")
+
+
+class ProjectError(ValueError):
+    """An edit the model cannot represent (unknown node id, duplicate id)."""
+
+
+class Project:
+    """A design: named nodes with positions, settings, and resources kept verbatim."""
+
+    def __init__(self, name: str = "untitled", settings: ProjectSettings | None = None,
+                 nodes: Iterable[NodeBase] = (), extra_resources: Iterable[dict] = ()) -> None:
+        self.name = name
+        self.settings = settings or ProjectSettings()
+        self._nodes: dict[str, NodeBase] = {}
+        self._extra: list[dict] = [copy.deepcopy(r) for r in extra_resources]
+        self.node_added = Signal()      # (node)
+        self.node_removed = Signal()    # (node)
+        self.node_changed = Signal()    # (old, new)
+        self.settings_changed = Signal()  # (old, new)
+        self.extras_changed = Signal()  # ()
+        for node in nodes:
+            self._insert(node)
+
+    # ----- reading -------------------------------------------------------------------------
+    @property
+    def nodes(self) -> dict[str, NodeBase]:
+        """A read-only view by id (a copy of the mapping; nodes themselves are immutable)."""
+        return dict(self._nodes)
+
+    def __iter__(self) -> Iterator[NodeBase]:
+        return iter(self._nodes.values())
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nodes
+
+    def node(self, node_id: str) -> NodeBase:
+        try:
+            return self._nodes[node_id]
+        except KeyError:
+            raise ProjectError(f"no node with id {node_id!r}") from None
+
+    def of_kind(self, *kinds: NodeKind) -> list[NodeBase]:
+        return [n for n in self._nodes.values() if n.kind in kinds]
+
+    def gateways(self) -> list[GatewayNode]:
+        return [n for n in self._nodes.values() if isinstance(n, GatewayNode)]
+
+    def virtual_services(self) -> list[VirtualServiceNode]:
+        return [n for n in self._nodes.values() if isinstance(n, VirtualServiceNode)]
+
+    def mesh_services(self) -> list[MeshServiceNode]:
+        return [n for n in self._nodes.values() if isinstance(n, MeshServiceNode)]
+
+    def external_services(self) -> list[ExternalServiceNode]:
+        return [n for n in self._nodes.values() if isinstance(n, ExternalServiceNode)]
+
+    @property
+    def extra_resources(self) -> list[dict]:
+        """Resources of kinds the model does not draw, kept verbatim (deep copies)."""
+        return copy.deepcopy(self._extra)
+
+    def find(self, ref: ResourceRef) -> NodeBase | None:
+        """The node holding the resource ``(kind, namespace, name)``, if any."""
+        for node in self._nodes.values():
+            for resource in node.held_resources():
+                if resource.ref == ref:
+                    return node
+        return None
+
+    def sorted_nodes(self) -> list[NodeBase]:
+        """Nodes in canonical order: lane, namespace, name, id."""
+        lane = {kind: i for i, kind in enumerate(LANE_ORDER)}
+        return sorted(self._nodes.values(), key=lambda n: (lane[n.kind], n.namespace, n.name, n.id))
+
+    def new_id(self, kind: NodeKind | str, namespace: str, name: str) -> str:
+        """A readable id not yet used: ``ingress-gateway:default/ext-host-gwy`` (``~2`` appended on clashes)."""
+        base = f"{NodeKind(kind).value}:{_ID_CLEAN.sub('-', namespace.lower())}/{_ID_CLEAN.sub('-', name.lower())}"
+        candidate, n = base, 2
+        while candidate in self._nodes:
+            candidate, n = f"{base}~{n}", n + 1
+        return candidate
+
+    # ----- editing -------------------------------------------------------------------------
+    def add_node(self, node: NodeBase) -> None:
+        self._insert(node)
+        self.node_added.emit(node)
+
+    def remove_node(self, node_id: str) -> NodeBase:
+        node = self.node(node_id)
+        del self._nodes[node_id]
+        self.node_removed.emit(node)
+        return node
+
+    def replace_node(self, node: NodeBase) -> NodeBase:
+        """Put ``node`` in place of the node with the same id; returns the old one."""
+        old = self.node(node.id)
+        if old == node:
+            return old
+        if old.kind != node.kind and {old.kind, node.kind} != {NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY}:
+            raise ProjectError(f"node {node.id!r} cannot change kind from {old.kind} to {node.kind}")
+        self._nodes[node.id] = node
+        self.node_changed.emit(old, node)
+        return old
+
+    def move_node(self, node_id: str, position: tuple[float, float]) -> None:
+        self.replace_node(self.node(node_id).moved(position))
+
+    def set_settings(self, settings: ProjectSettings) -> None:
+        old, self.settings = self.settings, settings
+        if old != settings:
+            self.settings_changed.emit(old, settings)
+
+    def set_extra_resources(self, resources: Iterable[dict]) -> None:
+        self._extra = [copy.deepcopy(r) for r in resources]
+        self.extras_changed.emit()
+
+    def _insert(self, node: NodeBase) -> None:
+        if node.id in self._nodes:
+            raise ProjectError(f"a node with id {node.id!r} already exists")
+        self._nodes[node.id] = node
+
+    # ----- comparing and copying -----------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return (self.name == other.name and self.settings == other.settings
+                and self._nodes == other._nodes and self._extra == other._extra)
+
+    def __repr__(self) -> str:
+        return f"Project({self.name!r}, {len(self._nodes)} nodes, {len(self._extra)} extra resources)"
+
+    def copy(self) -> Project:
+        """An independent project with the same content and no subscribers."""
+        return Project(self.name, self.settings, self._nodes.values(), self._extra)
+
+    def to_networkx(self):
+        """The design as a networkx MultiDiGraph (see :func:`meshdesigner.model.references.build_graph`)."""
+        from .references import build_graph
+
+        return build_graph(self)
+
+
+def node_from_dict(data: Any) -> NodeBase:
+    """Validate one node mapping (as stored in project files)."""
+    return NODE_ADAPTER.validate_python(data)
