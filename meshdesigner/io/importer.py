@@ -25,6 +25,7 @@ from ..model import (
 from ..model.hosts import CLUSTER_SUFFIX, expand_host
 from ..model.layout import apply_layout
 from ..model.meta import DEFAULT_NAMESPACE
+from .gcpause import gc_paused
 from .manifests import ManifestSet, SourceRef, read_manifests
 
 
@@ -73,8 +74,9 @@ def import_manifests(paths: Iterable[str], name: str = "imported", default_names
                      progress: Callable[[int, int, str], None] | None = None,
                      keep_nodes: bool = False) -> ImportResult:
     """Read manifest files or folders into a new project (raises ``InputError`` on bad input)."""
-    manifests = read_manifests(paths, default_namespace, progress=progress, keep_nodes=keep_nodes)
-    return build_project(manifests, name)
+    with gc_paused():
+        manifests = read_manifests(paths, default_namespace, progress=progress, keep_nodes=keep_nodes)
+        return build_project(manifests, name)
 
 
 def _node_for(project: Project, res: Resource):

@@ -25,8 +25,9 @@ from pydantic import ValidationError
 from ..model import Project, ProjectSettings, node_from_dict
 from .atomic import write_atomic
 from .errors import InputError
+from .gcpause import gc_paused
 from .manifests import format_loc
-from .yamlio import Document, dump, flow, load_documents, read_text
+from .yamlio import Document, dump_canonical, flow, load_documents, load_fast, read_text
 
 FORMAT_VERSION = 1
 PROJECT_SUFFIX = ".mesh.yaml"
@@ -70,7 +71,8 @@ def project_to_data(project: Project) -> dict[str, Any]:
 
 def dump_project(project: Project) -> str:
     """The project file text (same project, same bytes)."""
-    return dump(project_to_data(project))
+    with gc_paused():
+        return dump_canonical(project_to_data(project))
 
 
 def save_project(project: Project, path: str) -> None:
@@ -80,11 +82,11 @@ def save_project(project: Project, path: str) -> None:
 
 def parse_project(text: str, file: str = "<project>") -> Project:
     """Read project file text; errors name the file, the line and the field."""
-    docs = list(load_documents(text, file))
-    if len(docs) != 1 or not isinstance(docs[0].data, dict):
+    data = load_fast(text, file)
+    if not isinstance(data, dict):
         raise InputError("a project file holds exactly one YAML mapping", file=file)
-    doc = docs[0]
-    data = doc.data
+    # Line numbers are only needed for messages: the slow reader that tracks them runs on error only.
+    doc = _LazyDocument(text, file)
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InputError("format_version is missing or not a whole number", file=file,
@@ -102,7 +104,21 @@ def parse_project(text: str, file: str = "<project>") -> Project:
     return _build(data, doc, migrated)
 
 
-def _build(data: dict, doc: Document, migrated: bool) -> Project:
+class _LazyDocument:
+    """Finds the line of a field by re-reading the text with line tracking, only when asked."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text, self.file, self.line = text, file, 1
+        self._doc: Document | None = None
+
+    def line_of(self, path: tuple) -> int:
+        if self._doc is None:
+            docs = list(load_documents(self.text, self.file))
+            self._doc = docs[0] if docs else Document(None, self.file, 1)
+        return self._doc.line_of(path)
+
+
+def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
     file = doc.file
 
     def fail(message: str, loc: tuple, field: str | None = None) -> InputError:
@@ -147,4 +163,5 @@ def _build(data: dict, doc: Document, migrated: bool) -> Project:
 
 def load_project(path: str) -> Project:
     """Open a project file (raises :class:`InputError` with file, line and field)."""
-    return parse_project(read_text(path), path)
+    with gc_paused():
+        return parse_project(read_text(path), path)

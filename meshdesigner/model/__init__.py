@@ -20,7 +20,13 @@ from .project import Project, ProjectError, ProjectSettings, node_from_dict
 from .references import Reference, ReferenceIndex, build_graph, derive_references
 from .resource import Resource, ResourceRef
 from .serviceentry import ServiceEntry, ServiceEntryPort, ServiceEntrySpec
-from .virtualservice import HTTPMatchRequest, HTTPRoute, HTTPRouteDestination, VirtualService, VirtualServiceSpec
+from .virtualservice import (
+    HTTPMatchRequest,
+    HTTPRoute,
+    HTTPRouteDestination,
+    VirtualService,
+    VirtualServiceSpec,
+)
 
 __all__ = [
     "DEFAULT_NAMESPACE", "LANE_ORDER", "Destination", "DestinationRule", "DestinationRuleSpec",
@@ -29,6 +35,6 @@ __all__ = [
     "Port", "PortSelector", "Project", "ProjectError", "ProjectSettings", "Reference", "ReferenceIndex",
     "Resource", "ResourceRef", "Server", "ServerTLSSettings", "ServiceEntry", "ServiceEntryPort",
     "ServiceEntrySpec", "ServicePort", "ServiceSpec", "StringMatch", "Subset", "TrafficPolicy",
-    "VirtualService", "VirtualServiceSpec", "build_graph", "derive_references", "expand_host",
+    "VirtualService", "VirtualServiceNode", "VirtualServiceSpec", "build_graph", "derive_references", "expand_host",
     "gateway_ref", "host_matches", "node_from_dict",
 ]
