@@ -136,27 +136,41 @@ def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESP
     for index, file in enumerate(files):
         if progress:
             progress(index, len(files), file)
-        text = read_text(file)
-        for doc in load_documents(text, file, keep_nodes=keep_nodes):
-            for obj, item_path in _items(doc):
-                line = doc.line_of(item_path) if item_path else doc.line
-                source = SourceRef(file, line, doc if keep_nodes else None, item_path)
-                parsed = parse_resource(obj, source, default_namespace)
-                if isinstance(parsed, Resource):
-                    key = tuple(parsed.ref)
-                else:
-                    md = parsed["metadata"]
-                    key = (f"{parsed['apiVersion']}/{parsed['kind']}", md["namespace"], md["name"])
-                if key in seen:
-                    first = seen[key]
-                    raise InputError(f"duplicate resource: {key[0]} {key[1]}/{key[2]} is also defined at "
-                                     f"{first.file}:{first.line}", file=file, line=line)
-                seen[key] = source
-                if isinstance(parsed, Resource):
-                    result.resources.append(parsed)
-                    result.sources[key] = source
-                else:
-                    result.others.append(parsed)
+        seen_before = dict(seen)
+        try:
+            _read_file(file, default_namespace, keep_nodes, seen, result)
+        except InputError:
+            if keep_nodes:
+                raise
+            # Errors name the line of the bad field: read this file again with line tracking,
+            # which raises the same error with the line of the field.
+            _read_file(file, default_namespace, True, seen_before, ManifestSet())
+            raise
     if progress:
         progress(len(files), len(files), "")
     return result
+
+
+def _read_file(file: str, default_namespace: str, keep_nodes: bool,
+               seen: dict[tuple[str, str, str], SourceRef], result: ManifestSet) -> None:
+    text = read_text(file)
+    for doc in load_documents(text, file, keep_nodes=keep_nodes):
+        for obj, item_path in _items(doc):
+            line = doc.line_of(item_path) if item_path else doc.line
+            source = SourceRef(file, line, doc if keep_nodes else None, item_path)
+            parsed = parse_resource(obj, source, default_namespace)
+            if isinstance(parsed, Resource):
+                key = tuple(parsed.ref)
+            else:
+                md = parsed["metadata"]
+                key = (f"{parsed['apiVersion']}/{parsed['kind']}", md["namespace"], md["name"])
+            if key in seen:
+                first = seen[key]
+                raise InputError(f"duplicate resource: {key[0]} {key[1]}/{key[2]} is also defined at "
+                                 f"{first.file}:{first.line}", file=file, line=line)
+            seen[key] = source
+            if isinstance(parsed, Resource):
+                result.resources.append(parsed)
+                result.sources[key] = source
+            else:
+                result.others.append(parsed)

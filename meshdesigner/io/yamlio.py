@@ -182,7 +182,9 @@ def dump_all(documents: list[Any]) -> str:
 # output is plain block YAML that every YAML 1.1 and 1.2 parser reads the same way (strings that
 # could be read as anything else are double-quoted with JSON escapes, which YAML shares).
 
-_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9_./-]*$")
+# Plain (unquoted) only when every YAML 1.1 and 1.2 reader sees text: a letter or "/" first, then
+# letters, digits and ._/- , with ":" allowed inside (never at the end, never before a space).
+_PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*$")
 _RESERVED = frozenset(
     w for word in ("true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf")
     for w in (word, word.upper(), word.capitalize()))

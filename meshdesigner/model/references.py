@@ -89,36 +89,46 @@ class ReferenceIndex:
         return out
 
 
+def virtual_service_references(vs_node: VirtualServiceNode, index: ReferenceIndex) -> list[Reference]:
+    """The edges written in one VirtualService: its gateway bindings and route destinations."""
+    vs = vs_node.virtual_service
+    ns = vs.namespace
+    refs: list[Reference] = []
+    for i, entry in enumerate(vs.spec.gateways or []):
+        gw = index.gateway(entry, ns)
+        if gw is not None:
+            ports = sorted({s.port.number for s in gw.gateway.spec.servers or []})
+            refs.append(Reference(gw.id, vs_node.id, "binds", f"spec.gateways[{i}]",
+                                  label=", ".join(map(str, ports))))
+    for section in ("http", "tcp", "tls"):
+        for i, rule in enumerate(getattr(vs.spec, section) or []):
+            routes = rule.route or []
+            for j, dest in enumerate(routes):
+                target = index.destination(dest.destination.host, ns)
+                if target is None:
+                    continue
+                label = f"{dest.weight}%" if len(routes) > 1 and dest.weight is not None else ""
+                if dest.destination.subset:
+                    label = f"{dest.destination.subset} {label}".strip()
+                refs.append(Reference(vs_node.id, target.id, "routes",
+                                      f"spec.{section}[{i}].route[{j}].destination", label=label,
+                                      weight=dest.weight, rule_index=i, section=section))
+    return refs
+
+
+def service_references(svc: MeshServiceNode, index: ReferenceIndex) -> list[Reference]:
+    """The ``fronts`` edges of one mesh service (gateways whose pods it selects)."""
+    return [Reference(svc.id, gw.id, "fronts", "spec.selector") for gw in index.fronted_gateways(svc)]
+
+
 def derive_references(nodes: Iterable[NodeBase]) -> list[Reference]:
     """Every edge of the design, in a deterministic order."""
-    nodes = list(nodes)
-    index = ReferenceIndex(nodes)
+    index = ReferenceIndex(list(nodes))
     refs: list[Reference] = []
     for vs_node in sorted(index.virtual_services, key=lambda n: n.id):
-        vs = vs_node.virtual_service
-        ns = vs.namespace
-        for i, entry in enumerate(vs.spec.gateways or []):
-            gw = index.gateway(entry, ns)
-            if gw is not None:
-                ports = sorted({s.port.number for s in gw.gateway.spec.servers or []})
-                refs.append(Reference(gw.id, vs_node.id, "binds", f"spec.gateways[{i}]",
-                                      label=", ".join(map(str, ports))))
-        for section in ("http", "tcp", "tls"):
-            for i, rule in enumerate(getattr(vs.spec, section) or []):
-                routes = rule.route or []
-                for j, dest in enumerate(routes):
-                    target = index.destination(dest.destination.host, ns)
-                    if target is None:
-                        continue
-                    label = f"{dest.weight}%" if len(routes) > 1 and dest.weight is not None else ""
-                    if dest.destination.subset:
-                        label = f"{dest.destination.subset} {label}".strip()
-                    refs.append(Reference(vs_node.id, target.id, "routes",
-                                          f"spec.{section}[{i}].route[{j}].destination", label=label,
-                                          weight=dest.weight, rule_index=i, section=section))
+        refs.extend(virtual_service_references(vs_node, index))
     for svc in sorted(index.services_by_fqdn.values(), key=lambda n: n.id):
-        for gw in index.fronted_gateways(svc):
-            refs.append(Reference(svc.id, gw.id, "fronts", "spec.selector"))
+        refs.extend(service_references(svc, index))
     return refs
 
 
