@@ -1,0 +1,124 @@
+"""Where a Gateway server's certificates come from, as local files this machine can read.
+
+A server names its certificate either by file paths (``serverCertificate``/``privateKey``/``caCertificates``,
+or ``tlsCertificates[]``), which are paths *inside the gateway pod*, or by ``credentialName(s)``, a Secret.
+MeshDesigner looks for both locally:
+
+* relative file paths resolve against a base directory: the project file's folder when the caller knows it
+  (the project object does not know its own path), else the current directory; absolute paths stay as they are;
+* a credential ``NAME`` is looked up as ``<credentials dir>/NAME/tls.crt``, ``tls.key`` and ``ca.crt``
+  (the Secret's keys; ``cert``/``key``/``cacert`` also work), and its CA also in ``<credentials dir>/NAME-cacert/``
+  as Istio does. The default credentials dir is ``<base dir>/credentials``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from ..model.gateway import ServerTLSSettings
+
+DEFAULT_CREDENTIALS_DIR = "credentials"
+CERT_FILES, KEY_FILES, CA_FILES = ("tls.crt", "cert"), ("tls.key", "key"), ("ca.crt", "cacert")
+
+
+@dataclass(frozen=True)
+class CertificateSource:
+    """One server certificate of a server: what the Gateway says and where it is locally.
+
+    ``field`` is the path below ``tls`` of the field that names it (``serverCertificate``,
+    ``credentialName``, ``credentialNames[1]``, ``tlsCertificates[0].serverCertificate``).
+    ``cert_path``/``key_path`` are local paths (possibly missing on disk); for a credential without a local
+    folder they are None.
+    """
+
+    field: str
+    key_field: str
+    declared: str
+    credential_name: str | None
+    cert_path: str | None
+    key_path: str | None
+
+    @property
+    def label(self) -> str:
+        return f"credentialName {self.declared!r}" if self.credential_name else f"certificate {self.declared}"
+
+
+@dataclass(frozen=True)
+class CredentialFiles:
+    """The local files of a credential (a Secret's keys); None where absent."""
+
+    directory: str
+    cert: str | None
+    key: str | None
+    ca: str | None
+
+
+def resolve_path(path: str, base_dir: str | None = None) -> str:
+    """An absolute or ``~`` path as given; a relative one against ``base_dir`` (default: current dir)."""
+    path = os.path.expanduser(path)
+    if os.path.isabs(path):
+        return path
+    return os.path.normpath(os.path.join(base_dir or os.getcwd(), path))
+
+
+def credentials_dir_for(base_dir: str | None, credentials_dir: str | None = None) -> str:
+    """The folder holding ``<credentialName>/tls.crt`` etc.; ``<base_dir>/credentials`` by default."""
+    return resolve_path(credentials_dir or DEFAULT_CREDENTIALS_DIR, base_dir)
+
+
+def _first_existing(directory: str, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def credential_files(name: str, credentials_dir: str) -> CredentialFiles:
+    """The local files for credential ``name`` (the CA also from ``<name>-cacert/``, as Istio reads it)."""
+    directory = os.path.join(credentials_dir, name)
+    ca = _first_existing(directory, CA_FILES) or _first_existing(
+        os.path.join(credentials_dir, f"{name}-cacert"), CA_FILES)
+    return CredentialFiles(directory, _first_existing(directory, CERT_FILES),
+                           _first_existing(directory, KEY_FILES), ca)
+
+
+def certificate_sources(tls: ServerTLSSettings, base_dir: str | None,
+                        credentials_dir: str) -> list[CertificateSource]:
+    """Every server certificate a server's TLS settings name, in field order."""
+    sources: list[CertificateSource] = []
+    names = ([("credentialName", tls.credential_name)] if tls.credential_name else []) + [
+        (f"credentialNames[{i}]", n) for i, n in enumerate(tls.credential_names or []) if n]
+    for field, name in names:
+        files = credential_files(name, credentials_dir)
+        sources.append(CertificateSource(field, field, name, name, files.cert, files.key))
+    if tls.server_certificate or tls.private_key:
+        sources.append(_file_source("", tls.server_certificate, tls.private_key, base_dir))
+    for i, entry in enumerate(tls.tls_certificates or []):
+        if entry.server_certificate or entry.private_key:
+            sources.append(_file_source(f"tlsCertificates[{i}].", entry.server_certificate,
+                                        entry.private_key, base_dir))
+    return sources
+
+
+def _file_source(prefix: str, cert: str | None, key: str | None, base_dir: str | None) -> CertificateSource:
+    return CertificateSource(
+        field=prefix + "serverCertificate", key_field=prefix + "privateKey", declared=cert or "(none)",
+        credential_name=None, cert_path=resolve_path(cert, base_dir) if cert else None,
+        key_path=resolve_path(key, base_dir) if key else None)
+
+
+def ca_source(tls: ServerTLSSettings, base_dir: str | None, credentials_dir: str) -> tuple[str, str, str] | None:
+    """(field, declared, local path) of the client CA of a MUTUAL server, or None when none is named.
+
+    ``caCertificates`` wins; with a credential the CA is the Secret's ``ca.crt`` (local path may not exist).
+    """
+    if tls.ca_certificates:
+        return "caCertificates", tls.ca_certificates, resolve_path(tls.ca_certificates, base_dir)
+    name = tls.credential_name or next(iter(tls.credential_names or []), None)
+    if name:
+        files = credential_files(name, credentials_dir)
+        field = "credentialName" if tls.credential_name else "credentialNames[0]"
+        return field, f"{name} ca.crt", files.ca or os.path.join(files.directory, "ca.crt")
+    return None
