@@ -50,7 +50,8 @@ def _validity(days: int, not_before: dt.datetime | None, not_after: dt.datetime 
     return start, end
 
 
-def _pair(cert: x509.Certificate, key) -> KeyPair:
+def pair_from(cert: x509.Certificate, key) -> KeyPair:
+    """A :class:`KeyPair` of a loaded certificate and its key (e.g. an existing CA to sign with)."""
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
     return KeyPair(cert=cert, key=key, cert_pem=cert.public_bytes(serialization.Encoding.PEM), key_pem=key_pem)
@@ -151,7 +152,7 @@ def create_ca(common_name: str = "MeshDesigner local CA", days: int = 365, *,
     cert = _build(subject, key, issuer, days, is_ca=True,
                   extensions=[(_key_usage(cert_sign=True, key_encipherment=False), True)],
                   hash_algorithm=hash_algorithm, not_before=not_before, not_after=not_after)
-    return _pair(cert, key)
+    return pair_from(cert, key)
 
 
 def _san_entry(host: str) -> x509.GeneralName:
@@ -183,7 +184,7 @@ def create_server_cert(ca: KeyPair, hosts: Iterable[str], days: int = 90, key_si
                               (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
                               (x509.SubjectAlternativeName(names), False)],
                   hash_algorithm=hash_algorithm, not_before=not_before, not_after=not_after)
-    return _pair(cert, key)
+    return pair_from(cert, key)
 
 
 def create_client_cert(ca: KeyPair, common_name: str, days: int = 90, *, key_size: int = 2048,
@@ -197,7 +198,7 @@ def create_client_cert(ca: KeyPair, common_name: str, days: int = 90, *, key_siz
                   extensions=[(_key_usage(cert_sign=False, key_encipherment=key_type == "rsa"), True),
                               (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False)],
                   hash_algorithm=hash_algorithm, not_before=not_before, not_after=not_after)
-    return _pair(cert, key)
+    return pair_from(cert, key)
 
 
 def key_pem(pair: KeyPair, passphrase: bytes | str | None = None) -> bytes:
