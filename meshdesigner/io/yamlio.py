@@ -188,7 +188,8 @@ _PLAIN = re.compile(r"^[A-Za-z/][A-Za-z0-9_./-]*(?::[A-Za-z0-9_./-]+)*$")
 _RESERVED = frozenset(
     w for word in ("true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf")
     for w in (word, word.upper(), word.capitalize()))
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Characters YAML may not hold raw, or reads as line breaks (NEL, LS, PS): written as \\u escapes.
+_NEEDS_ESCAPE = re.compile("[\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff\\ufffe\\uffff]")
 
 
 def _scalar(value: Any) -> str:
@@ -213,7 +214,8 @@ def _scalar(value: Any) -> str:
     if isinstance(value, str):
         if _PLAIN.match(value) and value not in _RESERVED:
             return value
-        return json.dumps(value, ensure_ascii=bool(_UNPRINTABLE.search(value)))
+        quoted = json.dumps(value, ensure_ascii=False)  # JSON escapes are valid YAML double-quoted escapes
+        return _NEEDS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
     raise TypeError(f"cannot write {type(value).__name__} to a project file")
 
 
@@ -256,6 +258,8 @@ def _emit_value(item: Any, indent: str, out: list[str]) -> None:
 
 def dump_canonical(data: dict) -> str:
     """A mapping as canonical block YAML (the project-file writer)."""
+    if not data:
+        return "{}\n"
     out: list[str] = []
     _emit(data, "", out)
     return "\n".join(out) + "\n"

@@ -36,6 +36,11 @@ LANE_ORDER: tuple[NodeKind, ...] = (
 Position = tuple[float, float]
 
 
+def canonical_position(value: Position) -> Position:
+    """Positions to a tenth of a pixel, so drags do not produce noisy diffs in project files."""
+    return (round(float(value[0]), 1), round(float(value[1]), 1))
+
+
 class NodeBase(BaseModel):
     """Common part of every node: a stable id (never changes, even on rename) and a canvas position."""
 
@@ -47,8 +52,7 @@ class NodeBase(BaseModel):
     @field_validator("position")
     @classmethod
     def _round_position(cls, value: Position) -> Position:
-        # Canonical files: positions to a tenth of a pixel, so drags do not produce noisy diffs.
-        return (round(float(value[0]), 1), round(float(value[1]), 1))
+        return canonical_position(value)
 
     @property
     def primary(self) -> Resource:  # pragma: no cover - every subclass overrides
@@ -71,7 +75,8 @@ class NodeBase(BaseModel):
         return self.resources()
 
     def moved(self, position: Position) -> NodeBase:
-        return self.model_copy(update={"position": position})
+        """The same node at ``position`` (rounded like a loaded one; model_copy skips validators)."""
+        return self.model_copy(update={"position": canonical_position(position)})
 
 
 class GatewayNode(NodeBase):

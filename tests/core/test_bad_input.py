@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 
@@ -103,7 +104,7 @@ def test_newer_project_file_exits_2(tmp_path):
 
 
 def test_project_file_with_bad_field_exits_2_naming_line(tmp_path):
-    text = open("examples/seed.mesh.yaml").read().replace("number: 443", "number: [443]")
+    text = pathlib.Path("examples/seed.mesh.yaml").read_text().replace("number: 443", "number: [443]")
     path = tmp_path / "bad.mesh.yaml"
     path.write_text(text)
     result = run_cli("export", str(path), "-o", str(tmp_path / "out"))

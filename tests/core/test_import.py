@@ -124,4 +124,4 @@ def test_default_namespace_is_applied(tmp_path):
     path.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {}\n")
     (node,) = import_manifests([str(path)], default_namespace="team-a").project
     assert node.namespace == "team-a"
-    assert yaml.safe_load(open(path))["metadata"] == {"name": "s"}  # input untouched
+    assert yaml.safe_load(path.read_text())["metadata"] == {"name": "s"}  # input untouched

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import pathlib
 
 import pytest
 import yaml
 
 from meshdesigner.io.errors import InputError
-from meshdesigner.io.project_file import FORMAT_VERSION, dump_project, load_project, parse_project, save_project
+from meshdesigner.io.project_file import (
+    FORMAT_VERSION,
+    dump_project,
+    load_project,
+    parse_project,
+    save_project,
+)
 
 SEED = "examples/seed.mesh.yaml"
 
@@ -69,7 +76,7 @@ resources:
 
 
 def test_load_error_names_file_line_and_field():
-    text = open(SEED).read().replace("number: 443", "number: \"443\"")
+    text = pathlib.Path(SEED).read_text().replace("number: 443", "number: \"443\"")
     with pytest.raises(InputError) as err:
         parse_project(text, "seed.mesh.yaml")
     e = err.value
@@ -91,7 +98,7 @@ def test_duplicate_node_ids_are_refused():
 
 
 def test_unknown_resource_fields_survive_save_and_load():
-    text = open(SEED).read().replace("      selector:\n        app: my-gateway-controller",
+    text = pathlib.Path(SEED).read_text().replace("      selector:\n        app: my-gateway-controller",
                                      "      selector:\n        app: my-gateway-controller\n      futureField: {a: 1}")
     project = parse_project(text, "seed.mesh.yaml")
     assert "futureField: {a: 1}" in dump_project(project) or "futureField:\n" in dump_project(project)
