@@ -1,0 +1,219 @@
+"""Rules that can never match: a VirtualService rule whose every match is covered by an earlier rule.
+
+Istio tries a VirtualService's rules in order and takes the first that matches, so a rule after a
+catch-all (a rule without ``match``), or whose every match is at least as narrow as a match of an
+earlier rule, never receives traffic. Istio's webhook warns about the plain cases (IST0130: a rule
+after a match-less rule or whose matches all duplicate earlier ones; IST0131: one duplicated
+match); this module also sees *covering* matches (``prefix: /api`` before ``prefix: /api/v1``).
+
+Coverage is decided conservatively: when in doubt (regexes, unknown fields) a match is *not*
+covered, so a rule is only marked when it truly can never match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.common import StringMatch
+from ..model.hosts import host_matches
+from ..model.virtualservice import (
+    HTTPMatchRequest,
+    L4MatchAttributes,
+    TLSMatchAttributes,
+    VirtualService,
+)
+
+SECTIONS = ("http", "tls", "tcp")
+
+
+@dataclass(frozen=True)
+class ShadowedRule:
+    """Rule ``section[index]`` can never match; ``by`` is the earlier rule that takes its traffic."""
+
+    section: str
+    index: int
+    by: int
+    reason: str          # plain words, e.g. "rule 1 (catch-all) matches every request first"
+    istio_code: str      # IST0130 (unreachable rule)
+
+    @property
+    def path(self) -> str:
+        return f"spec.{self.section}[{self.index}]"
+
+
+@dataclass(frozen=True)
+class IneffectiveMatch:
+    """Match ``section[index].match[match_index]`` is covered by a match of rule ``by`` (IST0131)."""
+
+    section: str
+    index: int
+    match_index: int
+    by: int
+
+    @property
+    def path(self) -> str:
+        return f"spec.{self.section}[{self.index}].match[{self.match_index}]"
+
+
+def rule_label(section: str, index: int, name: str | None) -> str:
+    """How rules are named to users: ``rule 2 "api"`` (1-based, as drawn)."""
+    return f"rule {index + 1}" + (f' "{name}"' if name else "")
+
+
+# ----- string matches ------------------------------------------------------------------------
+def string_match_covers(outer: StringMatch | None, inner: StringMatch | None, ignore_case: bool = False) -> bool:
+    """Whether every value ``inner`` accepts is accepted by ``outer`` (``None`` = no condition)."""
+    if outer is None:
+        return True
+    if inner is None:
+        return False
+    if outer.kind is None:  # an empty match means "present": any condition on the field implies it
+        return True
+    if inner.kind is None:
+        return False
+    a, b = str(outer.value), str(inner.value)
+    if ignore_case:
+        a, b = a.lower(), b.lower()
+    if outer.kind == "regex":
+        return (inner.kind == "regex" and a == b) or a in (".*", "^.*$")
+    if inner.kind == "regex":
+        return False
+    if outer.kind == "exact":
+        return inner.kind == "exact" and a == b
+    return b.startswith(a)  # outer prefix covers an exact or a longer prefix
+
+
+def _mapping_covers(outer: dict[str, StringMatch] | None, inner: dict[str, StringMatch] | None) -> bool:
+    inner = inner or {}
+    return all(name in inner and string_match_covers(m, inner[name]) for name, m in (outer or {}).items())
+
+
+def _labels_cover(outer: dict[str, str] | None, inner: dict[str, str] | None) -> bool:
+    inner = inner or {}
+    return all(inner.get(k) == v for k, v in (outer or {}).items())
+
+
+def _list_covers(outer: list[str] | None, inner: list[str] | None) -> bool:
+    """A list condition (gateways, subnets): no condition covers all; else inner must be a subset."""
+    if not outer:
+        return True
+    return bool(inner) and set(inner) <= set(outer)
+
+
+def _same_or_absent(outer, inner) -> bool:
+    return outer is None or outer == inner
+
+
+# ----- per-section match coverage --------------------------------------------------------------
+_HTTP_KNOWN = {"name", "uri", "scheme", "method", "authority", "headers", "port", "source_labels", "gateways",
+               "query_params", "ignore_uri_case", "without_headers", "source_namespace", "stat_prefix"}
+
+
+def _matches_every_path(uri: StringMatch | None) -> bool:
+    # Every request path starts with "/", so ``prefix: /`` is no condition at all.
+    return uri is not None and uri.kind == "prefix" and uri.prefix in ("", "/")
+
+
+def http_match_covers(outer: HTTPMatchRequest, inner: HTTPMatchRequest) -> bool:
+    """Whether every request ``inner`` matches is also matched by ``outer``."""
+    if outer.unknown_fields() or inner.unknown_fields():
+        return False
+    # A case-insensitive inner match accepts /API; a case-sensitive outer one would not.
+    if inner.ignore_uri_case and not outer.ignore_uri_case and outer.uri is not None:
+        return False
+    without_outer = set(outer.without_headers or {})
+    outer_uri = None if _matches_every_path(outer.uri) else outer.uri
+    return (string_match_covers(outer_uri, inner.uri, ignore_case=bool(outer.ignore_uri_case))
+            and string_match_covers(outer.scheme, inner.scheme)
+            and string_match_covers(outer.method, inner.method)
+            and string_match_covers(outer.authority, inner.authority)
+            and _mapping_covers(outer.headers, inner.headers)
+            and _mapping_covers(outer.query_params, inner.query_params)
+            and without_outer <= {k for k, v in (inner.without_headers or {}).items()
+                                  if v == (outer.without_headers or {}).get(k)}
+            and _same_or_absent(outer.port, inner.port)
+            and _labels_cover(outer.source_labels, inner.source_labels)
+            and _list_covers(outer.gateways, inner.gateways)
+            and _same_or_absent(outer.source_namespace, inner.source_namespace))
+
+
+def _l4_common_covers(outer: L4MatchAttributes | TLSMatchAttributes,
+                      inner: L4MatchAttributes | TLSMatchAttributes) -> bool:
+    if outer.unknown_fields() or inner.unknown_fields():
+        return False
+    return (_same_or_absent(outer.port, inner.port)
+            and _list_covers(outer.destination_subnets, inner.destination_subnets)
+            and _labels_cover(outer.source_labels, inner.source_labels)
+            and _list_covers(outer.gateways, inner.gateways)
+            and _same_or_absent(outer.source_namespace, inner.source_namespace))
+
+
+def tls_match_covers(outer: TLSMatchAttributes, inner: TLSMatchAttributes) -> bool:
+    """TLS matches: every SNI host of ``inner`` must fall under some SNI host of ``outer``."""
+    outer_sni = outer.sni_hosts or []
+    inner_sni = inner.sni_hosts or []
+    sni_ok = not outer_sni or (bool(inner_sni) and all(any(host_matches(o, i) for o in outer_sni)
+                                                       for i in inner_sni))
+    return sni_ok and _l4_common_covers(outer, inner)
+
+
+def _match_covers(section: str, outer, inner) -> bool:
+    if section == "http":
+        return http_match_covers(outer, inner)
+    if section == "tls":
+        return tls_match_covers(outer, inner)
+    return _l4_common_covers(outer, inner)
+
+
+def _is_catch_all(section: str, match) -> bool:
+    empty = {"http": HTTPMatchRequest, "tls": TLSMatchAttributes, "tcp": L4MatchAttributes}[section]()
+    return _match_covers(section, match, empty)
+
+
+# ----- the analysis ----------------------------------------------------------------------------
+def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[IneffectiveMatch]]:
+    """Rules that can never match and single matches that never apply, in every section of ``vs``.
+
+    A rule without ``match`` catches everything (in TLS sections Istio requires a match, but an
+    empty one still catches everything of its kind).
+    """
+    rules_out: list[ShadowedRule] = []
+    matches_out: list[IneffectiveMatch] = []
+    for section in SECTIONS:
+        rules = getattr(vs.spec, section) or []
+        seen: list[tuple[int, object]] = []   # (rule index, match) of earlier rules
+        catch_all: int | None = None
+        for index, rule in enumerate(rules):
+            if catch_all is not None:
+                earlier = rules[catch_all]
+                how = "matches every request" if earlier.match else "has no match condition"
+                rules_out.append(ShadowedRule(
+                    section, index, catch_all,
+                    f"{rule_label(section, catch_all, getattr(earlier, 'name', None))} {how}, so it takes "
+                    "all traffic before this rule is tried", "IST0130"))
+                continue
+            matches = rule.match or []
+            if not matches:
+                catch_all = index
+                continue
+            covered_by: list[int] = []
+            for m_index, match in enumerate(matches):
+                by = next((i for i, earlier in seen if _match_covers(section, earlier, match)), None)
+                if by is not None:
+                    covered_by.append(by)
+                    matches_out.append(IneffectiveMatch(section, index, m_index, by))
+            if len(covered_by) == len(matches):
+                names = sorted(set(covered_by))
+                who = ", ".join(rule_label(section, i, getattr(rules[i], "name", None)) for i in names)
+                rules_out.append(ShadowedRule(
+                    section, index, names[-1],
+                    f"every request it matches is already taken by {who}", "IST0130"))
+            seen.extend((index, m) for m in matches)
+            if any(_is_catch_all(section, m) for m in matches):
+                catch_all = index
+    return rules_out, matches_out
+
+
+def shadowed_rule_indices(vs: VirtualService, section: str) -> dict[int, ShadowedRule]:
+    """``{rule index: ShadowedRule}`` for one section (the flow view and the rule list mark these)."""
+    return {r.index: r for r in shadowed_rules(vs)[0] if r.section == section}
