@@ -81,3 +81,15 @@ def test_export_accepts_manifest_folders(tmp_path, oracle):
     assert result.returncode == 0, result.stderr
     kinds = [d["kind"] for d in yaml.safe_load_all((out / "istio.yaml").read_text())]
     assert kinds == ["DestinationRule", "Gateway", "VirtualService"]
+
+
+def test_long_imports_report_progress_on_stderr(tmp_path):
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(25):
+        (folder / f"svc{i:02d}.yaml").write_text(
+            f"apiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}}}\nspec: {{ports: [{{port: 80}}]}}\n")
+    result = run_cli("import", str(folder), "-o", str(tmp_path / "m.mesh.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert "reading: 25/25 files (100%)" in result.stderr
+    assert "reading: 0/25 files" in result.stderr
