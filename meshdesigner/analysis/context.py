@@ -1,0 +1,124 @@
+"""What a rule sees: the project, its settings, the index and tracked look-ups across nodes."""
+
+from __future__ import annotations
+
+from ..model.hosts import expand_host, gateway_ref, host_matches
+from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+from ..model.project import Project, ProjectSettings
+from ..model.references import ReferenceIndex
+from .index import DesignIndex, Key, selector_key
+
+
+class Context:
+    """Look-ups a rule may use. Every look-up through a method here is recorded while a node's rules run,
+    so the :class:`~.engine.Analyzer` can re-run exactly the rules an edit can affect.
+
+    ``references`` is the model's :class:`ReferenceIndex` for rules that want it; it is built on first use
+    and not tracked, so only ``scope="design"`` rules may use it.
+    """
+
+    def __init__(self, project: Project, index: DesignIndex) -> None:
+        self.project = project
+        self.index = index
+        self._recorded: set[Key] | None = None
+        self._references: ReferenceIndex | None = None
+
+    @property
+    def settings(self) -> ProjectSettings:
+        return self.project.settings
+
+    @property
+    def references(self) -> ReferenceIndex:
+        if self._references is None:
+            self._references = ReferenceIndex(self.index.nodes.values())
+        return self._references
+
+    # ----- recording -------------------------------------------------------------------------------------
+    def _begin(self) -> None:
+        self._recorded = set()
+
+    def _end(self) -> set[Key]:
+        recorded, self._recorded = self._recorded or set(), None
+        return recorded
+
+    def _lookup(self, key: Key) -> list[NodeBase]:
+        if self._recorded is not None:
+            self._recorded.add(key)
+        return self.index.get(key)
+
+    # ----- look-ups --------------------------------------------------------------------------------------
+    def nodes(self) -> list[NodeBase]:
+        """Every node (only for ``scope="design"`` rules: not tracked)."""
+        return [self.index.nodes[i] for i in sorted(self.index.nodes)]
+
+    def gateway(self, entry: str, vs_namespace: str) -> GatewayNode | None:
+        """The gateway a virtual service's ``gateways`` entry names, if the design holds it."""
+        ref = gateway_ref(entry, vs_namespace)
+        if ref == "mesh":
+            return None
+        found = self._lookup(("gateway", ref))
+        return found[0] if found else None  # type: ignore[return-value]
+
+    def binders(self, gateway: GatewayNode) -> list[VirtualServiceNode]:
+        """Virtual services listing this gateway in ``gateways``."""
+        return self._lookup(("binders", gateway.gateway.metadata.qualified))  # type: ignore[return-value]
+
+    def destination(self, host: str, namespace: str) -> NodeBase | None:
+        """The node a destination host (written in ``namespace``) resolves to: a mesh service, a gateway's
+        own Service, or a service entry (exact host first, then wildcard hosts)."""
+        fqdn = expand_host(host, namespace).lower()
+        found = self._lookup(("host", fqdn))
+        if found:
+            return found[0]
+        for node in self._lookup(("wildcard", "*")):
+            if isinstance(node, ExternalServiceNode) and any(
+                    h.startswith("*") and host_matches(h, fqdn) for h in node.service_entry.spec.hosts or []):
+                return node
+        return None
+
+    def nodes_for_host(self, fqdn: str) -> list[NodeBase]:
+        """Every node providing exactly this host (more than one means duplicates)."""
+        return self._lookup(("host", fqdn.lower()))
+
+    def destination_rules(self, fqdn: str) -> list[NodeBase]:
+        """Nodes holding a destination rule for this host."""
+        return self._lookup(("dr", fqdn.lower()))
+
+    def routers(self, fqdn: str) -> list[VirtualServiceNode]:
+        """Virtual services with a route (or mirror) to this host."""
+        return self._lookup(("routes-to", fqdn.lower()))  # type: ignore[return-value]
+
+    def virtual_services_named(self, qualified: str) -> list[VirtualServiceNode]:
+        return self._lookup(("vs", qualified))  # type: ignore[return-value]
+
+    def delegators(self, qualified: str) -> list[VirtualServiceNode]:
+        """Virtual services with an http route delegating to ``namespace/name``."""
+        return self._lookup(("delegates-to", qualified))  # type: ignore[return-value]
+
+    def mesh_virtual_services(self, fqdn: str) -> list[VirtualServiceNode]:
+        """Virtual services bound to the mesh (sidecars) that claim this host."""
+        return self._lookup(("mesh-host", fqdn))  # type: ignore[return-value]
+
+    def virtual_services_for_host(self, fqdn: str) -> list[VirtualServiceNode]:
+        return self._lookup(("vs-host", fqdn))  # type: ignore[return-value]
+
+    def gateways_with_selector(self, selector: dict[str, str] | None) -> list[GatewayNode]:
+        """Gateways with exactly this workload selector (so certainly the same pods)."""
+        return self._lookup(("selector", selector_key(selector)))  # type: ignore[return-value]
+
+    def services_selecting(self, labels: dict[str, str] | None) -> list[MeshServiceNode]:
+        """Mesh services whose non-empty selector picks pods carrying ``labels``."""
+        candidates: dict[str, MeshServiceNode] = {}
+        for pair in (labels or {}).items():
+            for node in self._lookup(("label", pair)):
+                if isinstance(node, MeshServiceNode):
+                    candidates[node.id] = node
+        return [n for _, n in sorted(candidates.items())
+                if n.service.spec.selector and all((labels or {}).get(k) == v
+                                                   for k, v in n.service.spec.selector.items())]
+
+    def gateways_named_in(self, vs: VirtualServiceNode) -> list[tuple[int, str, GatewayNode | None]]:
+        """``(index, entry, gateway or None)`` for each non-mesh entry of a virtual service's gateways."""
+        ns = vs.virtual_service.namespace
+        return [(i, entry, self.gateway(entry, ns))
+                for i, entry in enumerate(vs.virtual_service.spec.gateways or []) if entry != "mesh"]

@@ -1,0 +1,163 @@
+"""Running the rules: :func:`analyze` for one-shot use, :class:`Analyzer` for the GUI's re-validation."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from ..model.nodes import NodeBase
+from ..model.project import Project
+from .context import Context
+from .diagnostic import Diagnostic, parse_path, sort_diagnostics
+from .index import DesignIndex, Key
+from .registry import DESIGN, NODE, Rule, registered_rules
+
+IGNORE_ANNOTATION = "meshdesigner.io/ignore"
+
+
+def parse_codes(text: str | Iterable[str] | None) -> frozenset[str]:
+    """``"MD0123, md0456"`` (or a list of such strings) -> ``{"MD0123", "MD0456"}``."""
+    if not text:
+        return frozenset()
+    parts = [text] if isinstance(text, str) else list(text)
+    return frozenset(code.strip().upper() for part in parts for code in part.split(",") if code.strip())
+
+
+def _suppressed(diag: Diagnostic, ignored: frozenset[str]) -> bool:
+    return diag.code in ignored or (diag.istio_code is not None and diag.istio_code in ignored)
+
+
+class Analyzer:
+    """Holds the diagnostics of a project per node and recomputes only what an edit can affect.
+
+    Call :meth:`refresh` (cheap when nothing changed) after edits; it finds the changed nodes by identity
+    (nodes are immutable, every edit replaces one), re-runs the per-node rules of the changed nodes and of
+    the nodes whose tracked look-ups the change touches, and re-runs the design-wide rules whole.
+    """
+
+    def __init__(self, project: Project, sources: Mapping | None = None,
+                 rules: Iterable[Rule] | None = None) -> None:
+        self.project = project
+        self.sources = dict(sources or {})
+        all_rules = list(rules) if rules is not None else registered_rules()
+        self._node_rules: dict[str, list[Rule]] = defaultdict(list)
+        for r in all_rules:
+            if r.scope == NODE:
+                for kind in r.kinds:
+                    self._node_rules[kind].append(r)
+        self._design_rules = [r for r in all_rules if r.scope == DESIGN]
+        self.index = DesignIndex()
+        self.context = Context(project, self.index)
+        self._seen: dict[str, NodeBase] = {}
+        self._settings = None
+        self._per_node: dict[str, list[Diagnostic]] = {}
+        self._design: list[Diagnostic] = []
+        self._deps: dict[Key, set[str]] = defaultdict(set)
+        self._result: list[Diagnostic] | None = None
+        self.last_recomputed: set[str] = set()   # node ids re-run by the last refresh (for tests and the GUI)
+
+    # ----- public ----------------------------------------------------------------------------------------
+    def refresh(self) -> list[Diagnostic]:
+        """Bring the diagnostics up to date with the project and return them, sorted."""
+        current = self.project.nodes
+        dirty: set[str] = set()
+        touched: set[Key] = set()
+        if self.project.settings != self._settings:
+            # settings may change any rule's view: start again (rare)
+            self._settings = self.project.settings
+            self.index = DesignIndex()
+            self.context = Context(self.project, self.index)
+            self._seen, self._per_node, self._deps = {}, {}, defaultdict(set)
+        seen = self._seen
+        for node_id, old in list(seen.items()):
+            if node_id not in current:
+                touched |= self.index.remove(old)
+                del seen[node_id]
+                self._per_node.pop(node_id, None)
+        for node_id, node in current.items():
+            old = seen.get(node_id)
+            if old is node:
+                continue
+            if old is not None:
+                touched |= self.index.remove(old)
+            touched |= self.index.add(node)
+            seen[node_id] = node
+            dirty.add(node_id)
+        for key in touched:
+            dirty |= self._deps.get(key, set())
+        dirty &= current.keys()
+        self.last_recomputed = dirty
+        if dirty or touched or self._result is None:
+            self.context._references = None
+            for node_id in sorted(dirty):
+                self._run_node(current[node_id])
+            self._design = [self._finish(d, None) for r in self._design_rules for d in r.fn(self.context)]
+            self._design = [d for d in self._design if not self._annotated_ignore(d)]
+            self._result = None
+        if self._result is None:
+            merged: list[Diagnostic] = list(self._design)
+            for diags in self._per_node.values():
+                merged.extend(diags)
+            self._result = sort_diagnostics(merged)
+        ignored = parse_codes(self.project.settings.ignore)
+        if ignored:
+            return [d for d in self._result if not _suppressed(d, ignored)]
+        return list(self._result)
+
+    diagnostics = refresh
+
+    def for_node(self, node_id: str) -> list[Diagnostic]:
+        """The current diagnostics of one node (call :meth:`refresh` first)."""
+        ignored = parse_codes(self.project.settings.ignore)
+        own = [d for d in (self._result or []) if d.node_id == node_id]
+        return [d for d in own if not _suppressed(d, ignored)]
+
+    # ----- internals -------------------------------------------------------------------------------------
+    def _run_node(self, node: NodeBase) -> None:
+        ctx = self.context
+        ctx._begin()
+        found: list[Diagnostic] = []
+        try:
+            for r in self._node_rules.get(str(node.kind), ()):
+                for diag in r.fn(ctx, node):
+                    found.append(self._finish(diag, node.id))
+        finally:
+            recorded = ctx._end()
+        for key in recorded:
+            self._deps[key].add(node.id)
+        self._per_node[node.id] = [d for d in found if not self._annotated_ignore(d)]
+
+    def _annotated_ignore(self, diag: Diagnostic) -> bool:
+        node_id = diag.node_id
+        if node_id is None:
+            return False
+        node = self.index.nodes.get(node_id)
+        if node is None:
+            return False
+        for res in node.held_resources():
+            if res.ref == diag.resource:
+                annotations = res.metadata.annotations or {}
+                return _suppressed(diag, parse_codes(annotations.get(IGNORE_ANNOTATION)))
+        return False
+
+    def _finish(self, diag: Diagnostic, node_id: str | None) -> Diagnostic:
+        """Attach the node id and, for imported manifests, the file and line of the field."""
+        if node_id is None:
+            node_id = self.index.node_of(diag.resource)
+        source = self.sources.get(tuple(diag.resource))
+        file = line = None
+        if source is not None:
+            file = source.file
+            line = source.line_of(parse_path(diag.path)) if diag.path else source.line
+        return dataclasses.replace(diag, node_id=node_id, file=file, line=line)
+
+
+def analyze(project: Project, sources: Mapping | None = None) -> list[Diagnostic]:
+    """Every diagnostic of ``project``, sorted by severity, resource, path and code.
+
+    ``sources`` is an :class:`~meshdesigner.io.importer.ImportResult`'s ``sources`` mapping, so diagnostics
+    of imported manifests carry their file and line. Suppressions apply: the project's
+    ``settings.ignore`` and the ``meshdesigner.io/ignore: MD0123,MD0456`` annotation on a resource.
+    """
+    return Analyzer(project, sources).refresh()

@@ -1,0 +1,110 @@
+"""An incrementally maintained index of a design, keyed so that rules' look-ups can be tracked.
+
+Every node *contributes* a set of keys ``(table, key)`` — a gateway contributes ``("gateway", "ns/name")``,
+a virtual service ``("binders", "ns/gateway")`` for each gateway it binds, and so on — and the index maps
+each key to the ids of the nodes contributing it. A rule that looks a key up depends on exactly the nodes
+that contribute (or start or stop contributing) that key, which is how :class:`~.engine.Analyzer` knows
+what an edit can affect.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ..model.hosts import expand_host, gateway_ref
+from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+from ..model.resource import ResourceRef
+
+Key = tuple
+
+
+def selector_key(selector: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((selector or {}).items()))
+
+
+def is_mesh_bound(gateways: list[str] | None) -> bool:
+    """A virtual service applies to sidecars when ``gateways`` is empty or lists ``mesh``."""
+    return not gateways or "mesh" in gateways
+
+
+def contributions(node: NodeBase) -> set[Key]:
+    """The index keys a node provides (see the module docstring)."""
+    out: set[Key] = {("ref", res.ref) for res in node.held_resources()}
+    if isinstance(node, GatewayNode):
+        gw = node.gateway
+        out.add(("gateway", gw.metadata.qualified))
+        out.add(("selector", selector_key(gw.spec.selector)))
+        if node.service is not None:
+            out.add(("host", node.service.fqdn))
+    elif isinstance(node, VirtualServiceNode):
+        vs = node.virtual_service
+        ns = vs.namespace
+        spec = vs.spec
+        out.add(("vs", vs.metadata.qualified))
+        for entry in spec.gateways or []:
+            if entry != "mesh":
+                out.add(("binders", gateway_ref(entry, ns)))
+        mesh = is_mesh_bound(spec.gateways)
+        for host in spec.hosts or []:
+            fqdn = expand_host(host, ns).lower()
+            out.add(("vs-host", fqdn))
+            if mesh:
+                out.add(("mesh-host", fqdn))
+        for _path, dest, _weight in vs.all_destinations():
+            out.add(("routes-to", expand_host(dest.host, ns).lower()))
+        for rule in spec.http or []:
+            if rule.delegate is not None and rule.delegate.name:
+                out.add(("delegates-to", f"{rule.delegate.namespace or ns}/{rule.delegate.name}"))
+    elif isinstance(node, MeshServiceNode):
+        out.add(("host", node.fqdn.lower()))
+        for pair in (node.service.spec.selector or {}).items():
+            out.add(("label", pair))
+        if node.destination_rule is not None:
+            dr = node.destination_rule
+            out.add(("dr", expand_host(dr.spec.host, dr.namespace).lower()))
+    elif isinstance(node, ExternalServiceNode):
+        for host in node.service_entry.spec.hosts or []:
+            out.add(("wildcard", "*") if host.startswith("*") else ("host", host.lower()))
+        if node.destination_rule is not None:
+            dr = node.destination_rule
+            out.add(("dr", expand_host(dr.spec.host, dr.namespace).lower()))
+    return out
+
+
+class DesignIndex:
+    """Key -> contributing node ids, plus id -> node."""
+
+    def __init__(self, nodes=()) -> None:
+        self.nodes: dict[str, NodeBase] = {}
+        self.table: dict[Key, set[str]] = defaultdict(set)
+        for node in nodes:
+            self.add(node)
+
+    def add(self, node: NodeBase) -> set[Key]:
+        self.nodes[node.id] = node
+        keys = contributions(node)
+        for key in keys:
+            self.table[key].add(node.id)
+        return keys
+
+    def remove(self, node: NodeBase) -> set[Key]:
+        self.nodes.pop(node.id, None)
+        keys = contributions(node)
+        for key in keys:
+            ids = self.table.get(key)
+            if ids is not None:
+                ids.discard(node.id)
+                if not ids:
+                    del self.table[key]
+        return keys
+
+    def node_of(self, ref: ResourceRef) -> str | None:
+        """The id of the node holding ``ref`` (the first by id if a design holds duplicates)."""
+        ids = self.table.get(("ref", ref))
+        return min(ids) if ids else None
+
+    def ids(self, key: Key) -> list[str]:
+        return sorted(self.table.get(key, ()))
+
+    def get(self, key: Key) -> list[NodeBase]:
+        return [self.nodes[i] for i in self.ids(key)]
