@@ -1,0 +1,50 @@
+"""Extension points for gateway functions (RBAC firewall, JWT authn, cache, rate limit, access log).
+
+A feature registers plain functions here; the renderers call them for every filter chain / route:
+
+* ``HTTP_FILTER_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> list[dict]`` — HTTP
+  filters (``{"name": ..., "typed_config": {...}}``) for the connection manager of a chain serving
+  ``server``. They are placed, in registration order, before Istio's CORS and fault filters and the
+  router (so a deny happens before anything else runs).
+* ``NETWORK_FILTER_CONTRIBUTORS``: same signature; network filters placed before the
+  http_connection_manager or tcp_proxy of the chain (e.g. a network RBAC for TCP servers).
+* ``ROUTE_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, route_plan, options) -> dict`` —
+  ``typed_per_filter_config`` entries (filter name -> typed config) merged into that route.
+  ``route_plan`` is a :class:`~meshdesigner.export.envoy.plan.RoutePlan` (its VirtualService, rule
+  and match).
+
+Contributors must be pure and deterministic (same input, same output) like every exporter.
+The simulator has the matching hook: :func:`meshdesigner.analysis.simulate.add_step`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+FilterContributor = Callable[..., list[dict]]
+RouteConfigContributor = Callable[..., dict]
+
+HTTP_FILTER_CONTRIBUTORS: list[FilterContributor] = []
+NETWORK_FILTER_CONTRIBUTORS: list[FilterContributor] = []
+ROUTE_CONFIG_CONTRIBUTORS: list[RouteConfigContributor] = []
+
+
+def _register(registry: list, fn):
+    if fn not in registry:
+        registry.append(fn)
+    return fn
+
+
+def http_filter_contributor(fn: FilterContributor) -> FilterContributor:
+    """Decorator: register ``fn`` in :data:`HTTP_FILTER_CONTRIBUTORS`."""
+    return _register(HTTP_FILTER_CONTRIBUTORS, fn)
+
+
+def network_filter_contributor(fn: FilterContributor) -> FilterContributor:
+    """Decorator: register ``fn`` in :data:`NETWORK_FILTER_CONTRIBUTORS`."""
+    return _register(NETWORK_FILTER_CONTRIBUTORS, fn)
+
+
+def route_config_contributor(fn: RouteConfigContributor) -> RouteConfigContributor:
+    """Decorator: register ``fn`` in :data:`ROUTE_CONFIG_CONTRIBUTORS`."""
+    return _register(ROUTE_CONFIG_CONTRIBUTORS, fn)

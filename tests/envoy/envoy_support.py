@@ -1,0 +1,121 @@
+"""Helpers for tests that run the real Envoy: files for every secret, validation, a bounded Envoy process.
+
+Every subprocess has a timeout; every process started is stopped in ``finally`` by its own
+process group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+from meshdesigner.export.envoy import EnvoyOptions
+from meshdesigner.tls import generate as certs
+
+ENVOY = shutil.which("envoy")
+VALIDATE_TIMEOUT = 60
+START_TIMEOUT = 20
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Credentials:
+    """One CA; a server certificate for the given hosts; a client certificate; written on demand."""
+
+    def __init__(self, hosts: list[str]) -> None:
+        self.ca = certs.create_ca("meshdesigner test CA", 2, key_type="ec")
+        names = [h for h in dict.fromkeys(hosts) if h and h != "*"] or ["localhost"]
+        self.server = certs.create_server_cert(self.ca, names, 2, key_type="ec")
+        self.client = certs.create_client_cert(self.ca, "test-client", 2, key_type="ec")
+
+    def write_for(self, bootstrap: dict, cwd: str) -> None:
+        """Write every file the bootstrap's static secrets read (relative paths under ``cwd``)."""
+        for secret in bootstrap.get("static_resources", {}).get("secrets", []):
+            cert = secret.get("tls_certificate")
+            if cert:
+                self._write(cwd, cert["certificate_chain"]["filename"], self.server.cert_pem)
+                self._write(cwd, cert["private_key"]["filename"], self.server.key_pem)
+            ctx = secret.get("validation_context")
+            if ctx:
+                self._write(cwd, ctx["trusted_ca"]["filename"], self.ca.cert_pem)
+
+    def write_client(self, directory: str) -> tuple[str, str, str]:
+        """(client cert, client key, CA cert) paths for a test client."""
+        cert, key = certs.write_pair(self.client, directory, "client")
+        ca = os.path.join(directory, "ca.crt")
+        with open(ca, "wb") as fh:
+            fh.write(self.ca.cert_pem)
+        return cert, key, ca
+
+    @staticmethod
+    def _write(cwd: str, path: str, data: bytes) -> None:
+        full = path if os.path.isabs(path) else os.path.join(cwd, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as fh:
+            fh.write(data)
+
+
+def trial_options(root: str, **kw) -> EnvoyOptions:
+    """Options whose certificate files all live under ``root`` (nothing read from / or /etc)."""
+    return EnvoyOptions(files_root=os.path.join(root, "files"), credentials_dir=os.path.join(root, "credentials"),
+                        **kw)
+
+
+def validate(config_path: str, cwd: str | None = None) -> subprocess.CompletedProcess:
+    """``envoy --mode validate`` with a timeout; the result's returncode is 0 when Envoy accepts it."""
+    return subprocess.run([ENVOY, "--mode", "validate", "-c", config_path, "-l", "error",
+                           "--disable-hot-restart"], cwd=cwd, capture_output=True, text=True,
+                          timeout=VALIDATE_TIMEOUT)
+
+
+def _tail(path: str) -> str:
+    with open(path, errors="replace") as fh:
+        return fh.read()[-2000:]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_envoy(config_path: str, admin_port: int, cwd: str, log_path: str):
+    """Start Envoy, wait (bounded) until its admin says LIVE, stop it however the block ends."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([ENVOY, "-c", config_path, "--disable-hot-restart", "-l", "warning",
+                                 "--base-id", str(admin_port)],
+                                cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"envoy exited with {proc.returncode}: {_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/ready", timeout=1) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"envoy not ready after {START_TIMEOUT}s: {_tail(log_path)}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        _stop(proc)
