@@ -93,6 +93,8 @@ class FlowEdge:
     subset: str | None = None
     port: int | None = None
     model_path: str | None = None   # field path in the virtual service, e.g. spec.http[1].route[0]
+    # The design's own edge this one draws, as model.references names it: (source id, target id, kind, path).
+    model_edge: tuple[str, str, str, str] | None = None
 
 
 @dataclass
@@ -361,7 +363,8 @@ class _Builder:
             for gw in gws:
                 if gw.kind == NodeKind.EGRESS_GATEWAY:
                     self.edges.append(FlowEdge(f"node:{svc_id}->node:{gw.id}", f"node:{svc_id}", f"node:{gw.id}",
-                                               "fronts", 100.0, "selects gateway pods"))
+                                               "fronts", 100.0, "selects gateway pods",
+                                               model_edge=(svc_id, gw.id, "fronts", "spec.selector")))
         nodes = sorted(self.nodes.values(), key=lambda n: (n.column, n.id))
         return FlowGraph("project", nodes, self.edges)
 
@@ -467,11 +470,13 @@ class _Builder:
             gw = self.index.gateways.get(ctx)
             if gw is None:
                 continue
+            entry = next(k for k, e in enumerate(vs.spec.gateways or []) if gateway_ref(e, vs.namespace) == ctx)
+            model_edge = (gw.id, vs_node.id, "binds", f"spec.gateways[{entry}]")
             for i, server in enumerate(gw.gateway.spec.servers or []):
                 if self.server_binds(gw, server, vs_node):
                     self.edges.append(FlowEdge(f"node:{gw.id}[server:{i}]->{router_id}", f"node:{gw.id}", router_id,
                                                "binds", 100.0, f":{server.port.number}", source_row=f"server:{i}",
-                                               port=server.port.number))
+                                               port=server.port.number, model_edge=model_edge))
 
     def _add_destinations(self, vs_node: VirtualServiceNode, router_id: str, section: str, i: int, rule) -> None:
         vs = vs_node.virtual_service
@@ -482,9 +487,12 @@ class _Builder:
             target = self._target(dest.destination.host, vs.namespace)
             d = dest.destination
             label = " ".join(p for p in (d.subset or "", f"{share:.0f}%" if len(routes) > 1 else "") if p)
+            path = f"spec.{section}[{i}].route[{j}]"
+            target_model = self.nodes[target].model_id
             self.edges.append(FlowEdge(f"{router_id}[{row}]->{target}#{j}", router_id, target, "routes", share,
-                                       label, source_row=row, subset=d.subset, port=d.port_number,
-                                       model_path=f"spec.{section}[{i}].route[{j}]"))
+                                       label, source_row=row, subset=d.subset, port=d.port_number, model_path=path,
+                                       model_edge=(vs_node.id, target_model, "routes", f"{path}.destination")
+                                       if target_model else None))
         if section == "http":
             mirrors = ([(rule.mirror, rule.mirror_percentage.value if rule.mirror_percentage else None,
                          "mirror")] if rule.mirror else [])

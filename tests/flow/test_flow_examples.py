@@ -224,3 +224,19 @@ def test_route_shares():
     assert route_shares([90, 10]) == [90.0, 10.0]
     assert route_shares([None, None]) == [50.0, 50.0]
     assert route_shares([30, None]) == [100.0, 0.0]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_flow_edges_name_the_designs_own_edges(name):
+    """``model_edge`` is how the canvas lights the same path: it must be one of the design's references."""
+    from meshdesigner.model import derive_references
+
+    project = load_project(EXAMPLES / name)
+    design = {(r.source, r.target, r.kind, r.path) for r in derive_references(project)}
+    graph = compute_flow(project)
+    named = [e.model_edge for e in graph.edges if e.model_edge is not None]
+    assert named and set(named) <= design
+    routed = {(r.source, r.target, r.path) for r in derive_references(project) if r.kind == "routes"}
+    drawn = {(e.model_edge[0], e.model_edge[1], e.model_edge[3]) for e in graph.edges
+             if e.kind == "routes" and e.model_edge}
+    assert routed == drawn, "every route of the design is drawn once"
