@@ -13,13 +13,55 @@ MeshDesigner looks for both locally:
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..model.gateway import ServerTLSSettings
 
 DEFAULT_CREDENTIALS_DIR = "credentials"
 CERT_FILES, KEY_FILES, CA_FILES = ("tls.crt", "cert"), ("tls.key", "key"), ("ca.crt", "cacert")
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where relative certificate paths and credential folders are looked up."""
+
+    base_dir: str
+    credentials_dir: str
+
+
+_LOCATION: ContextVar[tuple[str | None, str | None]] = ContextVar("meshdesigner_tls_location",
+                                                                  default=(None, None))
+
+
+@contextlib.contextmanager
+def certificate_location(base_dir: str | None, credentials_dir: str | None = None) -> Iterator[None]:
+    """Within this block the TLS checks resolve relative paths against ``base_dir`` (the project file's
+    folder) and look for credentials in ``credentials_dir`` (default ``<base_dir>/credentials``)::
+
+        with certificate_location(os.path.dirname(project_path)):
+            diagnostics = analyze(project)
+    """
+    token = _LOCATION.set((base_dir, credentials_dir))
+    try:
+        yield
+    finally:
+        _LOCATION.reset(token)
+
+
+def set_certificate_location(base_dir: str | None, credentials_dir: str | None = None) -> None:
+    """The same for a long-lived caller (the GUI, when a project is opened or saved under a new path)."""
+    _LOCATION.set((base_dir, credentials_dir))
+
+
+def current_location(base_dir: str | None = None, credentials_dir: str | None = None) -> Location:
+    """The effective location: explicit arguments, else :func:`certificate_location`'s, else the cwd."""
+    set_base, set_credentials = _LOCATION.get()
+    base = os.path.abspath(base_dir or set_base or os.getcwd())
+    return Location(base, credentials_dir_for(base, credentials_dir or set_credentials))
 
 
 @dataclass(frozen=True)
@@ -109,16 +151,29 @@ def _file_source(prefix: str, cert: str | None, key: str | None, base_dir: str |
         key_path=resolve_path(key, base_dir) if key else None)
 
 
-def ca_source(tls: ServerTLSSettings, base_dir: str | None, credentials_dir: str) -> tuple[str, str, str] | None:
-    """(field, declared, local path) of the client CA of a MUTUAL server, or None when none is named.
+@dataclass(frozen=True)
+class CaSource:
+    """The client CA of a MUTUAL server: the field naming it, and the local file (which may not exist)."""
 
-    ``caCertificates`` wins; with a credential the CA is the Secret's ``ca.crt`` (local path may not exist).
+    field: str
+    path: str
+    credential_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"ca.crt of credentialName {self.credential_name!r}" if self.credential_name else self.path
+
+
+def ca_source(tls: ServerTLSSettings, base_dir: str | None, credentials_dir: str) -> CaSource | None:
+    """The client CA of a MUTUAL server, or None when none is named.
+
+    ``caCertificates`` wins; with a credential the CA is the Secret's ``ca.crt`` (or ``<name>-cacert``).
     """
     if tls.ca_certificates:
-        return "caCertificates", tls.ca_certificates, resolve_path(tls.ca_certificates, base_dir)
+        return CaSource("caCertificates", resolve_path(tls.ca_certificates, base_dir))
     name = tls.credential_name or next(iter(tls.credential_names or []), None)
     if name:
         files = credential_files(name, credentials_dir)
         field = "credentialName" if tls.credential_name else "credentialNames[0]"
-        return field, f"{name} ca.crt", files.ca or os.path.join(files.directory, "ca.crt")
+        return CaSource(field, files.ca or os.path.join(files.directory, "ca.crt"), name)
     return None
