@@ -1,0 +1,99 @@
+"""VirtualService match conditions (MD0218–MD0222) and every regex of a virtual service (MD0220)."""
+
+from __future__ import annotations
+
+from .. import messages as m
+from ..checks import dns1123_label, header_name_problem, label_problem, regex_problem
+from ..registry import rule
+from .virtualservice_hosts import gateway_entry_problem
+
+VS = ("virtual-service",)
+_FIELDS = (("uri", "uri"), ("scheme", "scheme"), ("method", "method"), ("authority", "authority"))
+_MAPS = (("headers", "headers"), ("query_params", "queryParams"), ("without_headers", "withoutHeaders"))
+
+
+def _string_matches(match, base: str):
+    """``(field path, StringMatch, field wire name, map field or None)`` of one HTTP match."""
+    for field, wire in _FIELDS:
+        value = getattr(match, field)
+        if value is not None:
+            yield f"{base}.{wire}", value, wire, None
+    for field, wire in _MAPS:
+        for key, value in (getattr(match, field) or {}).items():
+            yield f"{base}.{wire}[{key}]", value, wire, key
+
+
+@rule("virtualservice.match_headers", codes=("MD0218",), kinds=VS)
+def match_headers(ctx, node):
+    vs = node.virtual_service
+    for i, route in enumerate(vs.spec.http or []):
+        for j, match in enumerate(route.match or []):
+            for field in ("headers", "without_headers"):
+                wire = "withoutHeaders" if field == "without_headers" else "headers"
+                for name in getattr(match, field) or {}:
+                    if header_name_problem(name):
+                        yield m.HEADER_NAME_INVALID.at(vs.ref, f"spec.http[{i}].match[{j}].{wire}[{name}]",
+                                                       header=name)
+
+
+@rule("virtualservice.string_matches", codes=("MD0219", "MD0220"), kinds=VS)
+def string_matches(ctx, node):
+    vs = node.virtual_service
+    for i, route in enumerate(vs.spec.http or []):
+        for j, match in enumerate(route.match or []):
+            for path, value, wire, key in _string_matches(match, f"spec.http[{i}].match[{j}]"):
+                label = f"{wire}[{key}]" if key else wire
+                if value.prefix == "" and wire != "uri":
+                    yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{path}.prefix", field=label, kind="prefix")
+                if value.regex is not None:
+                    if value.regex == "":
+                        yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{path}.regex", field=label, kind="regex")
+                    elif not (wire == "withoutHeaders" and value.regex == "*"):
+                        reason = regex_problem(value.regex)
+                        if reason:
+                            yield m.REGEX_INVALID.at(vs.ref, f"{path}.regex", field=label, reason=reason)
+        cors = route.cors_policy
+        for k, origin in enumerate(cors.allow_origins or [] if cors else []):
+            if origin.regex:
+                reason = regex_problem(origin.regex)
+                if reason:
+                    yield m.REGEX_INVALID.at(vs.ref, f"spec.http[{i}].corsPolicy.allowOrigins[{k}].regex",
+                                             field="allowOrigins", reason=reason)
+        rewrite = route.rewrite
+        if rewrite and rewrite.uri_regex_rewrite and rewrite.uri_regex_rewrite.match:
+            reason = regex_problem(rewrite.uri_regex_rewrite.match)
+            if reason:
+                yield m.REGEX_INVALID.at(vs.ref, f"spec.http[{i}].rewrite.uriRegexRewrite.match",
+                                         field="uriRegexRewrite", reason=reason)
+
+
+def _all_matches(vs):
+    for section in ("http", "tcp", "tls"):
+        for i, route in enumerate(getattr(vs.spec, section) or []):
+            for j, match in enumerate(route.match or []):
+                yield f"spec.{section}[{i}].match[{j}]", match
+
+
+@rule("virtualservice.match_port", codes=("MD0221",), kinds=VS)
+def match_port(ctx, node):
+    vs = node.virtual_service
+    for path, match in _all_matches(vs):
+        if match.port is not None and not 1 <= match.port <= 65535:
+            yield m.MATCH_PORT_RANGE.at(vs.ref, f"{path}.port", port=match.port)
+
+
+@rule("virtualservice.match_source", codes=("MD0222",), kinds=VS)
+def match_source(ctx, node):
+    vs = node.virtual_service
+    for path, match in _all_matches(vs):
+        for key, value in (match.source_labels or {}).items():
+            reason = label_problem(key, value)
+            if reason:
+                yield m.MATCH_SOURCE_INVALID.at(vs.ref, f"{path}.sourceLabels[{key}]", reason=reason)
+        if match.source_namespace is not None and dns1123_label(match.source_namespace):
+            yield m.MATCH_SOURCE_INVALID.at(vs.ref, f"{path}.sourceNamespace",
+                                            reason=f"sourceNamespace match {match.source_namespace} is invalid")
+        for k, entry in enumerate(match.gateways or []):
+            reason, _ = gateway_entry_problem(entry)
+            if reason:
+                yield m.MATCH_SOURCE_INVALID.at(vs.ref, f"{path}.gateways[{k}]", reason=f"gateway {entry!r}: {reason}")
