@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from ..export.istio.functions import absorb_functions
 from ..model import (
     DestinationRule,
     ExternalServiceNode,
@@ -65,8 +66,9 @@ def build_project(manifests: ManifestSet, name: str = "imported") -> ImportResul
                  for h in node.service_entry.spec.hosts or []}
     for rule in rules:
         _attach_destination_rule(project, rule, services, externals)
+    absorb_functions(project)  # our own AuthorizationPolicies, EnvoyFilters, ... back into gateway functions
     apply_layout(project)
-    kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in manifests.others]
+    kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in project.extra_resources]
     return ImportResult(project, manifests.sources, kept)
 
 

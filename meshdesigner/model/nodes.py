@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .destinationrule import DestinationRule
+from .functions import GatewayFunctions
 from .gateway import Gateway
 from .kube import KubeService
 from .resource import Resource
@@ -85,6 +86,7 @@ class GatewayNode(NodeBase):
     kind: Literal[NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY]
     gateway: Gateway
     service: KubeService | None = None
+    functions: GatewayFunctions | None = None  # firewall, JWT, cache, rate limits, access log
 
     @property
     def primary(self) -> Gateway:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...io.yamlio import dump, dump_all
 from ...model import Project, Resource
+from .functions import function_manifests
 
 API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 # Kinds in the order kubectl should see them: what others refer to first.
@@ -23,6 +24,7 @@ def project_manifests(project: Project, api_version: str = "v1") -> list[dict]:
     resources = [r for node in project for r in node.resources()]
     resources.sort(key=lambda r: (order.get(r.KIND, len(order)), r.namespace, r.name))
     out = [r.manifest(api_version_for(r, api_version)) for r in resources]
+    out += function_manifests(project)  # gateway functions: policies, EnvoyFilters, Telemetry
     extras = sorted(project.extra_resources,
                     key=lambda d: (str(d.get("kind")), str(d["metadata"].get("namespace")), d["metadata"]["name"]))
     return out + extras

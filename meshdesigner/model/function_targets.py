@@ -1,0 +1,103 @@
+"""What a gateway function applies to: the gateway's workload and the HTTP routes bound to it.
+
+Shared by the Istio export, the Envoy export, the simulator and the checks so they all agree on
+which workload namespace a policy goes to and which routes a route-scoped function names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from .functions import RouteRef
+from .hosts import gateway_ref
+from .nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+from .virtualservice import HTTPRoute
+
+
+def workload_namespace(node: GatewayNode, nodes: Iterable[NodeBase] = ()) -> str:
+    """Where the gateway's pods run, so where its policies go: the explicit
+    ``functions.workload_namespace``, else the namespace of the gateway's own Service (``service``, or
+    a mesh service among ``nodes`` whose selector picks the gateway's pods), else the Gateway's."""
+    if node.functions is not None and node.functions.workload_namespace:
+        return node.functions.workload_namespace
+    if node.service is not None:
+        return node.service.namespace
+    fronting = fronting_services(nodes, node)
+    if fronting:
+        return fronting[0].namespace
+    return node.gateway.namespace
+
+
+def fronting_services(nodes: Iterable[NodeBase], node: GatewayNode) -> list[MeshServiceNode]:
+    """Mesh services whose selector picks the gateway's pods (how an imported gateway Service
+    appears), ordered by namespace and name."""
+    labels = node.gateway.spec.selector or {}
+    if not labels:
+        return []
+    out = []
+    for other in nodes:
+        if isinstance(other, MeshServiceNode):
+            selector = other.service.spec.selector or {}
+            if selector and all(labels.get(k) == v for k, v in selector.items()):
+                out.append(other)
+    return sorted(out, key=lambda n: (n.namespace, n.name, n.id))
+
+
+def workload_labels(node: GatewayNode) -> dict[str, str]:
+    """The labels that select the gateway's pods (the Gateway's ``selector``)."""
+    return dict(node.gateway.spec.selector or {})
+
+
+@dataclass(frozen=True)
+class BoundRoute:
+    """One HTTP rule of a virtual service bound to the gateway."""
+
+    virtual_service: VirtualServiceNode
+    index: int
+    rule: HTTPRoute
+
+    @property
+    def ref(self) -> RouteRef | None:
+        if not self.rule.name:
+            return None
+        return RouteRef(virtual_service=self.virtual_service.virtual_service.metadata.qualified, route=self.rule.name)
+
+    @property
+    def envoy_names(self) -> list[str]:
+        return envoy_route_names(self.rule)
+
+
+def envoy_route_names(rule: HTTPRoute) -> list[str]:
+    """The Envoy route names Istio gives one HTTP rule: ``name`` (+ ``.`` + match ``name`` for each named match)."""
+    if not rule.name:
+        return []
+    names = []
+    for match in rule.match or [None]:
+        names.append(f"{rule.name}.{match.name}" if match is not None and match.name else rule.name)
+    return sorted(set(names))
+
+
+def binds(vs_node: VirtualServiceNode, gateway: GatewayNode) -> bool:
+    vs = vs_node.virtual_service
+    target = gateway.gateway.metadata.qualified
+    return any(gateway_ref(entry, vs.namespace) == target for entry in vs.spec.gateways or [])
+
+
+def bound_http_routes(nodes: Iterable[NodeBase], gateway: GatewayNode) -> list[BoundRoute]:
+    """HTTP rules of the virtual services bound to ``gateway``, ordered by namespace, name, index."""
+    out = []
+    vs_nodes = [n for n in nodes if isinstance(n, VirtualServiceNode) and binds(n, gateway)]
+    vs_nodes.sort(key=lambda n: (n.namespace, n.name, n.id))
+    for vs_node in vs_nodes:
+        for i, rule in enumerate(vs_node.virtual_service.spec.http or []):
+            out.append(BoundRoute(vs_node, i, rule))
+    return out
+
+
+def find_route(nodes: Iterable[NodeBase], gateway: GatewayNode, ref: RouteRef) -> BoundRoute | None:
+    """The bound HTTP rule ``ref`` names, if the design has it."""
+    for bound in bound_http_routes(nodes, gateway):
+        if bound.ref == ref:
+            return bound
+    return None

@@ -1,0 +1,82 @@
+"""Small designs with gateway functions, shared by the function tests."""
+
+from __future__ import annotations
+
+from meshdesigner.model import (
+    Gateway,
+    GatewayNode,
+    KubeService,
+    MeshServiceNode,
+    NodeKind,
+    Project,
+    VirtualService,
+    VirtualServiceNode,
+)
+from meshdesigner.model.functions import GatewayFunctions
+
+GATEWAY_ID = "ingress-gateway:default/edge-gw"
+SELECTOR = {"istio": "ingressgateway"}
+
+
+def edge_design(functions: dict | GatewayFunctions | None = None, port: int = 80, host: str = "shop.example.com",
+                backend_port: int = 80, protocol: str = "HTTP", with_service: bool = True) -> Project:
+    """Gateway ``edge-gw`` (one HTTP server) -> VS ``shop`` with named routes ``cached`` (/static),
+    ``limited`` (/limited) and ``main`` (/) -> Service ``web``."""
+    if isinstance(functions, dict):
+        functions = GatewayFunctions.model_validate(functions)
+    gateway = Gateway.from_wire({
+        "metadata": {"name": "edge-gw", "namespace": "default"},
+        "spec": {"selector": SELECTOR,
+                 "servers": [{"port": {"number": port, "protocol": protocol, "name": protocol.lower()},
+                              "hosts": [host]}]},
+    })
+    service = None
+    if with_service:
+        service = KubeService.from_wire({
+            "metadata": {"name": "edge-gw", "namespace": "istio-system"},
+            "spec": {"type": "LoadBalancer", "selector": SELECTOR, "externalTrafficPolicy": "Local",
+                     "ports": [{"name": "http", "port": port, "targetPort": port}]},
+        })
+    vs = VirtualService.from_wire({
+        "metadata": {"name": "shop", "namespace": "default"},
+        "spec": {"hosts": [host], "gateways": ["edge-gw"], "http": [
+            {"name": "cached", "match": [{"uri": {"prefix": "/static"}}],
+             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+            {"name": "limited", "match": [{"uri": {"prefix": "/limited"}}],
+             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+            {"name": "main", "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+        ]},
+    })
+    web = KubeService.from_wire({
+        "metadata": {"name": "web", "namespace": "default"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": backend_port}]},
+    })
+    return Project(name="functions", nodes=[
+        GatewayNode(id=GATEWAY_ID, kind=NodeKind.INGRESS_GATEWAY, gateway=gateway, service=service,
+                    functions=functions),
+        VirtualServiceNode(id="virtual-service:default/shop", virtual_service=vs),
+        MeshServiceNode(id="mesh-service:default/web", service=web),
+    ])
+
+
+JWKS_RSA = {"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": "sXch", "e": "AQAB"}]}
+
+FULL_FUNCTIONS = {
+    "firewall": {"rules": [
+        {"action": "DENY", "name": "block-partner", "remoteIpBlocks": ["203.0.113.0/24"]},
+        {"action": "DENY", "paths": ["/admin*"], "methods": ["DELETE"], "notIpBlocks": ["10.0.0.0/8"]},
+        {"action": "ALLOW", "remoteIpBlocks": ["0.0.0.0/0"], "hosts": ["shop.example.com"], "ports": [80],
+         "headers": [{"name": "x-tenant", "values": ["a*", "b"]}, {"name": "x-debug", "notValues": ["1"]}]},
+    ]},
+    "jwt": {"rules": [{"issuer": "https://issuer.example.com", "audiences": ["shop"],
+                       "jwks": '{"keys":[]}', "fromHeaders": [{"name": "x-jwt", "prefix": "Bearer "}],
+                       "fromParams": ["token"], "forwardOriginalToken": True,
+                       "outputPayloadToHeader": "x-jwt-payload"}],
+            "requirePrincipal": True},
+    "cache": {"routes": [{"virtualService": "default/shop", "route": "cached"}], "maxBodyBytes": 65536,
+              "allowedVaryHeaders": ["Accept-Encoding"]},
+    "rateLimits": [{"tokensPerFill": 100, "fillInterval": "1s", "maxTokens": 200},
+                   {"tokensPerFill": 2, "fillInterval": "60s", "status": 503,
+                    "route": {"virtualService": "default/shop", "route": "limited"}}],
+    "accessLog": {"filter": "response.code >= 400"},
+}
