@@ -67,10 +67,13 @@ def load_private_key(data: bytes, passphrase: bytes | str | None = None, source:
     secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
     if is_encrypted_key(data) and not secret:
         raise PassphraseRequired(f"{source}: the private key is encrypted; a passphrase is needed")
-    match = _PEM_PRIVATE_KEY.search(data)
+    if match := _PEM_PRIVATE_KEY.search(data):
+        data = match.group(0)
+    if not is_encrypted_key(data) and data[:1] != b"\x30":
+        secret = None  # a passphrase for an unencrypted PEM key is not an error: there is nothing to decrypt
     try:
         if match:
-            return serialization.load_pem_private_key(match.group(0), secret or None)
+            return serialization.load_pem_private_key(data, secret or None)
         if data[:1] == b"\x30":
             return serialization.load_der_private_key(data, secret or None)
     except TypeError as exc:  # a passphrase for an unencrypted key, or the reverse

@@ -1,0 +1,121 @@
+"""A minimal Envoy bootstrap that serves given certificate files, and a bounded Envoy + curl runner.
+
+Used by the end-to-end tests of ``meshdesigner cert create``: loopback only, every subprocess has a
+timeout, and Envoy is stopped by its process group however the test ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+ENVOY = shutil.which("envoy")
+CURL = shutil.which("curl")
+START_TIMEOUT = 20
+CURL_TIMEOUT = 10
+
+TLS_SOCKET = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+ROUTER = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tls_listener(name: str, port: int, cert: str, key: str, ca: str | None = None,
+                 password_file: str | None = None) -> dict:
+    """An HTTPS listener answering 200 "ok <name>" with the given certificate (MUTUAL when ``ca``)."""
+    certificate = {"certificate_chain": {"filename": cert}, "private_key": {"filename": key}}
+    if password_file:
+        certificate["password"] = {"filename": password_file}
+    context: dict = {"@type": TLS_SOCKET, "common_tls_context": {
+        "alpn_protocols": ["h2", "http/1.1"], "tls_certificates": [certificate]}}
+    if ca:
+        context["require_client_certificate"] = True
+        context["common_tls_context"]["validation_context"] = {"trusted_ca": {"filename": ca}}
+    return {
+        "name": name,
+        "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
+        "filter_chains": [{
+            "transport_socket": {"name": "envoy.transport_sockets.tls", "typed_config": context},
+            "filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
+                "@type": HCM, "stat_prefix": name,
+                "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [{
+                    "match": {"prefix": "/"}, "direct_response": {"status": 200, "body": {
+                        "inline_string": f"ok {name}\n"}}}]}]},
+                "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {"@type": ROUTER}}]}}],
+        }],
+    }
+
+
+def bootstrap(admin_port: int, listeners: list[dict]) -> dict:
+    return {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin_port}}},
+            "static_resources": {"listeners": listeners}}
+
+
+def write_bootstrap(path: str, config: dict) -> str:
+    with open(path, "w") as fh:
+        json.dump(config, fh, indent=1)
+    return path
+
+
+def _tail(path: str) -> str:
+    with open(path, errors="replace") as fh:
+        return fh.read()[-3000:]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running(argv: list[str], cwd: str, log_path: str, ready_url: str | None = None):
+    """Start a process in its own group, wait (bounded) for ``ready_url`` to answer 200, always stop it."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while ready_url:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{argv[0]} exited with {proc.returncode}: {_tail(log_path)}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(ready_url, timeout=1) as resp:
+                if resp.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{argv[0]} not ready after {START_TIMEOUT}s: {_tail(log_path)}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        _stop(proc)
+
+
+@contextlib.contextmanager
+def running_envoy(config_path: str, admin_port: int, cwd: str):
+    argv = [ENVOY, "-c", config_path, "--disable-hot-restart", "-l", "warning", "--base-id", str(admin_port)]
+    with running(argv, cwd, os.path.join(cwd, "envoy.log"), f"http://127.0.0.1:{admin_port}/ready") as proc:
+        yield proc
+
+
+def curl(host: str, port: int, cacert: str, *extra: str, path: str = "/") -> subprocess.CompletedProcess:
+    """``curl --cacert`` to https://host:port/ with ``host`` resolved to 127.0.0.1 (never the network)."""
+    return subprocess.run([CURL, "-sS", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1",
+                           "--cacert", cacert, *extra, f"https://{host}:{port}{path}"],
+                          capture_output=True, text=True, timeout=CURL_TIMEOUT)
