@@ -1,0 +1,483 @@
+"""Which route does a request take through a gateway, and why: Envoy's decisions without Envoy.
+
+:func:`simulate(project, gateway_ref, request) -> SimulationResult` runs a pipeline of steps over
+the gateway's plan (:func:`meshdesigner.export.envoy.build_plan`, the same one the Envoy export
+renders, compiled once per project version and gateway):
+
+1. ``listener``  — a server on the request's port?                    (else ``no_listener``)
+2. ``connection``— TLS or plain text, filter chain by SNI; TCP/TLS
+   routes end here                                                     (else ``tls_no_match``)
+3. ``virtual_host`` — the Host header against the virtual host domains (else ``no_virtual_host``)
+4. ``https_redirect`` — ``tls.httpsRedirect`` on plain text             (``redirect``)
+5. ``route``     — the first route whose match fits; why earlier ones did not (else ``no_route``)
+6. ``action``    — redirect / direct response / destinations, with rewrite, fault, timeout,
+   retries, mirrors, CORS and header changes                          (``redirect``,
+   ``direct_response``, ``routed``)
+
+Extension (gateway functions such as a firewall or rate limit): :func:`add_step` inserts a
+``fn(ctx) -> str | None`` before or after a named step. A step reads ``ctx.request``,
+``ctx.listener``, ``ctx.chain``, ``ctx.vhost``, ``ctx.route`` and ``ctx.result``; it may add to
+``ctx.explain(...)`` and stop the request with ``return ctx.deny(status, "why")`` (outcome
+``denied``). Every explanation is a plain sentence; the module is Qt-free.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import weakref
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from urllib.parse import parse_qsl, urlsplit
+
+from ..export.envoy.plan import PASSTHROUGH, TCP, TLS_TERMINATED, GatewayPlan, build_plan
+from ..export.envoy.routes import (
+    cors_config,
+    direct_response_action,
+    fault_config,
+    header_changes,
+    redirect_action,
+    retry_policy,
+)
+from ..model.nodes import GatewayNode
+from ..model.references import ReferenceIndex
+from .simulate_match import (
+    CompiledRoute,
+    CompiledVirtualHost,
+    HttpFacts,
+    select_chain,
+    select_virtual_host,
+)
+
+OUTCOMES = ("routed", "redirect", "direct_response", "no_listener", "tls_no_match", "no_virtual_host",
+            "no_route", "denied")
+DEFAULT_PORTS = {"http": 80, "https": 443, "tls": 443}
+
+
+@dataclass
+class Request:
+    """A request as a client sends it. ``url`` schemes: http, https, tcp (raw TCP) or tls (TLS, no HTTP)."""
+
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    sni: str | None = None
+
+
+@dataclass
+class SimulationResult:
+    """Where the request goes. ``to_dict()`` is the ``simulate --format json`` object."""
+
+    gateway: str
+    outcome: str = ""
+    explanation: list[str] = field(default_factory=list)
+    port: int | None = None
+    protocol: str | None = None             # the server's protocol
+    servers: list[int] = field(default_factory=list)   # indexes in the Gateway's spec.servers
+    tls: dict | None = None                 # {"mode", "terminated", "sni", "server_names", "client_certificate"}
+    virtual_host: str | None = None
+    virtual_service: str | None = None
+    rule_index: int | None = None
+    match_index: int | None = None
+    section: str | None = None              # "http" | "tcp" | "tls"
+    route_name: str | None = None
+    skipped: list[dict] = field(default_factory=list)  # earlier routes and why they did not match
+    destinations: list[dict] = field(default_factory=list)
+    status: int | None = None               # the status Envoy itself answers (404 NR, redirect, direct, abort)
+    redirect: dict | None = None
+    direct_response: dict | None = None
+    rewrite: dict | None = None
+    fault: dict | None = None
+    timeout: str | None = None
+    retries: dict | None = None
+    mirrors: list[dict] = field(default_factory=list)
+    cors: dict | None = None
+    headers: dict | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class SimulationContext:
+    """What the steps share: the request (parsed), the gateway's compiled tables, the result so far."""
+
+    def __init__(self, compiled: CompiledGateway, request: Request) -> None:
+        self.compiled = compiled
+        self.plan = compiled.plan
+        self.request = request
+        parts = urlsplit(request.url if "://" in request.url else "http://" + request.url)
+        self.scheme = (parts.scheme or "http").lower()
+        self.host = (parts.hostname or "").lower()
+        self.port = parts.port or DEFAULT_PORTS.get(self.scheme)
+        self.path = parts.path or "/"
+        self.query_string = parts.query
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.authority = headers.pop("host", None) or parts.netloc.rpartition("@")[2]
+        headers[":authority"] = self.authority
+        headers[":method"] = request.method.upper()
+        headers[":scheme"] = "https" if self.scheme in ("https", "tls") else "http"
+        headers[":path"] = self.path + (f"?{parts.query}" if parts.query else "")
+        query = {}
+        for key, value in parse_qsl(parts.query, keep_blank_values=True):
+            query.setdefault(key, value)
+        self.http = HttpFacts(self.path, headers, query)
+        self.listener = None
+        self.chain = None
+        self.vhost: CompiledVirtualHost | None = None
+        self.route: CompiledRoute | None = None
+        self.result = SimulationResult(gateway=self.plan.gateway.gateway.metadata.qualified)
+
+    def explain(self, text: str) -> None:
+        self.result.explanation.append(text)
+
+    def stop(self, outcome: str, text: str, status: int | None = None) -> str:
+        self.explain(text)
+        self.result.outcome = outcome
+        if status is not None:
+            self.result.status = status
+        return outcome
+
+    def deny(self, status: int, text: str) -> str:
+        """For extension steps: Envoy answers ``status`` itself; the request goes no further."""
+        return self.stop("denied", text, status)
+
+    @property
+    def host_without_port(self) -> str:
+        host = self.authority.lower()
+        if host.startswith("["):
+            return host.partition("]")[0] + "]"
+        return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
+Step = Callable[[SimulationContext], "str | None"]
+
+
+# ----- the built-in steps ---------------------------------------------------------------------
+def step_listener(ctx: SimulationContext) -> str | None:
+    if ctx.port is None:
+        return ctx.stop("no_listener", f"The URL has no port and {ctx.scheme}:// has no default one.")
+    listener = ctx.plan.listener(ctx.port)
+    ctx.result.port = ctx.port
+    if listener is None:
+        ports = ", ".join(str(lst.port) for lst in ctx.plan.listeners) or "none"
+        text = (f"The gateway has no listener on port {ctx.port} (it listens on: {ports}); the connection is "
+                "refused.")
+        notes = [n for n in ctx.plan.notes if f"port {ctx.port}" in n]
+        if notes:
+            text += " " + " ".join(notes)
+        return ctx.stop("no_listener", text)
+    ctx.listener = listener
+    first = listener.chains[0].server
+    ctx.result.protocol = first.protocol
+    ctx.explain(f"Port {ctx.port}: the gateway listens here for {first.protocol} "
+                f"({len(listener.chains)} filter chain{'s' if len(listener.chains) > 1 else ''}).")
+    return None
+
+
+def _tls_facts(chain, sni: str | None) -> dict:
+    tls = chain.server.tls
+    mode = tls.effective_mode if tls is not None else None
+    facts = {"mode": mode, "terminated": chain.terminates_tls, "sni": sni,
+             "server_names": list(chain.server_names),
+             "client_certificate": mode in ("MUTUAL", "ISTIO_MUTUAL") if chain.terminates_tls else False}
+    if chain.terminates_tls and tls is not None:
+        if tls.credential_name or tls.credential_names:
+            facts["credential"] = tls.credential_name or ", ".join(tls.credential_names or [])
+        elif tls.server_certificate:
+            facts["certificate"] = tls.server_certificate
+    return facts
+
+
+def step_connection(ctx: SimulationContext) -> str | None:
+    listener = ctx.listener
+    wants_tls = ctx.scheme in ("https", "tls")
+    if wants_tls:
+        if not listener.is_tls:
+            return ctx.stop("tls_no_match", f"Port {ctx.port} serves plain {listener.server_class.upper()}, but the "
+                            "client starts a TLS handshake; Envoy cannot read it and the connection fails.")
+        sni = ctx.request.sni if ctx.request.sni is not None else ctx.host
+        if sni and _is_ip(sni):
+            sni = None
+        chain = select_chain(listener, sni)
+        if chain is None:
+            names = sorted({n for c in listener.chains for n in c.server_names})
+            return ctx.stop("tls_no_match", f"No server on port {ctx.port} accepts the SNI name {sni or '(none)'!r} "
+                            f"(it accepts: {', '.join(names)}); Envoy closes the connection during the TLS "
+                            "handshake.")
+        ctx.chain = chain
+        ctx.result.tls = _tls_facts(chain, sni)
+        names = ", ".join(chain.server_names) or "any name"
+        if chain.terminates_tls:
+            mode = ctx.result.tls["mode"]
+            extra = " and requires a client certificate" if ctx.result.tls["client_certificate"] else ""
+            ctx.explain(f"TLS: SNI {sni!r} selects the server for {names}; the gateway terminates TLS "
+                        f"({mode}){extra}.")
+        else:
+            ctx.explain(f"TLS: SNI {sni!r} selects the PASSTHROUGH route for {names}; the gateway forwards the "
+                        "encrypted stream without terminating it.")
+    else:
+        if listener.is_tls:
+            plain_chain = next((c for c in listener.chains if not c.server_names and not c.terminates_tls), None)
+            if plain_chain is None:
+                return ctx.stop("tls_no_match", f"Port {ctx.port} expects TLS ({listener.server_class.upper()}), but "
+                                "the client speaks plain text; no filter chain matches and Envoy closes the "
+                                "connection.")
+            ctx.chain = plain_chain
+        else:
+            ctx.chain = listener.chains[0]
+    ctx.result.servers = [i for i, _ in ctx.chain.servers]
+    if ctx.chain.server_class in (TCP, PASSTHROUGH, TLS_TERMINATED):
+        return _tcp_routed(ctx)
+    if ctx.scheme in ("tcp", "tls"):
+        ctx.explain(f"Port {ctx.port} serves HTTP; the bytes are read as an HTTP request.")
+    return None
+
+
+def _tcp_routed(ctx: SimulationContext) -> str:
+    route = ctx.chain.tcp_route
+    ctx.result.virtual_service = route.vs_ref
+    ctx.result.rule_index = route.rule_index
+    ctx.result.match_index = route.match_index
+    ctx.result.section = route.section
+    ctx.result.destinations = [_dest(d) for d in route.destinations]
+    return ctx.stop("routed", f"{route.where} sends the connection (tcp_proxy) to {_dest_text(route.destinations)}.")
+
+
+def step_virtual_host(ctx: SimulationContext) -> str | None:
+    vhosts = ctx.compiled.vhosts[id(ctx.chain)]
+    host = ctx.host_without_port
+    vhost = select_virtual_host(vhosts, host)
+    route_config = ctx.chain.route_config
+    if vhost is None:
+        domains = sorted({d for v in vhosts for d in v.plan.domains})
+        return ctx.stop("no_virtual_host", f"Host {host!r} matches no virtual host of route {route_config.name} "
+                        f"(hosts: {', '.join(domains) or 'none'}); Envoy answers 404 (NR, route not found).", 404)
+    ctx.vhost = vhost
+    ctx.result.virtual_host = vhost.plan.name
+    if route_config.blackhole:
+        return ctx.stop("no_route", f"No VirtualService bound to this gateway has a host that matches the server "
+                        f"hosts on port {ctx.port}, so every request gets Envoy's 404 (NR).", 404)
+    vs = ", ".join(vhost.plan.virtual_services) or "none"
+    ctx.explain(f"Host {host!r} selects virtual host {vhost.plan.name} (VirtualService {vs}).")
+    return None
+
+
+def step_https_redirect(ctx: SimulationContext) -> str | None:
+    if ctx.vhost.plan.require_tls and ctx.scheme not in ("https", "tls"):
+        location = f"https://{ctx.host_without_port}{ctx.http.headers[':path']}"
+        ctx.result.redirect = {"location": location, "status": 301}
+        return ctx.stop("redirect", f"The server has tls.httpsRedirect: plain-text requests get a 301 redirect "
+                        f"to {location}.", 301)
+    return None
+
+
+def step_route(ctx: SimulationContext) -> str | None:
+    for compiled in ctx.vhost.routes:
+        reason = compiled.mismatch(ctx.http)
+        plan = compiled.plan
+        if reason is None:
+            ctx.route = compiled
+            ctx.result.virtual_service = plan.vs_ref
+            ctx.result.rule_index = plan.rule_index
+            ctx.result.match_index = plan.match_index
+            ctx.result.section = "http"
+            ctx.result.route_name = plan.name
+            ctx.explain(f"{plan.where} matches" + (f" (route {plan.name!r})." if plan.name else "."))
+            return None
+        ctx.result.skipped.append({"virtual_service": plan.vs_ref, "rule_index": plan.rule_index,
+                                   "match_index": plan.match_index, "reason": reason})
+        ctx.explain(f"{plan.where} does not match: {reason}.")
+    return ctx.stop("no_route", f"No route of virtual host {ctx.vhost.plan.name} matches; Envoy answers 404 "
+                    "(NR, route not found).", 404)
+
+
+def step_action(ctx: SimulationContext) -> str:
+    plan = ctx.route.plan
+    rule = plan.rule
+    result = ctx.result
+    changes = {}
+    if rule.headers is not None:
+        for part, ops in (("request", rule.headers.request), ("response", rule.headers.response)):
+            changes.update(header_changes(ops, part))
+    result.headers = changes or None
+    if rule.cors_policy is not None:
+        result.cors = {k: v for k, v in cors_config(rule.cors_policy).items() if k != "@type"}
+    if rule.redirect is not None:
+        action = redirect_action(rule.redirect, ctx.port)
+        status = {"MOVED_PERMANENTLY": 301, "FOUND": 302, "SEE_OTHER": 303, "TEMPORARY_REDIRECT": 307,
+                  "PERMANENT_REDIRECT": 308}[action["response_code"]]
+        location = _redirect_location(ctx, action)
+        result.redirect = {"location": location, "status": status, **action}
+        return ctx.stop("redirect", f"The rule redirects with {status} to {location}.", status)
+    if rule.direct_response is not None:
+        action = direct_response_action(rule.direct_response)
+        result.direct_response = action
+        body = action.get("body", {})
+        shown = body.get("inline_string", "(bytes)" if body else "(empty)")
+        return ctx.stop("direct_response", f"The rule answers directly with {action['status']} and body {shown!r}.",
+                        action["status"])
+    result.destinations = [_dest(d) for d in plan.destinations]
+    if rule.rewrite is not None:
+        result.rewrite = rule.rewrite.to_wire()
+        ctx.explain(f"Rewrite before forwarding: {result.rewrite}.")
+    result.timeout = rule.timeout or None
+    retries = retry_policy(rule.retries)
+    result.retries = None if retries is None else {k: v for k, v in retries.items() if k != "retry_host_predicate"}
+    ctx.explain(f"Timeout: {rule.timeout or 'none (disabled)'}; retries: "
+                f"{'none' if retries is None else str(retries['num_retries']) + ' on ' + retries['retry_on']}.")
+    if plan.mirrors:
+        result.mirrors = [{**_dest(m.destination), "percent": m.percent} for m in plan.mirrors]
+        ctx.explain("Mirrored (copies, responses ignored) to " +
+                    ", ".join(f"{m.destination.host} ({m.percent:g}%)" for m in plan.mirrors) + ".")
+    if rule.fault is not None:
+        fault = fault_config(rule.fault)
+        if fault:
+            result.fault = {k: v for k, v in fault.items() if k != "@type"}
+            abort = result.fault.get("abort")
+            if abort and "http_status" in abort and abort["percentage"]["numerator"] >= 1_000_000:
+                result.status = abort["http_status"]
+            ctx.explain(f"Fault injection: {result.fault}.")
+    return ctx.stop("routed", f"Forwarded to {_dest_text(plan.destinations)}.")
+
+
+STEPS: list[tuple[str, Step]] = [
+    ("listener", step_listener),
+    ("connection", step_connection),
+    ("virtual_host", step_virtual_host),
+    ("https_redirect", step_https_redirect),
+    ("route", step_route),
+    ("action", step_action),
+]
+
+
+def add_step(name: str, step: Step, *, before: str | None = None, after: str | None = None) -> None:
+    """Insert an extension step (see the module docstring); by default just before ``action``."""
+    names = [n for n, _ in STEPS]
+    if name in names:
+        STEPS[names.index(name)] = (name, step)
+        return
+    position = names.index(after) + 1 if after is not None else names.index(before or "action")
+    STEPS.insert(position, (name, step))
+
+
+def remove_step(name: str) -> None:
+    STEPS[:] = [(n, s) for n, s in STEPS if n != name]
+
+
+# ----- helpers -----------------------------------------------------------------------------------
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _dest(d) -> dict:
+    return {"host": d.host, "subset": d.subset, "port": d.port, "weight": d.weight, "cluster": d.cluster}
+
+
+def _dest_text(dests) -> str:
+    parts = []
+    for d in dests:
+        text = d.host + (f" subset {d.subset}" if d.subset else "") + (f" port {d.port}" if d.port else "")
+        if len(dests) > 1:
+            text += f" ({d.weight} of {sum(x.weight for x in dests)})"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def _redirect_location(ctx: SimulationContext, action: dict) -> str:
+    scheme = action.get("scheme_redirect") or ("https" if ctx.scheme in ("https", "tls") else "http")
+    host = action.get("host_redirect") or ctx.host_without_port
+    port = action.get("port_redirect")
+    if port and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    if "path_redirect" in action:
+        path = action["path_redirect"]
+    elif "prefix_rewrite" in action:
+        match = ctx.route.match
+        prefix = match.get("prefix", match.get("path", ""))
+        path = action["prefix_rewrite"] + ctx.path[len(prefix):]
+    else:
+        path = ctx.path
+    query = f"?{ctx.query_string}" if ctx.query_string and "?" not in path else ""
+    return f"{scheme}://{host}{path}{query}"
+
+
+# ----- compiled gateways, cached per project version -------------------------------------------------
+class CompiledGateway:
+    """A gateway's plan with every route matcher built once (the per-request work is only matching)."""
+
+    def __init__(self, plan: GatewayPlan) -> None:
+        self.plan = plan
+        self.vhosts: dict[int, list[CompiledVirtualHost]] = {}
+        for listener in plan.listeners:
+            for chain in listener.chains:
+                if chain.route_config is not None:
+                    self.vhosts[id(chain)] = [
+                        CompiledVirtualHost(v, [CompiledRoute(r) for r in v.routes])
+                        for v in chain.route_config.virtual_hosts]
+
+
+class _ProjectCache:
+    def __init__(self, nodes: tuple) -> None:
+        self.nodes = nodes
+        self.index: ReferenceIndex | None = None
+        self.gateways: dict[str, CompiledGateway] = {}
+
+
+# id(project) -> (weak reference, cache); Project defines __eq__ and so cannot be a weak dict key.
+_CACHE: dict[int, tuple[weakref.ref, _ProjectCache]] = {}
+
+
+def _project_cache(project, nodes: tuple) -> _ProjectCache:
+    key = id(project)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is project and entry[1].nodes == nodes:
+        return entry[1]
+    cache = _ProjectCache(nodes)
+    _CACHE[key] = (weakref.ref(project, lambda _ref, key=key: _CACHE.pop(key, None)), cache)
+    return cache
+
+
+def compiled_gateway(project, gateway: GatewayNode) -> CompiledGateway:
+    """The gateway's compiled tables, rebuilt only when a node of the project changed."""
+    nodes = tuple(project.nodes.values())
+    cache = _project_cache(project, nodes)
+    found = cache.gateways.get(gateway.id)
+    if found is None or found.plan.gateway is not gateway:
+        if cache.index is None:
+            cache.index = ReferenceIndex(project)
+        found = cache.gateways[gateway.id] = CompiledGateway(build_plan(project, gateway, cache.index))
+    return found
+
+
+def resolve_gateway(project, ref) -> GatewayNode:
+    """A gateway by node, node id, ``namespace/name`` or unique ``name``; LookupError says why not."""
+    if isinstance(ref, GatewayNode):
+        return ref
+    if ref in project and isinstance(project.node(ref), GatewayNode):
+        return project.node(ref)
+    namespace, _, name = str(ref).rpartition("/")
+    found = [g for g in project.gateways()
+             if g.gateway.name == name and (not namespace or g.gateway.namespace == namespace)]
+    if len(found) == 1:
+        return found[0]
+    names = ", ".join(sorted(g.gateway.metadata.qualified for g in project.gateways())) or "none"
+    if not found:
+        raise LookupError(f"no gateway {ref!r} in the design (gateways: {names})")
+    raise LookupError(f"gateway name {name!r} is ambiguous; write NAMESPACE/NAME (gateways: {names})")
+
+
+def simulate(project, gateway_ref, request: Request) -> SimulationResult:
+    """Follow ``request`` through the gateway as Envoy would; the result says where it goes and why."""
+    gateway = resolve_gateway(project, gateway_ref)
+    ctx = SimulationContext(compiled_gateway(project, gateway), request)
+    for _name, step in list(STEPS):
+        if step(ctx) is not None:
+            break
+    return ctx.result
+
+
+__all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "Request", "SimulationContext", "SimulationResult",
+           "add_step", "compiled_gateway", "remove_step", "resolve_gateway", "simulate"]

