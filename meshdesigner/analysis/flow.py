@@ -230,8 +230,20 @@ def server_text(facts: dict[str, Any]) -> str:
     if facts["https_redirect"]:
         parts.append("→ HTTPS redirect")
     hosts = facts["hosts"]
-    parts.append(", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if len(hosts) > 2 else ""))
+    shown = ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if len(hosts) > 2 else "")
+    parts.append(("SNI " if facts["tls_mode"] else "") + shown)
     return " · ".join(parts)
+
+
+def certificate_text(facts: dict[str, Any]) -> str | None:
+    """The second line of a TLS-terminating server: which certificate, and whether clients need one."""
+    if not facts["terminates_tls"]:
+        return None
+    cert = facts["credential"] or "no certificate set"
+    text = f"cert {cert.rsplit('/', 1)[-1]}"
+    if facts["tls_mode"] in ("MUTUAL", "OPTIONAL_MUTUAL"):
+        text += " · client cert " + ("required" if facts["tls_mode"] == "MUTUAL" else "optional")
+    return text
 
 
 def route_shares(weights: list[int | None]) -> list[float]:
@@ -284,13 +296,15 @@ def _rule_action(section: str, rule) -> tuple[str, dict[str, Any], tuple[str, ..
     routes = rule.route or []
     shares = route_shares([d.weight for d in routes])
     texts = []
-    for dest, share in zip(routes, shares, strict=True):
-        text = _short_host(dest.destination.host)
+    one_host = len({d.destination.host for d in routes}) == 1
+    for n, (dest, share) in enumerate(zip(routes, shares, strict=True)):
+        # "productpage v1 90% · v2 10%": the host once when every destination shares it.
+        text = _short_host(dest.destination.host) if n == 0 or not one_host or not dest.destination.subset else ""
         if dest.destination.subset:
             text += f" {dest.destination.subset}"
         if len(routes) > 1:
             text += f" {share:.0f}%"
-        texts.append(text)
+        texts.append(text.strip())
     if section == "http" and rule.rewrite is not None:
         rw = rule.rewrite
         facts["rewrite"] = {k: v for k, v in (("uri", rw.uri), ("authority", rw.authority)) if v}
@@ -363,7 +377,7 @@ class _Builder:
             for gw in gws:
                 if gw.kind == NodeKind.EGRESS_GATEWAY:
                     self.edges.append(FlowEdge(f"node:{svc_id}->node:{gw.id}", f"node:{svc_id}", f"node:{gw.id}",
-                                               "fronts", 100.0, "selects gateway pods",
+                                               "fronts", 100.0, "selects pods",
                                                model_edge=(svc_id, gw.id, "fronts", "spec.selector")))
         nodes = sorted(self.nodes.values(), key=lambda n: (n.column, n.id))
         return FlowGraph("project", nodes, self.edges)
@@ -386,6 +400,9 @@ class _Builder:
                                           ("redirect", facts["https_redirect"])) if on)
             rows.append(FlowRow(f"server:{i}", server_text(facts), facts, marks,
                                 "redirects every request to HTTPS" if facts["https_redirect"] else ""))
+            cert = certificate_text(facts)
+            if cert:
+                rows.append(FlowRow(f"server:{i}:cert", cert, {"credential": facts["credential"]}, ("detail",)))
         # Services in front of an ingress gateway are folded into it (they are its entry, not a hop).
         services: list = [] if egress else sorted(
             (s for s in self.project.mesh_services() if s.id in fronting and gw in fronting[s.id][0]),
@@ -404,10 +421,9 @@ class _Builder:
         if not egress:
             self._ensure_internet()
             for row in rows:
-                if row.key.startswith("server:"):
+                if row.key.startswith("server:") and not row.key.endswith(":cert"):
                     f = row.facts
-                    label = f"{f['protocol']} :{f['port']}" + (f" SNI {', '.join(f['hosts'][:1])}"
-                                                                 if f["tls_mode"] else "")
+                    label = f"{f['protocol']} :{f['port']}"
                     self.edges.append(FlowEdge(f"{INTERNET}->{node_id}[{row.key}]", INTERNET, node_id, "enters",
                                                100.0, label, target_row=row.key, port=f["port"]))
 
@@ -416,7 +432,7 @@ class _Builder:
 
     def _ensure_mesh_clients(self) -> None:
         self.nodes.setdefault(MESH_CLIENTS, FlowNode(MESH_CLIENTS, "client", 0, "Mesh workloads",
-                                                     "sidecars inside the mesh"))
+                                                     "sidecars in the mesh"))
 
     def _rule_applies(self, rule, contexts: list[str], vs_namespace: str) -> list[str]:
         """The contexts among ``contexts`` a rule takes traffic from (``match.gateways`` narrows them)."""
@@ -438,8 +454,8 @@ class _Builder:
                 applies = self._rule_applies(rule, contexts, vs.namespace)
                 action, facts, marks = _rule_action(section, rule)
                 name = getattr(rule, "name", None)
-                facts.update(section=section, index=i, name=name, match=_rule_match_text(section, rule),
-                             contexts=applies)
+                facts.update(section=section, index=i, number=numbered, name=name,
+                             match=_rule_match_text(section, rule), action=action, contexts=applies)
                 note = ""
                 if (section, i) in shadowed:
                     marks += ("shadowed",)
@@ -464,8 +480,7 @@ class _Builder:
         for ctx in contexts:
             if ctx == MESH_CONTEXT:
                 self._ensure_mesh_clients()
-                self.edges.append(FlowEdge(f"{MESH_CLIENTS}->{router_id}", MESH_CLIENTS, router_id, "sends", 100.0,
-                                           ", ".join(vs.spec.hosts or [])))
+                self.edges.append(FlowEdge(f"{MESH_CLIENTS}->{router_id}", MESH_CLIENTS, router_id, "sends", 100.0, ""))
                 continue
             gw = self.index.gateways.get(ctx)
             if gw is None:
@@ -525,7 +540,8 @@ class _Builder:
     def _ensure_service(self, svc: MeshServiceNode) -> str:
         node_id = f"node:{svc.id}"
         if node_id not in self.nodes:
-            rows = [FlowRow(f"port:{p.port}", f"{p.port} {p.name or p.protocol or ''}".strip(),
+            rows = [FlowRow(f"port:{p.port}", f"port {p.port} {p.name or p.protocol or ''}".strip()
+                            + (f" → {p.target_port}" if p.target_port not in (None, p.port) else ""),
                             {"port": p.port, "name": p.name, "target_port": p.target_port})
                     for p in svc.service.spec.ports or []]
             dr = svc.destination_rule

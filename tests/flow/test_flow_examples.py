@@ -87,9 +87,10 @@ def test_seed_flow_reads_client_gateway_rule_service():
     assert server.facts["tls_mode"] == "SIMPLE" and server.facts["terminates_tls"] is True
     assert server.facts["hosts"] == ["ext-host.example.com"]
     assert server.facts["credential"] == "/etc/certs/servercert.pem"
-    assert server.text == "443 HTTPS · SIMPLE 🔒 · ext-host.example.com"
+    assert server.text == "443 HTTPS · SIMPLE 🔒 · SNI ext-host.example.com"
+    assert gateway.row("server:0:cert").text == "cert servercert.pem"
     enters = [e for e in graph.edges if e.source == INTERNET]
-    assert [(e.target_row, e.label) for e in enters] == [("server:0", "HTTPS :443 SNI ext-host.example.com")]
+    assert [(e.target_row, e.label) for e in enters] == [("server:0", "HTTPS :443")]
     binds = [e for e in graph.edges if e.kind == "binds"]
     assert [(e.source_row, e.target, e.label) for e in binds] == [
         ("server:0", "router:virtual-service:default/virtual-svc@routing", ":443")]
@@ -112,7 +113,7 @@ def test_bookinfo_canary_weights_and_subsets():
     ]
     rows = graph.node(router).rows
     assert [r.key for r in rows] == ["rule:http:0", "rule:http:1", "rule:http:2", "rule:http:3"]
-    assert "productpage v1 90% · productpage v2 10%" in rows[1].text
+    assert "→ productpage v1 90% · v2 10%" in rows[1].text
     assert rows[3].facts["direct_response"] == 200 and "direct-response" in rows[3].marks
     labels = sorted(e.label for e in graph.edges if e.source == router and e.source_row == "rule:http:1")
     assert labels == ["v1 90%", "v2 10%"]
@@ -179,6 +180,8 @@ def test_public_private_tls_facts_and_https_redirect():
     graph = flow_of("public-private.mesh.yaml")
     private = graph.node("node:ingress-gateway:edge/private-gateway").row("server:0")
     assert (private.facts["tls_mode"], private.facts["credential"]) == ("MUTUAL", "admin-corp-example-com-cert")
+    cert = graph.node("node:ingress-gateway:edge/private-gateway").row("server:0:cert")
+    assert cert.text == "cert admin-corp-example-com-cert · client cert required"
     public = graph.node("node:ingress-gateway:edge/public-gateway")
     https, http = public.row("server:0"), public.row("server:1")
     assert https.facts["tls_mode"] == "SIMPLE" and "tls" in https.marks

@@ -1,0 +1,70 @@
+"""``meshdesigner flow PROJECT [--gateway NS/NAME] [--format json|dot|png|svg] [-o FILE]``.
+
+The request-flow diagram, headless: JSON or Graphviz text for tools, PNG or SVG for documents (drawn
+by the desktop app's own flow view on Qt's offscreen platform, so no display is needed).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..analysis.flow import compute_flow
+from ..io.atomic import write_atomic
+from .common import open_design
+
+FORMATS = ("json", "dot", "png", "svg")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("flow", help="the request-flow diagram (JSON, Graphviz, PNG or SVG)",
+                       description="How traffic enters, crosses and leaves the mesh: clients, ingress gateway "
+                                   "servers (port, protocol, TLS mode, SNI hosts), virtual service rules in "
+                                   "order, weighted destinations, egress gateways and external services.")
+    p.add_argument("project", metavar="PROJECT", help="a .mesh.yaml project, or manifest files/folders")
+    p.add_argument("--gateway", metavar="NS/NAME", help="only the flow through this gateway")
+    p.add_argument("--format", choices=FORMATS, help="default: from the -o suffix, else json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output; "
+                                                          "png and svg need a file)")
+    p.add_argument("--theme", choices=("light", "dark"), default="light", help="colours for png/svg")
+    p.set_defaults(run=run)
+
+
+def _format_of(args) -> str:
+    if args.format:
+        return args.format
+    suffix = os.path.splitext(args.output or "")[1].lstrip(".").lower()
+    return suffix if suffix in FORMATS else "json"
+
+
+def run(args) -> int:
+    from . import UsageError
+
+    fmt = _format_of(args)
+    if fmt in ("png", "svg") and not args.output:
+        raise UsageError(f"--format {fmt} needs an output file (-o FILE.{fmt})")
+    project, _ = open_design(args.project)
+    try:
+        graph = compute_flow(project, args.gateway)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    if fmt in ("json", "dot"):
+        text = graph.to_json_text() if fmt == "json" else graph.to_dot()
+        if not args.output:
+            sys.stdout.write(text)
+            return 0
+        write_atomic(args.output, text)
+    else:
+        _render_image(graph, args.output, fmt, args.theme)
+    print(f"wrote the request flow of {graph.scope} ({len(graph.nodes)} nodes, {len(graph.edges)} edges) "
+          f"to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _render_image(graph, path: str, fmt: str, theme: str) -> None:
+    # The drawing lives in the GUI package; without a display Qt's offscreen platform does the work.
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ..gui.flow.render import render_headless
+
+    render_headless(graph, path, fmt, theme)
