@@ -102,6 +102,20 @@ class Context:
     def virtual_services_for_host(self, fqdn: str) -> list[VirtualServiceNode]:
         return self._lookup(("vs-host", fqdn))  # type: ignore[return-value]
 
+    def any_of_kind(self, kind: str) -> bool:
+        """Whether the design has a node of this kind (tracked as existence only)."""
+        return bool(self._lookup(("kind", kind)))
+
+    def gateways_selecting_like(self, selector: dict[str, str] | None) -> list[GatewayNode]:
+        """Gateways whose selector includes every label of ``selector`` (a Service fronting them)."""
+        found: dict[str, GatewayNode] = {}
+        for pair in (selector or {}).items():
+            for node in self._lookup(("gateway-label", pair)):
+                found[node.id] = node  # type: ignore[assignment]
+        want = selector or {}
+        return [g for _, g in sorted(found.items())
+                if want and all((g.gateway.spec.selector or {}).get(k) == v for k, v in want.items())]
+
     def gateways_with_selector(self, selector: dict[str, str] | None) -> list[GatewayNode]:
         """Gateways with exactly this workload selector (so certainly the same pods)."""
         return self._lookup(("selector", selector_key(selector)))  # type: ignore[return-value]

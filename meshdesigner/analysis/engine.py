@@ -10,7 +10,7 @@ from ..model.nodes import NodeBase
 from ..model.project import Project
 from .context import Context
 from .diagnostic import Diagnostic, parse_path, sort_diagnostics
-from .index import DesignIndex, Key
+from .index import DesignIndex, Key, changed_keys
 from .registry import DESIGN, NODE, Rule, registered_rules
 
 IGNORE_ANNOTATION = "meshdesigner.io/ignore"
@@ -80,8 +80,9 @@ class Analyzer:
             if old is node:
                 continue
             if old is not None:
-                touched |= self.index.remove(old)
-            touched |= self.index.add(node)
+                touched |= changed_keys(self.index.remove(old), self.index.add(node))
+            else:
+                touched |= self.index.add(node)
             seen[node_id] = node
             dirty.add(node_id)
         for key in touched:

@@ -30,10 +30,13 @@ def is_mesh_bound(gateways: list[str] | None) -> bool:
 def contributions(node: NodeBase) -> set[Key]:
     """The index keys a node provides (see the module docstring)."""
     out: set[Key] = {("ref", res.ref) for res in node.held_resources()}
+    out.add(("kind", str(node.kind)))
     if isinstance(node, GatewayNode):
         gw = node.gateway
         out.add(("gateway", gw.metadata.qualified))
         out.add(("selector", selector_key(gw.spec.selector)))
+        for pair in (gw.spec.selector or {}).items():
+            out.add(("gateway-label", pair))
         if node.service is not None:
             out.add(("host", node.service.fqdn))
     elif isinstance(node, VirtualServiceNode):
@@ -71,40 +74,55 @@ def contributions(node: NodeBase) -> set[Key]:
     return out
 
 
+# Tables whose look-ups only ask "is there one?": an edit that keeps the key does not affect them.
+EXISTENCE_ONLY = frozenset({"kind"})
+
+
 class DesignIndex:
-    """Key -> contributing node ids, plus id -> node."""
+    """Per table, key -> contributing node ids; plus id -> node."""
 
     def __init__(self, nodes=()) -> None:
         self.nodes: dict[str, NodeBase] = {}
-        self.table: dict[Key, set[str]] = defaultdict(set)
+        self.tables: dict[str, dict[object, set[str]]] = defaultdict(dict)
         for node in nodes:
             self.add(node)
 
     def add(self, node: NodeBase) -> set[Key]:
         self.nodes[node.id] = node
         keys = contributions(node)
-        for key in keys:
-            self.table[key].add(node.id)
+        for table, key in keys:
+            self.tables[table].setdefault(key, set()).add(node.id)
         return keys
 
     def remove(self, node: NodeBase) -> set[Key]:
         self.nodes.pop(node.id, None)
         keys = contributions(node)
-        for key in keys:
-            ids = self.table.get(key)
+        for table, key in keys:
+            ids = self.tables[table].get(key)
             if ids is not None:
                 ids.discard(node.id)
                 if not ids:
-                    del self.table[key]
+                    del self.tables[table][key]
         return keys
 
     def node_of(self, ref: ResourceRef) -> str | None:
         """The id of the node holding ``ref`` (the first by id if a design holds duplicates)."""
-        ids = self.table.get(("ref", ref))
+        ids = self.tables["ref"].get(ref)
         return min(ids) if ids else None
 
     def ids(self, key: Key) -> list[str]:
-        return sorted(self.table.get(key, ()))
+        table, value = key
+        return sorted(self.tables[table].get(value, ()))
 
     def get(self, key: Key) -> list[NodeBase]:
         return [self.nodes[i] for i in self.ids(key)]
+
+    def keys(self, table: str) -> list:
+        """Every key of one table (untracked; for ``scope="design"`` rules)."""
+        return list(self.tables[table])
+
+
+def changed_keys(old: set[Key], new: set[Key]) -> set[Key]:
+    """The keys whose look-ups an edit from contributions ``old`` to ``new`` can change."""
+    both = old & new
+    return (old | new) - {k for k in both if k[0] in EXISTENCE_ONLY}

@@ -458,13 +458,7 @@ VS_HOST_NOT_IN_GATEWAY = _m(
     names are expanded in the virtual service's namespace ('ext-svc' -> 'ext-svc.default.svc.cluster.local')
     before they are compared. Add the host to a server of the gateway, or use a host the gateway
     serves.""")
-DUPLICATE_CERTIFICATE = _m(
-    "MD0411", "GatewayDuplicateCertificate", W, "IST0138",
-    "duplicate certificate {certificate} in multiple gateways {gateways} may cause 404s if clients re-use "
-    "HTTP2 connections",
-    """Browsers reuse an HTTP/2 connection for every host a certificate covers; when two gateways on the
-    same workload serve one certificate, requests for the other gateway's hosts arrive on the wrong
-    connection and get 404. Serve both hosts from one gateway, or use one certificate per gateway.""")
+# MD0411 not used: IST0138 (duplicate certificate) is MD0618 in the TLS area (rules/tls_certificates.py).
 SUBSET_NO_EFFECT_ON_GATEWAY = _m(
     "MD0412", "IngressRouteRulesNotAffected", W, "IST0140",
     "subset routing of {host} in virtual service {other} has no effect on requests from gateway {gateway}",

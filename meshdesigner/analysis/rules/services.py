@@ -1,0 +1,86 @@
+"""Services and service entries across the design: mesh hosts claimed twice (MD0406, IST0109), destination
+rules for hosts the design lacks (MD0415, IST0174), conflicting service entry protocols (MD0416, IST0177),
+Service port naming (MD0417, IST0118)."""
+
+from __future__ import annotations
+
+from ...model.hosts import expand_host
+from ...model.nodes import ExternalServiceNode
+from .. import messages as m
+from ..index import is_mesh_bound
+from ..registry import rule
+
+PORT_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
+
+
+def _visible_in(resource) -> set[str] | None:
+    """Namespaces a resource is exported to (None: all)."""
+    values = resource.spec.export_to
+    if not values or "*" in values:
+        return None
+    return {resource.namespace if v == "." else v for v in values}
+
+
+def _overlap(a: set[str] | None, b: set[str] | None) -> bool:
+    return a is None or b is None or bool(a & b)
+
+
+@rule("services.mesh_host_conflicts", codes=("MD0406",), kinds=("virtual-service",))
+def mesh_host_conflicts(ctx, node):
+    vs = node.virtual_service
+    if not is_mesh_bound(vs.spec.gateways):
+        return
+    mine = _visible_in(vs)
+    for j, host in enumerate(vs.spec.hosts or []):
+        fqdn = expand_host(host, vs.namespace).lower()
+        rivals = [o for o in ctx.mesh_virtual_services(fqdn)
+                  if o.id != node.id and _overlap(mine, _visible_in(o.virtual_service))]
+        if rivals:
+            names = sorted([vs.metadata.qualified] + [o.virtual_service.metadata.qualified for o in rivals])
+            yield m.MESH_HOST_CONFLICT.at(vs.ref, f"spec.hosts[{j}]", virtual_services=", ".join(names), host=fqdn)
+
+
+@rule("services.destination_rule_host", codes=("MD0415",), kinds=("mesh-service",))
+def destination_rule_host(ctx, node):
+    dr = node.destination_rule
+    if dr is None or node.managed:
+        return
+    if ctx.destination(dr.spec.host, dr.namespace) not in (None, node):
+        return
+    yield m.DR_HOST_UNKNOWN.at(dr.ref, "spec.host", host=dr.spec.host)
+
+
+@rule("services.service_entry_protocols", codes=("MD0416",), kinds=("external-service",))
+def service_entry_protocols(ctx, node):
+    se = node.service_entry
+    mine = _visible_in(se)
+    for i, host in enumerate(se.spec.hosts or []):
+        if host.startswith("*"):
+            continue
+        for other in ctx.nodes_for_host(host):
+            if other.id == node.id or not isinstance(other, ExternalServiceNode):
+                continue
+            o = other.service_entry
+            if not _overlap(mine, _visible_in(o)):
+                continue
+            for port in se.spec.ports or []:
+                for o_port in o.spec.ports or []:
+                    a, b = (port.protocol or "").upper(), (o_port.protocol or "").upper()
+                    if port.number == o_port.number and a != b:
+                        names = ", ".join(sorted([se.metadata.qualified, o.metadata.qualified]))
+                        yield m.SE_PROTOCOL_CONFLICT.at(se.ref, f"spec.hosts[{i}]", entries=names, host=host,
+                                                        port=port.number, protocols=f"{a or 'unset'}, {b or 'unset'}")
+
+
+@rule("services.port_names", codes=("MD0417",), kinds=("mesh-service",))
+def port_names(ctx, node):
+    if not node.managed:
+        return
+    svc = node.service
+    for i, port in enumerate(svc.spec.ports or []):
+        if port.app_protocol:
+            continue
+        name = (port.name or "").lower()
+        if not any(name == p or name.startswith(p + "-") for p in PORT_PREFIXES):
+            yield m.PORT_NAME_CONVENTION.at(svc.ref, f"spec.ports[{i}].name", port_name=port.name or "",
+                                            port=port.port)
