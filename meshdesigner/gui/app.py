@@ -1,0 +1,94 @@
+"""``meshdesigner [FILE] [--screenshot OUT.png] [--theme light|dark|system]``: the desktop app."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pathlib
+import sys
+
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seed.mesh.yaml"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="meshdesigner", description="The MeshDesigner desktop app.")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a .mesh.yaml design, or Istio manifests (a file or folder) to import")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the main window to a PNG and exit")
+    parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour theme (default: system)")
+    parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--select", metavar="NAME", help="select the node with this name (with --screenshot)")
+    return parser
+
+
+def application():
+    """The QApplication (created once), with names for QSettings."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName("MeshDesigner")
+    app.setApplicationName("MeshDesigner")
+    app.setApplicationDisplayName("MeshDesigner")
+    app.setDesktopFileName("meshdesigner")
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    app = application()
+    from . import settings
+    from .main_window import MainWindow
+    from .style import app_icon, apply_theme
+
+    theme = args.theme or settings.theme()
+    apply_theme(app, theme)
+    app.setWindowIcon(app_icon())
+    window = MainWindow(theme)
+    if args.file:
+        if not os.path.exists(args.file):
+            print(f"meshdesigner: error: {args.file}: no such file or folder", file=sys.stderr)
+            return 2
+        if args.screenshot:
+            from . import dialogs
+
+            dialogs.error = lambda _p, title, message: print(f"meshdesigner: {title}: {message}",
+                                                               file=sys.stderr)
+        if not window.open_path(args.file):
+            return 2
+    elif args.screenshot or not window.offer_recovery():
+        window.show_start_page() if not args.screenshot and hasattr(window, "show_start_page") \
+            else window.open_path(str(EXAMPLE))
+    if args.screenshot:
+        return screenshot(window, args)
+    window.show()
+    return app.exec()
+
+
+def screenshot(window, args) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    width, _, height = args.size.partition("x")
+    window.resize(int(width), int(height))
+    window.show()
+    for _ in range(3):
+        QApplication.processEvents()
+    window.view.fit_all()
+    if args.select:
+        match = [n.id for n in window.document.project if n.name == args.select]
+        if match:
+            window.scene.select_only(match[:1])
+    window.diagnostics.recheck()
+    for _ in range(3):
+        QApplication.processEvents()
+    pixmap = window.grab()
+    if not pixmap.save(args.screenshot):
+        print(f"meshdesigner: error: cannot write {args.screenshot}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.screenshot} ({pixmap.width()}x{pixmap.height()})")
+    window.document.undo_stack.setClean()
+    window.close()
+    return 0

@@ -1,0 +1,99 @@
+"""Undo commands: every user edit is exactly one of these, and they call only the Project's public API.
+
+``MacroCommand`` groups several into one step (remove several nodes, paste). ``ReplaceNodeCommand``
+with a ``merge_key`` merges consecutive edits of one field into one step (a burst of typing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtGui import QUndoCommand
+
+from ..model import NodeBase, Project
+
+MERGE_ID = 0x6D64  # "md": every mergeable command shares it and compares merge keys in mergeWith
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(self, project: Project, node: NodeBase, text: str = "") -> None:
+        super().__init__(text or f"Add {node.name}")
+        self.project, self.node = project, node
+
+    def redo(self) -> None:
+        self.project.add_node(self.node)
+
+    def undo(self) -> None:
+        self.project.remove_node(self.node.id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    def __init__(self, project: Project, node: NodeBase) -> None:
+        super().__init__(f"Delete {node.name}")
+        self.project, self.node = project, node
+
+    def redo(self) -> None:
+        self.project.remove_node(self.node.id)
+
+    def undo(self) -> None:
+        self.project.add_node(self.node)
+
+
+class ReplaceNodeCommand(QUndoCommand):
+    """Put ``new`` in place of ``old`` (same id): property edits, connections, renames."""
+
+    def __init__(self, project: Project, old: NodeBase, new: NodeBase, text: str = "",
+                 merge_key: object = None) -> None:
+        super().__init__(text or f"Edit {new.name}")
+        self.project, self.old, self.new, self.merge_key = project, old, new, merge_key
+
+    def id(self) -> int:
+        return MERGE_ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, ReplaceNodeCommand) or other.merge_key != self.merge_key:
+            return False
+        if other.new.id != self.new.id:
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
+
+    def redo(self) -> None:
+        self.project.replace_node(self.new)
+
+    def undo(self) -> None:
+        self.project.replace_node(self.old)
+
+
+class MoveNodesCommand(QUndoCommand):
+    """Nodes moved by a drag or by automatic layout: ``{id: (old_position, new_position)}``."""
+
+    def __init__(self, project: Project, moves: dict[str, tuple[tuple[float, float], tuple[float, float]]],
+                 text: str = "") -> None:
+        super().__init__(text or ("Move " + (f"{len(moves)} nodes" if len(moves) > 1 else "node")))
+        self.project, self.moves = project, moves
+
+    def redo(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.project.move_node(node_id, new)
+
+    def undo(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.project.move_node(node_id, old)
+
+
+class MacroCommand(QUndoCommand):
+    """Several commands as one undo step (redo in order, undo in reverse)."""
+
+    def __init__(self, text: str, commands: Sequence[QUndoCommand]) -> None:
+        super().__init__(text)
+        self.commands = list(commands)
+
+    def redo(self) -> None:
+        for command in self.commands:
+            command.redo()
+
+    def undo(self) -> None:
+        for command in reversed(self.commands):
+            command.undo()

@@ -1,0 +1,610 @@
+"""The main window: the canvas in the centre, docks around it, menus, toolbar and status bar.
+
+Extension points for other features:
+
+* :meth:`MainWindow.add_panel` adds a dock (tabbed with the others in its area);
+* :meth:`CanvasView.highlight_path` lights nodes and edges (``self.view``);
+* :func:`meshdesigner.gui.panels.properties.register_section` adds a property section per node kind;
+* ``sig_document_changed`` tells panels that a new design was opened (connect and call
+  ``window.document`` to reach the Project and its signals).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from PySide6.QtCore import QByteArray, QMimeData, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..io.errors import InputError
+from ..io.project_file import PROJECT_SUFFIX
+from ..model import Project, node_from_dict
+from . import dialogs, recovery, settings
+from .document import Document
+from .edits import RESOURCE_ATTRS, node_data
+from .panels.diagnostics import DiagnosticsPanel
+from .panels.palette import Outline, PaletteList
+from .panels.preview import PreviewPanel
+from .panels.properties import PropertiesPanel
+from .scene.canvas import CanvasScene
+from .scene.items import card_height
+from .scene.view import CanvasView
+from .style import app_icon, apply_theme, icon
+
+NODES_MIME = "application/x-meshdesigner-nodes"
+RECOVERY_DELAY_MS = 1500
+AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+
+
+class MainWindow(QMainWindow):
+    sig_document_changed = Signal(object)   # Document
+
+    def __init__(self, theme: str | None = None) -> None:
+        super().__init__()
+        self.setWindowIcon(app_icon())
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.theme_name = theme or settings.theme()
+        self.document = Document(Project("untitled"), parent=self)
+        self.scene = CanvasScene(self.document, self)
+        self.view = CanvasView(self.scene)
+        self.view.setObjectName("Canvas")
+        self.start_page: QWidget | None = None
+        self.centre = QStackedWidget()
+        self.centre.addWidget(self.view)
+        self.setCentralWidget(self.centre)
+        self._docks: dict[str, QDockWidget] = {}
+        self._build_panels()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self.recovery_timer = QTimer(self, singleShot=True, interval=RECOVERY_DELAY_MS)
+        self.recovery_timer.timeout.connect(self.write_recovery)
+        self.view.sig_status.connect(self.show_message)
+        self.view.sig_zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+        self.view.sig_mode_changed.connect(self._mode_changed)
+        self._attach(self.document)
+        self.resize(1500, 940)
+
+    # ----- building ----------------------------------------------------------------------------
+    def _build_panels(self) -> None:
+        self.palette = PaletteList()
+        self.palette.sig_kind_activated.connect(self._add_in_view)
+        self.outline = Outline()
+        self.outline.sig_node_activated.connect(self.view.focus_node)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(6, 6, 6, 6)
+        caption = QLabel("Drag onto the canvas")
+        caption.setObjectName("Muted")
+        left_layout.addWidget(caption)
+        left_layout.addWidget(self.palette)
+        outline_title = QLabel("Outline")
+        outline_title.setObjectName("SectionTitle")
+        left_layout.addWidget(outline_title)
+        left_layout.addWidget(self.outline, 1)
+        self.add_panel(left, "Palette", "left", "palette")
+        self.properties = PropertiesPanel()
+        self.properties.sig_message.connect(lambda m: self.show_message(m, 6000))
+        self.add_panel(self.properties, "Properties", "right", "properties")
+        self.diagnostics = DiagnosticsPanel()
+        self.diagnostics.sig_diagnostics_changed.connect(self._diagnostics_changed)
+        self.diagnostics.sig_go_to.connect(self.go_to_diagnostic)
+        self.add_panel(self.diagnostics, "Diagnostics", "bottom", "diagnostics")
+        self.preview = PreviewPanel()
+        self.add_panel(self.preview, "YAML", "bottom", "yaml")
+        self._docks["diagnostics"].raise_()
+        self.resizeDocks([self._docks["palette"], self._docks["properties"]], [270, 380],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self._docks["diagnostics"]], [200], Qt.Orientation.Vertical)
+
+    def add_panel(self, widget: QWidget, title: str, area: str = "bottom", key: str | None = None) -> QDockWidget:
+        """Add a dockable panel in ``area`` (left, right, bottom, top); panels in one area become tabs."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{key or title}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        same_area = [d for d in self._docks.values() if self.dockWidgetArea(d) == AREAS[area]]
+        self.addDockWidget(AREAS[area], dock)
+        if same_area and area == "bottom":
+            self.tabifyDockWidget(same_area[-1], dock)
+        self._docks[key or title] = dock
+        if hasattr(self, "view_menu"):
+            self.view_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def _action(self, name: str, text: str, slot, shortcut=None, icon_name: str | None = None,
+                tip: str = "", checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+            action.setData(icon_name)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setStatusTip(tip or text.replace("&", "").replace("…", ""))
+        action.setToolTip(f"{text.replace('&', '').replace('…', '')}"
+                          + (f" ({QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)})"
+                             if shortcut else ""))
+        action.setCheckable(checkable)
+        if slot is not None:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        A, K = self._action, QKeySequence.StandardKey
+        self.act_new = A("new", "&New", self.new_file, K.New, "new")
+        self.act_open = A("open", "&Open…", self.open_dialog, K.Open, "open")
+        self.act_save = A("save", "&Save", self.save, K.Save, "save")
+        self.act_save_as = A("save_as", "Save &As…", self.save_as, K.SaveAs)
+        self.act_import = A("import", "&Import Manifests…", self.import_dialog, "Ctrl+I", "import")
+        self.act_export = A("export", "&Export…", self.export_dialog, "Ctrl+E", "export",
+                            "Export Istio manifests (and Envoy configs)")
+        self.act_quit = A("quit", "&Quit", self.close, K.Quit)
+        stack = self.document.undo_stack
+        self.act_undo = A("undo", "&Undo", lambda: self.document.undo_stack.undo(), K.Undo, "undo")
+        self.act_redo = A("redo", "&Redo", lambda: self.document.undo_stack.redo(), "Ctrl+Shift+Z", "redo")
+        del stack
+        self.act_copy = A("copy", "&Copy", self.copy, K.Copy)
+        self.act_paste = A("paste", "&Paste", self.paste, K.Paste)
+        self.act_duplicate = A("duplicate", "&Duplicate", self.duplicate, "Ctrl+D", "duplicate")
+        self.act_delete = A("delete", "&Delete", self.delete_selected, QKeySequence(Qt.Key.Key_Delete), "delete")
+        self.act_select_all = A("select_all", "Select &All", lambda: [i.setSelected(True) for i in
+                                                                     self.scene.items_by_id.values()], K.SelectAll)
+        self.act_find = A("find", "&Find a Node…", self.find_node, K.Find, "find")
+        self.act_fit = A("fit", "Zoom to &Fit", self.view.fit_all, QKeySequence(Qt.Key.Key_F), "fit")
+        self.act_zoom_in = A("zoom_in", "Zoom &In", lambda: self.view.zoom_by(1.25), K.ZoomIn, "zoom-in")
+        self.act_zoom_out = A("zoom_out", "Zoom &Out", lambda: self.view.zoom_by(0.8), K.ZoomOut, "zoom-out")
+        self.act_zoom_reset = A("zoom_reset", "&Actual Size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
+        self.act_layout = A("layout", "Automatic &Layout", self.auto_layout, "Ctrl+L", "layout",
+                            "Place every node in its lane")
+        self.act_snap = A("snap", "&Snap to Grid", lambda on: setattr(self.scene, "snap_to_grid", on),
+                          checkable=True)
+        self.act_snap.setChecked(True)
+        self.mode_group = QActionGroup(self)
+        self.mode_actions = {}
+        for mode, text, key, tip in (("select", "Select", "V", "Select and move nodes; drag on empty canvas "
+                                                              "to select several"),
+                                     ("connect", "Connect", "C", "Drag from one node to another to connect them"),
+                                     ("pan", "Pan", "H", "Drag to move the view (or hold Space)")):
+            action = A(f"mode_{mode}", text, lambda _c=False, m=mode: self.view.set_mode(m), key, mode, tip,
+                       checkable=True)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.view.addAction(action)
+            self.mode_group.addAction(action)
+            self.mode_actions[mode] = action
+        self.mode_actions["select"].setChecked(True)
+        self.act_recheck = A("recheck", "Run the Checks Now", lambda: self.diagnostics.recheck(), "F5", "check")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions = {}
+        for name, text in (("system", "Follow the System"), ("light", "Light"), ("dark", "Dark")):
+            action = A(f"theme_{name}", text, lambda _c=False, n=name: self.set_theme(n), checkable=True)
+            self.theme_group.addAction(action)
+            self.theme_actions[name] = action
+        self.theme_actions.get(self.theme_name, self.theme_actions["system"]).setChecked(True)
+        self.act_about = A("about", "&About MeshDesigner", self.about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.act_new, self.act_open):
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.addSeparator()
+        for action in (self.act_save, self.act_save_as):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_import)
+        file_menu.addAction(self.act_export)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        edit = bar.addMenu("&Edit")
+        for action in (self.act_undo, self.act_redo, None, self.act_copy, self.act_paste, self.act_duplicate,
+                       self.act_delete, None, self.act_select_all, self.act_find):
+            edit.addSeparator() if action is None else edit.addAction(action)
+        self.view_menu = bar.addMenu("&View")
+        for action in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, None,
+                       self.act_layout, self.act_snap, None):
+            self.view_menu.addSeparator() if action is None else self.view_menu.addAction(action)
+        theme_menu = self.view_menu.addMenu(icon("theme"), "&Theme")
+        for action in self.theme_actions.values():
+            theme_menu.addAction(action)
+        self.view_menu.addSeparator()
+        for dock in self._docks.values():
+            self.view_menu.addAction(dock.toggleViewAction())
+        tools = bar.addMenu("&Tools")
+        for action in self.mode_actions.values():
+            tools.addAction(action)
+        tools.addSeparator()
+        tools.addAction(self.act_recheck)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+
+    def _build_toolbar(self) -> None:
+        from PySide6.QtCore import QSize
+
+        bar = self.addToolBar("Main")
+        bar.setObjectName("MainToolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(20, 20))
+        for action in (self.act_new, self.act_open, self.act_save, None, self.act_undo, self.act_redo, None,
+                       *self.mode_actions.values(), None, self.act_layout, self.act_fit, None):
+            bar.addSeparator() if action is None else bar.addAction(action)
+        self.checks_button = QLabel()
+        self.checks_button.setObjectName("StatusChecks")
+        bar.addWidget(self.checks_button)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().horizontalPolicy().Expanding,
+                             spacer.sizePolicy().verticalPolicy().Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.act_export)
+        self.toolbar = bar
+        bar.widgetForAction(self.act_export).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.file_label = QLabel()
+        self.dirty_label = QLabel()
+        self.checks_label = QLabel()
+        self.checks_label.setObjectName("StatusChecks")
+        self.zoom_label = QLabel("100%")
+        for widget in (self.file_label, self.dirty_label):
+            status.addWidget(widget)
+        status.addPermanentWidget(self.checks_label)
+        status.addPermanentWidget(self.zoom_label)
+
+    # ----- documents -------------------------------------------------------------------------
+    def _attach(self, document: Document) -> None:
+        """Make ``document`` the one shown: scene, panels, undo actions, title."""
+        old = getattr(self, "_attached", None)
+        if old is not None and old is not document:
+            old.close()
+            old.deleteLater()
+        self._attached = document
+        self.document = document
+        scene = CanvasScene(document, self)
+        old_scene = self.scene
+        self.scene = scene
+        self.view.set_scene(scene)
+        if old_scene is not scene:
+            old_scene.deleteLater()
+        scene.snap_to_grid = self.act_snap.isChecked()
+        scene.selectionChanged.connect(self._selection_changed)
+        stack = document.undo_stack
+        stack.canUndoChanged.connect(self.act_undo.setEnabled)
+        stack.canRedoChanged.connect(self.act_redo.setEnabled)
+        stack.undoTextChanged.connect(lambda t: self.act_undo.setText(f"&Undo {t}".strip()))
+        stack.redoTextChanged.connect(lambda t: self.act_redo.setText(f"&Redo {t}".strip()))
+        self.act_undo.setEnabled(stack.canUndo())
+        self.act_redo.setEnabled(stack.canRedo())
+        document.sig_dirty_changed.connect(lambda _d: self._update_title())
+        document.sig_path_changed.connect(lambda _p: self._update_title())
+        document.sig_edited.connect(self.recovery_timer.start)
+        self.outline.set_document(document)
+        self.properties.set_document(document)
+        self.preview.set_document(document)
+        self.diagnostics.set_document(document)
+        self.centre.setCurrentWidget(self.view)
+        self._update_title()
+        self.sig_document_changed.emit(document)
+
+    def set_document(self, document: Document, fit: bool = True) -> None:
+        self._attach(document)
+        if fit:
+            QTimer.singleShot(0, self.view.fit_all)
+            self.view.fit_all()
+
+    def _update_title(self) -> None:
+        doc = self.document
+        mark = "*" if doc.dirty else ""
+        self.setWindowModified(doc.dirty)
+        self.setWindowTitle(f"{mark}{doc.display_name} — MeshDesigner")
+        self.file_label.setText(doc.path or f"{doc.project.name} (not saved yet)")
+        self.dirty_label.setText("● unsaved changes" if doc.dirty else "saved")
+
+    def maybe_save(self) -> bool:
+        """Ask before discarding unsaved changes; False means the user cancelled."""
+        if not self.document.dirty:
+            return True
+        answer = dialogs.ask_save_changes(self, self.document.display_name)
+        if answer == "cancel":
+            return False
+        if answer == "save":
+            return self.save()
+        return True
+
+    def new_file(self) -> None:
+        if self.maybe_save():
+            recovery.clear()
+            self.set_document(Document(Project("untitled"), parent=self))
+            self.view.set_zoom(1.0)
+            self.view.centerOn(700, 400)
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path = dialogs.open_project(self, os.path.dirname(self.document.path or ""))
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str) -> bool:
+        """Open a project file, or import manifests (a file or folder) as a new unsaved design."""
+        try:
+            if path.endswith(PROJECT_SUFFIX):
+                document = Document.open(path, self)
+                settings.add_recent_file(path)
+            else:
+                from ..io.importer import import_manifests
+
+                result = import_manifests([path], name=os.path.basename(path.rstrip("/")).split(".")[0])
+                document = Document(result.project, None, self)
+                self.show_message(f"Imported {result.summary()}", 8000)
+        except (InputError, OSError, ValueError) as exc:
+            dialogs.error(self, "Cannot open", f"{path}\n\n{exc}")
+            return False
+        recovery.clear()
+        self.set_document(document)
+        return True
+
+    def import_dialog(self) -> None:
+        paths = dialogs.import_manifests(self)
+        if paths:
+            self.import_paths(paths)
+
+    def import_paths(self, paths: list[str]) -> bool:
+        if not self.maybe_save():
+            return False
+        from ..io.importer import import_manifests
+
+        try:
+            result = import_manifests(paths, name="imported")
+        except (InputError, OSError, ValueError) as exc:
+            dialogs.error(self, "Cannot import", str(exc))
+            return False
+        self.set_document(Document(result.project, None, self))
+        self.show_message(f"Imported {result.summary()}", 8000)
+        return True
+
+    def save(self) -> bool:
+        if not self.document.path:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        suggested = self.document.path or f"{self.document.project.name}{PROJECT_SUFFIX}"
+        path = dialogs.save_project_as(self, suggested)
+        return bool(path) and self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.document.save(path)
+        except OSError as exc:
+            dialogs.error(self, "Cannot save", f"The design was not saved.\n\n{exc}")
+            return False
+        settings.add_recent_file(path)
+        recovery.clear()
+        self.show_message(f"Saved {os.path.basename(path)}", 4000)
+        self._update_title()
+        return True
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = settings.recent_files()
+        if not files:
+            self.recent_menu.addAction("No recent designs").setEnabled(False)
+        for path in files:
+            self.recent_menu.addAction(os.path.basename(path),
+                                       lambda p=path: self.maybe_save() and self.open_path(p)).setToolTip(path)
+
+    def export_dialog(self) -> None:
+        from .export_dialog import ExportDialog
+
+        self.diagnostics.recheck()
+        folder = os.path.join(os.path.dirname(self.document.path), "deploy") if self.document.path else ""
+        dialog = ExportDialog(self.document.project, self.diagnostics.diagnostics, folder, self)
+        if dialog.exec() and dialog.written:
+            self.show_message(f"Exported {len(dialog.written)} files to {dialog.options()[0]}", 8000)
+
+    def write_recovery(self) -> None:
+        if self.document.dirty:
+            try:
+                recovery.write(self.document.project, self.document.path)
+            except OSError as exc:
+                self.show_message(f"Could not write the recovery copy: {exc}", 6000)
+
+    def offer_recovery(self) -> bool:
+        """At start: restore a design a crashed session left behind (if the user wants it)."""
+        meta = recovery.pending()
+        if meta is None:
+            return False
+        import time
+
+        when = time.strftime("%d %b %H:%M", time.localtime(meta.get("time", 0)))
+        name = os.path.basename(meta.get("path") or "") or "an unsaved design"
+        if not dialogs.ask_restore(self, f"on {when}", name):
+            recovery.clear()
+            return False
+        try:
+            project = recovery.load()
+        except (InputError, OSError, ValueError) as exc:
+            dialogs.error(self, "Cannot restore", str(exc))
+            recovery.clear()
+            return False
+        document = Document(project, meta.get("path"), self)
+        document.undo_stack.resetClean()  # restored work is unsaved work
+        self.set_document(document)
+        self._update_title()
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.maybe_save():
+            recovery.clear()
+            settings.settings().setValue("windowState", self.saveState())
+            event.accept()
+        else:
+            event.ignore()
+
+    # ----- editing -----------------------------------------------------------------------------
+    def _add_in_view(self, kind: str) -> None:
+        centre = self.view.mapToScene(self.view.viewport().rect().center())
+        node = self.document.create_node(kind, (round((centre.x() - 130) / 20) * 20,
+                                                round((centre.y() - 30) / 20) * 20))
+        self.scene.select_only([node.id])
+
+    def delete_selected(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.document.remove_nodes(ids)
+
+    def copy(self) -> None:
+        ids = self.scene.selected_ids()
+        if not ids:
+            return
+        nodes = [node_data(self.document.project.node(i)) for i in ids]
+        data = QMimeData()
+        data.setData(NODES_MIME, QByteArray(json.dumps(nodes).encode()))
+        from ..io.yamlio import dump_all
+
+        data.setText(dump_all([r.manifest(f"{r.API_GROUP}/v1" if r.API_GROUP else "v1")
+                               for i in ids for r in self.document.project.node(i).resources()]))
+        QGuiApplication.clipboard().setMimeData(data)
+        self.show_message(f"Copied {len(ids)} node(s)", 3000)
+
+    def paste(self) -> None:
+        data = QGuiApplication.clipboard().mimeData()
+        if data is None or not data.hasFormat(NODES_MIME):
+            self.show_message("Nothing to paste: copy nodes first", 3000)
+            return
+        try:
+            nodes = [node_from_dict(d) for d in json.loads(bytes(data.data(NODES_MIME)).decode())]
+        except ValueError:
+            return
+        copies = self.document.paste(nodes)
+        self.scene.select_only([n.id for n in copies])
+
+    def duplicate(self) -> None:
+        copies = self.document.duplicate(self.scene.selected_ids())
+        self.scene.select_only([n.id for n in copies])
+
+    def auto_layout(self) -> None:
+        self.document.auto_layout(card_height)
+        self.view.fit_all()
+
+    def find_node(self) -> None:
+        from .find_dialog import FindNodeDialog
+
+        dialog = FindNodeDialog(self.document.project, self)
+        dialog.sig_chosen.connect(self.view.focus_node)
+        dialog.exec()
+
+    # ----- views -------------------------------------------------------------------------------
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_ids()
+        node_id = ids[0] if len(ids) == 1 else None
+        self.properties.show_node(node_id)
+        self.preview.show_node(node_id)
+        if len(ids) > 1:
+            self.show_message(f"{len(ids)} nodes selected", 3000)
+
+    def _diagnostics_changed(self, diagnostics: list) -> None:
+        by_node: dict[str, list] = {}
+        for d in diagnostics:
+            if d.node_id:
+                by_node.setdefault(d.node_id, []).append(d)
+        self.scene.set_diagnostics(by_node)
+        counts = self.diagnostics.counts()
+        if not self.diagnostics.available:
+            text, severity = "checks unavailable", "ok"
+        else:
+            text = f"{counts['error']} error{'s' if counts['error'] != 1 else ''} · " \
+                   f"{counts['warning']} warning{'s' if counts['warning'] != 1 else ''}"
+            severity = "error" if counts["error"] else "warning" if counts["warning"] else "ok"
+        for label in (self.checks_label, self.checks_button):
+            label.setText(text if label is self.checks_label else f"  {text}  ")
+            label.setProperty("severity", severity)
+            label.style().unpolish(label)
+            label.style().polish(label)
+        dock = self._docks["diagnostics"]
+        dock.setWindowTitle(f"Diagnostics ({len(diagnostics)})" if diagnostics else "Diagnostics")
+
+    def go_to_diagnostic(self, diagnostic) -> None:
+        """Select the node a diagnostic is about and focus the field it names."""
+        node_id = diagnostic.node_id
+        if not node_id or node_id not in self.document.project:
+            self.show_message(f"{diagnostic.resource}: not on the canvas", 4000)
+            return
+        self.view.focus_node(node_id)
+        self.properties.show_node(node_id)
+        node = self.document.project.node(node_id)
+        attr = RESOURCE_ATTRS.get(diagnostic.resource.kind)
+        if diagnostic.resource.kind == "Service":
+            attr = "service"
+        if attr is None:
+            attr = next((a for a in ("gateway", "virtual_service", "service", "service_entry")
+                         if getattr(node, a, None) is not None), "gateway")
+        self._docks["properties"].raise_()
+        self.properties.focus_path(attr, diagnostic.path)
+
+    def show_message(self, message: str, timeout: int = 4000) -> None:
+        self.statusBar().showMessage(message, timeout)
+
+    def _mode_changed(self, mode: str) -> None:
+        action = self.mode_actions.get(mode)
+        if action is not None and not action.isChecked():
+            action.setChecked(True)
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        apply_theme(app, name)
+        self.theme_name = name
+        settings.set_theme(name)
+        for action in self.findChildren(QAction):
+            icon_name = action.data()
+            if isinstance(icon_name, str) and icon_name:
+                action.setIcon(icon(icon_name))
+        self.palette.refresh_icons()
+        self.scene.theme_changed()
+        self.view.minimap.refresh()
+        self.preview.refresh()
+        self._diagnostics_changed(self.diagnostics.diagnostics)
+
+    def about(self) -> None:
+        from .. import __version__
+
+        dialogs.info(self, "About MeshDesigner",
+                     f"MeshDesigner {__version__}\n\nDesign the edge of an Istio service mesh, check it "
+                     "offline, and export Istio manifests and Envoy configs.")
+
+    # ----- dropping files ------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        if len(paths) == 1 and paths[0].endswith(PROJECT_SUFFIX):
+            if self.maybe_save():
+                self.open_path(paths[0])
+        else:
+            self.import_paths(paths)

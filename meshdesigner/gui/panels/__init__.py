@@ -1,0 +1,1 @@
+"""Dock panels: palette and outline, properties, diagnostics, YAML preview."""

@@ -1,0 +1,139 @@
+"""The diagnostics table (sortable: severity, code, resource, field, message); a click goes there.
+
+Diagnostics come from :mod:`meshdesigner.analysis` (an incremental ``Analyzer``), re-checked on a
+short timer after edits. Without the analysis package the panel says checks are unavailable.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+
+from ..document import Document
+from ..style import SEVERITY_COLOURS, icon
+
+try:  # the analysis package is optional for the editor
+    from ...analysis import Analyzer
+except ImportError:  # pragma: no cover - exercised only before analysis existed
+    Analyzer = None
+
+COLUMNS = ("Severity", "Code", "Resource", "Field", "Message")
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+RECHECK_MS = 350
+
+
+class DiagnosticsModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list = []
+
+    def set_rows(self, rows: list) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=None) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        d = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            code = d.code + (f" / {d.istio_code}" if getattr(d, "istio_code", None) else "")
+            return (d.severity, code, f"{d.resource.kind} {d.resource.namespace}/{d.resource.name}",
+                    d.path, d.message)[col]
+        if role == Qt.ItemDataRole.UserRole:  # sort keys
+            return (SEVERITY_ORDER.get(d.severity, 9), d.code, tuple(d.resource), d.path, d.message)[col]
+        if role == Qt.ItemDataRole.DecorationRole and col == 0:
+            return icon(d.severity if d.severity in ("error", "warning", "info") else "info",
+                        SEVERITY_COLOURS.get(d.severity))
+        if role == Qt.ItemDataRole.ForegroundRole and col == 0:
+            return QColor(SEVERITY_COLOURS.get(d.severity, "#888"))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return d.format() if hasattr(d, "format") else d.message
+        return None
+
+
+class DiagnosticsPanel(QWidget):
+    sig_diagnostics_changed = Signal(list)      # every diagnostic, sorted
+    sig_go_to = Signal(object)                  # a diagnostic the user clicked
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.notice = QLabel("Checks unavailable: the analysis package is not installed.")
+        self.notice.setObjectName("Muted")
+        self.notice.setVisible(Analyzer is None)
+        layout.addWidget(self.notice)
+        self.model = DiagnosticsModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for i, width in enumerate((90, 130, 260, 200)):
+            header.resizeSection(i, width)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.clicked.connect(self._clicked)
+        self.table.activated.connect(self._clicked)
+        layout.addWidget(self.table)
+        self.document: Document | None = None
+        self.analyzer = None
+        self.diagnostics: list = []
+        self.available = Analyzer is not None
+        self.timer = QTimer(self, singleShot=True, interval=RECHECK_MS)
+        self.timer.timeout.connect(self.recheck)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        self.analyzer = Analyzer(document.project) if Analyzer is not None else None
+        document.sig_edited.connect(self.timer.start)
+        self.recheck()
+
+    def recheck(self) -> None:
+        """Run the checks now (the timer calls this shortly after the last edit)."""
+        self.timer.stop()
+        if self.analyzer is None:
+            self.diagnostics = []
+        else:
+            try:
+                self.diagnostics = list(self.analyzer.refresh())
+            except Exception as exc:  # a failing rule must not take the editor down
+                self.notice.setText(f"Checks failed: {exc}")
+                self.notice.show()
+                self.diagnostics = []
+        self.model.set_rows(self.diagnostics)
+        self.sig_diagnostics_changed.emit(self.diagnostics)
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0, "info": 0}
+        for d in self.diagnostics:
+            out[d.severity] = out.get(d.severity, 0) + 1
+        return out
+
+    def _clicked(self, index: QModelIndex) -> None:
+        row = self.proxy.mapToSource(index).row()
+        if 0 <= row < len(self.model.rows):
+            self.sig_go_to.emit(self.model.rows[row])

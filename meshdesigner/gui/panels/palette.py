@@ -1,0 +1,137 @@
+"""The palette (drag a kind onto the canvas; double-click adds it in view) and the project outline."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...model import LANE_ORDER, NodeKind
+from ..document import Document
+from ..scene.view import KIND_MIME
+from ..style import KIND_BLURBS, KIND_COLOURS, KIND_LABELS, icon
+
+PALETTE_ORDER = (NodeKind.INGRESS_GATEWAY, NodeKind.VIRTUAL_SERVICE, NodeKind.MESH_SERVICE,
+                 NodeKind.EGRESS_GATEWAY, NodeKind.EXTERNAL_SERVICE)
+
+
+class PaletteList(QListWidget):
+    """Node kinds to drag onto the canvas."""
+
+    sig_kind_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("Palette")
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setIconSize(QSize(26, 26))
+        self.setSpacing(2)
+        self.setMouseTracking(True)
+        for kind in PALETTE_ORDER:
+            item = QListWidgetItem(icon(str(kind), KIND_COLOURS[kind]), f"{KIND_LABELS[kind]}\n{KIND_BLURBS[kind]}")
+            item.setData(Qt.ItemDataRole.UserRole, str(kind))
+            item.setToolTip(f"Drag onto the canvas to add a {KIND_LABELS[kind].lower()} (or double-click)")
+            item.setSizeHint(QSize(0, 44))
+            self.addItem(item)
+        self.itemActivated.connect(lambda it: self.sig_kind_activated.emit(it.data(Qt.ItemDataRole.UserRole)))
+        self.setFixedHeight(5 * 46 + 8)
+
+    def mimeData(self, items) -> QMimeData:
+        data = QMimeData()
+        if items:
+            data.setData(KIND_MIME, items[0].data(Qt.ItemDataRole.UserRole).encode())
+        return data
+
+    def mimeTypes(self) -> list[str]:
+        return [KIND_MIME]
+
+    def refresh_icons(self) -> None:
+        for i in range(self.count()):
+            kind = self.item(i).data(Qt.ItemDataRole.UserRole)
+            self.item(i).setIcon(icon(kind, KIND_COLOURS[kind]))
+
+
+class Outline(QWidget):
+    """The project by namespace and kind, with a filter box (2,000 resources stay findable)."""
+
+    sig_node_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        self.filter = QLineEdit(placeholderText="Filter by name, namespace or host…")
+        self.filter.setClearButtonEnabled(True)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.document: Document | None = None
+        self._timer = QTimer(self, singleShot=True, interval=250)
+        self._timer.timeout.connect(self.rebuild)
+        self.filter.textChanged.connect(lambda _t: self._timer.start())
+        self.tree.itemActivated.connect(self._activated)
+        self.tree.itemClicked.connect(self._activated)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        for sig in (document.sig_node_added, document.sig_node_removed):
+            sig.connect(lambda *_: self._timer.start())
+        document.sig_node_changed.connect(self._on_changed)
+        self.rebuild()
+
+    def _on_changed(self, old, new) -> None:
+        if (old.name, old.namespace) != (new.name, new.namespace):
+            self._timer.start()
+
+    def rebuild(self) -> None:
+        if self.document is None:
+            return
+        text = self.filter.text().strip().lower()
+        self.tree.setUpdatesEnabled(False)
+        self.tree.clear()
+        by_ns: dict[str, dict[str, list]] = {}
+        for node in self.document.project.sorted_nodes():
+            haystack = f"{node.name} {node.namespace} {getattr(node.primary.spec, 'hosts', None) or ''}".lower()
+            if text and text not in haystack:
+                continue
+            by_ns.setdefault(node.namespace, {}).setdefault(node.kind, []).append(node)
+        shown = 0
+        for ns in sorted(by_ns):
+            ns_item = QTreeWidgetItem([f"{ns}"])
+            ns_item.setIcon(0, icon("open"))
+            self.tree.addTopLevelItem(ns_item)
+            for kind in LANE_ORDER:
+                nodes = by_ns[ns].get(kind, [])
+                if not nodes:
+                    continue
+                kind_item = QTreeWidgetItem([f"{KIND_LABELS[kind]}s ({len(nodes)})"])
+                kind_item.setIcon(0, icon(str(kind), KIND_COLOURS[kind]))
+                ns_item.addChild(kind_item)
+                for node in nodes[:500]:
+                    leaf = QTreeWidgetItem([node.name])
+                    leaf.setData(0, Qt.ItemDataRole.UserRole, node.id)
+                    kind_item.addChild(leaf)
+                    shown += 1
+                if len(nodes) > 500:
+                    kind_item.addChild(QTreeWidgetItem([f"… {len(nodes) - 500} more: type to filter"]))
+            ns_item.setExpanded(len(by_ns) <= 3 or bool(text))
+            if text or len(self.document.project) < 60:
+                for i in range(ns_item.childCount()):
+                    ns_item.child(i).setExpanded(True)
+        self.tree.setUpdatesEnabled(True)
+
+    def _activated(self, item: QTreeWidgetItem) -> None:
+        node_id = item.data(0, Qt.ItemDataRole.UserRole)
+        if node_id:
+            self.sig_node_activated.emit(node_id)

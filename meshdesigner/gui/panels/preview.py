@@ -1,0 +1,116 @@
+"""Read-only YAML of the selected node: its Istio manifests, and for a gateway its Envoy bootstrap."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+
+from ...export.istio.manifests import api_version_for
+from ...io.yamlio import dump, dump_all
+from ...model import GatewayNode
+from ..document import Document
+from ..style import current_theme
+
+try:
+    from ...export.envoy import gateway_bootstrap
+except ImportError:  # pragma: no cover - before the Envoy exporter existed
+    gateway_bootstrap = None
+
+
+class YamlHighlighter(QSyntaxHighlighter):
+    """Keys, strings, numbers and comments in distinct colours (theme-aware)."""
+
+    _KEY = re.compile(r"^(\s*-?\s*)([^:#\s][^:#]*?):(\s|$)")
+    _NUMBER = re.compile(r":\s+(-?\d+(\.\d+)?)\s*$")
+    _STRING = re.compile(r"(\"[^\"]*\"|'[^']*')")
+
+    def highlightBlock(self, text: str) -> None:
+        dark = current_theme().name == "dark"
+        key, string, number, comment = (QTextCharFormat() for _ in range(4))
+        key.setForeground(QColor("#7DB7FF" if dark else "#1D4ED8"))
+        string.setForeground(QColor("#A7D98B" if dark else "#15803D"))
+        number.setForeground(QColor("#F0B774" if dark else "#B45309"))
+        comment.setForeground(QColor(current_theme().muted))
+        if text.lstrip().startswith("#"):
+            self.setFormat(0, len(text), comment)
+            return
+        match = self._KEY.match(text)
+        if match:
+            self.setFormat(match.start(2), len(match.group(2)), key)
+        for m in self._STRING.finditer(text):
+            self.setFormat(m.start(), m.end() - m.start(), string)
+        m = self._NUMBER.search(text)
+        if m:
+            self.setFormat(m.start(1), len(m.group(1)), number)
+
+
+class PreviewPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        bar = QHBoxLayout()
+        self.title = QLabel("Select a node to see its manifest")
+        self.title.setObjectName("Muted")
+        self.which = QComboBox()
+        self.which.addItem("Istio manifest", "istio")
+        self.which.addItem("Envoy config", "envoy")
+        self.which.setEnabled(False)
+        self.which.currentIndexChanged.connect(lambda _i: self.refresh())
+        bar.addWidget(self.title, 1)
+        bar.addWidget(self.which)
+        layout.addLayout(bar)
+        self.text = QPlainTextEdit(readOnly=True)
+        self.text.setObjectName("YamlPreview")
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        self.text.setFont(mono)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.highlighter = YamlHighlighter(self.text.document())
+        layout.addWidget(self.text)
+        self.document: Document | None = None
+        self.node_id: str | None = None
+        self.api_version = "v1"
+        self._timer = QTimer(self, singleShot=True, interval=200)
+        self._timer.timeout.connect(self.refresh)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        document.sig_edited.connect(self._timer.start)
+        self.show_node(None)
+
+    def show_node(self, node_id: str | None) -> None:
+        self.node_id = node_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.document is None or self.node_id is None or self.node_id not in self.document.project:
+            self.title.setText("Select a node to see its manifest")
+            self.which.setEnabled(False)
+            self.text.setPlainText("")
+            return
+        node = self.document.project.node(self.node_id)
+        is_gateway = isinstance(node, GatewayNode) and gateway_bootstrap is not None
+        self.which.setEnabled(is_gateway)
+        if not is_gateway and self.which.currentData() == "envoy":
+            self.which.setCurrentIndex(0)
+            return
+        if self.which.currentData() == "envoy":
+            self.title.setText(f"Envoy bootstrap of gateway {node.namespace}/{node.name}")
+            try:
+                text = dump(gateway_bootstrap(self.document.project, node))
+            except Exception as exc:  # the exporter reports problems as exceptions: show, don't crash
+                text = f"# The Envoy config cannot be produced yet:\n# {exc}\n"
+        else:
+            resources = node.resources()
+            names = ", ".join(r.KIND for r in resources) or "nothing (not exported)"
+            self.title.setText(f"{node.namespace}/{node.name}: {names}")
+            manifests = [r.manifest(api_version_for(r, self.api_version)) for r in resources]
+            text = dump_all(manifests) if manifests else "# This service exists in the cluster; it is not exported.\n"
+        scroll = self.text.verticalScrollBar().value()
+        self.text.setPlainText(text)
+        self.text.verticalScrollBar().setValue(scroll)
+        self.highlighter.rehighlight()

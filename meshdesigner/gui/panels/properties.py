@@ -1,0 +1,223 @@
+"""The properties panel: collapsible sections for the selected node, chosen from a registry by kind.
+
+Other features add sections with :func:`register_section` (e.g. certificate tools, gateway
+functions). A section factory receives the panel and the node and returns a :class:`Section` (or
+``None`` when it does not apply). Fields call ``panel.edit(path, value)``, which asks the document;
+the panel refreshes from model events, so undo and redo show at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+
+from ...model import NodeBase, NodeKind
+from ..document import Document
+from ..edits import EditError, Path, node_data, path_text
+from ..style import KIND_COLOURS, KIND_LABELS, icon
+from .fields import Field, FieldHost
+
+
+class Section(QWidget):
+    """A titled block that folds open and closed."""
+
+    def __init__(self, title: str, key: str, expanded: bool = True) -> None:
+        super().__init__()
+        self.key = key
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 6)
+        layout.setSpacing(4)
+        self.header = QToolButton()
+        self.header.setObjectName("SectionHeader")
+        self.header.setText(title)
+        self.header.setCheckable(True)
+        self.header.setChecked(expanded)
+        self.header.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.header.setSizePolicy(self.header.sizePolicy().horizontalPolicy().Expanding,
+                                  self.header.sizePolicy().verticalPolicy())
+        self.header.toggled.connect(self.set_expanded)
+        layout.addWidget(self.header)
+        self.content = QWidget()
+        self.body = QVBoxLayout(self.content)
+        self.body.setContentsMargins(4, 2, 2, 2)
+        self.body.setSpacing(4)
+        layout.addWidget(self.content)
+        self.content.setVisible(expanded)
+
+    def set_expanded(self, expanded: bool) -> None:
+        self.header.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.content.setVisible(expanded)
+
+    def add(self, widget: QWidget) -> QWidget:
+        self.body.addWidget(widget)
+        return widget
+
+
+SectionFactory = Callable[["PropertiesPanel", NodeBase], Section | None]
+PROPERTY_SECTIONS: dict[NodeKind, list[SectionFactory]] = {kind: [] for kind in NodeKind}
+
+
+def register_section(kinds, factory: SectionFactory, index: int | None = None) -> None:
+    """Add a property section for the node kinds ``kinds`` (appended, or at ``index``)."""
+    for kind in ([kinds] if isinstance(kinds, NodeKind | str) else kinds):
+        sections = PROPERTY_SECTIONS[NodeKind(kind)]
+        if factory not in sections:
+            sections.insert(len(sections) if index is None else index, factory)
+
+
+def shape_of(value: Any) -> Any:
+    """The list lengths inside a node: when they change, the panel rebuilds its sections."""
+    if isinstance(value, dict):
+        return tuple((k, shape_of(v)) for k, v in value.items() if isinstance(v, dict | list))
+    if isinstance(value, list):
+        return (len(value), tuple(shape_of(v) for v in value))
+    return None
+
+
+class PropertiesPanel(QScrollArea, FieldHost):
+    sig_message = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.document: Document | None = None
+        self.node_id: str | None = None
+        self.fields: list[Field] = []
+        self.fields_by_path: dict[str, Field] = {}
+        self.selected_index: dict[str, int] = {}
+        self.collapsed: set[str] = set()
+        self._shape: Any = None
+        self._inner = QWidget()
+        self._layout = QVBoxLayout(self._inner)
+        self._layout.setContentsMargins(10, 8, 10, 8)
+        self.setWidget(self._inner)
+        self.show_node(None)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        document.sig_node_changed.connect(self._on_changed)
+        document.sig_node_removed.connect(lambda node: node.id == self.node_id and self.show_node(None))
+        self.show_node(None)
+
+    # ----- FieldHost -------------------------------------------------------------------------
+    def edit(self, path: Path, value: Any, text: str = "") -> str | None:
+        if self.document is None or self.node_id is None:
+            return "nothing selected"
+        try:
+            self.document.set_field(self.node_id, path, value, text)
+        except EditError as exc:
+            return str(exc)
+        return None
+
+    def register(self, path: Path, widget: QWidget) -> None:
+        if isinstance(widget, Field):
+            self.fields.append(widget)
+            self.fields_by_path[path_text(path)] = widget
+
+    # ----- showing ---------------------------------------------------------------------------
+    @property
+    def node(self) -> NodeBase | None:
+        if self.document is None or self.node_id is None or self.node_id not in self.document.project:
+            return None
+        return self.document.project.node(self.node_id)
+
+    def _clear(self) -> None:
+        for section in self._inner.findChildren(Section, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if not section.header.isChecked():
+                self.collapsed.add(section.key)
+            else:
+                self.collapsed.discard(section.key)
+        while self._layout.count():
+            widget = self._layout.takeAt(0).widget()
+            if widget is not None:
+                widget.hide()
+                widget.deleteLater()
+        self.fields, self.fields_by_path = [], {}
+
+    def show_node(self, node_id: str | None) -> None:
+        if node_id != self.node_id:
+            self.selected_index = {}
+        self.node_id = node_id
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        scroll = self.verticalScrollBar().value()
+        self._clear()
+        node = self.node
+        if node is None:
+            hint = QLabel("Select a node on the canvas to edit it.\n\nDrag from a card's right-hand circle "
+                          "to another card to connect them.")
+            hint.setObjectName("Muted")
+            hint.setWordWrap(True)
+            hint.setAlignment(Qt.AlignmentFlag.AlignTop)
+            self._layout.addWidget(hint)
+            self._layout.addStretch(1)
+            self._shape = None
+            return
+        title = QLabel(f"<span style='color:{KIND_COLOURS[node.kind]}'>■</span> {KIND_LABELS[node.kind]}")
+        title.setObjectName("PanelTitle")
+        self._layout.addWidget(title)
+        for factory in PROPERTY_SECTIONS[node.kind]:
+            section = factory(self, node)
+            if section is None:
+                continue
+            if section.key in self.collapsed:
+                section.header.setChecked(False)
+            self._layout.addWidget(section)
+        self._layout.addStretch(1)
+        self._shape = shape_of(node_data(node))
+        for field in self.fields:
+            field.refresh(node)
+        self.verticalScrollBar().setValue(scroll)
+
+    def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
+        if new.id != self.node_id:
+            return
+        shape = shape_of(node_data(new))
+        if shape != self._shape:
+            self.rebuild()
+            return
+        for field in self.fields:
+            field.refresh(new)
+        for refresher in self.findChildren(QWidget, "refresh-on-change"):
+            refresher.refresh(new)  # type: ignore[attr-defined]
+
+    def focus_path(self, attr: str, path: str) -> bool:
+        """Show and focus the field for ``path`` (``spec.http[1].route[0].weight``) of resource ``attr``."""
+        import re
+
+        changed = False
+        for key in ("servers", "http", "tcp", "tls"):
+            match = re.match(rf"spec\.{key}\[(\d+)\]", path)
+            if match:
+                self.selected_index[f"{attr}.{key}"] = int(match.group(1))
+                changed = True
+        if changed:
+            self.rebuild()
+        candidates = [p for p in self.fields_by_path if path.startswith(p) or p.startswith(path)]
+        # Prefer the longest field path that is a prefix of the diagnostic's path.
+        prefixes = sorted((p for p in candidates if path.startswith(p)), key=len, reverse=True)
+        chosen = prefixes[0] if prefixes else (sorted(candidates, key=len)[0] if candidates else None)
+        if chosen is None:
+            return False
+        field = self.fields_by_path[chosen]
+        section = field.parentWidget()
+        while section is not None and not isinstance(section, Section):
+            section = section.parentWidget()
+        if isinstance(section, Section):
+            section.header.setChecked(True)
+        self.ensureWidgetVisible(field)
+        field.focus_editor()
+        return True
+
+
+def section_icon(name: str) -> Any:
+    return icon(name)
+
+
+# The built-in sections live in node_sections (imported for its registrations).
+from . import node_sections  # noqa: E402,F401

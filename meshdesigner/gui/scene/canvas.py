@@ -1,0 +1,322 @@
+"""The canvas scene: one NodeItem per node, one EdgeItem per reference, lanes in the background.
+
+The scene follows the document's signals: a changed node updates only its own item and the edges
+touching it. Edges are recomputed per virtual service through a cached ReferenceIndex; only a
+change to what other nodes are *found by* (names, hosts, selectors) rebuilds the index.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsScene
+
+from ...model import (
+    LANE_ORDER,
+    ExternalServiceNode,
+    GatewayNode,
+    MeshServiceNode,
+    NodeBase,
+    NodeKind,
+    Reference,
+    ReferenceIndex,
+    VirtualServiceNode,
+)
+from ...model.layout import LANE_MARGIN, LANE_WIDTH
+from ...model.references import service_references, virtual_service_references
+from ..document import Document
+from ..style import ACCENT, current_theme
+from .items import CARD_WIDTH, GRID, HEADER, EdgeItem, NodeItem, edge_key
+
+LANE_TITLES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
+
+
+def lane_rect(index: int, top: float, bottom: float) -> QRectF:
+    """Lane ``index`` (0 = Clients, then LANE_ORDER) as a scene rectangle."""
+    x = LANE_MARGIN + (index - 1) * LANE_WIDTH - 22
+    return QRectF(x, top, CARD_WIDTH + 44, bottom - top)
+
+
+def lookup_signature(node: NodeBase) -> tuple:
+    """What other nodes find this one by; when it changes, every edge may change."""
+    if isinstance(node, GatewayNode):
+        servers = tuple(s.port.number for s in node.gateway.spec.servers or [])
+        return (node.kind, node.gateway.metadata.qualified, node.service.fqdn if node.service else None,
+                tuple(sorted((node.gateway.spec.selector or {}).items())), servers)
+    if isinstance(node, MeshServiceNode):
+        return (node.kind, node.fqdn, tuple(sorted((node.service.spec.selector or {}).items())))
+    if isinstance(node, ExternalServiceNode):
+        return (node.kind, tuple(node.service_entry.spec.hosts or []))
+    return (node.kind, node.id)
+
+
+class CanvasScene(QGraphicsScene):
+    sig_node_moved_by_user = Signal()
+
+    def __init__(self, document: Document, parent=None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.items_by_id: dict[str, NodeItem] = {}
+        self.edges: dict[tuple, EdgeItem] = {}
+        self.edges_of: dict[str, set[tuple]] = defaultdict(set)
+        self.snap_to_grid = True
+        self.applying_model = False
+        self.dimmed: set[str] | None = None
+        self.highlight_nodes: set[str] = set()
+        self.highlight_edges: set[tuple] = set()
+        self._index: ReferenceIndex | None = None
+        self._grid_tile: QPixmap | None = None
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.rebuild()
+        document.sig_node_added.connect(self._on_added)
+        document.sig_node_removed.connect(self._on_removed)
+        document.sig_node_changed.connect(self._on_changed)
+
+    # ----- building --------------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Recreate every item from the project (opening a file)."""
+        self.clear()
+        self.items_by_id.clear()
+        self.edges.clear()
+        self.edges_of.clear()
+        self.applying_model = True
+        for node in self.document.project:
+            item = NodeItem(node)
+            self.items_by_id[node.id] = item
+            self.addItem(item)
+        self.applying_model = False
+        self._rebuild_edges()
+        self.update_scene_rect()
+
+    def update_scene_rect(self) -> None:
+        bottom, right = 600.0, LANE_MARGIN + len(LANE_ORDER) * LANE_WIDTH
+        for item in self.items_by_id.values():
+            pos = item.pos()
+            bottom = max(bottom, pos.y() + item.height)
+            right = max(right, pos.x() + CARD_WIDTH)
+        left = LANE_MARGIN - LANE_WIDTH - 40
+        self.setSceneRect(QRectF(left, -20, right - left + 200, bottom + 260))
+
+    def _index_now(self) -> ReferenceIndex:
+        if self._index is None:
+            self._index = ReferenceIndex(self.document.project)
+        return self._index
+
+    def _refs_of(self, node: NodeBase) -> list[Reference]:
+        if isinstance(node, VirtualServiceNode):
+            return virtual_service_references(node, self._index_now())
+        if isinstance(node, MeshServiceNode):
+            return service_references(node, self._index_now())
+        return []
+
+    def _rebuild_edges(self) -> None:
+        self._index = None
+        wanted: dict[tuple, Reference] = {}
+        for node in self.document.project:
+            for ref in self._refs_of(node):
+                wanted[edge_key(ref)] = ref
+        self._sync_edges(wanted, set(self.edges))
+
+    def _sync_edges(self, wanted: dict[tuple, Reference], scope: set[tuple]) -> None:
+        """Make the edges in ``scope`` equal ``wanted`` (added, removed, relabelled)."""
+        for key in scope - set(wanted):
+            self._remove_edge(key)
+        for key, ref in wanted.items():
+            existing = self.edges.get(key)
+            if existing is not None:
+                if existing.ref != ref:
+                    existing.set_ref(ref)
+                continue
+            source, target = self.items_by_id.get(ref.source), self.items_by_id.get(ref.target)
+            if source is None or target is None:
+                continue
+            edge = EdgeItem(ref, source, target)
+            edge.highlighted = key in self.highlight_edges
+            self.edges[key] = edge
+            self.edges_of[ref.source].add(key)
+            self.edges_of[ref.target].add(key)
+            self.addItem(edge)
+
+    def _remove_edge(self, key: tuple) -> None:
+        edge = self.edges.pop(key, None)
+        if edge is None:
+            return
+        self.edges_of[edge.ref.source].discard(key)
+        self.edges_of[edge.ref.target].discard(key)
+        self.removeItem(edge)
+
+    def _refresh_edges_of(self, node: NodeBase) -> None:
+        """Recompute the edges ``node`` writes (a virtual service's, a service's)."""
+        scope = {k for k in self.edges_of.get(node.id, set()) if k[0] == node.id}
+        self._sync_edges({edge_key(r): r for r in self._refs_of(node)}, scope)
+
+    # ----- model events ----------------------------------------------------------------------
+    def _on_added(self, node: NodeBase) -> None:
+        self.applying_model = True
+        item = NodeItem(node)
+        self.items_by_id[node.id] = item
+        self.addItem(item)
+        self.applying_model = False
+        if isinstance(node, VirtualServiceNode):
+            self._index_now().virtual_services.append(node)
+            self._refresh_edges_of(node)
+        else:
+            self._rebuild_edges()
+        self.update_scene_rect()
+
+    def _on_removed(self, node: NodeBase) -> None:
+        for key in list(self.edges_of.pop(node.id, set())):
+            self._remove_edge(key)
+        item = self.items_by_id.pop(node.id, None)
+        if item is not None:
+            self.removeItem(item)
+        self.highlight_nodes.discard(node.id)
+        self._index = None
+        if not isinstance(node, VirtualServiceNode):
+            self._rebuild_edges()
+
+    def _on_changed(self, old: NodeBase, new: NodeBase) -> None:
+        item = self.items_by_id[new.id]
+        self.applying_model = True
+        item.set_node(new)
+        self.applying_model = False
+        if lookup_signature(old) != lookup_signature(new):
+            self._rebuild_edges()
+        else:
+            if self._index is not None and isinstance(new, VirtualServiceNode):
+                vss = self._index.virtual_services
+                vss[:] = [new if n.id == new.id else n for n in vss]
+            elif self._index is not None:
+                self._index = None  # cheap lazy rebuild: the stored node objects are stale
+            self._refresh_edges_of(new)
+            for key in self.edges_of.get(new.id, set()):
+                self.edges[key].update_geometry()
+        if old.position != new.position:
+            self.update_scene_rect()
+
+    # ----- item callbacks --------------------------------------------------------------------
+    def node_item_moved(self, item: NodeItem) -> None:
+        for key in self.edges_of.get(item.node_id, ()):
+            self.edges[key].update_geometry()
+
+    def set_hover(self, node_id: str | None) -> None:
+        """Hovering a node lights its edges and dims the rest (small designs only: it repaints all)."""
+        if len(self.items_by_id) > 300:
+            return
+        if node_id is None:
+            self.dimmed = None
+        else:
+            related = {node_id}
+            for key in self.edges_of.get(node_id, ()):
+                related.update(key[:2])
+            self.dimmed = related
+        for item in self.items_by_id.values():
+            item.update()
+        for edge in self.edges.values():
+            edge.update()
+
+    def set_diagnostics(self, by_node: dict[str, list]) -> None:
+        for node_id, item in self.items_by_id.items():
+            found = by_node.get(node_id, [])
+            if found or item.diagnostics:
+                item.set_diagnostics(found)
+
+    def set_highlight(self, node_ids, edge_keys) -> None:
+        for node_id in self.highlight_nodes - set(node_ids):
+            if node_id in self.items_by_id:
+                self.items_by_id[node_id].highlighted = False
+                self.items_by_id[node_id].update()
+        for key in self.highlight_edges - set(edge_keys):
+            if key in self.edges:
+                self.edges[key].highlighted = False
+                self.edges[key].update()
+        self.highlight_nodes, self.highlight_edges = set(node_ids), set(edge_keys)
+        for node_id in self.highlight_nodes:
+            if node_id in self.items_by_id:
+                self.items_by_id[node_id].highlighted = True
+                self.items_by_id[node_id].update()
+        for key in self.highlight_edges:
+            if key in self.edges:
+                self.edges[key].highlighted = True
+                self.edges[key].update()
+
+    def selected_ids(self) -> list[str]:
+        return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
+
+    def select_only(self, node_ids) -> None:
+        self.clearSelection()
+        for node_id in node_ids:
+            item = self.items_by_id.get(node_id)
+            if item is not None:
+                item.setSelected(True)
+
+    # ----- background ------------------------------------------------------------------------
+    def _grid(self) -> QPixmap:
+        if self._grid_tile is None:
+            tile = QPixmap(int(GRID), int(GRID))
+            tile.fill(QColor(current_theme().canvas))
+            painter = QPainter(tile)
+            painter.setPen(QPen(QColor(current_theme().grid), 1.6))
+            painter.drawPoint(QPointF(1, 1))
+            painter.end()
+            self._grid_tile = tile
+        return self._grid_tile
+
+    def theme_changed(self) -> None:
+        self._grid_tile = None
+        for item in self.items_by_id.values():
+            item.update()
+        self.update()
+
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        theme = current_theme()
+        lod = painter.worldTransform().m11()
+        if lod >= 0.5:
+            painter.drawTiledPixmap(rect, self._grid(), QPointF(rect.x() % GRID, rect.y() % GRID))
+        else:
+            painter.fillRect(rect, QColor(theme.canvas))
+        bounds = self.sceneRect()
+        lane_colour = QColor(theme.lane)
+        lane_colour.setAlpha(200)
+        title_font = QFont()
+        title_font.setPointSizeF(9.0)
+        title_font.setBold(True)
+        title_font.setCapitalization(QFont.Capitalization.AllUppercase)
+        title_font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 1.2)
+        painter.setFont(title_font)
+        for index, title in enumerate(LANE_TITLES):
+            lane = lane_rect(index, bounds.top() + 10, bounds.bottom() - 10)
+            if not lane.intersects(rect):
+                continue
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(lane_colour)
+            painter.drawRoundedRect(lane, 12, 12)
+            if lod >= 0.3:
+                painter.setPen(QColor(theme.lane_text))
+                painter.drawText(QRectF(lane.x(), bounds.top() + 22, lane.width(), 24),
+                                 Qt.AlignmentFlag.AlignCenter, title)
+        if lod >= 0.3:
+            self._draw_clients(painter, rect)
+
+    def _draw_clients(self, painter: QPainter, rect: QRectF) -> None:
+        """Faint arrows from the Clients lane into every ingress gateway: where requests come from."""
+        lane = lane_rect(0, 0, 1)
+        pen = QPen(QColor(ACCENT if False else current_theme().lane_text), 1.4, Qt.PenStyle.DashLine)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for item in self.items_by_id.values():
+            if item.node.kind != NodeKind.INGRESS_GATEWAY:
+                continue
+            end = item.pos() + QPointF(-4, HEADER / 2)
+            start = QPointF(lane.x() + 40, end.y())
+            if not QRectF(start, end).normalized().adjusted(-40, -20, 10, 20).intersects(rect):
+                continue
+            painter.setPen(pen)
+            painter.drawLine(start + QPointF(24, 0), end)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(current_theme().lane_text))
+            painter.drawEllipse(start + QPointF(12, 0), 10, 10)
+            painter.setPen(QPen(QColor(current_theme().lane), 1.6))
+            painter.drawLine(start + QPointF(7, 0), start + QPointF(17, 0))
+            painter.drawEllipse(start + QPointF(12, 0), 5, 5)

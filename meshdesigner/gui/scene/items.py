@@ -1,0 +1,419 @@
+"""Node cards and edges: plain QGraphicsItems painted directly (no child text items: cheap and safe)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+)
+from PySide6.QtWidgets import QGraphicsItem, QStyle, QStyleOptionGraphicsItem
+
+from ...model import NodeBase, NodeKind, Reference
+from ..style import (
+    ACCENT,
+    KIND_COLOURS,
+    KIND_LABELS,
+    SEVERITY_COLOURS,
+    SEVERITY_RANK,
+    current_theme,
+    icon_pixmap,
+)
+from .rows import Row, rows, subtitle
+
+CARD_WIDTH = 264.0
+HEADER = 46.0
+ROW = 22.0
+BOTTOM = 6.0
+GRID = 20.0
+LOW_DETAIL = 0.4   # below this zoom a card is drawn as a coloured block
+EGRESS_COLOUR = "#E69F00"
+
+_FONTS: dict[str, QFont] = {}
+
+
+def font(kind: str) -> QFont:
+    if kind not in _FONTS:
+        f = QFont()
+        if kind == "name":
+            f.setPointSizeF(10.0)
+            f.setBold(True)
+        elif kind == "small":
+            f.setPointSizeF(8.0)
+        elif kind == "badge":
+            f.setPointSizeF(7.5)
+            f.setBold(True)
+        else:
+            f.setPointSizeF(8.8)
+        _FONTS[kind] = f
+    return _FONTS[kind]
+
+
+def card_height(node: NodeBase) -> float:
+    return HEADER + ROW * max(1, len(rows(node))) + BOTTOM
+
+
+def _tinted(colour: str, alpha: int) -> QColor:
+    c = QColor(colour)
+    c.setAlpha(alpha)
+    return c
+
+
+class NodeItem(QGraphicsItem):
+    """One node card. ``set_node`` swaps the model node in and repaints only this item."""
+
+    TYPE = QGraphicsItem.UserType + 1
+
+    def __init__(self, node: NodeBase) -> None:
+        super().__init__()
+        self.node = node
+        self.rows: list[Row] = []
+        self.subtitle = ""
+        self.height = HEADER
+        self.diagnostics: list = []
+        self.highlighted = False
+        self.hovered = False
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+                      | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setAcceptHoverEvents(True)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.set_node(node)
+
+    def type(self) -> int:
+        return self.TYPE
+
+    @property
+    def node_id(self) -> str:
+        return self.node.id
+
+    def set_node(self, node: NodeBase) -> None:
+        self.prepareGeometryChange()
+        self.node = node
+        self.rows = rows(node)
+        self.subtitle = subtitle(node)
+        self.height = HEADER + ROW * max(1, len(self.rows)) + BOTTOM
+        self.setPos(QPointF(*node.position))
+        self._update_tooltip()
+        self.update()
+
+    def set_diagnostics(self, diagnostics: list) -> None:
+        self.diagnostics = list(diagnostics)
+        self._update_tooltip()
+        self.update()
+
+    def _update_tooltip(self) -> None:
+        lines = [f"<b>{self.node.name}</b> — {KIND_LABELS[self.node.kind]} in {self.node.namespace}"]
+        for d in self.diagnostics[:12]:
+            colour = SEVERITY_COLOURS.get(d.severity, "#888")
+            lines.append(f"<span style='color:{colour}'>●</span> {d.code} {d.message}")
+        if len(self.diagnostics) > 12:
+            lines.append(f"… and {len(self.diagnostics) - 12} more")
+        self.setToolTip("<br>".join(lines))
+
+    # ----- geometry ------------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:
+        return QRectF(-4, -12, CARD_WIDTH + 16, self.height + 16)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, CARD_WIDTH, self.height), 8, 8)
+        return path
+
+    def card_rect(self) -> QRectF:
+        return QRectF(0, 0, CARD_WIDTH, self.height)
+
+    def out_anchor(self, row: int | None = None) -> QPointF:
+        """Where edges leave: the right edge, at a rule's row or at the header."""
+        y = HEADER / 2 if row is None or row >= len(self.rows) else HEADER + ROW * row + ROW / 2
+        return self.pos() + QPointF(CARD_WIDTH, y)
+
+    def in_anchor(self) -> QPointF:
+        return self.pos() + QPointF(0, HEADER / 2)
+
+    def worst_severity(self) -> str | None:
+        if not self.diagnostics:
+            return None
+        return max((d.severity for d in self.diagnostics), key=lambda s: SEVERITY_RANK.get(s, 0))
+
+    # ----- interaction -----------------------------------------------------------------------
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene() is not None:
+            scene = self.scene()
+            if getattr(scene, "snap_to_grid", False) and not getattr(scene, "applying_model", False):
+                return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene() is not None:
+            self.scene().node_item_moved(self)
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.update()
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event) -> None:
+        self.hovered = True
+        if self.scene() is not None:
+            self.scene().set_hover(self.node_id)
+        super().hoverEnterEvent(event)
+
+    def hoverLeaveEvent(self, event) -> None:
+        self.hovered = False
+        if self.scene() is not None:
+            self.scene().set_hover(None)
+        super().hoverLeaveEvent(event)
+
+    # ----- painting ------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        theme = current_theme()
+        kind = self.node.kind
+        colour = KIND_COLOURS[kind]
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        rect = self.card_rect()
+        radius = 3.0 if kind in (NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY) else 8.0
+        if lod < LOW_DETAIL:
+            painter.fillRect(rect, QColor(colour))
+            if selected or self.highlighted:
+                painter.setPen(QPen(QColor(ACCENT), 6))
+                painter.drawRect(rect)
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        dims = getattr(self.scene(), "dimmed", None)
+        if dims is not None and self.node_id not in dims:
+            painter.setOpacity(0.35)
+        # Card body, with a faint shadow.
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(0, 0, 0, 28 if theme.name == "light" else 80))
+        painter.drawRoundedRect(rect.translated(0, 2), radius, radius)
+        painter.setBrush(QColor(theme.card))
+        border = QPen(QColor(theme.card_border), 1.0)
+        if kind == NodeKind.EXTERNAL_SERVICE:
+            border = QPen(QColor(colour), 1.4, Qt.PenStyle.DashLine)
+        painter.setPen(border)
+        painter.drawRoundedRect(rect, radius, radius)
+        # Header: tinted band, a solid strip on top; gateways carry a bar on their traffic side.
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0.5, 0.5, CARD_WIDTH - 1, HEADER), radius, radius)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, CARD_WIDTH, HEADER))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_tinted(colour, 34 if theme.name == "light" else 60))
+        painter.drawPath(header.intersected(clip))
+        painter.setBrush(QColor(colour))
+        painter.drawRoundedRect(QRectF(0, 0, CARD_WIDTH, 4), 2, 2)
+        if kind == NodeKind.INGRESS_GATEWAY:
+            painter.drawRect(QRectF(0, 0, 4, self.height))
+        elif kind == NodeKind.EGRESS_GATEWAY:
+            painter.drawRect(QRectF(CARD_WIDTH - 4, 0, 4, self.height))
+        painter.setPen(QPen(QColor(theme.card_border), 0.8))
+        painter.drawLine(QPointF(1, HEADER), QPointF(CARD_WIDTH - 1, HEADER))
+        # Icon, name, namespace.
+        painter.drawPixmap(QRectF(12, 11, 22, 22), icon_pixmap(str(kind), colour, 44), QRectF(0, 0, 44, 44))
+        painter.setPen(QColor(theme.text))
+        painter.setFont(font("name"))
+        metrics = QFontMetricsF(font("name"))
+        painter.drawText(QRectF(42, 6, CARD_WIDTH - 70, 18), Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(self.node.name, Qt.TextElideMode.ElideRight, CARD_WIDTH - 72))
+        painter.setPen(QColor(theme.muted))
+        painter.setFont(font("small"))
+        small = QFontMetricsF(font("small"))
+        painter.drawText(QRectF(42, 24, CARD_WIDTH - 54, 16), Qt.AlignmentFlag.AlignVCenter,
+                         small.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, CARD_WIDTH - 54))
+        self._paint_rows(painter, theme, colour)
+        # Selection / highlight outline.
+        if selected or self.highlighted or self.hasFocus():
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(ACCENT), 2.2))
+            painter.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), radius + 2, radius + 2)
+        # The connect handle: a small circle on the right edge of the header.
+        painter.setPen(QPen(QColor(colour), 1.4))
+        painter.setBrush(QColor(theme.card))
+        painter.drawEllipse(QPointF(CARD_WIDTH, HEADER / 2), 4.5, 4.5)
+        self._paint_badge(painter)
+
+    def _paint_rows(self, painter: QPainter, theme, colour: str) -> None:
+        painter.setFont(font("row"))
+        metrics = QFontMetricsF(font("row"))
+        for i, row in enumerate(self.rows):
+            top = HEADER + i * ROW + 1
+            x = 12.0
+            if i % 2 == 1:
+                painter.fillRect(QRectF(1, top - 1, CARD_WIDTH - 2, ROW), QColor(theme.alt_base))
+            if row.number:
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(_tinted(colour, 60))
+                painter.drawEllipse(QRectF(x, top + 3.5, 15, 15))
+                painter.setPen(QColor(theme.text))
+                painter.setFont(font("small"))
+                painter.drawText(QRectF(x, top + 3.5, 15, 15), Qt.AlignmentFlag.AlignCenter, row.number)
+                painter.setFont(font("row"))
+                x += 22
+            if row.lock:
+                painter.drawPixmap(QRectF(CARD_WIDTH - 26, top + 4, 13, 13),
+                                   icon_pixmap("lock", "#009E73", 26), QRectF(0, 0, 26, 26))
+            right = CARD_WIDTH - (30 if row.lock else 12)
+            for chip in row.chips:
+                width = metrics.horizontalAdvance(chip) + 12
+                if x + width > right:
+                    break
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(_tinted(colour, 50))
+                painter.drawRoundedRect(QRectF(x, top + 3, width, 16), 8, 8)
+                painter.setPen(QColor(theme.text))
+                painter.drawText(QRectF(x, top + 3, width, 16), Qt.AlignmentFlag.AlignCenter, chip)
+                x += width + 4
+            if row.text:
+                painter.setPen(QColor(theme.muted if row.muted else theme.text))
+                painter.drawText(QRectF(x, top, right - x, ROW - 2), Qt.AlignmentFlag.AlignVCenter,
+                                 metrics.elidedText(row.text, Qt.TextElideMode.ElideRight, right - x))
+
+    def _paint_badge(self, painter: QPainter) -> None:
+        severity = self.worst_severity()
+        if severity is None:
+            return
+        count = sum(1 for d in self.diagnostics if d.severity == severity)
+        text = str(count) if count < 100 else "99+"
+        width = max(18.0, 8 + QFontMetricsF(font("badge")).horizontalAdvance(text))
+        badge = QRectF(CARD_WIDTH - width / 2 - 2, -9, width, 18)
+        painter.setPen(QPen(QColor(current_theme().card), 2))
+        painter.setBrush(QColor(SEVERITY_COLOURS.get(severity, "#888")))
+        painter.drawRoundedRect(badge, 9, 9)
+        painter.setPen(QColor("#FFFFFF"))
+        painter.setFont(font("badge"))
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+class EdgeItem(QGraphicsItem):
+    """One reference: binding (dashed, port label), route (solid, width by weight), egress (orange)."""
+
+    TYPE = QGraphicsItem.UserType + 2
+
+    def __init__(self, ref: Reference, source: NodeItem, target: NodeItem) -> None:
+        super().__init__()
+        self.ref = ref
+        self.source, self.target = source, target
+        self.highlighted = False
+        self.path = QPainterPath()
+        self._bounds = QRectF()
+        self.setZValue(-1)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.update_geometry()
+
+    def type(self) -> int:
+        return self.TYPE
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return edge_key(self.ref)
+
+    def set_ref(self, ref: Reference) -> None:
+        self.ref = ref
+        self.update_geometry()
+
+    def is_egress(self) -> bool:
+        kinds = {self.source.node.kind, self.target.node.kind}
+        return bool(kinds & {NodeKind.EGRESS_GATEWAY}) or (
+            self.target.node.kind == NodeKind.EXTERNAL_SERVICE)
+
+    def colour(self) -> str:
+        if self.highlighted:
+            return ACCENT
+        if self.ref.kind == "binds":
+            return KIND_COLOURS[self.source.node.kind]
+        if self.ref.kind == "fronts":
+            return current_theme().muted
+        return EGRESS_COLOUR if self.is_egress() else current_theme().edge
+
+    def width(self) -> float:
+        if self.ref.kind != "routes":
+            return 1.4
+        weight = 100 if self.ref.weight is None else self.ref.weight
+        return 1.2 + 3.0 * max(0, min(weight, 100)) / 100
+
+    def update_geometry(self) -> None:
+        self.prepareGeometryChange()
+        row = None
+        if self.ref.kind == "routes":
+            from .rows import rule_row
+            row = rule_row(self.source.node, self.ref.section, self.ref.rule_index)
+        if self.ref.kind == "fronts":
+            start, end = self.source.pos() + QPointF(CARD_WIDTH / 2, 0), self.target.pos() + QPointF(
+                CARD_WIDTH / 2, self.target.height)
+            path = QPainterPath(start)
+            path.cubicTo(start + QPointF(0, -60), end + QPointF(0, 60), end)
+        else:
+            start, end = self.source.out_anchor(row), self.target.in_anchor()
+            dx = max(40.0, abs(end.x() - start.x()) / 2)
+            path = QPainterPath(start)
+            path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+        self.path = path
+        self._bounds = path.boundingRect().adjusted(-40, -16, 40, 16)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(8)
+        return stroker.createStroke(self.path)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        lod = option.levelOfDetailFromTransform(painter.worldTransform())
+        colour = QColor(self.colour())
+        dims = getattr(self.scene(), "dimmed", None)
+        if dims is not None and not self.highlighted and (
+                self.source.node_id not in dims or self.target.node_id not in dims):
+            colour.setAlpha(50)
+        style = {"binds": Qt.PenStyle.DashLine, "fronts": Qt.PenStyle.DotLine}.get(self.ref.kind,
+                                                                                   Qt.PenStyle.SolidLine)
+        width = self.width() + (1.0 if self.highlighted else 0.0)
+        pen = QPen(colour, width, style, Qt.PenCapStyle.RoundCap)
+        if lod < LOW_DETAIL:
+            painter.setPen(QPen(colour, 0))
+            painter.drawLine(self.path.pointAtPercent(0), self.path.pointAtPercent(1))
+            return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.path)
+        # Arrow head at the target.
+        end = self.path.pointAtPercent(1.0)
+        back = self.path.pointAtPercent(0.97)
+        direction = end - back
+        length = (direction.x() ** 2 + direction.y() ** 2) ** 0.5 or 1.0
+        ux, uy = direction.x() / length, direction.y() / length
+        size = 7.0 + width
+        head = QPainterPath(end)
+        head.lineTo(end - QPointF(ux * size - uy * size * 0.5, uy * size + ux * size * 0.5))
+        head.lineTo(end - QPointF(ux * size + uy * size * 0.5, uy * size - ux * size * 0.5))
+        head.closeSubpath()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawPath(head)
+        label = self.ref.label if self.ref.kind != "binds" else f":{self.ref.label}" if self.ref.label else ""
+        if label and lod >= 0.6:
+            painter.setFont(font("small"))
+            metrics = QFontMetricsF(font("small"))
+            middle = self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else 0.62)
+            width_px = metrics.horizontalAdvance(label) + 10
+            box = QRectF(middle.x() - width_px / 2, middle.y() - 8, width_px, 16)
+            theme = current_theme()
+            painter.setPen(QPen(colour, 1))
+            painter.setBrush(QColor(theme.card))
+            painter.drawRoundedRect(box, 8, 8)
+            painter.setPen(QColor(theme.text))
+            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+
+
+def edge_key(ref: Reference) -> tuple[str, str, str, str]:
+    return (ref.source, ref.target, ref.kind, ref.path)
+
+
+def brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))

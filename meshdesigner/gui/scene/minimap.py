@@ -1,0 +1,92 @@
+"""A small overview of the whole design in the canvas corner; click or drag in it to move the view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QWidget
+
+from ..style import ACCENT, KIND_COLOURS, current_theme
+
+WIDTH, HEIGHT, MARGIN = 200, 130, 12
+
+
+class Minimap(QWidget):
+    def __init__(self, view) -> None:
+        super().__init__(view.viewport())
+        self.view = view
+        self.setFixedSize(WIDTH, HEIGHT)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Overview: click or drag to move the view")
+        self._pixmap: QPixmap | None = None
+        self._bounds = QRectF()
+        self._scale = 1.0
+
+    def place(self) -> None:
+        parent = self.parentWidget()
+        self.move(parent.width() - WIDTH - MARGIN, parent.height() - HEIGHT - MARGIN)
+        self.raise_()
+
+    def refresh(self) -> None:
+        """Redraw the overview picture (after edits; cheap rectangles, once per burst)."""
+        scene = self.view.canvas
+        bounds = QRectF()
+        for item in scene.items_by_id.values():
+            bounds = bounds.united(item.sceneBoundingRect())
+        self.setVisible(bool(scene.items_by_id))
+        if bounds.isEmpty():
+            self._pixmap = None
+            return
+        bounds.adjust(-40, -40, 40, 40)
+        scale = min((WIDTH - 8) / bounds.width(), (HEIGHT - 8) / bounds.height())
+        self._bounds, self._scale = bounds, scale
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(int(WIDTH * ratio), int(HEIGHT * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        theme = current_theme()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(theme.border), 1))
+        painter.setBrush(QColor(theme.base))
+        painter.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEIGHT - 1), 6, 6)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for item in scene.items_by_id.values():
+            painter.setBrush(QColor(KIND_COLOURS[item.node.kind]))
+            painter.drawRect(self._to_map(item.sceneBoundingRect()))
+        painter.end()
+        self._pixmap = pixmap
+        self.place()
+        self.update()
+
+    def _to_map(self, rect: QRectF) -> QRectF:
+        s = self._scale
+        return QRectF(4 + (rect.x() - self._bounds.x()) * s, 4 + (rect.y() - self._bounds.y()) * s,
+                      max(1.5, rect.width() * s), max(1.0, rect.height() * s))
+
+    def paintEvent(self, _event) -> None:
+        if self._pixmap is None:
+            return
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._pixmap)
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        painter.setPen(QPen(QColor(ACCENT), 1.5))
+        fill = QColor(ACCENT)
+        fill.setAlpha(30)
+        painter.setBrush(fill)
+        painter.drawRect(self._to_map(visible).intersected(QRectF(1, 1, WIDTH - 2, HEIGHT - 2)))
+
+    def _go(self, pos: QPointF) -> None:
+        x = self._bounds.x() + (pos.x() - 4) / self._scale
+        y = self._bounds.y() + (pos.y() - 4) / self._scale
+        self.view.centerOn(QPointF(x, y))
+        self.update()
+
+    def mousePressEvent(self, event) -> None:
+        if self._pixmap is not None:
+            self._go(event.position())
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pixmap is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._go(event.position())

@@ -1,0 +1,139 @@
+"""What a node card shows: a subtitle and one row per server, rule or port (Qt-free text)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ...model import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+
+SECTIONS = ("http", "tcp", "tls")
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    lock: bool = False          # a TLS-terminating (or originating) row
+    number: str = ""            # the rule number shown in a small circle
+    chips: tuple[str, ...] = field(default_factory=tuple)
+    muted: bool = False
+
+
+def _more(items: list[str], limit: int = 1) -> str:
+    if not items:
+        return ""
+    text = ", ".join(items[:limit])
+    return text + (f" +{len(items) - limit}" if len(items) > limit else "")
+
+
+def subtitle(node: NodeBase) -> str:
+    parts = [node.namespace]
+    if isinstance(node, VirtualServiceNode):
+        parts.append(_more(list(node.virtual_service.spec.hosts or [])))
+    elif isinstance(node, ExternalServiceNode):
+        parts.append(_more(list(node.service_entry.spec.hosts or [])))
+    elif isinstance(node, MeshServiceNode) and not node.managed:
+        parts.append("in cluster, not exported")
+    elif isinstance(node, GatewayNode):
+        labels = node.gateway.spec.selector or {}
+        parts.append(_more([f"{k}={v}" for k, v in sorted(labels.items())]))
+    return " · ".join(p for p in parts if p)
+
+
+def _dest_text(dests, total: int) -> str:
+    out = []
+    for d in dests:
+        text = d.destination.host.split(".")[0]
+        if d.destination.subset:
+            text += f" {d.destination.subset}"
+        if total > 1 and d.weight is not None:
+            text += f" {d.weight}%"
+        out.append(text)
+    return " · ".join(out)
+
+
+def _http_row(i: int, rule) -> Row:
+    matches = rule.match or []
+    match = matches[0].summary() if matches else "any"
+    if len(matches) > 1:
+        match += f" +{len(matches) - 1}"
+    if rule.redirect:
+        action = f"redirect {rule.redirect.uri or rule.redirect.authority or ''}".strip()
+    elif rule.direct_response:
+        action = f"respond {rule.direct_response.status}"
+    elif rule.delegate:
+        action = f"delegate {rule.delegate.name or ''}"
+    else:
+        action = _dest_text(rule.route or [], len(rule.route or [])) or "no destination"
+    return Row(f"{match}  →  {action}", number=str(i + 1))
+
+
+def rows(node: NodeBase) -> list[Row]:
+    """The card's rows, in order; the i-th rule of a virtual service is row i (http, then tcp, then tls)."""
+    out: list[Row] = []
+    if isinstance(node, GatewayNode):
+        for server in node.gateway.spec.servers or []:
+            text = f"{server.port.number} {server.protocol}"
+            if server.tls is not None and server.protocol in ("HTTPS", "TLS"):
+                text += f" · {server.tls.effective_mode}"
+            elif server.tls is not None and server.tls.https_redirect:
+                text += " · redirect to HTTPS"
+            text += f" · {_more(list(server.hosts))}"
+            out.append(Row(text, lock=server.terminates_tls))
+        if not out:
+            out.append(Row("no servers yet", muted=True))
+    elif isinstance(node, VirtualServiceNode):
+        spec = node.virtual_service.spec
+        n = 0
+        for i, rule in enumerate(spec.http or []):
+            out.append(_http_row(i, rule))
+        n = len(out)
+        for i, rule in enumerate(spec.tcp or []):
+            port = next((m.port for m in rule.match or [] if m.port), None)
+            out.append(Row(f"TCP{f' :{port}' if port else ''}  →  {_dest_text(rule.route or [], len(rule.route or []))}",
+                           number=str(n + i + 1)))
+        n = len(out)
+        for i, rule in enumerate(spec.tls or []):
+            snis = [h for m in rule.match or [] for h in m.sni_hosts or []]
+            out.append(Row(f"SNI {_more(snis) or '*'}  →  {_dest_text(rule.route or [], len(rule.route or []))}",
+                           number=str(n + i + 1)))
+        if not out:
+            out.append(Row("no routes yet: drag to a service", muted=True))
+    elif isinstance(node, MeshServiceNode):
+        for port in node.service.spec.ports or []:
+            text = f"{port.port} {port.name or port.protocol or ''}".rstrip()
+            if port.target_port is not None and port.target_port != port.port:
+                text += f" → {port.target_port}"
+            out.append(Row(text))
+        if node.destination_rule is not None:
+            spec = node.destination_rule.spec
+            chips = tuple(s.name for s in spec.subsets or [])
+            tls = spec.traffic_policy.tls if spec.traffic_policy else None
+            if tls is not None and tls.mode:
+                chips = (*chips, f"TLS {tls.mode}")
+            out.append(Row("" if chips else "destination rule", chips=chips, lock=bool(tls and tls.mode),
+                           muted=not chips))
+        if not out:
+            out.append(Row("no ports yet", muted=True))
+    elif isinstance(node, ExternalServiceNode):
+        spec = node.service_entry.spec
+        tls_origination = bool(node.destination_rule and node.destination_rule.spec.traffic_policy
+                               and node.destination_rule.spec.traffic_policy.tls)
+        for port in spec.ports or []:
+            out.append(Row(f"{port.number} {port.protocol or ''} · {spec.resolution or 'NONE'}".replace("  ", " "),
+                           lock=tls_origination))
+        if not out:
+            out.append(Row("no ports yet", muted=True))
+    return out
+
+
+def rule_row(node: NodeBase, section: str | None, rule_index: int | None) -> int | None:
+    """The row a route edge starts from."""
+    if not isinstance(node, VirtualServiceNode) or section is None or rule_index is None:
+        return None
+    spec = node.virtual_service.spec
+    offset = 0
+    for name in SECTIONS:
+        if name == section:
+            return offset + rule_index
+        offset += len(getattr(spec, name) or [])
+    return None

@@ -1,0 +1,307 @@
+"""The canvas view: zoom, pan, rubber-band selection, dragging to connect, dropping from the palette.
+
+Tool modes (``select``, ``connect``, ``pan``) change what a left drag does; in select mode a drag
+that starts on a card's connect handle (the circle on its right edge) connects too.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsView, QWidget
+
+from ...model import NodeKind
+from ..connect import ConnectError
+from ..style import ACCENT, current_theme
+from .canvas import CanvasScene
+from .items import CARD_WIDTH, GRID, HEADER, NodeItem
+
+KIND_MIME = "application/x-meshdesigner-kind"
+MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
+
+
+class CanvasView(QGraphicsView):
+    sig_status = Signal(str, int)           # message, milliseconds (0 = until replaced)
+    sig_zoom_changed = Signal(float)
+    sig_mode_changed = Signal(str)
+
+    def __init__(self, scene: CanvasScene, parent: QWidget | None = None) -> None:
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing
+                            | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.mode = "select"
+        self._connect_from: NodeItem | None = None
+        self._rubber: QGraphicsPathItem | None = None
+        self._panning: QPointF | None = None
+        self._space_held = False
+        self._press_positions: dict[str, tuple[float, float]] = {}
+        from .minimap import Minimap
+
+        self.minimap = Minimap(self)
+        self._minimap_timer = QTimer(self, singleShot=True, interval=300)
+        self._minimap_timer.timeout.connect(self.minimap.refresh)
+        self.set_scene(scene)
+
+    def set_scene(self, scene: CanvasScene) -> None:
+        self.setScene(scene)
+        scene.changed.connect(lambda _rects: self._minimap_timer.start())
+        self.minimap.refresh()
+
+    @property
+    def canvas(self) -> CanvasScene:
+        return self.scene()  # type: ignore[return-value]
+
+    # ----- zoom and fit -----------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, factor: float) -> None:
+        factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
+        self.setTransform(self.transform().fromScale(factor, factor))
+        self.sig_zoom_changed.emit(factor)
+        self.minimap.update()
+
+    def zoom_by(self, ratio: float) -> None:
+        self.set_zoom(self.zoom() * ratio)
+
+    def fit_all(self) -> None:
+        items = self.canvas.items_by_id.values()
+        if not items:
+            self.set_zoom(1.0)
+            self.centerOn(self.canvas.sceneRect().center())
+            return
+        rect = QRectF()
+        for item in items:
+            rect = rect.united(item.sceneBoundingRect())
+        rect.adjust(-60, -70, 60, 40)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.set_zoom(1.0)
+            self.centerOn(rect.center())
+        self.sig_zoom_changed.emit(self.zoom())
+        self.minimap.update()
+
+    def focus_node(self, node_id: str) -> None:
+        item = self.canvas.items_by_id.get(node_id)
+        if item is None:
+            return
+        self.canvas.select_only([node_id])
+        item.setFocus()
+        self.ensureVisible(item, 80, 80)
+
+    def highlight_path(self, node_ids, edge_keys) -> None:
+        """Light up a path (e.g. a tried request): nodes by id, edges by (source, target, kind, path)."""
+        self.canvas.set_highlight(node_ids, edge_keys)
+
+    def clear_highlight(self) -> None:
+        self.canvas.set_highlight((), ())
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag if mode == "select"
+                         else QGraphicsView.DragMode.NoDrag)
+        self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if mode == "pan"
+                                  else Qt.CursorShape.CrossCursor if mode == "connect"
+                                  else Qt.CursorShape.ArrowCursor)
+        self.sig_mode_changed.emit(mode)
+
+    # ----- events ----------------------------------------------------------------------------
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom_by(1.15 if event.angleDelta().y() > 0 else 1 / 1.15)
+            event.accept()
+        else:
+            super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            return
+        if event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down):
+            self._nudge(event)
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space_held = False
+            self.set_mode(self.mode)
+            return
+        super().keyReleaseEvent(event)
+
+    def _nudge(self, event: QKeyEvent) -> None:
+        ids = self.canvas.selected_ids()
+        if not ids:
+            return
+        step = GRID if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier else GRID * 5
+        dx = {Qt.Key.Key_Left: -step, Qt.Key.Key_Right: step}.get(event.key(), 0)
+        dy = {Qt.Key.Key_Up: -step, Qt.Key.Key_Down: step}.get(event.key(), 0)
+        project = self.canvas.document.project
+        self.canvas.document.move_nodes({i: (project.node(i).position[0] + dx, project.node(i).position[1] + dy)
+                                         for i in ids})
+
+    def focusNextPrevChild(self, forward: bool) -> bool:
+        """Tab and Shift+Tab walk the nodes in canonical order (keyboard users reach every node)."""
+        order = [n.id for n in self.canvas.document.project.sorted_nodes()]
+        if not order:
+            return super().focusNextPrevChild(forward)
+        current = self.canvas.selected_ids()
+        index = order.index(current[0]) if current and current[0] in order else -1
+        index = (index + (1 if forward else -1)) % len(order)
+        self.focus_node(order[index])
+        return True
+
+    def node_at(self, view_pos) -> NodeItem | None:
+        for item in self.items(view_pos):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def _on_handle(self, item: NodeItem, scene_pos: QPointF) -> bool:
+        local = item.mapFromScene(scene_pos)
+        return abs(local.x() - CARD_WIDTH) <= 9 and abs(local.y() - HEADER / 2) <= 9
+
+    def mousePressEvent(self, event) -> None:
+        pan = (event.button() == Qt.MouseButton.MiddleButton
+               or (event.button() == Qt.MouseButton.LeftButton and (self._space_held or self.mode == "pan")))
+        if pan:
+            self._panning = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            item = self.node_at(event.position().toPoint())
+            scene_pos = self.mapToScene(event.position().toPoint())
+            if item is not None and (self.mode == "connect" or self._on_handle(item, scene_pos)):
+                self._start_connect(item, scene_pos)
+                event.accept()
+                return
+        super().mousePressEvent(event)
+        self._press_positions = {i: (it.pos().x(), it.pos().y()) for i, it in self.canvas.items_by_id.items()
+                                 if it.isSelected()}
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._panning is not None:
+            delta = event.position() - self._panning
+            self._panning = event.position()
+            self.horizontalScrollBar().setValue(int(self.horizontalScrollBar().value() - delta.x()))
+            self.verticalScrollBar().setValue(int(self.verticalScrollBar().value() - delta.y()))
+            self.minimap.update()
+            return
+        if self._connect_from is not None:
+            self._drag_connect(self.mapToScene(event.position().toPoint()))
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._panning is not None:
+            self._panning = None
+            self.set_mode(self.mode)
+            return
+        if self._connect_from is not None:
+            self._finish_connect(self.node_at(event.position().toPoint()))
+            return
+        super().mouseReleaseEvent(event)
+        self._commit_drag()
+
+    def _commit_drag(self) -> None:
+        """A drag is one undo step, pushed when the mouse is released."""
+        project = self.canvas.document.project
+        moved = {}
+        for node_id in self._press_positions:
+            item = self.canvas.items_by_id.get(node_id)
+            if item is not None and node_id in project:
+                pos = (round(item.pos().x(), 1), round(item.pos().y(), 1))
+                if pos != project.node(node_id).position:
+                    moved[node_id] = pos
+        self._press_positions = {}
+        if moved:
+            self.canvas.document.move_nodes(moved)
+
+    # ----- connecting ------------------------------------------------------------------------
+    def _start_connect(self, item: NodeItem, scene_pos: QPointF) -> None:
+        self._connect_from = item
+        self._rubber = QGraphicsPathItem()
+        self._rubber.setPen(QPen(QColor(ACCENT), 2, Qt.PenStyle.DashLine))
+        self._rubber.setZValue(10)
+        self.canvas.addItem(self._rubber)
+        self._drag_connect(scene_pos)
+
+    def _drag_connect(self, scene_pos: QPointF) -> None:
+        if self._rubber is None or self._connect_from is None:
+            return
+        start = self._connect_from.out_anchor()
+        path = QPainterPath(start)
+        dx = max(40.0, abs(scene_pos.x() - start.x()) / 2)
+        path.cubicTo(start + QPointF(dx, 0), scene_pos - QPointF(dx, 0), scene_pos)
+        self._rubber.setPath(path)
+
+    def _finish_connect(self, target: NodeItem | None) -> None:
+        source = self._connect_from
+        self._connect_from = None
+        if self._rubber is not None:
+            self.canvas.removeItem(self._rubber)
+            self._rubber = None
+        if source is None or target is None or target is source:
+            return
+        self.connect_nodes(source.node_id, target.node_id)
+
+    def connect_nodes(self, source_id: str, target_id: str) -> bool:
+        """Connect two nodes through the document; a refusal goes to the status bar."""
+        try:
+            result = self.canvas.document.connect_nodes(source_id, target_id)
+        except ConnectError as exc:
+            self.sig_status.emit(f"Cannot connect: {exc}", 6000)
+            return False
+        self.sig_status.emit(result.message, 4000)
+        return True
+
+    # ----- palette drops ---------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasFormat(KIND_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # files: let the main window take them
+
+    def dragMoveEvent(self, event) -> None:
+        if event.mimeData().hasFormat(KIND_MIME):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        data = event.mimeData()
+        if not data.hasFormat(KIND_MIME):
+            event.ignore()
+            return
+        kind = NodeKind(bytes(data.data(KIND_MIME)).decode())
+        pos = self.mapToScene(event.position().toPoint()) - QPointF(CARD_WIDTH / 2, HEADER / 2)
+        snapped = (round(pos.x() / GRID) * GRID, round(pos.y() / GRID) * GRID)
+        node = self.canvas.document.create_node(kind, snapped)
+        self.canvas.select_only([node.id])
+        event.acceptProposedAction()
+
+    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        if not self.canvas.items_by_id:
+            painter.save()
+            painter.resetTransform()
+            painter.setPen(QColor(current_theme().muted))
+            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
+                             "Drag a gateway, virtual service or service from the palette to start")
+            painter.restore()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.minimap.place()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.minimap.update()
