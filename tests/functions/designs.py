@@ -37,16 +37,14 @@ def edge_design(functions: dict | GatewayFunctions | None = None, port: int = 80
             "spec": {"type": "LoadBalancer", "selector": SELECTOR, "externalTrafficPolicy": "Local",
                      "ports": [{"name": "http", "port": port, "targetPort": port}]},
         })
-    vs = VirtualService.from_wire({
-        "metadata": {"name": "shop", "namespace": "default"},
-        "spec": {"hosts": [host], "gateways": ["edge-gw"], "http": [
-            {"name": "cached", "match": [{"uri": {"prefix": "/static"}}],
-             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
-            {"name": "limited", "match": [{"uri": {"prefix": "/limited"}}],
-             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
-            {"name": "main", "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
-        ]},
-    })
+    if protocol == "TCP":
+        vs = VirtualService.from_wire({
+            "metadata": {"name": "shop", "namespace": "default"},
+            "spec": {"hosts": [host], "gateways": ["edge-gw"],
+                     "tcp": [{"route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]}]},
+        })
+    else:
+        vs = _http_virtual_service(host, backend_port)
     web = KubeService.from_wire({
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": backend_port}]},
@@ -59,7 +57,18 @@ def edge_design(functions: dict | GatewayFunctions | None = None, port: int = 80
     ])
 
 
-JWKS_RSA = {"keys": [{"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig", "n": "sXch", "e": "AQAB"}]}
+def _http_virtual_service(host: str, backend_port: int) -> VirtualService:
+    return VirtualService.from_wire({
+        "metadata": {"name": "shop", "namespace": "default"},
+        "spec": {"hosts": [host], "gateways": ["edge-gw"], "http": [
+            {"name": "cached", "match": [{"uri": {"prefix": "/static"}}],
+             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+            {"name": "limited", "match": [{"uri": {"prefix": "/limited"}}],
+             "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+            {"name": "main", "route": [{"destination": {"host": "web", "port": {"number": backend_port}}}]},
+        ]},
+    })
+
 
 FULL_FUNCTIONS = {
     "firewall": {"rules": [

@@ -50,3 +50,5 @@ __all__ = [
     "gateway_bootstrap", "http_filter_contributor", "load_endpoints", "network_filter_contributor",
     "parse_address", "parse_port_map", "route_config_contributor",
 ]
+
+from . import functions as _gateway_functions  # noqa: E402,F401  (registers the gateway-function contributors)

@@ -12,6 +12,9 @@ A feature registers plain functions here; the renderers call them for every filt
   ``typed_per_filter_config`` entries (filter name -> typed config) merged into that route.
   ``route_plan`` is a :class:`~meshdesigner.export.envoy.plan.RoutePlan` (its VirtualService, rule
   and match).
+* ``TERMINAL_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> dict`` — fields
+  merged into the ``typed_config`` of the chain's http_connection_manager or tcp_proxy (e.g.
+  ``access_log``). (Added for the gateway functions' access log.)
 
 Contributors must be pure and deterministic (same input, same output) like every exporter.
 The simulator has the matching hook: :func:`meshdesigner.analysis.simulate.add_step`.
@@ -27,6 +30,7 @@ RouteConfigContributor = Callable[..., dict]
 HTTP_FILTER_CONTRIBUTORS: list[FilterContributor] = []
 NETWORK_FILTER_CONTRIBUTORS: list[FilterContributor] = []
 ROUTE_CONFIG_CONTRIBUTORS: list[RouteConfigContributor] = []
+TERMINAL_CONFIG_CONTRIBUTORS: list[RouteConfigContributor] = []
 
 
 def _register(registry: list, fn):
@@ -48,3 +52,8 @@ def network_filter_contributor(fn: FilterContributor) -> FilterContributor:
 def route_config_contributor(fn: RouteConfigContributor) -> RouteConfigContributor:
     """Decorator: register ``fn`` in :data:`ROUTE_CONFIG_CONTRIBUTORS`."""
     return _register(ROUTE_CONFIG_CONTRIBUTORS, fn)
+
+
+def terminal_config_contributor(fn: RouteConfigContributor) -> RouteConfigContributor:
+    """Decorator: register ``fn`` in :data:`TERMINAL_CONFIG_CONTRIBUTORS`."""
+    return _register(TERMINAL_CONFIG_CONTRIBUTORS, fn)

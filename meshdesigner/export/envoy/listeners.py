@@ -13,7 +13,7 @@ from .common import (
     TCP_PROXY_TYPE,
     TLS_INSPECTOR_TYPE,
 )
-from .hooks import HTTP_FILTER_CONTRIBUTORS, NETWORK_FILTER_CONTRIBUTORS
+from .hooks import HTTP_FILTER_CONTRIBUTORS, NETWORK_FILTER_CONTRIBUTORS, TERMINAL_CONFIG_CONTRIBUTORS
 from .plan import HTTPS, FilterChainPlan, ListenerPlan, TcpRoutePlan
 from .routes import render_route_config
 from .tls import Secrets, downstream_tls
@@ -62,7 +62,13 @@ def connection_manager(ctx: ListenerContext, chain: FilterChainPlan, listener: L
                                             ctx.options),
         "http_filters": http_filters(ctx, chain),
     }
+    _contribute_terminal(ctx, chain, config)
     return {"name": "envoy.filters.network.http_connection_manager", "typed_config": config}
+
+
+def _contribute_terminal(ctx: ListenerContext, chain: FilterChainPlan, config: dict) -> None:
+    for contributor in TERMINAL_CONFIG_CONTRIBUTORS:
+        config.update(contributor(ctx.project, ctx.gateway, chain.server, ctx.options) or {})
 
 
 def tcp_proxy(route: TcpRoutePlan) -> dict:
@@ -89,7 +95,9 @@ def filter_chain(ctx: ListenerContext, chain: FilterChainPlan, listener: Listene
     if chain.is_http:
         filters.append(connection_manager(ctx, chain, listener, name))
     else:
-        filters.append(tcp_proxy(chain.tcp_route))
+        proxy = tcp_proxy(chain.tcp_route)
+        _contribute_terminal(ctx, chain, proxy["typed_config"])
+        filters.append(proxy)
     out["filters"] = filters
     return out
 
