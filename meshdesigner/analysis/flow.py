@@ -28,6 +28,7 @@ from ..model import (
     NodeKind,
     Project,
     ReferenceIndex,
+    ResourceRef,
     VirtualServiceNode,
 )
 from ..model.gateway import HTTP_PROTOCOLS, TCP_PROTOCOLS, Server
@@ -598,3 +599,79 @@ def gateway_flow(project: Project, gateway: str) -> FlowGraph:
 def compute_flow(project: Project, gateway: str | None = None) -> FlowGraph:
     """The flow of the whole project, or of one gateway when ``gateway`` is given."""
     return project_flow(project) if gateway is None else gateway_flow(project, gateway)
+
+
+# ----- a simulated request as a path through the flow --------------------------------------------
+@dataclass
+class FlowPath:
+    """What a tried request lights up: flow nodes, flow edges and rows, and the same on the canvas."""
+
+    nodes: list[str] = field(default_factory=list)
+    edges: list[str] = field(default_factory=list)
+    rows: dict[str, set[str]] = field(default_factory=dict)
+    model_nodes: list[str] = field(default_factory=list)
+    model_edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def add_node(self, graph: FlowGraph, node_id: str, row: str | None = None) -> None:
+        if node_id not in self.nodes:
+            self.nodes.append(node_id)
+            model = graph.node(node_id).model_id
+            if model and model not in self.model_nodes:
+                self.model_nodes.append(model)
+        if row:
+            self.rows.setdefault(node_id, set()).add(row)
+
+    def add_edge(self, edge: FlowEdge) -> None:
+        if edge.key not in self.edges:
+            self.edges.append(edge.key)
+            if edge.model_edge and edge.model_edge not in self.model_edges:
+                self.model_edges.append(edge.model_edge)
+
+
+def trace(graph: FlowGraph, project: Project, result) -> FlowPath:
+    """The path of a :class:`~meshdesigner.analysis.simulate.SimulationResult` through ``graph``.
+
+    Client -> gateway server(s) -> the virtual service rule that matched -> the destinations the
+    simulator reports. A request that stops early (no listener, no route, redirect) lights up as far
+    as it got.
+    """
+    path = FlowPath()
+    ids = {n.id for n in graph.nodes}
+    gw = next((g for g in project.gateways() if g.gateway.metadata.qualified == result.gateway), None)
+    if gw is None or f"node:{gw.id}" not in ids:
+        return path
+    gw_id = f"node:{gw.id}"
+    server_rows = [f"server:{i}" for i in result.servers or []]
+    for edge in graph.edges:
+        if edge.target == gw_id and edge.kind == "enters" and edge.target_row in server_rows:
+            path.add_node(graph, edge.source)
+            path.add_edge(edge)
+    path.add_node(graph, gw_id)
+    for row in server_rows:
+        path.add_node(graph, gw_id, row)
+    if not result.virtual_service or result.rule_index is None:
+        return path
+    namespace, _, name = result.virtual_service.partition("/")
+    vs_node = project.find(ResourceRef("VirtualService", namespace, name))
+    hop = "egress" if gw.kind == NodeKind.EGRESS_GATEWAY else "routing"
+    router = f"router:{vs_node.id}@{hop}" if vs_node is not None else None
+    if router not in ids:
+        return path
+    rule_row = f"rule:{result.section or 'http'}:{result.rule_index}"
+    for edge in graph.edges:
+        if edge.source == gw_id and edge.target == router and edge.source_row in server_rows:
+            path.add_edge(edge)
+    path.add_node(graph, router, rule_row)
+    index = ReferenceIndex(list(project))
+    wanted = []
+    for d in result.destinations or []:
+        node = index.destination(d["host"], namespace)
+        wanted.append((f"node:{node.id}" if node is not None else f"missing:{d['host']}", d.get("subset"),
+                       d.get("port")))
+    for edge in graph.edges:
+        if edge.source == router and edge.source_row == rule_row and edge.kind == "routes" and any(
+                target == edge.target and subset == edge.subset and (port is None or edge.port in (None, port))
+                for target, subset, port in wanted):
+            path.add_edge(edge)
+            path.add_node(graph, edge.target)
+    return path

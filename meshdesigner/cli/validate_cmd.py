@@ -1,0 +1,131 @@
+"""``meshdesigner validate PATH...``: check designs offline, like ``istioctl analyze --use-kube=false``.
+
+Project files (``*.mesh.yaml``) are checked one by one; manifest files and folders are imported together as
+one design (so references between files resolve) and their diagnostics carry file and line.
+Exit codes: 0 nothing at or above ``--fail-on``, 1 findings, 2 unreadable input or bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
+from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
+from ..io.importer import import_manifests
+from ..io.project_file import load_project
+from .common import is_project_file, stderr_progress
+
+DOCS_URL = "docs/diagnostics.md"
+SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("validate", help="check designs or manifests offline (Istio webhook + analyzers + design)",
+                       description="Check project files and manifest files/folders without a cluster. Exit 1 when "
+                                   "a diagnostic at or above --fail-on remains, 2 for unreadable input.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="a .mesh.yaml project, or manifest files/folders")
+    p.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    p.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
+                   help="lowest severity that makes the exit code 1 (default: error)")
+    p.add_argument("--ignore", action="append", default=[], metavar="CODE,...",
+                   help="codes to suppress (MD or IST codes; repeatable)")
+    p.add_argument("--list-codes", action="store_true",
+                   help="print the page of every diagnostic code (Markdown) and exit")
+    p.set_defaults(run=run)
+
+
+def collect(paths: list[str]) -> list[Diagnostic]:
+    """Diagnostics of every path (projects one by one, manifests as one design)."""
+    from ..io.errors import InputError
+
+    found: list[Diagnostic] = []
+    manifests = [p for p in paths if not is_project_file(p)]
+    for path in paths:
+        if is_project_file(path):
+            if not os.path.exists(path):
+                raise InputError("no such file or folder", file=path)
+            project = load_project(path)
+            found += [d if d.file else _with_file(d, path) for d in analyze(project)]
+    if manifests:
+        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), keep_nodes=True)
+        found += analyze(result.project, result.sources)
+    return sort_diagnostics(found)
+
+
+def _with_file(diag: Diagnostic, path: str) -> Diagnostic:
+    import dataclasses
+
+    return dataclasses.replace(diag, file=path)
+
+
+def run(args) -> int:
+    from . import UsageError
+
+    if args.list_codes:
+        from ..analysis.docs import render_markdown
+
+        sys.stdout.write(render_markdown())
+        return 0
+    if not args.paths:
+        raise UsageError("give at least one PATH (or --list-codes)")
+    ignored = parse_codes(args.ignore)
+    diagnostics = [d for d in collect(args.paths)
+                   if d.code not in ignored and (d.istio_code is None or d.istio_code not in ignored)]
+    if args.format == "json":
+        print(json.dumps([d.to_json() for d in diagnostics], indent=2))
+    elif args.format == "sarif":
+        print(json.dumps(to_sarif(diagnostics), indent=2))
+    else:
+        for diag in diagnostics:
+            print(diag.format())
+        counts = {s: sum(d.severity == s for d in diagnostics) for s in SEVERITIES}
+        print(", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()), file=sys.stderr)
+    threshold = SEVERITY_RANK[args.fail_on]
+    return 1 if any(SEVERITY_RANK[d.severity] <= threshold for d in diagnostics) else 0
+
+
+def to_sarif(diagnostics: list[Diagnostic]) -> dict:
+    """SARIF 2.1.0, one run, the codes used as rules."""
+    from .. import __version__
+    from ..analysis.messages import lookup
+
+    codes = sorted({d.code for d in diagnostics})
+    rules = []
+    for code in codes:
+        msg = lookup(code)
+        rule = {"id": code, "helpUri": f"{DOCS_URL}#{code.lower()}"}
+        if msg is not None:
+            rule.update(name=msg.name, shortDescription={"text": msg.template},
+                        fullDescription={"text": msg.explain},
+                        defaultConfiguration={"level": SARIF_LEVEL[msg.severity]})
+            if msg.istio:
+                rule["properties"] = {"istioCode": msg.istio}
+        rules.append(rule)
+    results = []
+    for d in diagnostics:
+        result: dict = {
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code),
+            "level": SARIF_LEVEL[d.severity],
+            "message": {"text": d.message},
+            "locations": [{"logicalLocations": [{
+                "fullyQualifiedName": f"{d.resource.kind}/{d.resource.namespace}/{d.resource.name}"
+                                      + (f"/{d.path}" if d.path else ""),
+                "kind": "resource"}]}],
+        }
+        if d.file:
+            physical: dict = {"artifactLocation": {"uri": d.file.replace(os.sep, "/")}}
+            if d.line:
+                physical["region"] = {"startLine": d.line}
+            result["locations"][0]["physicalLocation"] = physical
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "meshdesigner", "version": __version__,
+                                      "informationUri": "https://github.com/meshdesigner/meshdesigner",
+                                      "rules": rules}},
+                  "results": results}],
+    }
