@@ -61,6 +61,7 @@ class Request:
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     sni: str | None = None
+    client_address: str | None = None      # the client's IP (firewall rules); None: a local trial, 127.0.0.1
 
 
 @dataclass
@@ -92,6 +93,7 @@ class SimulationResult:
     mirrors: list[dict] = field(default_factory=list)
     cors: dict | None = None
     headers: dict | None = None
+    functions: dict = field(default_factory=dict)   # gateway functions: firewall, jwt, rate_limit, cache
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -263,7 +265,7 @@ def step_virtual_host(ctx: SimulationContext) -> str | None:
 
 def step_https_redirect(ctx: SimulationContext) -> str | None:
     if ctx.vhost.plan.require_tls and ctx.scheme not in ("https", "tls"):
-        location = f"https://{ctx.host_without_port}{ctx.http.headers[':path']}"
+        location = f"https://{ctx.authority}{ctx.http.headers[':path']}"  # Envoy keeps the Host as sent
         ctx.result.redirect = {"location": location, "status": 301}
         return ctx.stop("redirect", f"The server has tls.httpsRedirect: plain-text requests get a 301 redirect "
                         f"to {location}.", 301)
@@ -387,11 +389,23 @@ def _dest_text(dests) -> str:
 
 
 def _redirect_location(ctx: SimulationContext, action: dict) -> str:
-    scheme = action.get("scheme_redirect") or ("https" if ctx.scheme in ("https", "tls") else "http")
-    host = action.get("host_redirect") or ctx.host_without_port
+    """The Location Envoy writes for a route redirect (RouteEntryImplBase::newUri)."""
+    original_scheme = "https" if ctx.scheme in ("https", "tls") else "http"
+    scheme = action.get("scheme_redirect") or original_scheme
     port = action.get("port_redirect")
-    if port and (scheme, port) not in (("http", 80), ("https", 443)):
-        host = f"{host}:{port}"
+    if action.get("host_redirect"):
+        host = action["host_redirect"]
+        if port and (scheme, port) not in (("http", 80), ("https", 443)):
+            host = f"{host}:{port}"
+    else:
+        host = ctx.authority
+        bare, sep, request_port = host.rpartition(":")
+        if not sep or not request_port.isdigit():
+            bare, request_port = host, ""
+        if port:
+            host = bare if (scheme, port) in (("http", 80), ("https", 443)) else f"{bare}:{port}"
+        elif scheme != original_scheme and request_port == str(DEFAULT_PORTS[original_scheme]):
+            host = bare
     if "path_redirect" in action:
         path = action["path_redirect"]
     elif "prefix_rewrite" in action:
@@ -478,6 +492,8 @@ def simulate(project, gateway_ref, request: Request) -> SimulationResult:
             break
     return ctx.result
 
+
+from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
 
 __all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "Request", "SimulationContext", "SimulationResult",
            "add_step", "compiled_gateway", "remove_step", "resolve_gateway", "simulate"]

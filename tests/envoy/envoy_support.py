@@ -7,11 +7,15 @@ process group.
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import shutil
 import signal
 import socket
+import socketserver
+import ssl
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -119,3 +123,76 @@ def running_envoy(config_path: str, admin_port: int, cwd: str, log_path: str):
         yield proc
     finally:
         _stop(proc)
+
+
+# ----- backends that answer with their own name -------------------------------------------------
+class _NameHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    backend_name = "?"
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        body = self.backend_name.encode()
+        self.send_response(200)
+        self.send_header("x-backend", self.backend_name)
+        self.send_header("x-seen-path", self.path)
+        self.send_header("x-seen-host", self.headers.get("host", ""))
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _answer
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+class _NameTcpHandler(socketserver.BaseRequestHandler):
+    backend_name = "?"
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError):
+            self.request.sendall(self.backend_name.encode() + b"\n")
+
+
+class _Threading(socketserver.ThreadingMixIn):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _HttpServer(_Threading, http.server.HTTPServer):
+    pass
+
+
+class _TcpServer(_Threading, socketserver.TCPServer):
+    pass
+
+
+class Backends:
+    """Small loopback servers (HTTP or raw TCP, optionally TLS) that answer with their name."""
+
+    def __init__(self, credentials: Credentials | None = None, tmp: str | None = None) -> None:
+        self._servers: list[socketserver.BaseServer] = []
+        self._tls = None
+        if credentials is not None and tmp is not None:
+            cert, key = certs.write_pair(credentials.server, os.path.join(tmp, "backend"), "backend")
+            self._tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._tls.load_cert_chain(cert, key)
+
+    def start(self, name: str, kind: str = "http", tls: bool = False) -> int:
+        handler = type("Handler", (_NameHandler if kind == "http" else _NameTcpHandler,), {"backend_name": name})
+        server_cls = _HttpServer if kind == "http" else _TcpServer
+        server = server_cls(("127.0.0.1", 0), handler)
+        if tls:
+            server.socket = self._tls.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._servers.append(server)
+        return server.server_address[1]
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
