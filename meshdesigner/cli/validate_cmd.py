@@ -15,6 +15,7 @@ from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
 from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
 from ..io.importer import import_manifests
 from ..io.project_file import load_project
+from ..tls.sources import certificate_location
 from .common import is_project_file, stderr_progress
 
 DOCS_URL = "docs/diagnostics.md"
@@ -47,10 +48,13 @@ def collect(paths: list[str]) -> list[Diagnostic]:
             if not os.path.exists(path):
                 raise InputError("no such file or folder", file=path)
             project = load_project(path)
-            found += [d if d.file else _with_file(d, path) for d in analyze(project)]
+            with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
+                found += [d if d.file else _with_file(d, path) for d in analyze(project)]
     if manifests:
         result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), keep_nodes=True)
-        found += analyze(result.project, result.sources)
+        first = os.path.abspath(manifests[0])
+        with certificate_location(first if os.path.isdir(first) else os.path.dirname(first)):
+            found += analyze(result.project, result.sources)
     return sort_diagnostics(found)
 
 

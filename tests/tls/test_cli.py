@@ -158,3 +158,16 @@ def test_without_the_option_no_secret_is_written(tmp_path):
     out = tmp_path / "out"
     assert main(["export", PUBLIC_PRIVATE, "-o", str(out)]) == 0
     assert not (out / "secrets").exists()
+
+
+def test_validate_looks_for_credentials_next_to_the_project(tmp_path, ca):
+    """The project object does not know its path; validate tells the TLS rules the project's folder."""
+    from meshdesigner.cli.validate_cmd import collect
+    from meshdesigner.tls.generate import create_server_cert
+
+    design = tmp_path / "design.mesh.yaml"
+    design.write_bytes((EXAMPLES / "public-private.mesh.yaml").read_bytes())
+    write_pair(create_server_cert(ca, ["wrong.example.com"]), tmp_path / "credentials" / "shop-example-com-cert")
+    found = [d for d in collect([str(design)]) if d.resource.name == "public-gateway" and d.code.startswith("MD06")]
+    assert [(d.code, d.path) for d in found] == [("MD0605", "spec.servers[0].hosts[0]")]
+    assert found[0].file == str(design)
