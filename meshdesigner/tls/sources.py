@@ -33,8 +33,10 @@ class Location:
     credentials_dir: str
 
 
-_LOCATION: ContextVar[tuple[str | None, str | None]] = ContextVar("meshdesigner_tls_location",
-                                                                  default=(None, None))
+# A scoped override (``with certificate_location(...)``) and a process-wide default (set_certificate_location,
+# for the GUI and one-shot commands; a plain global so analysis running in worker threads sees it too).
+_SCOPED: ContextVar[tuple[str | None, str | None] | None] = ContextVar("meshdesigner_tls_location", default=None)
+_DEFAULT: tuple[str | None, str | None] = (None, None)
 
 
 @contextlib.contextmanager
@@ -45,21 +47,24 @@ def certificate_location(base_dir: str | None, credentials_dir: str | None = Non
         with certificate_location(os.path.dirname(project_path)):
             diagnostics = analyze(project)
     """
-    token = _LOCATION.set((base_dir, credentials_dir))
+    token = _SCOPED.set((base_dir, credentials_dir))
     try:
         yield
     finally:
-        _LOCATION.reset(token)
+        _SCOPED.reset(token)
 
 
 def set_certificate_location(base_dir: str | None, credentials_dir: str | None = None) -> None:
-    """The same for a long-lived caller (the GUI, when a project is opened or saved under a new path)."""
-    _LOCATION.set((base_dir, credentials_dir))
+    """The process-wide default (the GUI calls this when a project is opened or saved under a new path;
+    the CLI's ``open_design`` for the project it opens). ``None`` goes back to the current directory."""
+    global _DEFAULT
+    _DEFAULT = (base_dir, credentials_dir)
 
 
 def current_location(base_dir: str | None = None, credentials_dir: str | None = None) -> Location:
-    """The effective location: explicit arguments, else :func:`certificate_location`'s, else the cwd."""
-    set_base, set_credentials = _LOCATION.get()
+    """The effective location: explicit arguments, else the innermost :func:`certificate_location`, else
+    :func:`set_certificate_location`'s, else the current directory."""
+    set_base, set_credentials = _SCOPED.get() or _DEFAULT
     base = os.path.abspath(base_dir or set_base or os.getcwd())
     return Location(base, credentials_dir_for(base, credentials_dir or set_credentials))
 

@@ -205,3 +205,25 @@ def test_duplicate_certificate_on_overlapping_gateways(tmp_path):
     different_key = [d for d in run(tmp_path, gateway("f1", files),
                                     gateway("f2", simple("/p/tls.crt", "/p/other.key"))) if d.code == "MD0618"]
     assert different_key == []
+
+
+def test_location_precedence(tmp_path):
+    import threading
+
+    from meshdesigner.tls.sources import Location, current_location, set_certificate_location
+
+    assert current_location().base_dir == os.getcwd()
+    set_certificate_location(str(tmp_path))
+    try:
+        assert current_location().credentials_dir == str(tmp_path / "credentials")
+        seen = []
+        worker = threading.Thread(target=lambda: seen.append(current_location().base_dir))
+        worker.start()
+        worker.join(10)
+        assert seen == [str(tmp_path)]            # analysis in a worker thread sees the project's folder
+        with certificate_location(str(tmp_path / "inner"), "/creds"):
+            assert current_location() == Location(str(tmp_path / "inner"), "/creds")
+        assert current_location("/explicit").base_dir == "/explicit"
+    finally:
+        set_certificate_location(None)
+    assert current_location().base_dir == os.getcwd()
