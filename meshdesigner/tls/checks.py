@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, padding, rsa
 
 from .inspect import is_ca, signature_hash_name
@@ -165,10 +165,8 @@ def issued_by(child: x509.Certificate, parent: x509.Certificate) -> bool:
             key.verify(child.signature, child.tbs_certificate_bytes)
         else:
             child.verify_directly_issued_by(parent)
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-    except Exception:  # noqa: BLE001 - UnsupportedAlgorithm and friends: treat as not verifiable
-        return False
+    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
+        return False  # a wrong signature, or one that cannot be verified: not issued by this parent
     return True
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -129,7 +130,7 @@ def signature_hash_name(cert: x509.Certificate) -> str | None:
     """``sha1``, ``sha256``... or None (Ed25519, unknown algorithms)."""
     try:
         algorithm = cert.signature_hash_algorithm
-    except Exception:  # noqa: BLE001 - cryptography raises UnsupportedAlgorithm for exotic OIDs
+    except UnsupportedAlgorithm:  # an exotic signature OID
         return None
     return algorithm.name if algorithm else None
 
