@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import pathlib
 import sys
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "seed.mesh.yaml"
+from ..assets import default_example
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     elif args.screenshot or not window.offer_recovery():
         window.show_start_page() if not args.screenshot and hasattr(window, "show_start_page") \
-            else window.open_path(str(EXAMPLE))
+            else _open_example(window)
     if args.screenshot:
         return screenshot(window, args)
     window.show()
@@ -92,3 +91,9 @@ def screenshot(window, args) -> int:
     window.document.undo_stack.setClean()
     window.close()
     return 0
+
+
+def _open_example(window) -> None:
+    example = default_example()
+    if example is not None:
+        window.open_path(str(example))

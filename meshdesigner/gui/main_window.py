@@ -315,7 +315,6 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         doc = self.document
         mark = "*" if doc.dirty else ""
-        self.setWindowModified(doc.dirty)
         self.setWindowTitle(f"{mark}{doc.display_name} — MeshDesigner")
         self.file_label.setText(doc.path or f"{doc.project.name} (not saved yet)")
         self.dirty_label.setText("● unsaved changes" if doc.dirty else "saved")

@@ -11,10 +11,11 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QP
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
+from ..assets import asset_dir
 from ..model import NodeKind
 
-RESOURCES = pathlib.Path(__file__).resolve().parents[2] / "resources"
-UI_DIR = pathlib.Path(__file__).resolve().parents[2] / "ui"
+RESOURCES = asset_dir("resources") or pathlib.Path(__file__).resolve().parents[2] / "resources"
+UI_DIR = asset_dir("ui") or pathlib.Path(__file__).resolve().parents[2] / "ui"
 
 # Okabe-Ito hues: safe for colour-blind users; every kind also has its own icon and shape.
 KIND_COLOURS: dict[str, str] = {

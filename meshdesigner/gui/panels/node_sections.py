@@ -179,7 +179,7 @@ def new_server(servers: list) -> dict:
 
 
 def server_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
-    section.add(TextField(panel, (*path, "port", "number"), "Port", v.port, to_int, required=True))
+    section.add(TextField(panel, (*path, "port", "number"), "Port", v.port, convert=to_int, required=True))
     section.add(ChoiceField(panel, (*path, "port", "protocol"), "Protocol", sorted(GATEWAY_PROTOCOLS)))
     section.add(TextField(panel, (*path, "port", "name"), "Port name", required=True))
     section.add(TableField(panel, (*path, "hosts"), "Hosts", [Column("value", "Host", v.dns_name)], scalar=True,
@@ -281,22 +281,22 @@ def http_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
     more.add(TextField(panel, (*path, "redirect", "uri"), "Redirect to path", v.path))
     more.add(TextField(panel, (*path, "redirect", "authority"), "Redirect to host"))
     more.add(TextField(panel, (*path, "redirect", "redirectCode"), "Redirect status", v.integer(300, 399, "a status"),
-                       to_int, placeholder="301"))
+                       convert=to_int, placeholder="301"))
     section.add(more)
     resilience = Section("Timeout and retries", "http.retries", expanded=False)
     resilience.add(TextField(panel, (*path, "timeout"), "Timeout", v.duration, placeholder="e.g. 10s"))
     resilience.add(TextField(panel, (*path, "retries", "attempts"), "Retry attempts", v.integer(0, 100, "a count"),
-                             to_int))
+                             convert=to_int))
     resilience.add(TextField(panel, (*path, "retries", "perTryTimeout"), "Per-try timeout", v.duration))
     resilience.add(TextField(panel, (*path, "retries", "retryOn"), "Retry on", placeholder="5xx,reset"))
     section.add(resilience)
     fault = Section("Fault injection", "http.fault", expanded=False)
     fault.add(TextField(panel, (*path, "fault", "delay", "fixedDelay"), "Delay", v.duration, placeholder="5s"))
     fault.add(TextField(panel, (*path, "fault", "delay", "percentage", "value"), "Delay percentage",
-                        v.percentage, to_number))
-    fault.add(TextField(panel, (*path, "fault", "abort", "httpStatus"), "Abort with status", v.http_status, to_int))
+                        v.percentage, convert=to_number))
+    fault.add(TextField(panel, (*path, "fault", "abort", "httpStatus"), "Abort with status", v.http_status, convert=to_int))
     fault.add(TextField(panel, (*path, "fault", "abort", "percentage", "value"), "Abort percentage",
-                        v.percentage, to_number))
+                        v.percentage, convert=to_number))
     section.add(fault)
     headers = Section("Headers", "http.headers", expanded=False)
     for side in ("request", "response"):

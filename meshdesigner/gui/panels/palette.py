@@ -43,7 +43,8 @@ class PaletteList(QListWidget):
             item.setSizeHint(QSize(0, 44))
             self.addItem(item)
         self.itemActivated.connect(lambda it: self.sig_kind_activated.emit(it.data(Qt.ItemDataRole.UserRole)))
-        self.setFixedHeight(5 * 46 + 8)
+        self.setFixedHeight(5 * 48 + 12)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def mimeData(self, items) -> QMimeData:
         data = QMimeData()

@@ -132,12 +132,13 @@ class CanvasScene(QGraphicsScene):
             source, target = self.items_by_id.get(ref.source), self.items_by_id.get(ref.target)
             if source is None or target is None:
                 continue
+            self.edges_of[ref.source].add(key)
+            self.edges_of[ref.target].add(key)
             edge = EdgeItem(ref, source, target)
             edge.highlighted = key in self.highlight_edges
             self.edges[key] = edge
-            self.edges_of[ref.source].add(key)
-            self.edges_of[ref.target].add(key)
             self.addItem(edge)
+            edge.update_geometry()
 
     def _remove_edge(self, key: tuple) -> None:
         edge = self.edges.pop(key, None)
@@ -195,6 +196,12 @@ class CanvasScene(QGraphicsScene):
                 self.edges[key].update_geometry()
         if old.position != new.position:
             self.update_scene_rect()
+
+    def edge_ordinal(self, edge: EdgeItem) -> int:
+        """The position of ``edge`` among the edges joining the same two nodes (labels fan out)."""
+        source, target = edge.ref.source, edge.ref.target
+        siblings = sorted(k for k in self.edges_of.get(source, ()) if k[0] == source and k[1] == target)
+        return siblings.index(edge.key) if edge.key in siblings else 0
 
     # ----- item callbacks --------------------------------------------------------------------
     def node_item_moved(self, item: NodeItem) -> None:
@@ -287,12 +294,12 @@ class CanvasScene(QGraphicsScene):
         title_font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 1.2)
         painter.setFont(title_font)
         for index, title in enumerate(LANE_TITLES):
-            lane = lane_rect(index, bounds.top() + 10, bounds.bottom() - 10)
+            lane = lane_rect(index, min(rect.top(), bounds.top() + 10) - 20, rect.bottom() + 20)
             if not lane.intersects(rect):
                 continue
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(lane_colour)
-            painter.drawRoundedRect(lane, 12, 12)
+            painter.drawRect(lane)
             if lod >= 0.3:
                 painter.setPen(QColor(theme.lane_text))
                 painter.drawText(QRectF(lane.x(), bounds.top() + 22, lane.width(), 24),

@@ -298,6 +298,7 @@ class EdgeItem(QGraphicsItem):
         self.ref = ref
         self.source, self.target = source, target
         self.highlighted = False
+        self.ordinal = 0
         self.path = QPainterPath()
         self._bounds = QRectF()
         self.setZValue(-1)
@@ -341,16 +342,23 @@ class EdgeItem(QGraphicsItem):
         if self.ref.kind == "routes":
             from .rows import rule_row
             row = rule_row(self.source.node, self.ref.section, self.ref.rule_index)
-        if self.ref.kind == "fronts":
-            start, end = self.source.pos() + QPointF(CARD_WIDTH / 2, 0), self.target.pos() + QPointF(
-                CARD_WIDTH / 2, self.target.height)
-            path = QPainterPath(start)
-            path.cubicTo(start + QPointF(0, -60), end + QPointF(0, 60), end)
-        else:
-            start, end = self.source.out_anchor(row), self.target.in_anchor()
-            dx = max(40.0, abs(end.x() - start.x()) / 2)
+        ordinal = self.scene().edge_ordinal(self) if self.scene() is not None else 0
+        self.ordinal = ordinal
+        start = self.source.out_anchor(row)
+        end = self.target.in_anchor() + QPointF(0, 6.0 * ordinal)
+        if end.x() >= start.x() + 30:
+            dx = max(40.0, (end.x() - start.x()) / 2)
             path = QPainterPath(start)
             path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+        else:
+            # A backward reference (e.g. an egress gateway bound to a virtual service on its left):
+            # an arc under both cards instead of a line through them.
+            start = self.source.pos() + QPointF(CARD_WIDTH / 2 + 12 * ordinal, self.source.height)
+            end = self.target.pos() + QPointF(CARD_WIDTH / 2 + 12 * ordinal, self.target.height)
+            drop = 50.0 + 14 * ordinal
+            bottom = max(start.y(), end.y()) + drop
+            path = QPainterPath(start)
+            path.cubicTo(QPointF(start.x(), bottom), QPointF(end.x(), bottom), end)
         self.path = path
         self._bounds = path.boundingRect().adjusted(-40, -16, 40, 16)
         self.update()
@@ -400,7 +408,7 @@ class EdgeItem(QGraphicsItem):
         if label and lod >= 0.6:
             painter.setFont(font("small"))
             metrics = QFontMetricsF(font("small"))
-            middle = self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else 0.62)
+            middle = self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else min(0.9, 0.45 + 0.2 * self.ordinal))
             width_px = metrics.horizontalAdvance(label) + 10
             box = QRectF(middle.x() - width_px / 2, middle.y() - 8, width_px, 16)
             theme = current_theme()

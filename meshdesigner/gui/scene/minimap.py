@@ -65,9 +65,13 @@ class Minimap(QWidget):
         return QRectF(4 + (rect.x() - self._bounds.x()) * s, 4 + (rect.y() - self._bounds.y()) * s,
                       max(1.5, rect.width() * s), max(1.0, rect.height() * s))
 
+    def everything_visible(self) -> bool:
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        return visible.contains(self._bounds.adjusted(30, 30, -30, -30))
+
     def paintEvent(self, _event) -> None:
-        if self._pixmap is None:
-            return
+        if self._pixmap is None or self.everything_visible():
+            return  # nothing to navigate
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._pixmap)
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
