@@ -10,6 +10,8 @@ import shutil
 
 import pytest
 
+from meshdesigner.analysis.simulate import Request, simulate
+from meshdesigner.analysis.simulate_functions import simulate_sequence
 from meshdesigner.export.envoy import Address, EnvoyOptions, gateway_bootstrap
 from meshdesigner.io.yamlio import dump
 from meshdesigner.model import Gateway
@@ -70,6 +72,17 @@ def test_firewall_in_envoy(tmp_path):
     assert denied_range[0] == 403 and "RBAC" in denied_range[1]
     assert not_allowed[0] == 403
     assert backend.hits == {"/hello": 1}  # the denied requests never reached the backend
+    # the simulator says the same, and why
+    simulated = [simulate(project, "default/edge-gw", Request(f"http://{HOST}:{p}/hello", client_address="127.0.0.1"))
+                 for p in (80, 81, 82)]
+    assert [_status(r) for r in simulated] == [allowed[0], denied_range[0], not_allowed[0]]
+    assert "matches client 127.0.0.1" in simulated[1].explanation[-1]
+    assert "none matches client 127.0.0.1" in simulated[2].explanation[-1]
+
+
+def _status(result) -> int:
+    """The status a simulated request ends with: Envoy's own answer, or the backend's 200."""
+    return result.status if result.status is not None else 200
 
 
 def _full_design(key: SigningKey, log_path: str):
@@ -88,20 +101,28 @@ def test_jwt_cache_rate_limit_and_access_log_in_envoy(tmp_path):
     project = _full_design(key, log_path)
     port = free_port()
     good = {"Authorization": f"Bearer {key.token(ISSUER, audience='shop')}"}
+    forged_headers = {"Authorization": f"Bearer {stranger.token(ISSUER, audience='shop')}"}
+    expired_headers = {"Authorization": f"Bearer {key.token(ISSUER, audience='shop', expires_in=-120)}"}
+    wrong_audience_headers = {"Authorization": f"Bearer {key.token(ISSUER, audience='other')}"}
     backend = CountingBackend()
     with backend.running():
         options = _options(backend.port, {80: port})
         config = _write_config(project, options, tmp_path)
         with running_envoy(config, options.admin_port, str(tmp_path), str(tmp_path / "envoy.log")):
             no_token = get(port, "/", HOST)
-            forged = get(port, "/", HOST, {"Authorization": f"Bearer {stranger.token(ISSUER, audience='shop')}"})
-            expired = get(port, "/", HOST, {"Authorization": f"Bearer {key.token(ISSUER, audience='shop', expires_in=-120)}"})
-            wrong_audience = get(port, "/", HOST, {"Authorization": f"Bearer {key.token(ISSUER, audience='other')}"})
+            forged = get(port, "/", HOST, forged_headers)
+            expired = get(port, "/", HOST, expired_headers)
+            wrong_audience = get(port, "/", HOST, wrong_audience_headers)
             valid = get(port, "/", HOST, good)
             first = get(port, "/static/app.js", HOST, good)
             second = get(port, "/static/app.js", HOST, good)
             main_twice = [get(port, "/page", HOST, good) for _ in range(2)]
             burst = [get(port, "/limited", HOST, good)[0] for _ in range(4)]
+    sent = [("/", {}), ("/", forged_headers), ("/", expired_headers), ("/", wrong_audience_headers), ("/", good),
+            ("/static/app.js", good), ("/static/app.js", good), ("/page", good), ("/page", good)]
+    sent += [("/limited", good)] * 4
+    simulated = simulate_sequence(project, "edge-gw", [Request(f"http://{HOST}{path}", headers=dict(h))
+                                                        for path, h in sent])
     assert no_token[0] == 403 and "RBAC" in no_token[1]
     assert forged[0] == 401 and expired[0] == 401
     assert "expired" in expired[1].lower()
@@ -122,3 +143,12 @@ def test_jwt_cache_rate_limit_and_access_log_in_envoy(tmp_path):
     codes = [line.split('"')[2].split()[0] for line in lines]
     assert codes[:5] == ["403", "401", "401", "403", "200"]
     assert codes.count("429") == 2 and all(HOST in line for line in lines)
+    # the simulator agrees with Envoy request by request, and says why
+    assert [_status(r) for r in simulated] == [int(c) for c in codes]
+    assert "no valid token" in simulated[0].explanation[-1]
+    assert "Jwt verification fails" in simulated[1].explanation[-1]
+    assert "Jwt is expired" in simulated[2].explanation[-1]
+    assert "Audiences in Jwt are not allowed" in simulated[3].explanation[-1]
+    assert simulated[5].functions["cache"]["hit"] is False and simulated[6].functions["cache"]["hit"] is True
+    assert simulated[7].functions["cache"]["covered"] is False
+    assert simulated[-1].functions["rate_limit"]["exceeded"] is True
