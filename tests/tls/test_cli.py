@@ -10,11 +10,12 @@ import pytest
 import yaml
 from cryptography import x509
 
-from conftest import EXAMPLES
 from meshdesigner.cli import main
 from meshdesigner.tls.generate import write_pair
 from meshdesigner.tls.inspect import load_certificate_file, load_private_key_file
 from meshdesigner.tls.sources import set_certificate_location
+
+from .paths import EXAMPLES
 
 
 @pytest.fixture(autouse=True)

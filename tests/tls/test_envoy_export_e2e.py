@@ -9,12 +9,12 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES
 from meshdesigner.cli import main
 from meshdesigner.io.project_file import load_project, save_project
 from meshdesigner.tls.sources import set_certificate_location
 
 from .envoy_trial import CURL, ENVOY, curl, free_port, running, running_envoy
+from .paths import EXAMPLES
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow,
               pytest.mark.skipif(not ENVOY or not CURL, reason="needs the envoy binary and curl")]

@@ -12,11 +12,12 @@ import stat
 
 import pytest
 
-from conftest import example_files
 from meshdesigner.cli import main
 from meshdesigner.io.project_file import load_project, save_project
 from meshdesigner.tls.generate import create_server_cert, write_pair
 from meshdesigner.tls.sources import set_certificate_location
+
+from .paths import example_files
 
 _BASE64_RUN = re.compile(rb"[A-Za-z0-9+/]{40,}={0,2}")
 
