@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self.view.sig_mode_changed.connect(self._mode_changed)
         self._attach(self.document)
         self.resize(1500, 940)
+        from .flow.install import install as install_flow  # Request flow, Try a request, Traffic split
+
+        install_flow(self)
 
     # ----- building ----------------------------------------------------------------------------
     def _build_panels(self) -> None:

@@ -1,0 +1,139 @@
+"""The rules of one virtual service in order: drag one to another place (one undo step); rules that can
+never match are marked, with the reason in their tooltip."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QDropEvent
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from ...analysis.flow import rule_action, rule_match_text
+from ...analysis.rule_order import SECTIONS, shadowed_rules
+from ...model import VirtualServiceNode
+from ..document import Document
+from ..style import SEVERITY_COLOURS, icon
+from .commands import MoveRuleCommand
+
+SECTION_TITLES = {"http": "HTTP rules", "tls": "TLS rules", "tcp": "TCP rules"}
+ROLE_INDEX = Qt.ItemDataRole.UserRole + 1
+
+
+class RuleList(QListWidget):
+    """One section's rules; a finished drag emits ``sig_moved(source, target)`` (0-based)."""
+
+    sig_moved = Signal(int, int)
+
+    def __init__(self, section: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.section = section
+        self.setObjectName(f"rules-{section}")
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setAlternatingRowColors(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        item = self.currentItem()
+        source = item.data(ROLE_INDEX) if item is not None else None
+        super().dropEvent(event)
+        if item is None or source is None:
+            return
+        target = self.row(item)
+        if target != source:
+            # The document's command changes the model; the list is rebuilt from it.
+            self.sig_moved.emit(int(source), target)
+
+    def fit_height(self) -> None:
+        rows = self.count()
+        self.setFixedHeight(max(1, rows) * (self.sizeHintForRow(0) if rows else 20) + 2 * self.frameWidth() + 2)
+
+
+class RuleOrderWidget(QWidget):
+    """All rule sections of a virtual service node, each a draggable list."""
+
+    def __init__(self, document: Document, node_id: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("rule-order")
+        self.document = document
+        self.node_id = node_id
+        self.lists: dict[str, RuleList] = {}
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        document.sig_node_changed.connect(self._on_node_changed)  # a bound slot: dropped with the widget
+        self.rebuild()
+
+    def set_node(self, node_id: str | None) -> None:
+        self.node_id = node_id
+        self.rebuild()
+
+    def _on_node_changed(self, _old, new) -> None:
+        if new.id == self.node_id:
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        while self._layout.count():
+            widget = self._layout.takeAt(0).widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
+        self.lists = {}
+        node = self.document.project.nodes.get(self.node_id) if self.node_id else None
+        if not isinstance(node, VirtualServiceNode):
+            return
+        shadowed = {(r.section, r.index): r for r in shadowed_rules(node.virtual_service)[0]}
+        hint = QLabel("Drag a rule to change the order: the first rule that matches takes the request.")
+        hint.setObjectName("Muted")
+        hint.setWordWrap(True)
+        self._layout.addWidget(hint)
+        for section in SECTIONS:
+            rules = getattr(node.virtual_service.spec, section) or []
+            if not rules:
+                continue
+            if len([s for s in SECTIONS if getattr(node.virtual_service.spec, s)]) > 1:
+                self._layout.addWidget(QLabel(SECTION_TITLES[section]))
+            rule_list = RuleList(section)
+            for i, rule in enumerate(rules):
+                action = rule_action(section, rule)[0]
+                name = getattr(rule, "name", None)
+                text = f"{i + 1}  {rule_match_text(section, rule)}  {action}" + (f"   ({name})" if name else "")
+                item = QListWidgetItem(text)
+                item.setData(ROLE_INDEX, i)
+                found = shadowed.get((section, i))
+                if found is not None:
+                    item.setIcon(icon("warning", SEVERITY_COLOURS["error"]))
+                    item.setForeground(QColor(SEVERITY_COLOURS["error"]))
+                    item.setToolTip(f"This rule can never match: {found.reason} (Istio {found.istio_code}).")
+                else:
+                    item.setToolTip("Drag to move this rule")
+                rule_list.addItem(item)
+            rule_list.sig_moved.connect(lambda s, t, sec=section: self.move_rule(sec, s, t))
+            rule_list.fit_height()
+            self.lists[section] = rule_list
+            self._layout.addWidget(rule_list)
+
+    def move_rule(self, section: str, source: int, target: int) -> None:
+        """Move one rule (what a drag does): one undoable step on the document's stack."""
+        if self.node_id is None or source == target:
+            return
+        self.document.undo_stack.push(MoveRuleCommand(self.document.project, self.node_id, section, source, target))
+
+    def shadowed_rows(self, section: str) -> list[int]:
+        rule_list = self.lists.get(section)
+        if rule_list is None:
+            return []
+        return [i for i in range(rule_list.count()) if rule_list.item(i).toolTip().startswith("This rule can never")]
+
+
+def rule_order_section(panel, node):
+    """A property section for virtual services (registered by :func:`meshdesigner.gui.flow.install`)."""
+    from ..panels.properties import Section
+
+    if panel.document is None or not isinstance(node, VirtualServiceNode):
+        return None
+    if not any(getattr(node.virtual_service.spec, s) for s in SECTIONS):
+        return None
+    section = Section("Rule order", "rule-order")
+    section.add(RuleOrderWidget(panel.document, node.id))
+    return section

@@ -1,0 +1,260 @@
+"""The "Try a request" panel: URL, method, headers and SNI in; where the request goes, step by step, out.
+
+The request simulator (:func:`meshdesigner.analysis.simulate.simulate`) does the work; this panel
+shows its explanation and emits the path it took (:class:`~meshdesigner.analysis.flow.FlowPath`),
+which the window lights up on the canvas and in the flow view.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...analysis.flow import FlowPath, compute_flow, trace
+from ...analysis.simulate import Request, SimulationResult, simulate
+from ...analysis.split import WeightedRule, destination_label, sample_request, weighted_rules
+from ...model.hosts import gateway_ref
+from ..document import Document
+from ..style import SEVERITY_COLOURS
+
+METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
+OUTCOME_WORDS = {
+    "routed": ("Routed", "#009E73"),
+    "redirect": ("Redirected", "#0072B2"),
+    "direct_response": ("Answered by the gateway", "#0072B2"),
+    "no_listener": ("Refused: nothing listens on that port", SEVERITY_COLOURS["error"]),
+    "tls_no_match": ("Refused during the TLS handshake", SEVERITY_COLOURS["error"]),
+    "no_virtual_host": ("404: no virtual host for that host name", SEVERITY_COLOURS["error"]),
+    "no_route": ("404: no rule matches", SEVERITY_COLOURS["error"]),
+    "denied": ("Denied by a gateway function", SEVERITY_COLOURS["error"]),
+}
+
+
+def parse_headers(text: str) -> dict[str, str]:
+    """``name: value`` per line (``name=value`` too); a line without a separator is an error."""
+    headers: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        sep = ":" if ":" in line.lstrip(":") else ("=" if "=" in line else None)
+        if sep is None:
+            raise ValueError(f"line {number}: write a header as name: value")
+        start = 1 if line.startswith(":") else 0   # pseudo-headers such as :authority
+        name, _, value = line[start:].partition(sep)
+        name = line[:start] + name.strip()
+        if not name.strip(":"):
+            raise ValueError(f"line {number}: the header has no name")
+        headers[name] = value.strip()
+    return headers
+
+
+class TryRequestPanel(QWidget):
+    """Inputs, a Send button and the simulator's explanation; ``sig_path`` carries the lit path."""
+
+    sig_path = Signal(object)        # FlowPath | None
+    sig_result = Signal(object)      # SimulationResult | None
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document: Document | None = None
+        self.result: SimulationResult | None = None
+        self.path: FlowPath | None = None
+        self.gateway = QComboBox()
+        self.gateway.setToolTip("The gateway the request arrives at")
+        self.method = QComboBox()
+        self.method.setEditable(True)
+        self.method.addItems(METHODS)
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://shop.example.com/api/items?id=1   (tcp://host:port and tls://host:port too)")
+        self.url.returnPressed.connect(self.send)
+        self.sni = QLineEdit()
+        self.sni.setPlaceholderText("the URL's host")
+        self.sni.setToolTip("The TLS server name the client sends; empty means the URL's host")
+        self.headers = QPlainTextEdit()
+        self.headers.setPlaceholderText("end-user: jason\nx-canary: true")
+        self.headers.setMaximumHeight(64)
+        self.headers_error = QLabel()
+        self.headers_error.setStyleSheet(f"color: {SEVERITY_COLOURS['error']}")
+        self.headers_error.hide()
+        self.send_button = QPushButton("Send")
+        self.send_button.setDefault(True)
+        self.send_button.clicked.connect(self.send)
+        self.suggest_button = QPushButton("Suggest")
+        self.suggest_button.setToolTip("Fill in a request that one of this gateway's rules matches")
+        self.suggest_button.clicked.connect(self.suggest)
+        self.clear_button = QPushButton("Clear")
+        self.clear_button.setToolTip("Forget the request and stop lighting its path")
+        self.clear_button.clicked.connect(self.clear)
+
+        line = QHBoxLayout()
+        line.addWidget(self.method)
+        line.addWidget(self.url, 1)
+        form = QFormLayout()
+        form.addRow("Gateway", self.gateway)
+        form.addRow("Request", line)
+        form.addRow("SNI", self.sni)
+        form.addRow("Headers", self.headers)
+        form.addRow("", self.headers_error)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.suggest_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
+        inputs = QWidget()
+        inputs.setLayout(form)
+
+        self.outcome = QLabel("Enter a request and press Send to see where it goes.")
+        self.outcome.setObjectName("Muted")
+        self.outcome.setWordWrap(True)
+        self.explanation = QTextBrowser()
+        self.explanation.setOpenLinks(False)
+        answer = QWidget()
+        answer_layout = QVBoxLayout(answer)
+        answer_layout.setContentsMargins(6, 0, 0, 0)
+        answer_layout.addWidget(self.outcome)
+        answer_layout.addWidget(self.explanation, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(inputs)
+        splitter.addWidget(answer)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter)
+
+    def set_document(self, document: Document) -> None:
+        self.document = document
+        document.sig_node_added.connect(self._fill_gateways)
+        document.sig_node_removed.connect(self._fill_gateways)
+        document.sig_node_changed.connect(self._fill_gateways)
+        self._fill_gateways()
+        self.clear()
+
+    def _fill_gateways(self, *_args) -> None:
+        if self.document is None:
+            return
+        names = sorted(g.gateway.metadata.qualified for g in self.document.project.gateways())
+        if [self.gateway.itemText(i) for i in range(self.gateway.count())] == names:
+            return
+        current = self.gateway.currentText()
+        self.gateway.clear()
+        self.gateway.addItems(names)
+        if current in names:
+            self.gateway.setCurrentText(current)
+
+    # ----- the request -------------------------------------------------------------------------
+    def request(self) -> Request:
+        """The request as entered (``ValueError`` for bad headers or an empty URL)."""
+        url = self.url.text().strip()
+        if not url:
+            raise ValueError("enter a URL, e.g. https://shop.example.com/")
+        return Request(url, self.method.currentText().strip().upper() or "GET",
+                       parse_headers(self.headers.toPlainText()), self.sni.text().strip() or None)
+
+    def set_request(self, gateway: str, request: Request) -> None:
+        self.gateway.setCurrentText(gateway)
+        self.url.setText(request.url)
+        self.method.setCurrentText(request.method)
+        self.sni.setText(request.sni or "")
+        self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in request.headers.items()))
+
+    def suggest(self) -> None:
+        """Fill in a request for the first rule bound to the chosen gateway (the weighted one if any)."""
+        if self.document is None:
+            return
+        project = self.document.project
+        gateway = self.gateway.currentText()
+        candidates = list(weighted_rules(project))
+        for vs_node in sorted(project.virtual_services(), key=lambda n: n.id):
+            vs = vs_node.virtual_service
+            if gateway not in {gateway_ref(e, vs.namespace) for e in vs.spec.gateways or []}:
+                continue
+            for section in ("http", "tls", "tcp"):
+                for i, _rule in enumerate(getattr(vs.spec, section) or []):
+                    candidates.append(WeightedRule(vs_node.id, vs.metadata.qualified, section, i, None, {}))
+        for rule in candidates:
+            found = sample_request(project, rule)
+            if found is not None and found[0] == gateway:
+                self.set_request(*found)
+                return
+        self.outcome.setText("No rule of this gateway to build a request from.")
+
+    def send(self) -> SimulationResult | None:
+        """Run the simulator on the entered request, show its explanation, emit the lit path."""
+        if self.document is None or not self.gateway.currentText():
+            self._show_problem("Add a gateway to the design first: requests enter through one.")
+            return None
+        try:
+            request = self.request()
+        except ValueError as exc:
+            self.headers_error.setText(str(exc))
+            self.headers_error.setVisible("header" in str(exc))
+            self._show_problem(str(exc)[0].upper() + str(exc)[1:] + ".")
+            return None
+        self.headers_error.hide()
+        project = self.document.project
+        try:
+            result = simulate(project, self.gateway.currentText(), request)
+        except LookupError as exc:
+            self._show_problem(str(exc))
+            return None
+        self.result = result
+        self.path = trace(compute_flow(project), project, result)
+        self._show_result(result)
+        self.sig_result.emit(result)
+        self.sig_path.emit(self.path)
+        return result
+
+    def clear(self) -> None:
+        self.result, self.path = None, None
+        self.outcome.setText("Enter a request and press Send to see where it goes.")
+        self.outcome.setStyleSheet("")
+        self.explanation.clear()
+        self.sig_result.emit(None)
+        self.sig_path.emit(None)
+
+    # ----- showing -----------------------------------------------------------------------------
+    def _show_problem(self, text: str) -> None:
+        self.outcome.setText(text)
+        self.outcome.setStyleSheet(f"color: {SEVERITY_COLOURS['error']}")
+
+    def _show_result(self, result: SimulationResult) -> None:
+        words, colour = OUTCOME_WORDS.get(result.outcome, (result.outcome, "#6B7280"))
+        summary = words
+        if result.outcome == "routed" and result.destinations:
+            parts = []
+            total = sum(d.get("weight") or 0 for d in result.destinations)
+            for d in result.destinations:
+                text = destination_label(d["host"], d.get("subset"))
+                if len(result.destinations) > 1 and total:
+                    text += f" {100 * (d.get('weight') or 0) / total:.0f}%"
+                parts.append(text)
+            summary += " to " + ", ".join(parts)
+        elif result.status:
+            summary += f" (HTTP {result.status})"
+        if result.virtual_service and result.rule_index is not None:
+            summary += f" · {result.virtual_service} {result.section or 'http'} rule {result.rule_index + 1}"
+        self.outcome.setText(summary)
+        self.outcome.setStyleSheet(f"color: {colour}; font-weight: bold")
+        items = "".join(f"<li>{html.escape(step)}</li>" for step in result.explanation)
+        self.explanation.setHtml(f"<ol style='margin-left:-20px'>{items}</ol>")
+
+    def explanation_lines(self) -> list[str]:
+        return list(self.result.explanation) if self.result else []
