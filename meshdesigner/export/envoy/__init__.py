@@ -16,7 +16,10 @@ one per VirtualService ``tls`` match for PASSTHROUGH, tcp_proxy for TCP; virtual
 ``<host>:<port>``; clusters ``outbound|<port>|<subset>|<fqdn>``. Deviations from istiod: inline
 ``route_config`` instead of RDS, static secrets reading files instead of SDS, STRICT_DNS to the
 service's cluster-local name instead of EDS (STATIC with ``--endpoints``), one Gateway per file
-(istiod merges every Gateway that selects the same pods), no Istio telemetry filters.
+(istiod merges every Gateway that selects the same pods), listeners on the Gateway server port
+(istiod binds the gateway Service's targetPort; ``--port-map`` chooses local ports), VirtualService
+``exportTo`` and ``delegate`` not followed, no Istio telemetry filters. Notes about servers or rules
+istiod would skip are written as comments at the top of each file (``GatewayPlan.notes``).
 
 Extension hook for gateway functions (firewall/RBAC, JWT, cache, rate limit, access log):
 register functions in :mod:`meshdesigner.export.envoy.hooks` —
