@@ -33,16 +33,42 @@ class RuleList(QListWidget):
         self.setAlternatingRowColors(True)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+    def _accepts(self, event) -> bool:
+        # Only this list's own rows (a drag from elsewhere has another source or another format).
+        formats = set(self.model().mimeTypes())
+        return event.source() in (self, None) and bool(formats & set(event.mimeData().formats()))
+
+    def dragEnterEvent(self, event) -> None:
+        if self._accepts(event):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        super().dragMoveEvent(event)   # draws the drop indicator
+        if self._accepts(event):
+            event.setDropAction(Qt.DropAction.MoveAction)
+            event.accept()
+
     def dropEvent(self, event: QDropEvent) -> None:
-        item = self.currentItem()
-        source = item.data(ROLE_INDEX) if item is not None else None
-        super().dropEvent(event)
-        if item is None or source is None:
-            return
-        target = self.row(item)
-        if target != source:
-            # The document's command changes the model; the list is rebuilt from it.
-            self.sig_moved.emit(int(source), target)
+        """Turn the drop into a move of the dragged rule; the list itself is redrawn from the model."""
+        source = self.currentRow()
+        target = self.drop_target(event.position().toPoint(), source)
+        # Nothing is moved here (IgnoreAction): the document's command changes the model, which redraws us.
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        if 0 <= source < self.count() and target is not None and target != source:
+            self.sig_moved.emit(source, target)
+
+    def drop_target(self, pos, source: int) -> int | None:
+        """The index the dragged rule ends up at when dropped at ``pos`` (viewport coordinates)."""
+        index = self.indexAt(pos)
+        if not index.isValid():
+            return self.count() - 1 if pos.y() > 0 else 0
+        after = pos.y() > self.visualRect(index).center().y()
+        insert_before = index.row() + (1 if after else 0)
+        return insert_before - (1 if insert_before > source else 0)
 
     def fit_height(self) -> None:
         rows = self.count()
