@@ -20,7 +20,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
 _DURATION_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
+@lru_cache(maxsize=16384)
 def is_ip(value: str) -> bool:
+    if not value or not (value[0].isdigit() or ":" in value):
+        return False  # cheap rejection of DNS names, the common case
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..model.hosts import expand_host, gateway_ref, host_matches
+from ..model.hosts import gateway_ref, host_matches
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.project import Project, ProjectSettings
 from ..model.references import ReferenceIndex
 from .index import DesignIndex, Key, selector_key
+from .memo import fqdn_of
 
 
 class Context:
@@ -66,7 +67,7 @@ class Context:
     def destination(self, host: str, namespace: str) -> NodeBase | None:
         """The node a destination host (written in ``namespace``) resolves to: a mesh service, a gateway's
         own Service, or a service entry (exact host first, then wildcard hosts)."""
-        fqdn = expand_host(host, namespace).lower()
+        fqdn = fqdn_of(host, namespace)
         found = self._lookup(("host", fqdn))
         if found:
             return found[0]
@@ -115,6 +116,14 @@ class Context:
         want = selector or {}
         return [g for _, g in sorted(found.items())
                 if want and all((g.gateway.spec.selector or {}).get(k) == v for k, v in want.items())]
+
+    def gateways_on_port(self, selector, port: int, bind: str, category: str) -> list[GatewayNode]:
+        """Gateways with this exact selector and a server of this protocol category on port+bind."""
+        return self._lookup(("gw-port", (selector_key(selector), port, bind, category)))  # type: ignore
+
+    def gateways_serving(self, selector, port: int, bind: str, category: str, host: str) -> list[GatewayNode]:
+        """Gateways with this exact selector serving ``host`` on port+bind with that protocol category."""
+        return self._lookup(("gw-host", (selector_key(selector), port, bind, category, host.lower())))  # type: ignore
 
     def gateways_with_selector(self, selector: dict[str, str] | None) -> list[GatewayNode]:
         """Gateways with exactly this workload selector (so certainly the same pods)."""

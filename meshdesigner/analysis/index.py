@@ -11,15 +11,39 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ..model.hosts import expand_host, gateway_ref
+from ..model.gateway import HTTP_PROTOCOLS, TLS_PROTOCOLS
+from ..model.hosts import gateway_ref, split_gateway_host
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.resource import ResourceRef
+from .memo import destinations_of, fqdn_of
 
 Key = tuple
 
 
 def selector_key(selector: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((selector or {}).items()))
+
+
+def protocol_category(protocol: str) -> str:
+    """How gateways merge servers on one port: plain-text HTTP, TLS, or other TCP."""
+    if protocol in HTTP_PROTOCOLS:
+        return "plain-text HTTP"
+    if protocol in TLS_PROTOCOLS:
+        return "TLS"
+    return "TCP"
+
+
+def server_keys(gw) -> set[Key]:
+    """Keys of a gateway's servers: ``gw-port`` (selector, port, bind, category) and ``gw-host`` (the same
+    plus one host), so conflicting gateways are found without comparing every pair."""
+    sel = selector_key(gw.spec.selector)
+    out: set[Key] = set()
+    for server in gw.spec.servers or []:
+        port = (sel, server.port.number, server.bind or "", protocol_category(server.protocol))
+        out.add(("gw-port", port))
+        for entry in server.hosts:
+            out.add(("gw-host", port + (split_gateway_host(entry)[1].lower(),)))
+    return out
 
 
 def is_mesh_bound(gateways: list[str] | None) -> bool:
@@ -37,6 +61,8 @@ def contributions(node: NodeBase) -> set[Key]:
         out.add(("selector", selector_key(gw.spec.selector)))
         for pair in (gw.spec.selector or {}).items():
             out.add(("gateway-label", pair))
+        if gw.spec.selector:
+            out |= server_keys(gw)
         if node.service is not None:
             out.add(("host", node.service.fqdn))
     elif isinstance(node, VirtualServiceNode):
@@ -49,12 +75,12 @@ def contributions(node: NodeBase) -> set[Key]:
                 out.add(("binders", gateway_ref(entry, ns)))
         mesh = is_mesh_bound(spec.gateways)
         for host in spec.hosts or []:
-            fqdn = expand_host(host, ns).lower()
+            fqdn = fqdn_of(host, ns)
             out.add(("vs-host", fqdn))
             if mesh:
                 out.add(("mesh-host", fqdn))
-        for _path, dest, _weight in vs.all_destinations():
-            out.add(("routes-to", expand_host(dest.host, ns).lower()))
+        for _path, dest, _weight in destinations_of(vs):
+            out.add(("routes-to", fqdn_of(dest.host, ns)))
         for rule in spec.http or []:
             if rule.delegate is not None and rule.delegate.name:
                 out.add(("delegates-to", f"{rule.delegate.namespace or ns}/{rule.delegate.name}"))
@@ -64,13 +90,13 @@ def contributions(node: NodeBase) -> set[Key]:
             out.add(("label", pair))
         if node.destination_rule is not None:
             dr = node.destination_rule
-            out.add(("dr", expand_host(dr.spec.host, dr.namespace).lower()))
+            out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
     elif isinstance(node, ExternalServiceNode):
         for host in node.service_entry.spec.hosts or []:
             out.add(("wildcard", "*") if host.startswith("*") else ("host", host.lower()))
         if node.destination_rule is not None:
             dr = node.destination_rule
-            out.add(("dr", expand_host(dr.spec.host, dr.namespace).lower()))
+            out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
     return out
 
 

@@ -3,18 +3,12 @@
 
 from __future__ import annotations
 
-from ...model.gateway import HTTP_PROTOCOLS, TLS_PROTOCOLS
 from ...model.hosts import gateway_ref, split_gateway_host
 from .. import messages as m
+from ..index import protocol_category
 from ..registry import GATEWAY_KINDS, rule
 
-
-def _category(protocol: str) -> str:
-    if protocol in HTTP_PROTOCOLS:
-        return "plain-text HTTP"
-    if protocol in TLS_PROTOCOLS:
-        return "TLS"
-    return "TCP"
+CATEGORIES = ("plain-text HTTP", "TLS", "TCP")
 
 
 def _selector_text(selector) -> str:
@@ -24,32 +18,34 @@ def _selector_text(selector) -> str:
 @rule("conflicts.gateway_servers", codes=("MD0413", "MD0418"), kinds=GATEWAY_KINDS)
 def gateway_servers(ctx, node):
     gw = node.gateway
-    if not gw.spec.selector:
+    selector = gw.spec.selector
+    if not selector:
         return  # no selector: the gateway applies to no pods of its own; nothing to compare
-    others = [o for o in ctx.gateways_with_selector(gw.spec.selector)]
     for i, server in enumerate(gw.spec.servers or []):
         path = f"spec.servers[{i}]"
-        hosts = {split_gateway_host(h)[1].lower() for h in server.hosts}
-        reported_protocol = False
-        for other in others:
-            for k, o_server in enumerate(other.gateway.spec.servers or []):
-                if other.id == node.id and k == i:
-                    continue
-                if o_server.port.number != server.port.number or (o_server.bind or "") != (server.bind or ""):
-                    continue
-                name = other.gateway.metadata.qualified
-                if not reported_protocol and _category(o_server.protocol) != _category(server.protocol):
-                    reported_protocol = True
-                    yield m.GATEWAY_PORT_PROTOCOL_CONFLICT.at(gw.ref, f"{path}.port", port=server.port.number,
-                                                              other=name, other_protocol=o_server.protocol)
-                    continue
-                if other.id == node.id:
-                    continue
-                shared = sorted(hosts & {split_gateway_host(h)[1].lower() for h in o_server.hosts})
-                if shared:
-                    yield m.CONFLICTING_GATEWAYS.at(gw.ref, f"{path}.hosts", other=name,
-                                                    selector=_selector_text(gw.spec.selector),
-                                                    port=server.port.number, hosts=shared)
+        port, bind, category = server.port.number, server.bind or "", protocol_category(server.protocol)
+        clash = None
+        for other_category in CATEGORIES:
+            if other_category != category:
+                for other in ctx.gateways_on_port(selector, port, bind, other_category):
+                    clash = clash or (other, other_category)
+        if clash is not None:
+            other, other_category = clash
+            protocol = next(s.port.protocol for s in other.gateway.spec.servers or []
+                            if s.port.number == port and (s.bind or "") == bind
+                            and protocol_category(s.protocol) == other_category)
+            yield m.GATEWAY_PORT_PROTOCOL_CONFLICT.at(gw.ref, f"{path}.port", port=port,
+                                                      other=other.gateway.metadata.qualified,
+                                                      other_protocol=protocol)
+        shared: dict[str, list[str]] = {}
+        for entry in server.hosts:
+            host = split_gateway_host(entry)[1].lower()
+            for other in ctx.gateways_serving(selector, port, bind, category, host):
+                if other.id != node.id:
+                    shared.setdefault(other.gateway.metadata.qualified, []).append(host)
+        for name, hosts in sorted(shared.items()):
+            yield m.CONFLICTING_GATEWAYS.at(gw.ref, f"{path}.hosts", other=name, selector=_selector_text(selector),
+                                            port=port, hosts=sorted(set(hosts)))
 
 
 @rule("conflicts.gateway_service_ports", codes=("MD0414",), kinds=GATEWAY_KINDS)

@@ -3,10 +3,11 @@ gateway traffic ignores (MD0412), egress bypass (MD0506), services no gateway re
 
 from __future__ import annotations
 
-from ...model.hosts import expand_host, gateway_ref
+from ...model.hosts import gateway_ref
 from ...model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeKind
 from .. import messages as m
 from ..index import is_mesh_bound
+from ..memo import destinations_of, fqdn_of
 from ..registry import rule
 from .binding import servers_for_host
 
@@ -31,11 +32,11 @@ def target_ports(node) -> list[int] | None:
 def resolve(ctx, node):
     vs = node.virtual_service
     ns = vs.namespace
-    for path, dest, _weight in vs.all_destinations():
+    for path, dest, _weight in destinations_of(vs):
         if not dest.host or "*" in dest.host:
             continue
         target = ctx.destination(dest.host, ns)
-        fqdn = expand_host(dest.host, ns).lower()
+        fqdn = fqdn_of(dest.host, ns)
         if target is None:
             yield m.DESTINATION_HOST_UNKNOWN.at(vs.ref, f"{path}.host", host=dest.host)
         else:
@@ -67,16 +68,16 @@ def subsets_on_gateway(ctx, node):
         return
     ns = vs.namespace
     gateways = [g for g in vs.spec.gateways or [] if g != "mesh"]
-    for path, dest, _weight in vs.all_destinations():
+    for path, dest, _weight in destinations_of(vs):
         if dest.subset or ".route[" not in path:
             continue
-        fqdn = expand_host(dest.host, ns).lower()
+        fqdn = fqdn_of(dest.host, ns)
         for other in ctx.virtual_services_for_host(fqdn):
             if other.id == node.id:
                 continue
             o = other.virtual_service
-            uses_subsets = any(d.subset and expand_host(d.host, o.namespace).lower() == fqdn
-                               for _p, d, _w in o.all_destinations())
+            uses_subsets = any(d.subset and fqdn_of(d.host, o.namespace) == fqdn
+                               for _p, d, _w in destinations_of(o))
             if uses_subsets:
                 yield m.SUBSET_NO_EFFECT_ON_GATEWAY.at(vs.ref, path, host=dest.host, other=o.metadata.qualified,
                                                        gateway=", ".join(gateways))
@@ -106,7 +107,7 @@ def egress_bypass(ctx, node):
                 target = ctx.destination(dest.destination.host, ns)
                 if not isinstance(target, ExternalServiceNode):
                     continue
-                fqdn = expand_host(dest.destination.host, ns).lower()
+                fqdn = fqdn_of(dest.destination.host, ns)
                 gateway = _egress_gateway_for(ctx, fqdn)
                 if gateway is not None:
                     yield m.EGRESS_BYPASS.at(vs.ref, f"spec.{section}[{i}].route[{j}].destination.host",

@@ -4,10 +4,10 @@ Service port naming (MD0417, IST0118)."""
 
 from __future__ import annotations
 
-from ...model.hosts import expand_host
 from ...model.nodes import ExternalServiceNode
 from .. import messages as m
 from ..index import is_mesh_bound
+from ..memo import fqdn_of
 from ..registry import rule
 
 PORT_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
@@ -32,7 +32,7 @@ def mesh_host_conflicts(ctx, node):
         return
     mine = _visible_in(vs)
     for j, host in enumerate(vs.spec.hosts or []):
-        fqdn = expand_host(host, vs.namespace).lower()
+        fqdn = fqdn_of(host, vs.namespace)
         rivals = [o for o in ctx.mesh_virtual_services(fqdn)
                   if o.id != node.id and _overlap(mine, _visible_in(o.virtual_service))]
         if rivals:

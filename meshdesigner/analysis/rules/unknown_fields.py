@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from pydantic import BaseModel
 
 from ...model.base import WireModel
@@ -9,26 +11,53 @@ from .. import messages as m
 from ..registry import rule
 
 
-def unknown_field_paths(model: WireModel, base: str = "spec"):
+@cache
+def _fields(cls: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    """``(attribute, wire name)`` of the fields of a model class that can hold models (cached: pydantic's
+    per-instance access is slow, and plain-value fields need no visit)."""
+    return tuple((name, info.alias or name) for name, info in cls.model_fields.items()
+                 if _may_hold_model(info.annotation))
+
+
+def _may_hold_model(annotation) -> bool:
+    if isinstance(annotation, type):
+        return issubclass(annotation, BaseModel)
+    return any(_may_hold_model(arg) for arg in getattr(annotation, "__args__", ()) or ())
+
+
+def unknown_field_paths(model: WireModel, base: str = "spec") -> list[tuple[str, str]]:
     """``(path, field)`` of every unknown field below ``model``, depth first, in document order."""
-    for field in model.unknown_fields():
-        yield f"{base}.{field}" if base else field, field
-    for name, info in type(model).model_fields.items():
+    out: list[tuple[str, str]] = []
+    _walk(model, (base,) if base else (), out)
+    return out
+
+
+def _join(parts: tuple) -> str:
+    text = ""
+    for part in parts:
+        text += part if part.startswith("[") or not text else "." + part
+    return text
+
+
+def _walk(model: BaseModel, parts: tuple, out: list) -> None:
+    extra = model.__pydantic_extra__
+    if extra:
+        for field in extra:
+            out.append((_join(parts + (field,)), field))
+    for name, wire in _fields(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
-        wire = info.alias or name
-        path = f"{base}.{wire}" if base else wire
         if isinstance(value, BaseModel):
-            yield from unknown_field_paths(value, path)
+            _walk(value, parts + (wire,), out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, BaseModel):
-                    yield from unknown_field_paths(item, f"{path}[{i}]")
+                    _walk(item, parts + (wire, f"[{i}]"), out)
         elif isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(item, BaseModel):
-                    yield from unknown_field_paths(item, f"{path}[{key}]")
+                    _walk(item, parts + (wire, f"[{key}]"), out)
 
 
 @rule("unknown_fields.istio", codes=("MD0501",))
@@ -36,7 +65,7 @@ def unknown_fields(ctx, node):
     for res in node.held_resources():
         if not res.API_GROUP.endswith("istio.io"):
             continue  # the model of core Services is partial on purpose; the API server knows them
-        for field in res.unknown_fields():
+        for field in res.__pydantic_extra__ or {}:
             yield m.UNKNOWN_FIELD.at(res.ref, field, field=field)
         yield from (m.UNKNOWN_FIELD.at(res.ref, path, field=field)
                     for path, field in unknown_field_paths(res.spec))

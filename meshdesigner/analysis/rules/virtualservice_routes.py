@@ -8,6 +8,7 @@ import json
 from ...model.hosts import host_matches
 from .. import messages as m
 from ..checks import dns1123_label, is_cidr_or_ip, is_ip, wildcard_domain
+from ..memo import destinations_of
 from ..registry import rule
 
 VS = ("virtual-service",)
@@ -34,28 +35,37 @@ def _string_covers(earlier, later) -> bool:
     return earlier.kind == later.kind and earlier.value == later.value
 
 
+def _conditions(match) -> frozenset[str]:
+    """The condition fields a match sets (its name is no condition)."""
+    fields = set(match.model_fields_set)
+    fields.discard("name")
+    fields = {f for f in fields if getattr(match, f) is not None}
+    if match.__pydantic_extra__:
+        fields |= set(match.__pydantic_extra__)
+    return frozenset(fields)
+
+
 def _http_match_covers(earlier, later) -> bool:
     """``earlier`` catches every request ``later`` catches: each condition of ``earlier`` is implied by one
     of ``later`` (a prefix covers longer prefixes and exact values); anything unusual is compared exactly."""
-    e = earlier.model_dump(exclude_none=True, exclude={"name"})
-    lat = later.model_dump(exclude_none=True, exclude={"name"})
-    for field, value in e.items():
-        if field not in lat:
+    later_fields = _conditions(later)
+    for field in _conditions(earlier):
+        if field not in later_fields:
             return False
+        e_value, l_value = getattr(earlier, field), getattr(later, field)
         if field in _STRING_MATCH_FIELDS:
-            if not _string_covers(getattr(earlier, field), getattr(later, field)):
+            if not _string_covers(e_value, l_value):
                 return False
         elif field in _MAP_FIELDS:
-            e_map, l_map = getattr(earlier, field), getattr(later, field)
-            for key, match in e_map.items():
-                if key not in l_map:
+            for key, match in e_value.items():
+                if key not in l_value:
                     return False
                 if field == "without_headers":
-                    if match != l_map[key]:
+                    if match != l_value[key]:
                         return False
-                elif not _string_covers(match, l_map[key]):
+                elif not _string_covers(match, l_value[key]):
                     return False
-        elif value != lat[field]:
+        elif e_value != l_value:
             return False
     return True
 
@@ -73,7 +83,7 @@ def _reachability(vs, section: str, rules, covers):
             yield m.UNREACHABLE_RULE.at(vs.ref, path, rule=name, reason=reason)
             continue
         matches = route.match or []
-        if not matches or any(not match.model_dump(exclude_none=True, exclude={"name"}) for match in matches):
+        if not matches or any(not _conditions(match) for match in matches):
             matchless_seen = i
             continue
         duplicated = 0
@@ -173,7 +183,7 @@ def destination_problem(dest) -> str | None:
 @rule("virtualservice.destinations", codes=("MD0236",), kinds=VS)
 def destinations(ctx, node):
     vs = node.virtual_service
-    for path, dest, _weight in vs.all_destinations():
+    for path, dest, _weight in destinations_of(vs):
         reason = destination_problem(dest)
         if reason:
             yield m.DESTINATION_INVALID.at(vs.ref, path, reason=reason)
