@@ -81,6 +81,9 @@ class MainWindow(QMainWindow):
         from .flow.install import install as install_flow  # Request flow, Try a request, Traffic split
 
         install_flow(self)
+        from .functions import install as install_functions  # gateway functions: property section, card tags
+
+        install_functions(self)
 
     # ----- building ----------------------------------------------------------------------------
     def _build_panels(self) -> None:
@@ -294,12 +297,12 @@ class MainWindow(QMainWindow):
         stack = document.undo_stack
         stack.canUndoChanged.connect(self.act_undo.setEnabled)
         stack.canRedoChanged.connect(self.act_redo.setEnabled)
-        stack.undoTextChanged.connect(lambda t: self.act_undo.setText(f"&Undo {t}".strip()))
-        stack.redoTextChanged.connect(lambda t: self.act_redo.setText(f"&Redo {t}".strip()))
+        stack.undoTextChanged.connect(self._undo_text)
+        stack.redoTextChanged.connect(self._redo_text)
         self.act_undo.setEnabled(stack.canUndo())
         self.act_redo.setEnabled(stack.canRedo())
-        document.sig_dirty_changed.connect(lambda _d: self._update_title())
-        document.sig_path_changed.connect(lambda _p: self._update_title())
+        document.sig_dirty_changed.connect(self._update_title)
+        document.sig_path_changed.connect(self._update_title)
         document.sig_edited.connect(self.recovery_timer.start)
         self.outline.set_document(document)
         self.properties.set_document(document)
@@ -315,7 +318,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.view.fit_all)
             self.view.fit_all()
 
-    def _update_title(self) -> None:
+    def _undo_text(self, text: str) -> None:
+        self.act_undo.setText(f"&Undo {text}".strip())
+
+    def _redo_text(self, text: str) -> None:
+        self.act_redo.setText(f"&Redo {text}".strip())
+
+    def _update_title(self, *_args) -> None:
         doc = self.document
         mark = "*" if doc.dirty else ""
         self.setWindowTitle(f"{mark}{doc.display_name} — MeshDesigner")

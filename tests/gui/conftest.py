@@ -59,6 +59,8 @@ def make_editor(qtbot, no_dialogs):
         window.resize(1400, 900)
         window.show()
         qtbot.waitExposed(window)
+        window.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
         windows.append(window)
         return window
 
@@ -128,3 +130,6 @@ def connect_by_drag(window, source_id: str, target_id: str) -> None:
     start = view_point(view, source.pos() + QPointF(CARD_WIDTH, HEADER / 2))
     end = view_point(view, target.pos() + QPointF(CARD_WIDTH / 2, HEADER / 2))
     drag(view, start, end)
+
+
+EXAMPLES_DIR = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples"

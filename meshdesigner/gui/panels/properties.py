@@ -135,6 +135,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
             widget = self._layout.takeAt(0).widget()
             if widget is not None:
                 widget.hide()
+                widget.setParent(None)  # gone from the panel at once (findChild, focus chain)
                 widget.deleteLater()
         self.fields, self.fields_by_path = [], {}
 

@@ -52,6 +52,11 @@ def lookup_signature(node: NodeBase) -> tuple:
     return (node.kind, node.id)
 
 
+def writer(key: tuple) -> str:
+    """The node whose resource holds the reference: a binding is written in the virtual service."""
+    return key[1] if key[2] == "binds" else key[0]
+
+
 class CanvasScene(QGraphicsScene):
     sig_node_moved_by_user = Signal()
 
@@ -150,7 +155,7 @@ class CanvasScene(QGraphicsScene):
 
     def _refresh_edges_of(self, node: NodeBase) -> None:
         """Recompute the edges ``node`` writes (a virtual service's, a service's)."""
-        scope = {k for k in self.edges_of.get(node.id, set()) if k[0] == node.id}
+        scope = {k for k in self.edges_of.get(node.id, set()) if writer(k) == node.id}
         self._sync_edges({edge_key(r): r for r in self._refs_of(node)}, scope)
 
     # ----- model events ----------------------------------------------------------------------

@@ -55,6 +55,15 @@ def font(kind: str) -> QFont:
     return _FONTS[kind]
 
 
+# Small tags in a card's header, e.g. the gateway functions (firewall, JWT, cache ...): each contributor is
+# ``fn(node) -> [(text, colour, description)]``; the text is drawn, the description joins the tooltip.
+CARD_TAGS: list = []
+
+
+def card_tags(node: NodeBase) -> list[tuple[str, str, str]]:
+    return [tag for contributor in CARD_TAGS for tag in contributor(node) or []]
+
+
 def card_height(node: NodeBase) -> float:
     return HEADER + ROW * max(1, len(rows(node))) + BOTTOM
 
@@ -116,6 +125,7 @@ class NodeItem(QGraphicsItem):
             lines.append(f"<span style='color:{colour}'>●</span> {d.code} {d.message}")
         if len(self.diagnostics) > 12:
             lines.append(f"… and {len(self.diagnostics) - 12} more")
+        lines += [f"<b>{text}</b> {description}" for text, _colour, description in card_tags(self.node)]
         self.setToolTip("<br>".join(lines))
 
     # ----- geometry ------------------------------------------------------------------------
@@ -219,11 +229,13 @@ class NodeItem(QGraphicsItem):
         metrics = QFontMetricsF(font("name"))
         painter.drawText(QRectF(42, 6, CARD_WIDTH - 70, 18), Qt.AlignmentFlag.AlignVCenter,
                          metrics.elidedText(self.node.name, Qt.TextElideMode.ElideRight, CARD_WIDTH - 72))
+        tags_width = self._paint_tags(painter)
         painter.setPen(QColor(theme.muted))
         painter.setFont(font("small"))
         small = QFontMetricsF(font("small"))
-        painter.drawText(QRectF(42, 24, CARD_WIDTH - 54, 16), Qt.AlignmentFlag.AlignVCenter,
-                         small.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, CARD_WIDTH - 54))
+        room = CARD_WIDTH - 54 - tags_width
+        painter.drawText(QRectF(42, 24, room, 16), Qt.AlignmentFlag.AlignVCenter,
+                         small.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, room))
         self._paint_rows(painter, theme, colour)
         # Selection / highlight outline.
         if selected or self.highlighted or self.hasFocus():
@@ -271,6 +283,25 @@ class NodeItem(QGraphicsItem):
                 painter.setPen(QColor(theme.muted if row.muted else theme.text))
                 painter.drawText(QRectF(x, top, right - x, ROW - 2), Qt.AlignmentFlag.AlignVCenter,
                                  metrics.elidedText(row.text, Qt.TextElideMode.ElideRight, right - x))
+
+    def _paint_tags(self, painter: QPainter) -> float:
+        """The CARD_TAGS chips, right-aligned on the namespace line; returns the width they take."""
+        tags = card_tags(self.node)
+        if not tags:
+            return 0.0
+        metrics = QFontMetricsF(font("badge"))
+        x = CARD_WIDTH - 12
+        painter.setFont(font("badge"))
+        for text, colour, _description in reversed(tags):
+            width = metrics.horizontalAdvance(text) + 8
+            x -= width
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(colour))
+            painter.drawRoundedRect(QRectF(x, 26, width, 13), 6.5, 6.5)
+            painter.setPen(QColor("#FFFFFF"))
+            painter.drawText(QRectF(x, 26, width, 13), Qt.AlignmentFlag.AlignCenter, text)
+            x -= 3
+        return CARD_WIDTH - 12 - x
 
     def _paint_badge(self, painter: QPainter) -> None:
         severity = self.worst_severity()

@@ -1,0 +1,39 @@
+"""``meshdesigner examples/X.mesh.yaml --screenshot out.png`` renders the window and exits."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtGui import QImage
+
+from conftest import EXAMPLES_DIR
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshot_of_an_example(tmp_path, theme):
+    out = tmp_path / f"shot-{theme}.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MESHDESIGNER_RECOVERY_DIR=str(tmp_path / "rec"),
+               XDG_CONFIG_HOME=str(tmp_path / "config"))
+    result = subprocess.run([sys.executable, "-m", "meshdesigner", str(EXAMPLES_DIR / "bookinfo.mesh.yaml"),
+                             "--screenshot", str(out), "--theme", theme, "--size", "1200x800"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr
+    image = QImage(str(out))
+    assert image.width() == 1200 and abs(image.height() - 800) <= 10  # docks may need a few pixels more
+    # The theme shows: a dark window is dark at its corners, a light one light.
+    corner = image.pixelColor(5, image.height() - 5).lightness()
+    assert (corner < 100) if theme == "dark" else (corner > 180)
+    # Not a blank picture: the canvas has several distinct colours (cards, lanes, edges).
+    colours = {image.pixel(x, y) for x in range(0, 1200, 7) for y in range(100, 700, 7)}
+    assert len(colours) > 20
+
+
+def test_missing_file_is_a_usage_error(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MESHDESIGNER_RECOVERY_DIR=str(tmp_path / "rec"))
+    result = subprocess.run([sys.executable, "-m", "meshdesigner", str(tmp_path / "nope.mesh.yaml"),
+                             "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True,
+                            timeout=60, env=env)
+    assert result.returncode == 2 and "no such file" in result.stderr

@@ -1,0 +1,193 @@
+"""Window behaviour: diagnostics go to the field, YAML preview, recovery, unsaved-changes question,
+themes, find, copy/paste, keyboard focus over nodes, the status bar, the extension points."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit
+
+from conftest import EXAMPLES_DIR
+from meshdesigner.io.project_file import dump_project
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
+SEED = str(EXAMPLES_DIR / "seed.mesh.yaml")
+BOOKINFO = str(EXAMPLES_DIR / "bookinfo.mesh.yaml")
+GW = "ingress-gateway:default/ext-host-gwy"
+VS = "virtual-service:default/virtual-svc"
+
+
+def test_diagnostic_click_selects_node_and_focuses_field(make_editor, qtbot):
+    window = make_editor(SEED)
+    # the seed's certificate files do not exist on this machine: the analysis says so, on that field
+    window.diagnostics.recheck()
+    rows = window.diagnostics.model.rows
+    target = next((d for d in rows if d.node_id == GW and d.path.endswith("tls.serverCertificate")), None)
+    assert target is not None, [d.format() for d in rows]
+    window.scene.clearSelection()
+    window.diagnostics.table.setFocus()
+    row = window.diagnostics.proxy.mapFromSource(window.diagnostics.model.index(rows.index(target), 0))
+    window.diagnostics.table.clicked.emit(row)                     # the user clicks the row
+    assert window.scene.selected_ids() == [GW]
+    focused = QApplication.focusWidget()
+    assert focused is not None and focused.objectName() == "field:gateway.spec.servers.0.tls.serverCertificate"
+    # badges: the card carries the diagnostics, coloured by the worst
+    assert window.scene.items_by_id[GW].diagnostics
+    assert "warning" in window.checks_label.text() or "error" in window.checks_label.text()
+
+
+def test_checks_rerun_shortly_after_an_edit(make_editor, qtbot):
+    window = make_editor(SEED)
+    before = len(window.diagnostics.diagnostics)
+    with qtbot.waitSignal(window.diagnostics.sig_diagnostics_changed, timeout=3000):
+        window.document.set_field(VS, ("virtual_service", "spec", "gateways"), ["no-such-gateway"])
+    assert len(window.diagnostics.diagnostics) != before
+
+
+def test_yaml_preview_shows_manifest_and_envoy(make_editor):
+    window = make_editor(SEED)
+    window.view.focus_node(GW)
+    text = window.preview.text.toPlainText()
+    assert "kind: Gateway" in text and "ext-host.example.com" in text
+    window.preview.which.setCurrentIndex(1)
+    envoy = window.preview.text.toPlainText()
+    assert "static_resources" in envoy or "cannot be produced" in envoy
+    window.view.focus_node(VS)
+    assert "kind: VirtualService" in window.preview.text.toPlainText()
+
+
+def test_unsaved_changes_question_on_close(make_editor, no_dialogs):
+    window = make_editor(SEED)
+    window.document.move_nodes({GW: (0.0, 0.0)})
+    assert window.windowTitle().startswith("*")
+    no_dialogs["ask_save_changes"] = "cancel"
+    assert not window.close() and window.isVisible()
+    no_dialogs["ask_save_changes"] = "discard"
+    assert window.close()
+
+
+def test_recovery_file_is_offered_on_next_start(make_editor, no_dialogs, qtbot, monkeypatch):
+    from meshdesigner.gui import recovery
+
+    window = make_editor(SEED)
+    window.document.move_nodes({GW: (200.0, 400.0)})
+    qtbot.waitUntil(lambda: recovery._paths()[0] and __import__("os").path.exists(recovery._paths()[0]),
+                    timeout=4000)
+    edited = dump_project(window.document.project)
+    # simulate a crash: the next session is another process
+    monkeypatch.setattr(recovery.os, "getpid", lambda: -1)
+    no_dialogs["ask_restore"] = True
+    second = make_editor()
+    assert second.offer_recovery()
+    assert dump_project(second.document.project) == edited
+    assert second.document.dirty and second.document.path.endswith("seed.mesh.yaml")
+    # a clean save removes the recovery copy
+    second.document.path = None
+    no_dialogs["save_project_as"] = str(qtbot and __import__("tempfile").mkdtemp()) + "/r.mesh.yaml"
+    assert second.save()
+    assert recovery.pending() is None
+
+
+def test_theme_switch_and_status_bar(make_editor):
+    window = make_editor(BOOKINFO)
+    window.set_theme("dark")
+    assert QApplication.instance().palette().window().color().lightness() < 80
+    window.set_theme("light")
+    assert QApplication.instance().palette().window().color().lightness() > 200
+    assert window.file_label.text().endswith("bookinfo.mesh.yaml")
+    assert window.zoom_label.text().endswith("%")
+    assert "error" in window.checks_label.text()
+
+
+def test_find_copy_paste_delete_and_keyboard_focus(make_editor, qtbot):
+    from meshdesigner.gui.find_dialog import FindNodeDialog
+
+    window = make_editor(BOOKINFO)
+    dialog = FindNodeDialog(window.document.project, window)
+    dialog.sig_chosen.connect(window.view.focus_node)
+    dialog.query.setText("ratings")
+    assert dialog.results.count() == 1
+    dialog._choose_first()
+    assert window.scene.selected_ids() == ["mesh-service:bookinfo/ratings"]
+    count = len(window.document.project)
+    window.act_copy.trigger()
+    window.act_paste.trigger()
+    assert len(window.document.project) == count + 1
+    pasted = window.scene.selected_ids()
+    assert pasted and pasted[0].startswith("mesh-service:bookinfo/ratings-copy")
+    window.act_delete.trigger()
+    assert len(window.document.project) == count
+    window.act_duplicate.setEnabled(True)
+    # Tab walks every node
+    window.view.setFocus()
+    seen = set()
+    for _ in range(count):
+        window.view.focusNextPrevChild(True)
+        seen.update(window.scene.selected_ids())
+    assert seen == set(window.document.project.nodes)
+
+
+def test_outline_filter_finds_nodes(make_editor, qtbot):
+    window = make_editor(BOOKINFO)
+    window.outline.filter.setText("review")
+    window.outline.rebuild()
+    leaves = []
+    tree = window.outline.tree
+    for i in range(tree.topLevelItemCount()):
+        ns = tree.topLevelItem(i)
+        for j in range(ns.childCount()):
+            kind = ns.child(j)
+            leaves += [kind.child(k).text(0) for k in range(kind.childCount())]
+    assert sorted(leaves) == ["reviews", "reviews"]
+
+
+def test_extension_points(make_editor):
+    from meshdesigner.gui.panels.properties import PROPERTY_SECTIONS, Section, register_section
+    from meshdesigner.model import NodeKind
+
+    window = make_editor(SEED)
+    dock = window.add_panel(QLabel("extra"), "Extra", "bottom", "extra")
+    assert dock.widget().text() == "extra"
+
+    def extra_section(panel, node):
+        section = Section("Extra", "extra")
+        section.add(QLabel("added by a feature"))
+        return section
+
+    register_section(NodeKind.VIRTUAL_SERVICE, extra_section)
+    try:
+        window.view.focus_node(VS)
+        labels = [w.text() for w in window.properties.findChildren(QLabel)]
+        assert "added by a feature" in labels
+    finally:
+        PROPERTY_SECTIONS[NodeKind.VIRTUAL_SERVICE].remove(extra_section)
+    window.view.highlight_path([GW, VS], [k for k in window.scene.edges if k[0] == GW])
+    assert window.scene.items_by_id[GW].highlighted and window.scene.items_by_id[VS].highlighted
+    assert any(e.highlighted for e in window.scene.edges.values())
+    window.view.clear_highlight()
+    assert not any(e.highlighted for e in window.scene.edges.values())
+
+
+def test_every_property_section_builds_for_every_example(make_editor):
+    """Select each node of each example: its panel builds and shows the node's values."""
+    import glob
+
+    for path in sorted(glob.glob(str(EXAMPLES_DIR / "*.mesh.yaml"))):
+        window = make_editor(path)
+        for node in window.document.project:
+            window.view.focus_node(node.id)
+            assert window.properties.node_id == node.id
+            name = window.properties.findChild(QLineEdit, "field:" + {
+                "ingress-gateway": "gateway", "egress-gateway": "gateway", "virtual-service": "virtual_service",
+                "mesh-service": "service", "external-service": "service_entry"}[str(node.kind)] + ".metadata.name")
+            assert name is not None and name.text() == node.name
+
+
+def test_keyboard_shortcuts_are_the_usual_ones(make_editor):
+    window = make_editor(SEED)
+    shortcuts = {a.objectName(): a.shortcut().toString() for a in window.findChildren(type(window.act_new))}
+    for name, key in (("new", "Ctrl+N"), ("open", "Ctrl+O"), ("save", "Ctrl+S"), ("undo", "Ctrl+Z"),
+                      ("redo", "Ctrl+Shift+Z"), ("copy", "Ctrl+C"), ("paste", "Ctrl+V"),
+                      ("duplicate", "Ctrl+D"), ("delete", "Del"), ("fit", "F"), ("find", "Ctrl+F")):
+        assert shortcuts[name] == key, name
+    assert Qt  # noqa: B018 - imported for the key names above
