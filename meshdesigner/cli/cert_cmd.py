@@ -9,24 +9,20 @@ signed it) and, when no ``--ca`` is given, ``DIR/ca.key`` (the new CA's key, to 
 
 from __future__ import annotations
 
-import os
 import sys
 
 from ..tls.checks import coverage, key_matches, validity_problem, weak_key, weak_signature
-from ..tls.generate import create_ca, create_client_cert, create_server_cert, pair_from, write_pair
+from ..tls.credentials import CredentialError, certificate_hosts, create_credential
 from ..tls.inspect import (
     CertificateError,
     is_encrypted_key,
     key_description,
-    load_certificate_file,
     load_certificates,
     load_private_key,
     load_private_key_file,
     summarize_certificate,
 )
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError
-
-RESERVED_NAMES = ("tls", "ca")
 
 
 def add_parser(sub) -> None:
@@ -90,59 +86,23 @@ def _passphrase(path: str | None) -> bytes | None:
     return secret
 
 
-def _load_or_create_ca(directory: str | None, passphrase: bytes | None, days: int):
-    """(CA pair, written-here?) -- an existing CA in ``directory``, or a new one."""
-    if directory and os.path.exists(os.path.join(directory, "ca.crt")):
-        cert_path, key_path = os.path.join(directory, "ca.crt"), os.path.join(directory, "ca.key")
-        try:
-            cert = load_certificate_file(cert_path)[0]
-            key = load_private_key_file(key_path, passphrase)
-        except CertificateError as exc:
-            raise UsageError(f"--ca {directory}: {exc}") from None
-        if not key_matches(cert, key):
-            raise UsageError(f"--ca {directory}: ca.key is not the key of ca.crt")
-        return pair_from(cert, key), False
-    return create_ca(days=max(365, days)), True
-
-
 def run_create(args) -> int:
     hosts = _hosts(args.hosts)
-    if args.days <= 0:
-        raise UsageError("--days must be positive")
-    for name in args.client:
-        if name in RESERVED_NAMES or not name or "/" in name or name.startswith("."):
-            raise UsageError(f"--client {name!r}: use a plain name other than {', '.join(RESERVED_NAMES)}")
-    targets = [os.path.join(args.out, f) for f in ("tls.crt", "tls.key")]
-    existing = [t for t in targets if os.path.exists(t)]
-    if existing and not args.force:
-        raise UsageError(f"{existing[0]} exists; pass --force to replace it")
-    passphrase = _passphrase(args.passphrase_file)
-    ca, new_ca = _load_or_create_ca(args.ca, passphrase, args.days)
     try:
-        server = create_server_cert(ca, hosts, days=args.days)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    written: list[str] = []
-    ca_dir = args.ca or args.out
-    if new_ca:  # keep the new CA (and its key, to sign more later): in --ca DIR, else in DIR
-        written += write_pair(ca, ca_dir, name="ca", passphrase=passphrase)
-    if os.path.abspath(ca_dir) != os.path.abspath(args.out):  # DIR/ca.crt, as in a credential folder
-        os.makedirs(args.out, exist_ok=True)
-        ca_copy = os.path.join(args.out, "ca.crt")
-        with open(ca_copy, "wb") as handle:
-            handle.write(ca.cert_pem)
-        written.append(ca_copy)
-    written += write_pair(server, args.out, passphrase=passphrase)
-    for name in args.client:
-        written += write_pair(create_client_cert(ca, name, days=args.days), args.out, name=name,
-                              passphrase=passphrase)
-    for path in written:
+        created = create_credential(args.out, hosts, ca_dir=args.ca, days=args.days,
+                                    clients=args.client, passphrase=_passphrase(args.passphrase_file),
+                                    overwrite=args.force)
+    except CredentialError as exc:
+        message = str(exc).replace("(replace it explicitly)", "; pass --force to replace it")
+        raise UsageError(message) from None
+    for path in created.written:
         print(f"wrote {path}" + (" (private key, mode 0600)" if path.endswith(".key") else ""))
-    print(summarize_certificate(server.cert).text)
-    first = next((h for h in hosts if not h.startswith("*")), hosts[0].replace("*", "www", 1))
-    print(f"try: curl --cacert {os.path.join(args.out, 'ca.crt')} https://{first}/  "
+    print(summarize_certificate(created.server.cert).text)
+    names = certificate_hosts(hosts)
+    first = next((h for h in names if not h.startswith("*")), names[0].replace("*", "www", 1))
+    print(f"try: curl --cacert {created.ca_cert_path} https://{first}/  "
           f"(use --resolve {first}:PORT:127.0.0.1 for a local gateway)")
-    if passphrase:
+    if args.passphrase_file:
         print("note: the keys are encrypted; Istio and Envoy need the unencrypted key", file=sys.stderr)
     return EXIT_OK
 

@@ -63,9 +63,9 @@ def test_create_with_an_existing_ca_and_a_passphrase(tmp_path):
 
 @pytest.mark.parametrize(("argv", "fragment"), [
     (["--hosts", ","], "lists no host"),
-    (["--hosts", "*"], "cannot be a certificate name"),
-    (["--hosts", "a.example.com", "--days", "0"], "--days"),
-    (["--hosts", "a.example.com", "--client", "tls"], "--client"),
+    (["--hosts", "*"], "'*' cannot be one"),
+    (["--hosts", "a.example.com", "--days", "0"], "at least one day"),
+    (["--hosts", "a.example.com", "--client", "tls"], "client name 'tls'"),
     (["--hosts", "a.example.com", "--passphrase-file", "/nonexistent/pass"], "passphrase file"),
 ])
 def test_create_usage_errors(tmp_path, capsys, argv, fragment):
