@@ -20,15 +20,21 @@ properties ``expired``, ``not_yet_valid``, ``days_left``, ``status``, ``text`` (
 Private keys: ``load_private_key_file(path, passphrase=None)`` raises :class:`PassphraseRequired` for an
 encrypted key without a passphrase (ask the user, then retry), :class:`CertificateError` for a wrong one.
 
-Creating certificates (what ``meshdesigner cert create`` does; the GUI should do the same)::
+"Create certificates" in a gateway's TLS properties -- the same call ``meshdesigner cert create`` makes::
 
-    from meshdesigner.tls import create_ca, create_server_cert, create_client_cert, write_pair
-    ca = create_ca()
-    server = create_server_cert(ca, hosts)           # SANs = the gateway server's hosts (ns/ parts dropped)
-    write_pair(server, folder)                      # folder/tls.crt, folder/tls.key (mode 0600)
-    write_pair(ca, folder, name="ca")               # folder/ca.crt, folder/ca.key
-    # then point the server at them: serverCertificate/privateKey (paths), or credentialName NAME with
-    # folder = <project folder>/credentials/NAME
+    from meshdesigner.tls import create_credential, CredentialError
+    try:
+        created = create_credential(folder, server.hosts, ca_dir=None, days=90, clients=("alice",),
+                                    passphrase=None, overwrite=False)
+    except CredentialError as exc:     # no nameable host ('*' only), files in the way, unusable CA folder
+        show_error(str(exc))
+    # created.written: every path (".key" files are private, mode 0600); created.server.cert; created.new_ca
+    # Then point the server at them: credentialName NAME with folder = <project folder>/credentials/NAME
+    # (found by the checks, export --with-secrets, export --envoy --credentials), or serverCertificate /
+    # privateKey = folder/tls.crt, folder/tls.key. ns/ parts and '*' are dropped from the names
+    # (certificate_hosts(hosts) shows which names the certificate will list).
+
+Lower level: ``create_ca``, ``create_server_cert``, ``create_client_cert``, ``write_pair`` (mode 0600 keys).
 
 Only paths go into the project: never put key material into a node or a project file.
 
@@ -37,6 +43,7 @@ set with :func:`certificate_location` / :func:`set_certificate_location` (the GU
 folder when it opens or saves a project), else the current directory. See :mod:`.sources`.
 """
 
+from .credentials import CreatedCredential, CredentialError, certificate_hosts, create_credential
 from .generate import KeyPair, create_ca, create_client_cert, create_server_cert, write_pair
 from .inspect import (
     CertificateError,
@@ -50,7 +57,7 @@ from .inspect import (
 from .sources import certificate_location, current_location, set_certificate_location
 
 __all__ = [
-    "CertificateError", "CertificateSummary", "KeyPair", "PassphraseRequired", "certificate_location",
-    "create_ca", "create_client_cert", "create_server_cert", "current_location", "load_certificate_file",
+    "CertificateError", "CertificateSummary", "CreatedCredential", "CredentialError", "KeyPair", "PassphraseRequired", "certificate_hosts",
+    "certificate_location", "create_ca", "create_client_cert", "create_credential", "create_server_cert", "current_location", "load_certificate_file",
     "load_private_key_file", "set_certificate_location", "summarize", "summarize_certificate", "write_pair",
 ]
