@@ -57,7 +57,8 @@ from .inspect import (
 from .sources import certificate_location, current_location, set_certificate_location
 
 __all__ = [
-    "CertificateError", "CertificateSummary", "CreatedCredential", "CredentialError", "KeyPair", "PassphraseRequired", "certificate_hosts",
-    "certificate_location", "create_ca", "create_client_cert", "create_credential", "create_server_cert", "current_location", "load_certificate_file",
+    "CertificateError", "CertificateSummary", "CreatedCredential", "CredentialError", "KeyPair",
+    "PassphraseRequired", "certificate_hosts", "certificate_location", "create_ca", "create_client_cert",
+    "create_credential", "create_server_cert", "current_location", "load_certificate_file",
     "load_private_key_file", "set_certificate_location", "summarize", "summarize_certificate", "write_pair",
 ]
