@@ -470,12 +470,8 @@ CONFLICTING_GATEWAYS = _m(
     "conflict with gateway {other} (workload selector {selector}, port {port}, hosts {hosts})",
     """Two gateways selecting the same gateway pods serve the same host on the same port; Envoy keeps only
     one of the servers. Merge the servers into one gateway or use different hosts.""")
-GATEWAY_PORT_NOT_ON_SERVICE = _m(
-    "MD0414", "GatewayPortNotDefinedOnService", W, "IST0162",
-    "the gateway listens on port {port}, which its Service {service} does not expose (ports {ports})",
-    """The gateway's Kubernetes Service decides which ports reach the gateway pods; a server on a port the
-    Service neither exposes nor targets is unreachable from outside. Add the port to the Service (or use a
-    port it has).""")
+# MD0414 retired before release: IST0162 (gateway port not on its Service) is MD0701 in the gateway-functions
+# area (rules/functions_addresses.py), which models the gateway's Service.
 DR_HOST_UNKNOWN = _m(
     "MD0415", "DestinationRuleHostNotInDesign", I, "IST0174",
     "destination rule host {host!r} is no service of this design; it could not be checked",

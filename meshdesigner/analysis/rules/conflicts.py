@@ -1,5 +1,5 @@
 """Gateways that share pods: conflicting servers (MD0413, IST0145), protocols that cannot share a port
-(MD0418), the gateway's Service ports (MD0414, IST0162), duplicate SNI routes (MD0420)."""
+(MD0418), duplicate SNI routes (MD0420). (IST0162, the gateway's Service ports, is MD0701 in functions_*.)"""
 
 from __future__ import annotations
 
@@ -46,28 +46,6 @@ def gateway_servers(ctx, node):
         for name, hosts in sorted(shared.items()):
             yield m.CONFLICTING_GATEWAYS.at(gw.ref, f"{path}.hosts", other=name, selector=_selector_text(selector),
                                             port=port, hosts=sorted(set(hosts)))
-
-
-@rule("conflicts.gateway_service_ports", codes=("MD0414",), kinds=GATEWAY_KINDS)
-def gateway_service_ports(ctx, node):
-    gw = node.gateway
-    services = [node.service] if node.service is not None else \
-        [s.service for s in ctx.services_selecting(gw.spec.selector)]
-    services = [s for s in services if s.spec.ports]
-    if not services:
-        return  # the Service is not modeled: nothing to check
-    exposed: set[int] = set()
-    for svc in services:
-        for port in svc.spec.ports or []:
-            if (port.protocol or "TCP").upper() == "TCP":
-                exposed.add(port.port)
-                if isinstance(port.target_port, int):
-                    exposed.add(port.target_port)
-    names = ", ".join(s.metadata.qualified for s in services)
-    for i, server in enumerate(gw.spec.servers or []):
-        if server.port.number not in exposed:
-            yield m.GATEWAY_PORT_NOT_ON_SERVICE.at(gw.ref, f"spec.servers[{i}].port.number", port=server.port.number,
-                                                   service=names, ports=sorted(exposed))
 
 
 def _sni_routes(vs, gateway_qualified: str):

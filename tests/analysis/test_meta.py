@@ -1,0 +1,123 @@
+"""Meta-tests: the catalogue, the registry, the grid and the mapping to Istio's checks agree."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+
+import pytest
+
+from meshdesigner.analysis import coverage, registered_rules
+from meshdesigner.analysis.messages import BY_CODE, CATALOGUE
+from meshdesigner.analysis.registry import load_rules
+
+from .grid import CASES
+
+OWN_RANGES = ("MD00", "MD01", "MD02", "MD03", "MD04", "MD05")
+RELEVANT_KINDS = {"All", "Gateway", "VirtualService", "DestinationRule", "ServiceEntry"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rules_loaded():
+    load_rules()
+
+
+def own_codes() -> list[str]:
+    return [m.code for m in CATALOGUE if m.code.startswith(OWN_RANGES)]
+
+
+def test_codes_unique_sorted_and_well_formed():
+    codes = [m.code for m in CATALOGUE]
+    assert len(codes) == len(set(codes))
+    assert codes == sorted(codes)
+    assert all(re.fullmatch(r"MD\d{4}", c) for c in codes)
+    names = [m.name for m in CATALOGUE]
+    assert len(names) == len(set(names)), "message names must be unique too"
+
+
+def test_every_code_is_explained():
+    for msg in CATALOGUE:
+        assert len(msg.explain) > 40 and msg.explain.endswith("."), msg.code
+        fields = [f for _, f, _, _ in string.Formatter().parse(msg.template) if f]
+        assert all(re.fullmatch(r"\w+", f.split("!")[0]) for f in fields), msg.code
+
+
+def test_every_own_code_has_a_trigger_and_a_silent_case():
+    in_grid = [code for code, _, _ in CASES]
+    assert len(in_grid) == len(set(in_grid)), "one grid row per code"
+    assert sorted(in_grid) == own_codes()
+    for code, trigger, silent in CASES:
+        assert trigger and silent, code
+
+
+def test_rules_declare_existing_codes_and_every_code_has_a_rule():
+    declared: dict[str, list[str]] = {}
+    for r in registered_rules():
+        assert r.codes, r.name
+        for code in r.codes:
+            assert code in BY_CODE, f"rule {r.name} declares unknown code {code}"
+            declared.setdefault(code, []).append(r.name)
+    missing = [c for c in own_codes() if c not in declared]
+    assert not missing, f"codes no rule emits: {missing}"
+
+
+def test_rule_files_stay_in_their_ranges():
+    for r in registered_rules():
+        module = r.module.rsplit(".", 1)[-1]
+        for code in r.codes:
+            if module.startswith("tls_"):
+                assert code.startswith("MD06"), (r.name, code)
+            elif module.startswith("functions_"):
+                assert code.startswith("MD07"), (r.name, code)
+            else:
+                assert code.startswith(OWN_RANGES), (r.name, code)
+
+
+def test_every_webhook_rule_is_mapped(oracle):
+    rules = json.loads((oracle / "istio-analysis" / "validation-rules.json").read_text())["rules"]
+    relevant = {r["id"] for r in rules if r["kind"] in RELEVANT_KINDS}
+    mapped = set(coverage.WEBHOOK_RULES)
+    not_applicable = set(coverage.WEBHOOK_NOT_APPLICABLE)
+    assert not mapped & not_applicable
+    assert relevant == mapped | not_applicable, (relevant - mapped - not_applicable, mapped - relevant)
+    for codes in coverage.WEBHOOK_RULES.values():
+        for code in codes:
+            msg = BY_CODE[code]
+            assert msg.istio in ("IST0106", "IST0133", "IST0130", "IST0131", "IST0002", "IST0134", None), code
+    for reason in coverage.WEBHOOK_NOT_APPLICABLE.values():
+        assert len(reason) > 40
+
+
+def test_every_relevant_analyzer_is_mapped(oracle):
+    messages = json.loads((oracle / "istio-analysis" / "analyzer-messages.json").read_text())["messages"]
+    relevant = {m["code"] for m in messages if m.get("gateway_vs_relevant")}
+    mapped, not_applicable = set(coverage.ANALYZERS), set(coverage.ANALYZERS_NOT_APPLICABLE)
+    assert not mapped & not_applicable
+    assert relevant == mapped | not_applicable, (relevant - mapped - not_applicable, mapped - relevant)
+    for istio, codes in coverage.ANALYZERS.items():
+        md_codes = [c for c in codes if re.fullmatch(r"MD\d{4}", c)]
+        if istio in ("IST0106", "IST0133"):
+            carrying = [m for m in CATALOGUE if m.istio == istio]
+            assert len(carrying) >= 5, istio
+            continue
+        assert md_codes, istio
+        for code in md_codes:
+            assert code in BY_CODE, (istio, code)
+        assert any(BY_CODE[c].istio == istio for c in md_codes), f"no mapped code carries {istio}"
+
+
+def test_every_istio_code_in_the_catalogue_is_in_the_mapping():
+    mapped = set(coverage.ANALYZERS)
+    for msg in CATALOGUE:
+        if msg.istio and msg.code.startswith(OWN_RANGES):
+            assert msg.istio in mapped, msg.code
+
+
+def test_registry_docstring_explains_how_to_add_a_rule():
+    from meshdesigner.analysis import registry
+
+    doc = registry.__doc__
+    for needle in ("MD06xx", "rules/tls_*.py", "MD07xx", "rules/functions_*.py", "register(", "@rule",
+                   'scope="design"'):
+        assert needle in doc
