@@ -172,3 +172,13 @@ def test_validate_looks_for_credentials_next_to_the_project(tmp_path, ca):
     found = [d for d in collect([str(design)]) if d.resource.name == "public-gateway" and d.code.startswith("MD06")]
     assert [(d.code, d.path) for d in found] == [("MD0605", "spec.servers[0].hosts[0]")]
     assert found[0].file == str(design)
+
+
+def test_secrets_do_not_linger_after_an_export_without_them(tmp_path):
+    creds = tmp_path / "creds"
+    assert main(["cert", "create", "--hosts", "shop.example.com", "--out", str(creds / "shop-example-com-cert")]) == 0
+    out = tmp_path / "out"
+    assert main(["export", PUBLIC_PRIVATE, "-o", str(out), "--with-secrets", str(creds)]) == 0
+    assert (out / "secrets" / "edge.shop-example-com-cert.yaml").exists()
+    assert main(["export", PUBLIC_PRIVATE, "-o", str(out)]) == 0
+    assert not (out / "secrets" / "edge.shop-example-com-cert.yaml").exists()

@@ -227,3 +227,23 @@ def test_location_precedence(tmp_path):
     finally:
         set_certificate_location(None)
     assert current_location().base_dir == os.getcwd()
+
+
+def test_a_certificate_without_sans_covers_nothing(tmp_path, ca):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from meshdesigner.tls.generate import pair_from
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "a.example.com")]))
+            .issuer_name(ca.cert.subject).public_key(key.public_key()).serial_number(1)
+            .not_valid_before(NOW - dt.timedelta(days=1)).not_valid_after(NOW + dt.timedelta(days=90))
+            .sign(ca.key, hashes.SHA256()))
+    write_pair(pair_from(cert, key), tmp_path)
+    diags = run(tmp_path, gateway("gw", simple()))
+    assert codes(diags) == ["MD0605"]                 # the CN alone does not count, as in browsers
+    assert "no subjectAltName" in diags[0].message
