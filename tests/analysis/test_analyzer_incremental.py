@@ -1,0 +1,135 @@
+"""The GUI's Analyzer: after any edit its diagnostics equal a fresh analysis, and it re-runs little."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+
+import pytest
+
+from meshdesigner.analysis import Analyzer, analyze
+from meshdesigner.io.importer import import_manifests
+from meshdesigner.model import ProjectSettings
+
+from .builders import design, dr, gw, server, svc, vs
+
+
+def _replace_spec(node, attr, change):
+    resource = getattr(node, attr)
+    spec = resource.spec.to_wire()
+    change(spec)
+    new = resource.model_copy(update={"spec": type(resource.spec).from_wire(spec)})
+    return node.model_copy(update={attr: new})
+
+
+def small_design():
+    return design(gw(), gw(server(hosts=["b.example.com"]), name="gw2"), svc(), dr(), svc(name="ratings"),
+                  vs(), vs(name="vs2", hosts=["b.example.com"], gateways=["gw2"],
+                          http=[{"route": [{"destination": {"host": "ratings"}}]}]))
+
+
+def test_edits_are_seen_and_match_a_fresh_analysis():
+    project = small_design()
+    analyzer = Analyzer(project)
+    assert analyzer.refresh() == analyze(project)
+    # rename gw2's host: vs2's host no longer matches (MD0410 appears on vs2, a node that was not edited)
+    gw2 = project.node("ingress-gateway:default/gw2")
+    project.replace_node(_replace_spec(gw2, "gateway", lambda s: s["servers"][0].update(hosts=["c.example.com"])))
+    after = analyzer.refresh()
+    assert after == analyze(project)
+    assert any(d.code == "MD0410" and d.resource.name == "vs2" for d in after)
+    assert "virtual-service:default/vs2" in analyzer.last_recomputed
+    assert "virtual-service:default/vs" not in analyzer.last_recomputed
+    # remove the gateway: MD0401 on vs2
+    project.remove_node(gw2.id)
+    after = analyzer.refresh()
+    assert after == analyze(project)
+    assert any(d.code == "MD0401" and d.resource.name == "vs2" for d in after)
+    # and add it back
+    project.add_node(gw2)
+    assert analyzer.refresh() == analyze(project)
+    assert not any(d.code in ("MD0401", "MD0410") for d in analyzer.refresh())
+
+
+def test_nothing_changed_recomputes_nothing():
+    project = small_design()
+    analyzer = Analyzer(project)
+    first = analyzer.refresh()
+    assert analyzer.refresh() == first
+    assert analyzer.last_recomputed == set()
+
+
+def test_settings_change_and_ignore_list():
+    project = small_design()
+    project.add_node(design(svc(name="details")).node("mesh-service:default/details"))
+    analyzer = Analyzer(project)
+    before = analyzer.refresh()
+    assert any(d.code == "MD0507" for d in before)
+    project.set_settings(ProjectSettings(ignore=("MD0507",)))
+    after = analyzer.refresh()
+    assert not any(d.code == "MD0507" for d in after)
+    assert analyzer.last_recomputed == set()  # the ignore list only filters
+    assert after == analyze(project)
+
+
+def test_for_node_returns_that_nodes_diagnostics():
+    project = design(gw(), vs(hosts=["b.example.com"]))
+    analyzer = Analyzer(project)
+    analyzer.refresh()
+    own = analyzer.for_node("virtual-service:default/vs")
+    assert own and all(d.node_id == "virtual-service:default/vs" for d in own)
+
+
+def _random_edit(project, rng):
+    nodes = sorted(project.nodes)
+    node = project.node(rng.choice(nodes))
+    choice = rng.randrange(6)
+    if choice == 0 and hasattr(node, "virtual_service"):
+        hosts = rng.choice([["a.example.com"], ["b.example.com"], ["ext-svc"], ["*.example.com"]])
+        project.replace_node(_replace_spec(node, "virtual_service", lambda s: s.update(hosts=hosts)))
+    elif choice == 1 and hasattr(node, "virtual_service"):
+        gws = rng.choice([["gw"], ["gw2"], ["mesh"], ["gw", "mesh"], ["missing"]])
+        project.replace_node(_replace_spec(node, "virtual_service", lambda s: s.update(gateways=gws)))
+    elif choice == 2 and hasattr(node, "gateway"):
+        hosts = rng.choice([["a.example.com"], ["b.example.com"], ["*"]])
+        project.replace_node(_replace_spec(node, "gateway", lambda s: s["servers"][0].update(hosts=hosts)))
+    elif choice == 3 and hasattr(node, "gateway"):
+        number = rng.choice([443, 80, 8443])
+        project.replace_node(_replace_spec(node, "gateway", lambda s: s["servers"][0]["port"].update(number=number)))
+    elif choice == 4 and len(nodes) > 3:
+        removed = project.remove_node(node.id)
+        project._analysis_removed = getattr(project, "_analysis_removed", []) + [removed]
+    else:
+        removed = getattr(project, "_analysis_removed", [])
+        if removed:
+            project.add_node(removed.pop(rng.randrange(len(removed))))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_edit_sequences_match_fresh_analysis(seed):
+    rng = random.Random(seed)
+    project = design(gw(), gw(server(hosts=["b.example.com"]), name="gw2"), svc(), dr(), svc(name="ratings"),
+                     vs(), vs(name="vs2", hosts=["b.example.com"], gateways=["gw2"]),
+                     vs(name="vs3", hosts=["reviews"], gateways=None,
+                        http=[{"route": [{"destination": {"host": "reviews", "subset": "v1"}}]}]))
+    analyzer = Analyzer(project)
+    for _ in range(40):
+        _random_edit(project, rng)
+        assert analyzer.refresh() == analyze(project)
+
+
+def test_one_edit_on_a_generated_mesh_reruns_few_nodes(oracle, tmp_path):
+    out = tmp_path / "mesh.yaml"
+    make_mesh = oracle.parent / "bench" / "make_mesh.py"
+    subprocess.run([sys.executable, str(make_mesh), "--gateways", "10", "--virtual-services", "60",
+                    "--services", "80", "-o", str(out)], check=True, capture_output=True, timeout=120)
+    project = import_manifests([str(out)]).project
+    analyzer = Analyzer(project)
+    analyzer.refresh()
+    node = sorted(project.virtual_services(), key=lambda n: n.id)[0]
+    project.replace_node(_replace_spec(node, "virtual_service",
+                                       lambda s: s["http"][0].update(timeout="7s")))
+    assert analyzer.refresh() == analyze(project)
+    assert 1 <= len(analyzer.last_recomputed) <= 5
+    assert not [d for d in analyzer.refresh() if d.severity == "error"]
