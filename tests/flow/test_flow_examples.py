@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 
-from conftest import EXAMPLES, example_files
 from meshdesigner.analysis.flow import (
     INTERNET,
     LANES,
@@ -16,6 +16,14 @@ from meshdesigner.analysis.flow import (
     route_shares,
 )
 from meshdesigner.io.project_file import load_project
+
+# The bundled examples (repository files; the oracle is reached through tests/conftest.py).
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_files() -> list[pathlib.Path]:
+    return sorted(EXAMPLES.glob("*.mesh.yaml"))
+
 
 EXAMPLE_NAMES = [p.name for p in example_files()]
 

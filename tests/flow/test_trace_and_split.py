@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
-from conftest import EXAMPLES
 from meshdesigner.analysis.flow import INTERNET, compute_flow, trace
 from meshdesigner.analysis.simulate import Request, simulate
 from meshdesigner.analysis.split import sample_request, sample_weights, send_requests, weighted_rules
 from meshdesigner.io.project_file import load_project
+
+# The bundled examples (repository files; the oracle is reached through tests/conftest.py).
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
 
 def traced(name: str, gateway: str, request: Request):
