@@ -47,6 +47,8 @@ def render_markdown() -> str:
         for msg in entries:
             istio = f" · Istio {msg.istio}" if msg.istio else ""
             lines += [
+                f'<a id="{anchor(msg.code)}"></a>',
+                "",
                 f"### {msg.code} {msg.name}",
                 "",
                 f"**{msg.severity}**{istio} · `{msg.template}`",

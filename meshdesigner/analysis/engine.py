@@ -86,6 +86,11 @@ class Analyzer:
             old = seen.get(node_id)
             if old is node:
                 continue
+            if old is not None and old.position != node.position and old.moved(node.position) == node:
+                # only moved on the canvas: no rule reads positions, keep every result
+                self.index.nodes[node_id] = node
+                seen[node_id] = node
+                continue
             if old is not None:
                 touched |= changed_keys(self.index.remove(old), self.index.add(node))
             else:

@@ -133,3 +133,17 @@ def test_one_edit_on_a_generated_mesh_reruns_few_nodes(oracle, tmp_path):
     assert analyzer.refresh() == analyze(project)
     assert 1 <= len(analyzer.last_recomputed) <= 5
     assert not [d for d in analyzer.refresh() if d.severity == "error"]
+
+
+def test_moving_a_node_recomputes_nothing():
+    project = small_design()
+    analyzer = Analyzer(project)
+    before = analyzer.refresh()
+    project.move_node("ingress-gateway:default/gw", (500.0, 20.0))
+    assert analyzer.refresh() == before
+    assert analyzer.last_recomputed == set()
+    # a real edit right after a move is still seen
+    gw_node = project.node("ingress-gateway:default/gw")
+    project.replace_node(_replace_spec(gw_node, "gateway", lambda s: s["servers"][0].update(hosts=["z.example.com"])))
+    assert analyzer.refresh() == analyze(project)
+    assert any(d.code == "MD0410" and d.resource.name == "vs" for d in analyzer.refresh())
