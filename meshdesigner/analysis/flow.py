@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -76,7 +77,11 @@ class FlowNode:
         return COLUMN_LANE[self.column]
 
     def row(self, key: str) -> FlowRow | None:
-        return next((r for r in self.rows if r.key == key), None)
+        return self._rows_by_key.get(key)
+
+    @cached_property
+    def _rows_by_key(self) -> dict[str, FlowRow]:
+        return {r.key: r for r in self.rows}
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,12 @@ class FlowGraph:
     edges: list[FlowEdge]
 
     def node(self, node_id: str) -> FlowNode:
-        return next(n for n in self.nodes if n.id == node_id)
+        """The node with ``node_id`` (KeyError if none); the graph is not changed after it is built."""
+        return self._nodes_by_id[node_id]
+
+    @cached_property
+    def _nodes_by_id(self) -> dict[str, FlowNode]:
+        return {n.id: n for n in self.nodes}
 
     def edge(self, key: str) -> FlowEdge:
         return next(e for e in self.edges if e.key == key)
@@ -262,7 +272,7 @@ def _short_host(host: str) -> str:
     return host.split(".")[0] if host.endswith(".svc.cluster.local") or "." not in host else host
 
 
-def _rule_match_text(section: str, rule) -> str:
+def rule_match_text(section: str, rule) -> str:
     matches = rule.match or []
     if not matches:
         return "everything"
@@ -276,7 +286,7 @@ def _rule_match_text(section: str, rule) -> str:
     return " | ".join(texts[:2]) + (f" +{len(texts) - 2}" if len(texts) > 2 else "")
 
 
-def _rule_action(section: str, rule) -> tuple[str, dict[str, Any], tuple[str, ...]]:
+def rule_action(section: str, rule) -> tuple[str, dict[str, Any], tuple[str, ...]]:
     """(action text, facts, marks) for a rule."""
     facts: dict[str, Any] = {}
     marks: list[str] = []
@@ -453,10 +463,10 @@ class _Builder:
             for i, rule in enumerate(getattr(vs.spec, section) or []):
                 numbered += 1
                 applies = self._rule_applies(rule, contexts, vs.namespace)
-                action, facts, marks = _rule_action(section, rule)
+                action, facts, marks = rule_action(section, rule)
                 name = getattr(rule, "name", None)
                 facts.update(section=section, index=i, number=numbered, name=name,
-                             match=_rule_match_text(section, rule), action=action, contexts=applies)
+                             match=rule_match_text(section, rule), action=action, contexts=applies)
                 note = ""
                 if (section, i) in shadowed:
                     marks += ("shadowed",)

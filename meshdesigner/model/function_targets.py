@@ -15,7 +15,7 @@ from .nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from .virtualservice import HTTPRoute
 
 
-def workload_namespace(node: GatewayNode, nodes: Iterable[NodeBase] = ()) -> str:
+def workload_namespace(node: GatewayNode, nodes: Iterable[NodeBase] | TargetIndex = ()) -> str:
     """Where the gateway's pods run, so where its policies go: the explicit
     ``functions.workload_namespace``, else the namespace of the gateway's own Service (``service``, or
     a mesh service among ``nodes`` whose selector picks the gateway's pods), else the Gateway's."""
@@ -29,19 +29,44 @@ def workload_namespace(node: GatewayNode, nodes: Iterable[NodeBase] = ()) -> str
     return node.gateway.namespace
 
 
-def fronting_services(nodes: Iterable[NodeBase], node: GatewayNode) -> list[MeshServiceNode]:
+def _selects(service: MeshServiceNode, labels: dict[str, str]) -> bool:
+    selector = service.service.spec.selector or {}
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def fronting_services(nodes: Iterable[NodeBase] | TargetIndex, node: GatewayNode) -> list[MeshServiceNode]:
     """Mesh services whose selector picks the gateway's pods (how an imported gateway Service
     appears), ordered by namespace and name."""
     labels = node.gateway.spec.selector or {}
     if not labels:
         return []
-    out = []
-    for other in nodes:
-        if isinstance(other, MeshServiceNode):
-            selector = other.service.spec.selector or {}
-            if selector and all(labels.get(k) == v for k, v in selector.items()):
-                out.append(other)
+    if isinstance(nodes, TargetIndex):
+        candidates = {s.id: s for pair in labels.items() for s in nodes.services_by_label.get(pair, [])}
+        out = [s for s in candidates.values() if _selects(s, labels)]
+    else:
+        out = [s for s in nodes if isinstance(s, MeshServiceNode) and _selects(s, labels)]
     return sorted(out, key=lambda n: (n.namespace, n.name, n.id))
+
+
+class TargetIndex:
+    """Look-ups built once for many gateways: the virtual services binding each gateway and the mesh
+    services by selector label (so exporting 100 gateways does not scan the design 100 times)."""
+
+    def __init__(self, nodes: Iterable[NodeBase]) -> None:
+        self.nodes = list(nodes)
+        self.binders: dict[str, list[VirtualServiceNode]] = {}
+        self.services_by_label: dict[tuple[str, str], list[MeshServiceNode]] = {}
+        for node in self.nodes:
+            if isinstance(node, VirtualServiceNode):
+                vs = node.virtual_service
+                for ref in {gateway_ref(e, vs.namespace) for e in vs.spec.gateways or []}:
+                    self.binders.setdefault(ref, []).append(node)
+            elif isinstance(node, MeshServiceNode):
+                for pair in (node.service.spec.selector or {}).items():
+                    self.services_by_label.setdefault(pair, []).append(node)
+
+    def __iter__(self):
+        return iter(self.nodes)
 
 
 def workload_labels(node: GatewayNode) -> dict[str, str]:
@@ -84,15 +109,15 @@ def binds(vs_node: VirtualServiceNode, gateway: GatewayNode) -> bool:
     return any(gateway_ref(entry, vs.namespace) == target for entry in vs.spec.gateways or [])
 
 
-def bound_http_routes(nodes: Iterable[NodeBase], gateway: GatewayNode) -> list[BoundRoute]:
+def bound_http_routes(nodes: Iterable[NodeBase] | TargetIndex, gateway: GatewayNode) -> list[BoundRoute]:
     """HTTP rules of the virtual services bound to ``gateway``, ordered by namespace, name, index."""
-    out = []
-    vs_nodes = [n for n in nodes if isinstance(n, VirtualServiceNode) and binds(n, gateway)]
+    if isinstance(nodes, TargetIndex):
+        vs_nodes = list(nodes.binders.get(gateway.gateway.metadata.qualified, []))
+    else:
+        vs_nodes = [n for n in nodes if isinstance(n, VirtualServiceNode) and binds(n, gateway)]
     vs_nodes.sort(key=lambda n: (n.namespace, n.name, n.id))
-    for vs_node in vs_nodes:
-        for i, rule in enumerate(vs_node.virtual_service.spec.http or []):
-            out.append(BoundRoute(vs_node, i, rule))
-    return out
+    return [BoundRoute(vs_node, i, rule) for vs_node in vs_nodes
+            for i, rule in enumerate(vs_node.virtual_service.spec.http or [])]
 
 
 def find_route(nodes: Iterable[NodeBase], gateway: GatewayNode, ref: RouteRef) -> BoundRoute | None:

@@ -35,6 +35,7 @@ def test_flow_view_scope_and_widths(make_window):
 
 def test_flow_view_redraws_after_an_edit_and_its_undo(make_window, qtbot):
     window = make_window("tcp.mesh.yaml")
+    window.flow_panels.show("flow")
     flow = window.flow_panels.flow
     vs = "virtual-service:default/tcp-echo"
     path = ("virtual_service", "spec", "tcp", 0, "route")
@@ -48,6 +49,23 @@ def test_flow_view_redraws_after_an_edit_and_its_undo(make_window, qtbot):
     qtbot.waitUntil(lambda: shares() == [50.0, 50.0], timeout=3000)
     window.document.undo_stack.undo()
     qtbot.waitUntil(lambda: shares() == [20.0, 80.0], timeout=3000)
+
+
+def test_a_hidden_flow_view_redraws_only_when_shown(make_window, qtbot):
+    window = make_window("tcp.mesh.yaml")
+    panels = window.flow_panels
+    panels.show("try_request")
+    qtbot.waitUntil(lambda: not panels.flow.on_screen(), timeout=3000)
+    before = panels.flow.graph
+    window.document.set_field("virtual-service:default/tcp-echo",
+                              ("virtual_service", "spec", "tcp", 0, "route", 0, "weight"), 70)
+    window.document.set_field("virtual-service:default/tcp-echo",
+                              ("virtual_service", "spec", "tcp", 0, "route", 1, "weight"), 30)
+    qtbot.waitUntil(lambda: panels.flow.stale, timeout=3000)
+    assert panels.flow.graph is before
+    panels.show("flow")
+    qtbot.waitUntil(lambda: sorted(e.share for e in panels.flow.graph.edges if e.kind == "routes") == [30.0, 70.0],
+                    timeout=3000)
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ...model.function_targets import workload_namespace
+from ...model.function_targets import TargetIndex, workload_namespace
 from ...model.functions import ADDRESS_FIELDS, FIREWALL_ACTIONS
 from ...model.nodes import GatewayNode
 from ..registry import DESIGN, GATEWAY_KINDS, rule
@@ -149,20 +149,21 @@ def functions_unknown_fields(ctx, node):
 @rule("functions.name_clash", codes=("MD0716",), scope=DESIGN)
 def function_name_clash(ctx):
     """Two gateways whose generated resources share a name and namespace."""
-    from ...export.istio.functions import gateway_function_manifests
+    from ...export.istio.functions import generated_names
 
     nodes = ctx.nodes()
     gateways = [n for n in nodes if isinstance(n, GatewayNode) and n.functions is not None
                 and not n.functions.is_empty()]
     if len(gateways) < 2:
         return
+    index = TargetIndex(nodes)
     owners: dict[tuple[str, str, str], GatewayNode] = {}
     for gw in sorted(gateways, key=lambda g: (g.gateway.namespace, g.gateway.name, g.id)):
-        namespace = workload_namespace(gw, nodes)
-        for manifest in gateway_function_manifests(nodes, gw):
-            key = (manifest["kind"], namespace, manifest["metadata"]["name"])
+        namespace = workload_namespace(gw, index)
+        for kind, name in generated_names(gw):
+            key = (kind, namespace, name)
             first = owners.setdefault(key, gw)
             if first is not gw:
-                yield fm.FUNCTION_NAME_CLASH.at(gw.gateway.ref, "functions", kind=key[0], namespace=key[1],
-                                                name=key[2], first=first.gateway.metadata.qualified,
+                yield fm.FUNCTION_NAME_CLASH.at(gw.gateway.ref, "functions", kind=kind, namespace=namespace,
+                                                name=name, first=first.gateway.metadata.qualified,
                                                 second=gw.gateway.metadata.qualified)

@@ -27,7 +27,7 @@ import pathlib
 from collections.abc import Iterable
 
 from ...model import GatewayNode, Project
-from ...model.function_targets import bound_http_routes, workload_labels, workload_namespace
+from ...model.function_targets import TargetIndex, bound_http_routes, workload_labels, workload_namespace
 from ...model.functions import (
     FirewallRule,
     GatewayFunctions,
@@ -115,7 +115,7 @@ def cache_config(cache: ResponseCache) -> dict:
     return config
 
 
-def uncached_route_names(nodes: Iterable[NodeBase], node: GatewayNode, cache: ResponseCache) -> list[str]:
+def uncached_route_names(nodes: Iterable[NodeBase] | TargetIndex, node: GatewayNode, cache: ResponseCache) -> list[str]:
     """Envoy route names of the gateway's routes a route-scoped cache must switch off."""
     if cache.routes is None:
         return []
@@ -129,7 +129,7 @@ def uncached_route_names(nodes: Iterable[NodeBase], node: GatewayNode, cache: Re
 
 # ----- export ------------------------------------------------------------------------------------
 
-def _metadata(nodes: list[NodeBase], node: GatewayNode, suffix: str, function: str,
+def _metadata(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, suffix: str, function: str,
               design: GatewayFunctions) -> dict:
     body = design.model_dump(by_alias=True, exclude_none=True, mode="json")
     return {
@@ -182,7 +182,7 @@ def _rule(rule: FirewallRule) -> dict:
     return out
 
 
-def _authorization_policy(nodes: list[NodeBase], node: GatewayNode, suffix: str, function: str, design: GatewayFunctions,
+def _authorization_policy(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, suffix: str, function: str, design: GatewayFunctions,
                           action: str, rules: list[dict]) -> dict:
     return {
         "apiVersion": SECURITY_API, "kind": "AuthorizationPolicy",
@@ -191,7 +191,7 @@ def _authorization_policy(nodes: list[NodeBase], node: GatewayNode, suffix: str,
     }
 
 
-def firewall_manifests(nodes: list[NodeBase], node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
+def firewall_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
     firewall = functions.firewall
     if firewall is None or not firewall.rules:
         return []
@@ -225,7 +225,7 @@ def _jwt_rule(rule: JwtRule) -> dict:
     return out
 
 
-def jwt_manifests(nodes: list[NodeBase], node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
+def jwt_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
     jwt = functions.jwt
     if jwt is None or not (jwt.rules or jwt.require_principal):
         return []
@@ -261,7 +261,7 @@ def _route_patch(route_name: str, filter_name: str, config: dict) -> dict:
     }
 
 
-def _envoy_filter(nodes: list[NodeBase], node: GatewayNode, suffix: str, function: str, design: GatewayFunctions, priority: int,
+def _envoy_filter(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, suffix: str, function: str, design: GatewayFunctions, priority: int,
                   patches: list[dict]) -> dict:
     return {
         "apiVersion": ENVOYFILTER_API, "kind": "EnvoyFilter",
@@ -271,7 +271,7 @@ def _envoy_filter(nodes: list[NodeBase], node: GatewayNode, suffix: str, functio
     }
 
 
-def ratelimit_manifests(nodes: list[NodeBase], node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
+def ratelimit_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
     if not functions.rate_limits:
         return []
     design = _design(functions, rate_limits=functions.rate_limits)
@@ -287,7 +287,7 @@ def ratelimit_manifests(nodes: list[NodeBase], node: GatewayNode, functions: Gat
     return [_envoy_filter(nodes, node, "ratelimit", "rate-limit", design, RATELIMIT_PRIORITY, patches)]
 
 
-def cache_manifests(nodes: list[NodeBase], node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
+def cache_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
     cache = functions.cache
     if cache is None:
         return []
@@ -298,7 +298,7 @@ def cache_manifests(nodes: list[NodeBase], node: GatewayNode, functions: Gateway
     return [_envoy_filter(nodes, node, "cache", "cache", design, CACHE_PRIORITY, patches)]
 
 
-def access_log_manifests(nodes: list[NodeBase], node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
+def access_log_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functions: GatewayFunctions) -> list[dict]:
     log = functions.access_log
     if log is None:
         return []
@@ -315,23 +315,50 @@ def access_log_manifests(nodes: list[NodeBase], node: GatewayNode, functions: Ga
     }]
 
 
-def gateway_function_manifests(nodes: Iterable[NodeBase], node: GatewayNode) -> list[dict]:
+def gateway_function_manifests(nodes: Iterable[NodeBase] | TargetIndex, node: GatewayNode) -> list[dict]:
     """The Istio resources for one gateway's functions (none if it has none or no selector:
     a policy without a selector would apply to every workload of the namespace)."""
     functions = node.functions
     if functions is None or not workload_labels(node):
         return []
-    nodes = list(nodes)
-    return (firewall_manifests(nodes, node, functions) + jwt_manifests(nodes, node, functions)
-            + ratelimit_manifests(nodes, node, functions) + cache_manifests(nodes, node, functions)
-            + access_log_manifests(nodes, node, functions))
+    index = nodes if isinstance(nodes, TargetIndex) else TargetIndex(nodes)
+    return (firewall_manifests(index, node, functions) + jwt_manifests(index, node, functions)
+            + ratelimit_manifests(index, node, functions) + cache_manifests(index, node, functions)
+            + access_log_manifests(index, node, functions))
+
+
+def generated_names(node: GatewayNode) -> list[tuple[str, str]]:
+    """(kind, name) of the resources :func:`gateway_function_manifests` writes for ``node``, cheaply."""
+    functions = node.functions
+    if functions is None or not workload_labels(node):
+        return []
+    gw = node.gateway.name
+    out = []
+    if functions.firewall is not None:
+        out += [("AuthorizationPolicy", f"{gw}-{suffix}") for action, suffix in (("DENY", "deny"), ("ALLOW", "allow"))
+                if functions.firewall.rules_for(action)]
+    if functions.jwt is not None:
+        if functions.jwt.rules:
+            out.append(("RequestAuthentication", f"{gw}-jwt"))
+        if functions.jwt.require_principal:
+            out.append(("AuthorizationPolicy", f"{gw}-require-jwt"))
+    if functions.rate_limits:
+        out.append(("EnvoyFilter", f"{gw}-ratelimit"))
+    if functions.cache is not None:
+        out.append(("EnvoyFilter", f"{gw}-cache"))
+    if functions.access_log is not None:
+        out.append(("Telemetry", f"{gw}-access-log"))
+    return out
 
 
 def function_manifests(project: Project) -> list[dict]:
     """Every gateway function manifest of the project, gateways ordered by namespace and name."""
-    nodes = list(project)
-    gateways = sorted(project.gateways(), key=lambda n: (n.gateway.namespace, n.gateway.name, n.id))
-    return [m for gw in gateways for m in gateway_function_manifests(nodes, gw)]
+    gateways = [g for g in project.gateways() if g.functions is not None]
+    if not gateways:
+        return []
+    index = TargetIndex(project)
+    gateways.sort(key=lambda n: (n.gateway.namespace, n.gateway.name, n.id))
+    return [m for gw in gateways for m in gateway_function_manifests(index, gw)]
 
 
 # ----- import ------------------------------------------------------------------------------------
@@ -340,7 +367,7 @@ def _canonical(manifest: dict) -> str:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"))
 
 
-def _generated_group(nodes: list[NodeBase], node: GatewayNode, function: str) -> list[dict]:
+def _generated_group(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, function: str) -> list[dict]:
     functions = node.functions or GatewayFunctions()
     if function == "firewall":
         return firewall_manifests(nodes, node, functions)
@@ -379,6 +406,7 @@ def absorb_functions(project: Project) -> list[str]:
     if not groups:
         return []
     by_ref = {gw.gateway.metadata.qualified: gw for gw in project.gateways()}
+    nodes = TargetIndex(project)  # absorbing changes gateways only; the routes and services it indexes stay
     absorbed: set[int] = set()
     for (gateway, function), indexes in sorted(groups.items()):
         node = by_ref.get(gateway)
@@ -393,7 +421,6 @@ def absorb_functions(project: Project) -> list[str]:
         except ValueError:
             continue
         imported = sorted(_canonical(extras[i]) for i in indexes)
-        nodes = list(project)
         candidate = node.model_copy(update={"functions": _merge(node.functions, part, function)})
         if sorted(_canonical(m) for m in _generated_group(nodes, candidate, function)) == imported:
             project.replace_node(candidate)

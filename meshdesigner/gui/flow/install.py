@@ -27,6 +27,11 @@ class FlowPanels:
     flow: FlowView
     try_request: TryRequestPanel
     split: SplitChart
+    docks: list
+
+    def show(self, which: str) -> None:
+        """Bring one panel's tab to the front: ``flow``, ``try_request`` or ``split``."""
+        self.docks[("flow", "try_request", "split").index(which)].raise_()
 
 
 def _give_room(window, dock) -> None:
@@ -46,7 +51,7 @@ def install(window) -> FlowPanels:
              window.add_panel(split, "Traffic split", "bottom", "traffic-split")]
     for dock in docks:
         dock.visibilityChanged.connect(lambda visible, d=dock: visible and _give_room(window, d))
-    docks[0].visibilityChanged.connect(lambda visible: visible and QTimer.singleShot(0, flow.view.fit))
+    docks[0].visibilityChanged.connect(lambda visible: visible and (flow.shown(), QTimer.singleShot(0, flow.view.fit)))
     register_section(NodeKind.VIRTUAL_SERVICE, rule_order_section)
 
     def light(path) -> None:
@@ -75,5 +80,5 @@ def install(window) -> FlowPanels:
     flow.sig_node_activated.connect(window.view.focus_node)
     window.sig_document_changed.connect(attach)
     attach(window.document)
-    window.flow_panels = FlowPanels(flow, try_panel, split)
+    window.flow_panels = FlowPanels(flow, try_panel, split, docks)
     return window.flow_panels

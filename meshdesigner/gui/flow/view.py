@@ -75,13 +75,14 @@ class FlowView(QWidget):
         super().__init__(parent)
         self.document: Document | None = None
         self.graph: FlowGraph | None = None
+        self.stale = False
         self.path: FlowPath | None = None
         self.scene = FlowScene(self)
         self.view = FlowGraphicsView(self.scene)
         self.view.mouseDoubleClickEvent = self._double_click  # type: ignore[method-assign]
         self.scope = QComboBox()
         self.scope.setToolTip("Show the whole design, or only what passes through one gateway")
-        self.scope.currentIndexChanged.connect(lambda _i: self.redraw())
+        self.scope.currentIndexChanged.connect(lambda _i: self.redraw(force=True))
         self.status = QLabel()
         self.status.setObjectName("Muted")
         bar = QHBoxLayout()
@@ -107,11 +108,21 @@ class FlowView(QWidget):
         self.timer = QTimer(self, singleShot=True, interval=REDRAW_DELAY_MS)
         self.timer.timeout.connect(self.redraw)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.shown()
+
+    def shown(self) -> None:
+        """The panel came on screen (shown, or its tab chosen): catch up with the edits it skipped."""
+        if self.stale:
+            self.redraw(force=True)
+
     def set_document(self, document: Document) -> None:
         # The window closes the previous document, and its signals die with it.
         self.document = document
         document.sig_edited.connect(self.timer.start)
         self.path = None
+        self.graph = None   # a new design is always drawn at once
         self.redraw()
         self.view.fit()
 
@@ -134,11 +145,21 @@ class FlowView(QWidget):
         """Show one gateway (``namespace/name``) or, with ``None``, the whole design."""
         self._fill_scopes()
         self.scope.setCurrentIndex(max(0, self.scope.findData(gateway or WHOLE_DESIGN)))
-        self.redraw()
+        self.redraw(force=True)
 
-    def redraw(self) -> None:
+    def on_screen(self) -> bool:
+        # A dock in a background tab stays "visible" to Qt; what is on screen has a visible region.
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def redraw(self, force: bool = False) -> None:
+        """Recompute and redraw; while the panel is off screen only remember to do it when it is shown
+        (a 2,000-resource design takes about half a second to draw)."""
         if self.document is None:
             return
+        if not force and self.graph is not None and not self.on_screen():
+            self.stale = True
+            return
+        self.stale = False
         self._fill_scopes()
         gateway = self.scope.currentData() or None
         try:

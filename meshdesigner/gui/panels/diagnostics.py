@@ -110,7 +110,10 @@ class DiagnosticsPanel(QWidget):
         self.document = document
         self.analyzer = Analyzer(document.project) if Analyzer is not None else None
         document.sig_edited.connect(self.timer.start)
-        self.recheck()
+        self.diagnostics = []
+        self.model.set_rows([])
+        # The window shows first; the checks of a large design arrive a moment later.
+        QTimer.singleShot(0, self.recheck)
 
     def recheck(self) -> None:
         """Run the checks now (the timer calls this shortly after the last edit)."""

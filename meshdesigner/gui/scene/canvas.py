@@ -72,6 +72,7 @@ class CanvasScene(QGraphicsScene):
         self.highlight_nodes: set[str] = set()
         self.highlight_edges: set[tuple] = set()
         self._index: ReferenceIndex | None = None
+        self._gateway_labels: set | None = None
         self._grid_tile: QPixmap | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.rebuild()
@@ -106,15 +107,26 @@ class CanvasScene(QGraphicsScene):
 
     def _index_now(self) -> ReferenceIndex:
         if self._index is None:
+            self._gateway_labels = None
             self._index = ReferenceIndex(self.document.project)
         return self._index
 
     def _refs_of(self, node: NodeBase) -> list[Reference]:
         if isinstance(node, VirtualServiceNode):
             return virtual_service_references(node, self._index_now())
-        if isinstance(node, MeshServiceNode):
+        if isinstance(node, MeshServiceNode) and self._may_front(node):
             return service_references(node, self._index_now())
         return []
+
+    def _may_front(self, node: MeshServiceNode) -> bool:
+        """Quick test before the model's scan of every gateway: some gateway has all selector labels."""
+        index = self._index_now()
+        if self._gateway_labels is None:
+            self._gateway_labels = set()
+            for gw in index.gateways.values():
+                self._gateway_labels.update((gw.gateway.spec.selector or {}).items())
+        selector = node.service.spec.selector or {}
+        return bool(selector) and all(pair in self._gateway_labels for pair in selector.items())
 
     def _rebuild_edges(self) -> None:
         self._index = None

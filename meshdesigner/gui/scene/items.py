@@ -334,7 +334,7 @@ class EdgeItem(QGraphicsItem):
         self._bounds = QRectF()
         self.setZValue(-1)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-        self.update_geometry()
+        # Geometry is computed once the scene holds the edge (it fans out edges between the same nodes).
 
     def type(self) -> int:
         return self.TYPE
@@ -392,6 +392,9 @@ class EdgeItem(QGraphicsItem):
             path.cubicTo(QPointF(start.x(), bottom), QPointF(end.x(), bottom), end)
         self.path = path
         self._bounds = path.boundingRect().adjusted(-40, -16, 40, 16)
+        scene = self.scene()
+        if scene is not None:
+            scene.edges_dirty()
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -402,6 +405,29 @@ class EdgeItem(QGraphicsItem):
         stroker.setWidth(8)
         return stroker.createStroke(self.path)
 
+    def pen_style(self) -> Qt.PenStyle:
+        return {"binds": Qt.PenStyle.DashLine, "fronts": Qt.PenStyle.DotLine}.get(self.ref.kind, Qt.PenStyle.SolidLine)
+
+    def arrow_head(self, size: float) -> QPainterPath:
+        end = self.path.pointAtPercent(1.0)
+        back = self.path.pointAtPercent(0.97)
+        direction = end - back
+        length = (direction.x() ** 2 + direction.y() ** 2) ** 0.5 or 1.0
+        ux, uy = direction.x() / length, direction.y() / length
+        head = QPainterPath(end)
+        head.lineTo(end - QPointF(ux * size - uy * size * 0.5, uy * size + ux * size * 0.5))
+        head.lineTo(end - QPointF(ux * size + uy * size * 0.5, uy * size - ux * size * 0.5))
+        head.closeSubpath()
+        return head
+
+    def label_text(self) -> str:
+        if self.ref.kind == "binds":
+            return f":{self.ref.label}" if self.ref.label else ""
+        return self.ref.label
+
+    def label_point(self) -> QPointF:
+        return self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else min(0.9, 0.45 + 0.2 * self.ordinal))
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         colour = QColor(self.colour())
@@ -409,45 +435,36 @@ class EdgeItem(QGraphicsItem):
         if dims is not None and not self.highlighted and (
                 self.source.node_id not in dims or self.target.node_id not in dims):
             colour.setAlpha(50)
-        style = {"binds": Qt.PenStyle.DashLine, "fronts": Qt.PenStyle.DotLine}.get(self.ref.kind,
-                                                                                   Qt.PenStyle.SolidLine)
-        width = self.width() + (1.0 if self.highlighted else 0.0)
-        pen = QPen(colour, width, style, Qt.PenCapStyle.RoundCap)
         if lod < LOW_DETAIL:
             painter.setPen(QPen(colour, 0))
-            painter.drawLine(self.path.pointAtPercent(0), self.path.pointAtPercent(1))
+            painter.drawPath(self.path)
             return
+        width = self.width() + (1.0 if self.highlighted else 0.0)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(pen)
+        painter.setPen(QPen(colour, width, self.pen_style(), Qt.PenCapStyle.RoundCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self.path)
-        # Arrow head at the target.
-        end = self.path.pointAtPercent(1.0)
-        back = self.path.pointAtPercent(0.97)
-        direction = end - back
-        length = (direction.x() ** 2 + direction.y() ** 2) ** 0.5 or 1.0
-        ux, uy = direction.x() / length, direction.y() / length
-        size = 7.0 + width
-        head = QPainterPath(end)
-        head.lineTo(end - QPointF(ux * size - uy * size * 0.5, uy * size + ux * size * 0.5))
-        head.lineTo(end - QPointF(ux * size + uy * size * 0.5, uy * size - ux * size * 0.5))
-        head.closeSubpath()
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
-        painter.drawPath(head)
-        label = self.ref.label if self.ref.kind != "binds" else f":{self.ref.label}" if self.ref.label else ""
-        if label and lod >= 0.6:
-            painter.setFont(font("small"))
-            metrics = QFontMetricsF(font("small"))
-            middle = self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else min(0.9, 0.45 + 0.2 * self.ordinal))
-            width_px = metrics.horizontalAdvance(label) + 10
-            box = QRectF(middle.x() - width_px / 2, middle.y() - 8, width_px, 16)
-            theme = current_theme()
-            painter.setPen(QPen(colour, 1))
-            painter.setBrush(QColor(theme.card))
-            painter.drawRoundedRect(box, 8, 8)
-            painter.setPen(QColor(theme.text))
-            painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
+        painter.drawPath(self.arrow_head(7.0 + width))
+        if lod >= 0.6:
+            draw_label(painter, self.label_point(), self.label_text(), colour)
+
+
+def draw_label(painter: QPainter, middle: QPointF, label: str, colour: QColor) -> None:
+    """An edge's label in a small pill (weight, subset, port)."""
+    if not label:
+        return
+    painter.setFont(font("small"))
+    metrics = QFontMetricsF(font("small"))
+    width_px = metrics.horizontalAdvance(label) + 10
+    box = QRectF(middle.x() - width_px / 2, middle.y() - 8, width_px, 16)
+    theme = current_theme()
+    painter.setPen(QPen(colour, 1))
+    painter.setBrush(QColor(theme.card))
+    painter.drawRoundedRect(box, 8, 8)
+    painter.setPen(QColor(theme.text))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
 
 def edge_key(ref: Reference) -> tuple[str, str, str, str]:
