@@ -19,6 +19,7 @@ def add_parser(sub) -> None:
     p.add_argument("--method", default="GET", metavar="M")
     p.add_argument("--header", action="append", default=[], metavar="'K: V'", help="a request header (repeatable)")
     p.add_argument("--sni", metavar="NAME", help="the TLS SNI name (default: the URL's host)")
+    p.add_argument("--client", metavar="IP", help="the client's IP address, for firewall rules (default 127.0.0.1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=run)
 
@@ -55,7 +56,14 @@ def run(args) -> int:
         gateway = resolve_gateway(project, args.gateway)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
-    request = Request(args.url, args.method, parse_headers(args.header), args.sni)
+    if args.client is not None:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(args.client)
+        except ValueError:
+            raise UsageError(f"--client {args.client!r} is not an IP address") from None
+    request = Request(args.url, args.method, parse_headers(args.header), args.sni, args.client)
     result = simulate(project, gateway, request)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=1, sort_keys=True))
