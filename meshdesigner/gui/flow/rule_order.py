@@ -3,7 +3,7 @@ never match are marked, with the reason in their tooltip."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QDropEvent
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -16,6 +16,7 @@ from .commands import MoveRuleCommand
 
 SECTION_TITLES = {"http": "HTTP rules", "tls": "TLS rules", "tcp": "TCP rules"}
 ROLE_INDEX = Qt.ItemDataRole.UserRole + 1
+ROW_HEIGHT = 24
 
 
 class RuleList(QListWidget):
@@ -71,8 +72,10 @@ class RuleList(QListWidget):
         return insert_before - (1 if insert_before > source else 0)
 
     def fit_height(self) -> None:
-        rows = self.count()
-        self.setFixedHeight(max(1, rows) * (self.sizeHintForRow(0) if rows else 20) + 2 * self.frameWidth() + 2)
+        """As tall as its rows: the properties panel scrolls, not each little list."""
+        for i in range(self.count()):
+            self.item(i).setSizeHint(QSize(0, ROW_HEIGHT))
+        self.setFixedHeight(max(1, self.count()) * ROW_HEIGHT + 2 * self.frameWidth() + 4)
 
 
 class RuleOrderWidget(QWidget):
