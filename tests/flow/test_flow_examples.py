@@ -251,3 +251,65 @@ def test_flow_edges_name_the_designs_own_edges(name):
     drawn = {(e.model_edge[0], e.model_edge[1], e.model_edge[3]) for e in graph.edges
              if e.kind == "routes" and e.model_edge}
     assert routed == drawn, "every route of the design is drawn once"
+
+
+# ----- designs the examples do not cover ----------------------------------------------------------
+def _design(*nodes):
+    from meshdesigner.model import Project, node_from_dict
+
+    project = Project("t")
+    for data in nodes:
+        project.add_node(node_from_dict(data))
+    return project
+
+
+def _vs(name, spec):
+    return {"id": f"virtual-service:shop/{name}", "kind": "virtual-service",
+            "virtual_service": {"metadata": {"name": name, "namespace": "shop"}, "spec": spec}}
+
+
+def test_external_service_without_routes_is_reached_directly_by_sidecars():
+    project = _design({"id": "external-service:shop/maps", "kind": "external-service",
+                       "service_entry": {"metadata": {"name": "maps", "namespace": "shop"},
+                                         "spec": {"hosts": ["maps.example.org"], "location": "MESH_EXTERNAL",
+                                                  "ports": [{"number": 443, "protocol": "TLS", "name": "tls"}]}}})
+    graph = compute_flow(project)
+    assert [(e.kind, e.source, e.target) for e in graph.edges] == [
+        ("direct", MESH_CLIENTS, "node:external-service:shop/maps")]
+    assert graph.node("node:external-service:shop/maps").lane == "External"
+
+
+def test_mirrors_redirects_and_unknown_gateways_are_shown():
+    project = _design(
+        {"id": "mesh-service:shop/web", "kind": "mesh-service",
+         "service": {"metadata": {"name": "web", "namespace": "shop"}, "spec": {"ports": [{"port": 80}]}}},
+        _vs("web", {"hosts": ["shop.example.com"], "gateways": ["edge/nowhere"], "http": [
+            {"name": "old", "match": [{"uri": {"prefix": "/old"}}], "redirect": {"uri": "/new", "redirectCode": 308}},
+            {"name": "main", "route": [{"destination": {"host": "web"}}],
+             "mirror": {"host": "web"}, "mirrorPercentage": {"value": 5.0}}]}))
+    graph = compute_flow(project)
+    router = graph.node("router:virtual-service:shop/web@routing")
+    assert "unknown gateway edge/nowhere" in router.subtitle
+    old = router.row("rule:http:0")
+    assert old.facts["redirect"] == {"to": "/new", "code": 308} and "redirect" in old.marks
+    assert old.text.endswith("redirect 308 → /new")
+    mirror = next(e for e in graph.edges if e.kind == "mirrors")
+    assert (mirror.share, mirror.label, mirror.model_path) == (5.0, "mirror 5%", "spec.http[1].mirror")
+    assert [e.source for e in graph.edges if e.target == router.id] == [], "nothing feeds an unknown gateway"
+
+
+def test_a_virtual_service_on_an_ingress_and_the_mesh_is_one_router_fed_by_both():
+    project = _design(
+        {"id": "ingress-gateway:shop/gw", "kind": "ingress-gateway",
+         "gateway": {"metadata": {"name": "gw", "namespace": "shop"},
+                     "spec": {"servers": [{"port": {"number": 80, "protocol": "HTTP", "name": "http"},
+                                           "hosts": ["*"]}]}}},
+        _vs("web", {"hosts": ["web"], "gateways": ["gw", "mesh"], "http": [
+            {"match": [{"gateways": ["mesh"]}], "route": [{"destination": {"host": "web"}}]},
+            {"route": [{"destination": {"host": "web"}}]}]}))
+    graph = compute_flow(project)
+    router = "router:virtual-service:shop/web@routing"
+    feeders = sorted((e.kind, e.source) for e in graph.edges if e.target == router)
+    assert feeders == [("binds", "node:ingress-gateway:shop/gw"), ("sends", MESH_CLIENTS)]
+    assert graph.node(router).row("rule:http:0").facts["contexts"] == ["mesh"]
+    assert graph.node(router).row("rule:http:1").facts["contexts"] == ["shop/gw", "mesh"]
