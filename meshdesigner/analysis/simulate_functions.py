@@ -170,7 +170,8 @@ def _firewall(ctx: SimulationContext, functions: GatewayFunctions, facts: Facts,
             result["firewall"] = {"decision": "deny", "rule": "require a JWT principal"}
             return stop("A valid JWT is required, and a TCP connection carries none (Istio's DENY rule without "
                         f"its HTTP-only condition matches every connection); {closed}.")
-        if not principal_matches(jwt, principal):
+        applies = not jwt.paths or any(value_matches(p, facts.path) for p in jwt.paths)
+        if applies and not principal_matches(jwt, principal):
             result["firewall"] = {"decision": "deny", "rule": "require a JWT principal"}
             why = "the request has no valid token" if principal is None else f"principal {principal!r} is not allowed"
             return stop(f"A valid JWT from {', '.join(jwt.required_principals)} is required and {why}; {closed}.")

@@ -121,11 +121,13 @@ class JwtRule(WireModel):
 class JwtAuthentication(WireModel):
     """JWT validation on a gateway. A present but invalid token is rejected (401); a missing token is
     let through unless ``require_principal`` is set, which denies (403) requests without a valid token
-    from one of ``principals`` (``<issuer>/<subject>`` patterns; default any)."""
+    from one of ``principals`` (``<issuer>/<subject>`` patterns; default any) on ``paths`` (Istio
+    path patterns; default every path)."""
 
     rules: list[JwtRule] = []
     require_principal: StrictBool = False
     principals: list[StrictStr] | None = None
+    paths: list[StrictStr] | None = None
 
     @property
     def required_principals(self) -> list[str]:

@@ -65,6 +65,13 @@ def test_jwt_requires_a_principal_with_a_deny_policy():
                                "rules": [{"from": [{"source": {"notRequestPrincipals": ["*"]}}]}]}
 
 
+def test_token_required_on_chosen_paths():
+    jwt = {"rules": [{"issuer": "me", "jwks": "{}"}], "requirePrincipal": True, "paths": ["/api*"]}
+    require = function_manifests(edge_design({"jwt": jwt}))[1]
+    assert require["spec"]["rules"] == [{"from": [{"source": {"notRequestPrincipals": ["*"]}}],
+                                         "to": [{"operation": {"paths": ["/api*"]}}]}]
+
+
 def test_jwks_file_is_inlined_for_istio(tmp_path):
     path = tmp_path / "jwks.json"
     path.write_text('{"keys": ["from-file"]}')

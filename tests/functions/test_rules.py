@@ -74,7 +74,7 @@ TCP_SERVER = {"port": {"number": 31400, "protocol": "TCP", "name": "tcp"}, "host
 HTTP_SERVER = {"port": {"number": 80, "protocol": "HTTP", "name": "http"}, "hosts": ["shop.example.com"]}
 
 CASES = [
-    ("MD0701", lambda: with_service(edge_design(), ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
+    ("MD0701", lambda: with_service(edge_design(), ports=[{"name": "http", "port": 8080, "targetPort": 8081}]),
      lambda: with_service(edge_design(), ports=[{"name": "http", "port": 8080, "targetPort": 80}])),
     ("MD0702", lambda: with_service(edge_design(), loadBalancerIP="10.0.0.300"),
      lambda: with_service(edge_design(), loadBalancerIP="10.0.0.30")),

@@ -70,6 +70,13 @@ def test_require_principal_denies_tcp_and_tokenless_http():
     assert tokenless.status == 403 and tokenless.functions["jwt"]["token"] == "missing"
 
 
+def test_token_required_only_on_chosen_paths():
+    jwt = {"jwt": {"rules": [{"issuer": "me", "jwks": SigningKey().jwks()}], "requirePrincipal": True,
+                   "paths": ["/api*"]}}
+    assert _run(jwt, f"http://{HOST}/api/orders").status == 403
+    assert _run(jwt, f"http://{HOST}/static/app.js").outcome == "routed"
+
+
 def test_principal_patterns_and_token_places():
     key = SigningKey()
     jwt = {"jwt": {"rules": [{"issuer": "me", "jwks": key.jwks(), "fromParams": ["t"]}],

@@ -59,8 +59,8 @@ def gateway_services(ctx, node: GatewayNode) -> list[KubeService]:
 
 @rule("functions.gateway_port_on_service", codes=("MD0701",), kinds=GATEWAY_KINDS)
 def gateway_port_on_service(ctx, node):
-    """IST0162: every server port must be a targetPort (or, without one, the port) of a TCP port of a
-    Service selecting the gateway's pods (Istio's IngressGatewayPortAnalyzer)."""
+    """IST0162: every server port must be a port or a targetPort of a TCP port of a Service selecting the
+    gateway's pods (Istio's IngressGatewayPortAnalyzer, istio-notes)."""
     services = gateway_services(ctx, node)
     if not services:
         return
@@ -69,7 +69,9 @@ def gateway_port_on_service(ctx, node):
         for port in service.spec.ports or []:
             if (port.protocol or "TCP").upper() != "TCP":
                 continue
-            reachable.add(port.target_port if isinstance(port.target_port, int) else port.port)
+            reachable.add(port.port)
+            if isinstance(port.target_port, int):
+                reachable.add(port.target_port)
     names = ", ".join(s.metadata.qualified for s in services)
     for i, server in enumerate(node.gateway.spec.servers or []):
         number = server.port.number

@@ -169,11 +169,14 @@ def policies(functions: GatewayFunctions, namespace: str, gateway_name: str, act
     if action == "DENY" and jwt is not None and jwt.require_principal:
         # notRequestPrincipals is HTTP-only: on TCP the rule is left with no condition (denies all).
         principal: dict = {"any": True}
+        permission: dict = {"any": True}
         if http:
             principal = _not(_or([principal_matcher(jwt, p) for p in jwt.required_principals], "principal"),
                              "principal")
+            if jwt.paths:
+                permission = _permission(FirewallRule(paths=jwt.paths), True, local_port)
         out[f"ns[{namespace}]-policy[{gateway_name}-require-jwt]-rule[0]"] = {
-            "permissions": [{"any": True}], "principals": [principal]}
+            "permissions": [permission], "principals": [principal]}
     return out
 
 

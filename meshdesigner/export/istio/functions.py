@@ -239,7 +239,10 @@ def jwt_manifests(nodes: list[NodeBase] | TargetIndex, node: GatewayNode, functi
                      "jwtRules": [_jwt_rule(r) for r in jwt.rules]},
         })
     if jwt.require_principal:
-        rules = [{"from": [{"source": {"notRequestPrincipals": jwt.required_principals}}]}]
+        rule: dict = {"from": [{"source": {"notRequestPrincipals": jwt.required_principals}}]}
+        if jwt.paths:
+            rule["to"] = [{"operation": {"paths": list(jwt.paths)}}]
+        rules = [rule]
         out.append(_authorization_policy(nodes, node, "require-jwt", "jwt", design, "DENY", rules))
     return out
 

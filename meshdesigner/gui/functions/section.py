@@ -137,6 +137,8 @@ def jwt_part(panel: PropertiesPanel, node: GatewayNode) -> Section:
                           remove_when=False))
     section.add(_scalar_table(panel, (*ROOT, "jwt", "principals"), "Allowed principals (default: any valid token)",
                               "issuer/subject, issuer/*, */subject", example="https://issuer.example.com/*"))
+    section.add(_scalar_table(panel, (*ROOT, "jwt", "paths"), "Require it on paths (default: every path)",
+                              "Path (/api*, exact)", pattern, example="/api*"))
     return section
 
 
