@@ -619,6 +619,7 @@ class FlowPath:
     nodes: list[str] = field(default_factory=list)
     edges: list[str] = field(default_factory=list)
     rows: dict[str, set[str]] = field(default_factory=dict)
+    skipped: dict[str, dict[str, str]] = field(default_factory=dict)   # node -> row -> why it did not match
     model_nodes: list[str] = field(default_factory=list)
     model_edges: list[tuple[str, str, str, str]] = field(default_factory=list)
 
@@ -672,6 +673,11 @@ def trace(graph: FlowGraph, project: Project, result) -> FlowPath:
         if edge.source == gw_id and edge.target == router and edge.source_row in server_rows:
             path.add_edge(edge)
     path.add_node(graph, router, rule_row)
+    for skipped in result.skipped or []:
+        if skipped.get("virtual_service") == result.virtual_service:
+            row = f"rule:http:{skipped['rule_index']}"
+            reasons = path.skipped.setdefault(router, {})
+            reasons[row] = "; ".join(filter(None, (reasons.get(row), skipped.get("reason"))))
     index = ReferenceIndex(list(project))
     wanted = []
     for d in result.destinations or []:

@@ -49,6 +49,9 @@ def test_canary_request_lights_both_weighted_destinations():
                            Request("http://bookinfo.example.com/productpage"))
     assert [e[3] for e in path.model_edges if e[2] == "routes"] == [
         "spec.http[1].route[0].destination", "spec.http[1].route[1].destination"]
+    # The tester rule was tried first and passed over; the path says why.
+    assert path.skipped == {"router:virtual-service:bookinfo/bookinfo@routing": {
+        "rule:http:0": "header end-user is missing; the rule requires it equals 'jason'"}}
 
 
 def test_egress_request_crosses_the_second_hop():

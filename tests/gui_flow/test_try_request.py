@@ -68,6 +68,13 @@ def test_trying_a_request_highlights_the_path_the_simulator_reports(make_window,
     assert lit_edges == edges
     rule_row = f"rule:{result.section}:{result.rule_index}"
     assert any(rule_row in item.lit_rows for item in flow.node_items.values())
+    # Rules tried before the match are marked, with the simulator's reason in the card's tooltip.
+    passed_over = {f"rule:http:{s['rule_index']}" for s in result.skipped}
+    marked = {row for item in flow.node_items.values() for row in item.skipped_rows}
+    assert marked == passed_over
+    for item in flow.node_items.values():
+        for row, reason in item.skipped_rows.items():
+            assert reason in item.toolTip()
     # The explanation is the simulator's, step by step.
     shown = panel.explanation.toPlainText()
     for step in result.explanation:

@@ -92,14 +92,23 @@ class FlowNodeItem(QGraphicsItem):
         self.height = node_height(node)
         self.highlighted = False
         self.lit_rows: set[str] = set()
+        self.skipped_rows: dict[str, str] = {}
         self.dimmed = False
         self.setToolTip(self._tooltip())
         self.setAcceptHoverEvents(True)
 
     def _tooltip(self) -> str:
         lines = [f"{self.node.title} ({self.node.lane})", self.node.subtitle]
-        lines += [f"• {row_text(r.text)}" + (f" — {r.note}" if r.note else "") for r in self.node.rows]
+        for r in self.node.rows:
+            line = f"• {row_text(r.text)}" + (f" — {r.note}" if r.note else "")
+            if r.key in self.skipped_rows:
+                line += f" — tried first, did not match: {self.skipped_rows[r.key]}"
+            lines.append(line)
         return "\n".join(x for x in lines if x)
+
+    def set_path_rows(self, lit: set[str], skipped: dict[str, str]) -> None:
+        self.lit_rows, self.skipped_rows = set(lit), dict(skipped)
+        self.setToolTip(self._tooltip())
 
     def boundingRect(self) -> QRectF:
         return QRectF(-3, -3, self.width + 6, self.height + 6)
@@ -156,6 +165,12 @@ class FlowNodeItem(QGraphicsItem):
         lit = row.key in self.lit_rows
         if lit:
             painter.fillRect(QRectF(2, top, self.width - 4, ROW), QColor(37, 99, 235, 40))
+        elif row.key in self.skipped_rows:   # tried before the matching rule, and passed over
+            painter.fillRect(QRectF(2, top, self.width - 4, ROW), QColor(107, 114, 128, 28))
+            pen = QPen(QColor(SEVERITY_COLOURS["error"]), 1.4)
+            painter.setPen(pen)
+            painter.drawLine(QPointF(self.width - 12, top + 7), QPointF(self.width - 6, top + ROW - 7))
+            painter.drawLine(QPointF(self.width - 6, top + 7), QPointF(self.width - 12, top + ROW - 7))
         elif self.node.rows.index(row) % 2:
             painter.fillRect(QRectF(2, top, self.width - 4, ROW), theme.qcolor("alt_base"))
         x = 10.0
@@ -410,20 +425,24 @@ class FlowScene(QGraphicsScene):
         return current_theme().edge
 
     # ----- highlighting ------------------------------------------------------------------------
-    def set_highlight(self, node_ids, edge_keys, rows: dict[str, set[str]] | None = None) -> None:
-        """Light up ``node_ids`` and ``edge_keys`` (flow ids) and dim the rest; empty clears."""
+    def set_highlight(self, node_ids, edge_keys, rows: dict[str, set[str]] | None = None,
+                      skipped: dict[str, dict[str, str]] | None = None) -> None:
+        """Light up ``node_ids`` and ``edge_keys`` (flow ids) and dim the rest; empty clears. ``rows``
+        are the lit rows per node, ``skipped`` the rules tried before the match (row -> reason)."""
         self.highlight = (frozenset(node_ids), frozenset(edge_keys))
         self._lit_rows = rows or {}
+        self._skipped_rows = skipped or {}
         self._apply_highlight()
 
     def _apply_highlight(self) -> None:
         nodes, edges = self.highlight
         active = bool(nodes or edges)
         rows = getattr(self, "_lit_rows", {})
+        skipped = getattr(self, "_skipped_rows", {})
         for node_id, item in self.node_items.items():
             item.highlighted = node_id in nodes
             item.dimmed = active and node_id not in nodes
-            item.lit_rows = set(rows.get(node_id, ()))
+            item.set_path_rows(rows.get(node_id, set()), skipped.get(node_id, {}))
             item.update()
         for key, item in self.edge_items.items():
             item.highlighted = key in edges

@@ -185,7 +185,7 @@ class FlowView(QWidget):
         if self.path is None:
             self.scene.set_highlight((), ())
             return
-        self.scene.set_highlight(self.path.nodes, self.path.edges, self.path.rows)
+        self.scene.set_highlight(self.path.nodes, self.path.edges, self.path.rows, self.path.skipped)
         lit = [self.scene.node_items[n] for n in self.path.nodes if n in self.scene.node_items]
         if lit:
             self.view.ensureVisible(lit[-1], 40, 40)
