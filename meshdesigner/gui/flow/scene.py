@@ -169,8 +169,8 @@ class FlowNodeItem(QGraphicsItem):
             painter.fillRect(QRectF(2, top, self.width - 4, ROW), QColor(107, 114, 128, 28))
             pen = QPen(QColor(SEVERITY_COLOURS["error"]), 1.4)
             painter.setPen(pen)
-            painter.drawLine(QPointF(self.width - 12, top + 7), QPointF(self.width - 6, top + ROW - 7))
-            painter.drawLine(QPointF(self.width - 6, top + 7), QPointF(self.width - 12, top + ROW - 7))
+            painter.drawLine(QPointF(2.5, top + 7.5), QPointF(7.5, top + ROW - 7.5))
+            painter.drawLine(QPointF(7.5, top + 7.5), QPointF(2.5, top + ROW - 7.5))
         elif self.node.rows.index(row) % 2:
             painter.fillRect(QRectF(2, top, self.width - 4, ROW), theme.qcolor("alt_base"))
         x = 10.0
