@@ -39,6 +39,7 @@ class CountingBackend:
 
     def __init__(self) -> None:
         self.hits: dict[str, int] = {}
+        self.headers: dict[str, dict[str, str]] = {}  # the last request's headers per path (lower-case names)
         self.lock = threading.Lock()
         backend = self
 
@@ -46,6 +47,7 @@ class CountingBackend:
             def do_GET(self):  # noqa: N802 - the http.server API
                 with backend.lock:
                     backend.hits[self.path] = backend.hits.get(self.path, 0) + 1
+                    backend.headers[self.path] = {k.lower(): v for k, v in self.headers.items()}
                     count = backend.hits[self.path]
                 body = f"{self.path} #{count}\n".encode()
                 self.send_response(200)

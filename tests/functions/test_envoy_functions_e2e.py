@@ -5,8 +5,11 @@ Bounded: two Envoy processes, a few dozen requests, every process stopped in ``f
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
+import socket
 
 import pytest
 
@@ -87,7 +90,8 @@ def _status(result) -> int:
 
 def _full_design(key: SigningKey, log_path: str):
     return edge_design({
-        "jwt": {"rules": [{"issuer": ISSUER, "audiences": ["shop"], "jwks": key.jwks()}], "requirePrincipal": True},
+        "jwt": {"rules": [{"issuer": ISSUER, "audiences": ["shop"], "jwks": key.jwks(),
+                           "outputPayloadToHeader": "x-jwt-payload"}], "requirePrincipal": True},
         "cache": {"routes": [{"virtualService": "default/shop", "route": "cached"}], "maxBodyBytes": 65536},
         "rateLimits": [{"tokensPerFill": 2, "fillInterval": "60s",
                         "route": {"virtualService": "default/shop", "route": "limited"}}],
@@ -129,6 +133,11 @@ def test_jwt_cache_rate_limit_and_access_log_in_envoy(tmp_path):
     # Envoy answers a token for another audience with 403, not 401
     assert wrong_audience[0] == 403 and "audiences" in wrong_audience[1].lower()
     assert valid[0] == 200
+    # the backend gets the verified payload, not the token (forwardOriginalToken is off)
+    seen = backend.headers["/"]
+    assert "authorization" not in seen
+    payload = json.loads(base64.urlsafe_b64decode(seen["x-jwt-payload"] + "=" * (-len(seen["x-jwt-payload"]) % 4)))
+    assert payload["iss"] == ISSUER and payload["sub"] == "alice"
     # the cached route: the second answer comes from Envoy's cache, the backend saw one request
     assert first[0] == second[0] == 200 and first[1] == second[1] == "/static/app.js #1\n"
     assert "age" in second[2]
@@ -152,3 +161,47 @@ def test_jwt_cache_rate_limit_and_access_log_in_envoy(tmp_path):
     assert simulated[5].functions["cache"]["hit"] is False and simulated[6].functions["cache"]["hit"] is True
     assert simulated[7].functions["cache"]["covered"] is False
     assert simulated[-1].functions["rate_limit"]["exceeded"] is True
+
+
+def _tcp_exchange(port: int) -> bytes:
+    """An HTTP request written on a raw TCP connection; b"" when the gateway closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        try:
+            conn.sendall(b"GET /raw HTTP/1.1\r\nHost: shop.example.com\r\nConnection: close\r\n\r\n")
+            chunks = []
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except ConnectionResetError:
+            return b""
+    return b"".join(chunks)
+
+
+def test_tcp_firewall_in_envoy(tmp_path):
+    """Network RBAC: a denied peer range has its connection closed; an allowed one reaches the backend."""
+    log_path = str(tmp_path / "tcp-access.log")
+    project = edge_design({"firewall": {"rules": [{"action": "DENY", "ipBlocks": ["127.0.0.0/8"], "ports": [81]}]},
+                           "accessLog": {"path": log_path}}, protocol="TCP")
+    node = project.node(GATEWAY_ID)
+    spec = node.gateway.spec.to_wire()
+    spec["servers"] = [{"port": {"number": p, "protocol": "TCP", "name": f"tcp-{p}"}, "hosts": ["*"]} for p in (80, 81)]
+    project.replace_node(node.model_copy(update={"gateway": Gateway.from_wire(
+        {"metadata": node.gateway.metadata.to_wire(), "spec": spec})}))
+    ports = {80: free_port(), 81: free_port()}
+    backend = CountingBackend()
+    with backend.running():
+        options = _options(backend.port, ports)
+        config = _write_config(project, options, tmp_path)
+        with running_envoy(config, options.admin_port, str(tmp_path), str(tmp_path / "envoy.log")):
+            allowed = _tcp_exchange(ports[80])
+            denied = _tcp_exchange(ports[81])
+    assert allowed.startswith(b"HTTP/1.0 200") and b"/raw #1" in allowed
+    assert denied == b""
+    assert backend.hits == {"/raw": 1}
+    simulated = [simulate(project, "edge-gw", Request(f"tcp://shop.example.com:{p}")) for p in (80, 81)]
+    assert [r.outcome for r in simulated] == ["routed", "denied"]
+    assert "closes the connection" in simulated[1].explanation[-1]
+    with open(log_path) as fh:
+        assert len(fh.read().splitlines()) == 2  # one line per connection, the denied one included
