@@ -85,6 +85,10 @@ class TryRequestPanel(QWidget):
         self.sni = QLineEdit()
         self.sni.setPlaceholderText("the URL's host")
         self.sni.setToolTip("The TLS server name the client sends; empty means the URL's host")
+        self.client = QLineEdit()
+        self.client.setObjectName("try:client")
+        self.client.setPlaceholderText("127.0.0.1")
+        self.client.setToolTip("The client's IP address, which gateway firewall rules check")
         self.headers = QPlainTextEdit()
         self.headers.setPlaceholderText("end-user: jason\nx-canary: true")
         self.headers.setMaximumHeight(64)
@@ -108,6 +112,7 @@ class TryRequestPanel(QWidget):
         form.addRow("Gateway", self.gateway)
         form.addRow("Request", line)
         form.addRow("SNI", self.sni)
+        form.addRow("Client", self.client)
         form.addRow("Headers", self.headers)
         form.addRow("", self.headers_error)
         buttons = QHBoxLayout()
@@ -165,14 +170,23 @@ class TryRequestPanel(QWidget):
         url = self.url.text().strip()
         if not url:
             raise ValueError("enter a URL, e.g. https://shop.example.com/")
+        client = self.client.text().strip() or None
+        if client is not None:
+            import ipaddress
+
+            try:
+                ipaddress.ip_address(client)
+            except ValueError:
+                raise ValueError(f"client {client!r} is not an IP address") from None
         return Request(url, self.method.currentText().strip().upper() or "GET",
-                       parse_headers(self.headers.toPlainText()), self.sni.text().strip() or None)
+                       parse_headers(self.headers.toPlainText()), self.sni.text().strip() or None, client)
 
     def set_request(self, gateway: str, request: Request) -> None:
         self.gateway.setCurrentText(gateway)
         self.url.setText(request.url)
         self.method.setCurrentText(request.method)
         self.sni.setText(request.sni or "")
+        self.client.setText(request.client_address or "")
         self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in request.headers.items()))
 
     def suggest(self) -> None:
