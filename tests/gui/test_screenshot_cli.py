@@ -22,7 +22,7 @@ def test_screenshot_of_an_example(tmp_path, theme):
                             capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0, result.stderr
     image = QImage(str(out))
-    assert image.width() == 1200 and abs(image.height() - 800) <= 10  # docks may need a few pixels more
+    assert image.width() == 1200 and 800 <= image.height() <= 900  # panels may need some more height
     # The theme shows: a dark window is dark at its corners, a light one light.
     corner = image.pixelColor(5, image.height() - 5).lightness()
     assert (corner < 100) if theme == "dark" else (corner > 180)

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QGraphicsScene
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model import (
     LANE_ORDER,
@@ -29,6 +29,9 @@ from ...model.references import service_references, virtual_service_references
 from ..document import Document
 from ..style import ACCENT, current_theme
 from .items import CARD_WIDTH, GRID, HEADER, EdgeItem, NodeItem, edge_key
+from .layers import BATCH_EDGES, EdgeLayer, NodeOverviewLayer
+
+NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
 LANE_TITLES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
 
@@ -74,6 +77,12 @@ class CanvasScene(QGraphicsScene):
         self._index: ReferenceIndex | None = None
         self._gateway_labels: set | None = None
         self._grid_tile: QPixmap | None = None
+        self._ingress: list[NodeItem] | None = None
+        self.edge_drawing: dict[tuple, tuple] = {}
+        self.batched = False     # many edges: the edge layer draws them in batches
+        self.overview = False    # zoomed far out: the overview layer draws the cards as blocks
+        self.edge_layer: EdgeLayer | None = None
+        self.node_layer: NodeOverviewLayer | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.rebuild()
         document.sig_node_added.connect(self._on_added)
@@ -87,9 +96,14 @@ class CanvasScene(QGraphicsScene):
         self.items_by_id.clear()
         self.edges.clear()
         self.edges_of.clear()
+        self.edge_drawing.clear()
+        self.edge_layer, self.node_layer = EdgeLayer(self), NodeOverviewLayer(self)
+        self.addItem(self.edge_layer)
+        self.addItem(self.node_layer)
         self.applying_model = True
         for node in self.document.project:
             item = NodeItem(node)
+            item.setFlag(NO_CONTENTS, self.overview)
             self.items_by_id[node.id] = item
             self.addItem(item)
         self.applying_model = False
@@ -153,9 +167,48 @@ class CanvasScene(QGraphicsScene):
             self.edges_of[ref.target].add(key)
             edge = EdgeItem(ref, source, target)
             edge.highlighted = key in self.highlight_edges
+            edge.setFlag(NO_CONTENTS, self.batched and not edge.highlighted)
             self.edges[key] = edge
             self.addItem(edge)
             edge.update_geometry()
+        self._update_batching()
+
+    def _update_batching(self) -> None:
+        batched = len(self.edges) > BATCH_EDGES
+        if batched != self.batched:
+            self.batched = batched
+            for edge in self.edges.values():
+                edge.setFlag(NO_CONTENTS, batched and not edge.highlighted)
+            self.edges_dirty()
+
+    def edge_geometry_changed(self, edge: EdgeItem) -> None:
+        # A plain-Python copy of what batch drawing needs: reading attributes of Qt wrapper
+        # objects for thousands of edges on every rebuild costs far more.
+        key = edge.key
+        self.edge_drawing[key] = (edge.role, edge.ref.kind, edge.path, edge.head, edge.label_at,
+                                  edge.label_text())
+        if self.edge_layer is not None and self.batched:
+            self.edge_layer.invalidate(key)
+
+    def edges_dirty(self) -> None:
+        """Some edge changed: the batched drawing is rebuilt at the next repaint."""
+        if self.edge_layer is not None and self.batched:
+            self.edge_layer.invalidate()
+
+    def nodes_dirty(self) -> None:
+        self._ingress = None
+        if self.node_layer is not None and self.overview:
+            self.node_layer.invalidate()
+
+    def set_overview(self, overview: bool) -> None:
+        """Far zoomed out: cards become coloured blocks drawn in one pass."""
+        if overview == self.overview:
+            return
+        self.overview = overview
+        for item in self.items_by_id.values():
+            item.setFlag(NO_CONTENTS, overview)
+        self.nodes_dirty()
+        self.update()
 
     def _remove_edge(self, key: tuple) -> None:
         edge = self.edges.pop(key, None)
@@ -163,7 +216,10 @@ class CanvasScene(QGraphicsScene):
             return
         self.edges_of[edge.ref.source].discard(key)
         self.edges_of[edge.ref.target].discard(key)
+        self.edge_drawing.pop(key, None)
         self.removeItem(edge)
+        if self.edge_layer is not None and self.batched:
+            self.edge_layer.invalidate(key)
 
     def _refresh_edges_of(self, node: NodeBase) -> None:
         """Recompute the edges ``node`` writes (a virtual service's, a service's)."""
@@ -174,9 +230,11 @@ class CanvasScene(QGraphicsScene):
     def _on_added(self, node: NodeBase) -> None:
         self.applying_model = True
         item = NodeItem(node)
+        item.setFlag(NO_CONTENTS, self.overview)
         self.items_by_id[node.id] = item
         self.addItem(item)
         self.applying_model = False
+        self.nodes_dirty()
         if isinstance(node, VirtualServiceNode):
             self._index_now().virtual_services.append(node)
             self._refresh_edges_of(node)
@@ -190,6 +248,7 @@ class CanvasScene(QGraphicsScene):
         item = self.items_by_id.pop(node.id, None)
         if item is not None:
             self.removeItem(item)
+        self.nodes_dirty()
         self.highlight_nodes.discard(node.id)
         self._index = None
         if not isinstance(node, VirtualServiceNode):
@@ -200,6 +259,7 @@ class CanvasScene(QGraphicsScene):
         self.applying_model = True
         item.set_node(new)
         self.applying_model = False
+        self.nodes_dirty()
         if lookup_signature(old) != lookup_signature(new):
             self._rebuild_edges()
         else:
@@ -224,6 +284,7 @@ class CanvasScene(QGraphicsScene):
     def node_item_moved(self, item: NodeItem) -> None:
         for key in self.edges_of.get(item.node_id, ()):
             self.edges[key].update_geometry()
+        self.nodes_dirty()
 
     def set_hover(self, node_id: str | None) -> None:
         """Hovering a node lights its edges and dims the rest (small designs only: it repaints all)."""
@@ -248,6 +309,7 @@ class CanvasScene(QGraphicsScene):
                 item.set_diagnostics(found)
 
     def set_highlight(self, node_ids, edge_keys) -> None:
+        changed_edges = self.highlight_edges ^ set(edge_keys)
         for node_id in self.highlight_nodes - set(node_ids):
             if node_id in self.items_by_id:
                 self.items_by_id[node_id].highlighted = False
@@ -255,6 +317,7 @@ class CanvasScene(QGraphicsScene):
         for key in self.highlight_edges - set(edge_keys):
             if key in self.edges:
                 self.edges[key].highlighted = False
+                self.edges[key].setFlag(NO_CONTENTS, self.batched)
                 self.edges[key].update()
         self.highlight_nodes, self.highlight_edges = set(node_ids), set(edge_keys)
         for node_id in self.highlight_nodes:
@@ -264,7 +327,12 @@ class CanvasScene(QGraphicsScene):
         for key in self.highlight_edges:
             if key in self.edges:
                 self.edges[key].highlighted = True
+                self.edges[key].setFlag(NO_CONTENTS, False)
                 self.edges[key].update()
+        if self.edge_layer is not None and self.batched:
+            for key in changed_edges:
+                self.edge_layer.invalidate(key)
+        self.nodes_dirty()
 
     def selected_ids(self) -> list[str]:
         return [i.node_id for i in self.selectedItems() if isinstance(i, NodeItem)]
@@ -324,14 +392,17 @@ class CanvasScene(QGraphicsScene):
         if lod >= 0.3:
             self._draw_clients(painter, rect)
 
+    def ingress_items(self) -> list[NodeItem]:
+        if self._ingress is None:
+            self._ingress = [i for i in self.items_by_id.values() if i.node.kind == NodeKind.INGRESS_GATEWAY]
+        return self._ingress
+
     def _draw_clients(self, painter: QPainter, rect: QRectF) -> None:
         """Faint arrows from the Clients lane into every ingress gateway: where requests come from."""
         lane = lane_rect(0, 0, 1)
         pen = QPen(QColor(ACCENT if False else current_theme().lane_text), 1.4, Qt.PenStyle.DashLine)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for item in self.items_by_id.values():
-            if item.node.kind != NodeKind.INGRESS_GATEWAY:
-                continue
+        for item in self.ingress_items():
             end = item.pos() + QPointF(-4, HEADER / 2)
             start = QPointF(lane.x() + 40, end.y())
             if not QRectF(start, end).normalized().adjusted(-40, -20, 10, 20).intersects(rect):

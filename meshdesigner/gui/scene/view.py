@@ -14,7 +14,7 @@ from ...model import NodeKind
 from ..connect import ConnectError
 from ..style import ACCENT, current_theme
 from .canvas import CanvasScene
-from .items import CARD_WIDTH, GRID, HEADER, NodeItem
+from .items import CARD_WIDTH, GRID, HEADER, LOW_DETAIL, NodeItem
 
 KIND_MIME = "application/x-meshdesigner-kind"
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
@@ -51,6 +51,7 @@ class CanvasView(QGraphicsView):
 
     def set_scene(self, scene: CanvasScene) -> None:
         self.setScene(scene)
+        scene.set_overview(self.zoom() < LOW_DETAIL)
         scene.changed.connect(lambda _rects: self._minimap_timer.start())
         self.minimap.refresh()
 
@@ -65,6 +66,11 @@ class CanvasView(QGraphicsView):
     def set_zoom(self, factor: float) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
         self.setTransform(self.transform().fromScale(factor, factor))
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        factor = self.zoom()
+        self.canvas.set_overview(factor < LOW_DETAIL)
         self.sig_zoom_changed.emit(factor)
         self.minimap.update()
 
@@ -85,7 +91,7 @@ class CanvasView(QGraphicsView):
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
             self.centerOn(rect.center())
-        self.sig_zoom_changed.emit(self.zoom())
+        self._zoom_changed()
         self.minimap.update()
 
     def focus_node(self, node_id: str) -> None:
@@ -290,6 +296,7 @@ class CanvasView(QGraphicsView):
         event.acceptProposedAction()
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
+        super().drawForeground(painter, rect)
         if not self.canvas.items_by_id:
             painter.save()
             painter.resetTransform()
