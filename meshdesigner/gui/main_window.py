@@ -32,7 +32,7 @@ from ..model import Project, node_from_dict
 from . import dialogs, recovery, settings
 from .document import Document
 from .edits import RESOURCE_ATTRS, node_data
-from .panels.diagnostics import DiagnosticsPanel
+from .panels.diagnostics import FIRST_CHECK_MS, DiagnosticsPanel
 from .panels.palette import Outline, PaletteList
 from .panels.preview import PreviewPanel
 from .panels.properties import PropertiesPanel
@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.view.sig_zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.view.sig_mode_changed.connect(self._mode_changed)
         self._attach(self.document)
+        self.diagnostics.recheck()
         self.resize(1500, 940)
         from .flow.install import install as install_flow  # Request flow, Try a request, Traffic split
 
@@ -314,6 +315,8 @@ class MainWindow(QMainWindow):
 
     def set_document(self, document: Document, fit: bool = True) -> None:
         self._attach(document)
+        self._checks_running()
+        self.view.after_next_paint(self.diagnostics.recheck, FIRST_CHECK_MS)
         if fit:
             QTimer.singleShot(0, self.view.fit_all)
             self.view.fit_all()
@@ -534,6 +537,13 @@ class MainWindow(QMainWindow):
         self.preview.show_node(node_id)
         if len(ids) > 1:
             self.show_message(f"{len(ids)} nodes selected", 3000)
+
+    def _checks_running(self) -> None:
+        for label in (self.checks_label, self.checks_button):
+            label.setText("checking…")
+            label.setProperty("severity", "")
+            label.style().unpolish(label)
+            label.style().polish(label)
 
     def _diagnostics_changed(self, diagnostics: list) -> None:
         by_node: dict[str, list] = {}

@@ -88,8 +88,9 @@ def test_recovery_file_is_offered_on_next_start(make_editor, no_dialogs, qtbot, 
     assert recovery.pending() is None
 
 
-def test_theme_switch_and_status_bar(make_editor):
+def test_theme_switch_and_status_bar(make_editor, qtbot):
     window = make_editor(BOOKINFO)
+    qtbot.waitUntil(lambda: "error" in window.checks_label.text(), timeout=3000)  # checks follow the first paint
     window.set_theme("dark")
     assert QApplication.instance().palette().window().color().lightness() < 80
     window.set_theme("light")

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover - exercised only before analysis existed
 COLUMNS = ("Severity", "Code", "Resource", "Field", "Message")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 RECHECK_MS = 350
+FIRST_CHECK_MS = 50  # after the first paint of a newly opened design
 
 
 class DiagnosticsModel(QAbstractTableModel):
@@ -112,8 +113,8 @@ class DiagnosticsPanel(QWidget):
         document.sig_edited.connect(self.timer.start)
         self.diagnostics = []
         self.model.set_rows([])
-        # The window shows first; the checks of a large design arrive a moment later.
-        QTimer.singleShot(0, self.recheck)
+        # The first check of a newly opened design waits for the window to show it (see
+        # MainWindow.set_document): a large design is visible at once, its checks a moment later.
 
     def recheck(self) -> None:
         """Run the checks now (the timer calls this shortly after the last edit)."""

@@ -102,8 +102,7 @@ class CanvasScene(QGraphicsScene):
         self.addItem(self.node_layer)
         self.applying_model = True
         for node in self.document.project:
-            item = NodeItem(node)
-            item.setFlag(NO_CONTENTS, self.overview)
+            item = NodeItem(node, no_contents=self.overview)
             self.items_by_id[node.id] = item
             self.addItem(item)
         self.applying_model = False
@@ -229,8 +228,7 @@ class CanvasScene(QGraphicsScene):
     # ----- model events ----------------------------------------------------------------------
     def _on_added(self, node: NodeBase) -> None:
         self.applying_model = True
-        item = NodeItem(node)
-        item.setFlag(NO_CONTENTS, self.overview)
+        item = NodeItem(node, no_contents=self.overview)
         self.items_by_id[node.id] = item
         self.addItem(item)
         self.applying_model = False

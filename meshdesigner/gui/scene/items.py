@@ -88,7 +88,11 @@ class NodeItem(QGraphicsRectItem):
 
     TYPE = QGraphicsItem.UserType + 1
 
-    def __init__(self, node: NodeBase) -> None:
+    FLAGS = (QGraphicsItem.GraphicsItemFlag.ItemIsSelectable | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+             | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
+             | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+
+    def __init__(self, node: NodeBase, no_contents: bool = False) -> None:
         super().__init__()
         self.node = node
         self.rows: list[Row] = []
@@ -97,14 +101,14 @@ class NodeItem(QGraphicsRectItem):
         self.diagnostics: list = []
         self.highlighted = False
         self.hovered = False
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
-                      | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
-                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self._tooltip_stale = True
         self.setAcceptHoverEvents(True)
         self.setPen(QPen(Qt.PenStyle.NoPen))
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.set_node(node)
+        # Flags last, in one call: every flag or position change is a Python itemChange call.
+        self.setFlags(self.FLAGS | QGraphicsItem.GraphicsItemFlag.ItemHasNoContents if no_contents
+                      else self.FLAGS)
 
     def type(self) -> int:
         return self.TYPE
@@ -121,15 +125,23 @@ class NodeItem(QGraphicsRectItem):
         self.height = HEADER + ROW * max(1, len(self.rows)) + BOTTOM
         self.setRect(QRectF(-4, -12, CARD_WIDTH + 16, self.height + 16))  # room for the badge
         self.setPos(QPointF(*node.position))
-        self._update_tooltip()
+        self._tooltip_stale = True
         self.update()
 
     def set_diagnostics(self, diagnostics: list) -> None:
         self.diagnostics = list(diagnostics)
-        self._update_tooltip()
+        self._tooltip_stale = True
         self.update()
 
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name
+        self._update_tooltip()
+        return super().toolTip()
+
     def _update_tooltip(self) -> None:
+        """Tooltips are built when first needed (hover), not for every card of a large design."""
+        if not self._tooltip_stale:
+            return
+        self._tooltip_stale = False
         lines = [f"<b>{self.node.name}</b> — {KIND_LABELS[self.node.kind]} in {self.node.namespace}"]
         for d in self.diagnostics[:12]:
             colour = SEVERITY_COLOURS.get(d.severity, "#888")
@@ -174,6 +186,7 @@ class NodeItem(QGraphicsRectItem):
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event) -> None:
+        self._update_tooltip()
         self.hovered = True
         if self.scene() is not None:
             self.scene().set_hover(self.node_id)

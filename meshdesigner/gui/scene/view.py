@@ -42,6 +42,7 @@ class CanvasView(QGraphicsView):
         self._panning: QPointF | None = None
         self._space_held = False
         self._press_positions: dict[str, tuple[float, float]] = {}
+        self._after_paint: list = []
         from .minimap import Minimap
 
         self.minimap = Minimap(self)
@@ -304,6 +305,21 @@ class CanvasView(QGraphicsView):
             painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
                              "Drag a gateway, virtual service or service from the palette to start")
             painter.restore()
+
+    def after_next_paint(self, callback, delay_ms: int = 50) -> None:
+        """Run ``callback`` shortly after the canvas has next been painted (or after a second anyway)."""
+        self._after_paint.append((callback, delay_ms))
+        QTimer.singleShot(1000, self._run_after_paint)
+
+    def _run_after_paint(self) -> None:
+        pending, self._after_paint = self._after_paint, []
+        for callback, delay in pending:
+            QTimer.singleShot(delay, callback)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self._after_paint:
+            self._run_after_paint()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
