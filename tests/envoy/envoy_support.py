@@ -48,7 +48,7 @@ class Credentials:
             cert = secret.get("tls_certificate")
             if cert:
                 self._write(cwd, cert["certificate_chain"]["filename"], self.server.cert_pem)
-                self._write(cwd, cert["private_key"]["filename"], self.server.key_pem)
+                self._write(cwd, cert["private_key"]["filename"], self.server.key_pem, private=True)
             ctx = secret.get("validation_context")
             if ctx:
                 self._write(cwd, ctx["trusted_ca"]["filename"], self.ca.cert_pem)
@@ -62,9 +62,12 @@ class Credentials:
         return cert, key, ca
 
     @staticmethod
-    def _write(cwd: str, path: str, data: bytes) -> None:
+    def _write(cwd: str, path: str, data: bytes, private: bool = False) -> None:
         full = path if os.path.isabs(path) else os.path.join(cwd, path)
         os.makedirs(os.path.dirname(full), exist_ok=True)
+        if private:  # key files are created with mode 0600, never readable by others (issue 5)
+            certs.write_private_file(full, data)
+            return
         with open(full, "wb") as fh:
             fh.write(data)
 
