@@ -85,6 +85,12 @@ class MainWindow(QMainWindow):
         from .functions import install as install_functions  # gateway functions: property section, card tags
 
         install_functions(self)
+        self._settle_docks()
+
+    def _settle_docks(self) -> None:
+        """Start with the diagnostics tab in front and a modest bottom area (features add tabs there)."""
+        self._docks["diagnostics"].raise_()
+        self.resizeDocks([self._docks["diagnostics"]], [220], Qt.Orientation.Vertical)
 
     # ----- building ----------------------------------------------------------------------------
     def _build_panels(self) -> None:

@@ -192,3 +192,23 @@ def test_keyboard_shortcuts_are_the_usual_ones(make_editor):
                       ("duplicate", "Ctrl+D"), ("delete", "Del"), ("fit", "F"), ("find", "Ctrl+F")):
         assert shortcuts[name] == key, name
     assert Qt  # noqa: B018 - imported for the key names above
+
+
+def test_create_certificates_fills_the_tls_fields_in_one_step(make_editor, no_dialogs, tmp_path):
+    from meshdesigner.gui.panels.tls_tools import CertificateTools
+
+    window = make_editor(SEED)
+    window.view.focus_node(GW)
+    tools = window.properties.findChild(CertificateTools)
+    assert tools is not None and "Cannot read" in tools.summary.text()   # the seed's paths do not exist here
+    no_dialogs["choose_folder"] = str(tmp_path)
+    count = window.document.undo_stack.count()
+    tools.button.click()
+    assert window.document.undo_stack.count() == count + 1
+    tls = window.document.project.node(GW).gateway.spec.servers[0].tls
+    assert tls.server_certificate == str(tmp_path / "tls.crt") and tls.private_key == str(tmp_path / "tls.key")
+    tools = window.properties.findChild(CertificateTools)
+    assert "ext-host.example.com" in tools.summary.text() and "valid until" in tools.summary.text()
+    window.document.undo_stack.undo()
+    assert window.document.project.node(GW).gateway.spec.servers[0].tls.server_certificate == \
+        "/etc/certs/servercert.pem"

@@ -113,6 +113,18 @@ class PropertiesPanel(QScrollArea, FieldHost):
             return str(exc)
         return None
 
+    def edit_many(self, changes, text: str = "") -> str | None:
+        """Several fields in one undo step (e.g. a certificate and its key)."""
+        from ..edits import with_values
+
+        if self.document is None or self.node is None:
+            return "nothing selected"
+        try:
+            self.document.replace_node(with_values(self.node, changes), text or "Edit")
+        except EditError as exc:
+            return str(exc)
+        return None
+
     def register(self, path: Path, widget: QWidget) -> None:
         if isinstance(widget, Field):
             self.fields.append(widget)
@@ -184,7 +196,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
             return
         for field in self.fields:
             field.refresh(new)
-        for refresher in self.findChildren(QWidget, "refresh-on-change"):
+        for refresher in self.findChildren(QWidget, "refresh-on-change"):  # e.g. certificate summaries
             refresher.refresh(new)  # type: ignore[attr-defined]
 
     def focus_path(self, attr: str, path: str) -> bool:
@@ -221,4 +233,6 @@ def section_icon(name: str) -> Any:
 
 
 # The built-in sections live in node_sections (imported for its registrations).
-from . import node_sections  # noqa: E402,F401
+from . import node_sections, tls_tools  # noqa: E402,F401,I001
+
+tls_tools.register()

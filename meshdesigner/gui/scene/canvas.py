@@ -151,13 +151,16 @@ class CanvasScene(QGraphicsScene):
 
     def _sync_edges(self, wanted: dict[tuple, Reference], scope: set[tuple]) -> None:
         """Make the edges in ``scope`` equal ``wanted`` (added, removed, relabelled)."""
+        touched: set[tuple[str, str]] = set()
         for key in scope - set(wanted):
+            touched.add(key[:2])
             self._remove_edge(key)
         for key, ref in wanted.items():
             existing = self.edges.get(key)
             if existing is not None:
                 if existing.ref != ref:
-                    existing.set_ref(ref)
+                    existing.ref = ref
+                    touched.add(key[:2])
                 continue
             source, target = self.items_by_id.get(ref.source), self.items_by_id.get(ref.target)
             if source is None or target is None:
@@ -169,7 +172,12 @@ class CanvasScene(QGraphicsScene):
             edge.setFlag(NO_CONTENTS, self.batched and not edge.highlighted)
             self.edges[key] = edge
             self.addItem(edge)
-            edge.update_geometry()
+            touched.add(key[:2])
+        # Geometry once every edge is in: edges joining the same two nodes fan out and share labels.
+        for source, target in touched:
+            for key in self.edges_of.get(source, ()):
+                if key[1] == target and key in self.edges:
+                    self.edges[key].update_geometry()
         self._update_batching()
 
     def _update_batching(self) -> None:
@@ -277,6 +285,19 @@ class CanvasScene(QGraphicsScene):
         source, target = edge.ref.source, edge.ref.target
         siblings = sorted(k for k in self.edges_of.get(source, ()) if k[0] == source and k[1] == target)
         return siblings.index(edge.key) if edge.key in siblings else 0
+
+    def rule_group_label(self, edge: EdgeItem) -> str:
+        """One label for the destinations of one rule that reach the same node: ``80% · 20%``."""
+        ref = edge.ref
+        group = sorted((k for k in self.edges_of.get(ref.source, ()) if k[0] == ref.source and k[1] == ref.target
+                        and k[2] == "routes"), key=lambda k: k[3])
+        same_rule = [self.edges[k].ref for k in group if k in self.edges
+                     and (self.edges[k].ref.section, self.edges[k].ref.rule_index) == (ref.section, ref.rule_index)]
+        if not same_rule or edge_key(same_rule[0]) != edge.key:
+            return ""
+        # Weights only: the rule's row on the card already names the subsets.
+        weights = [f"{r.weight}%" for r in same_rule if r.weight is not None]
+        return " · ".join(weights) if len(weights) > 1 or (weights and weights[0] != "100%") else ""
 
     # ----- item callbacks --------------------------------------------------------------------
     def node_item_moved(self, item: NodeItem) -> None:

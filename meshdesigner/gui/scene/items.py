@@ -357,6 +357,7 @@ class EdgeItem(QGraphicsPathItem):
         self.ordinal = 0
         self.path = QPainterPath()
         self.head = QPainterPath()
+        self.group_label = ref.label
         self.label_at = QPointF()
         self.role = "edge"
         self.setPen(QPen(Qt.GlobalColor.transparent, 30))
@@ -402,8 +403,10 @@ class EdgeItem(QGraphicsPathItem):
         if self.ref.kind == "routes":
             from .rows import rule_row
             row = rule_row(self.source.node, self.ref.section, self.ref.rule_index)
-        ordinal = self.scene().edge_ordinal(self) if self.scene() is not None else 0
+        scene = self.scene()
+        ordinal = scene.edge_ordinal(self) if scene is not None else 0
         self.ordinal = ordinal
+        self.group_label = scene.rule_group_label(self) if scene is not None else self.ref.label
         start = self.source.out_anchor(row)
         end = self.target.in_anchor() + QPointF(0, 6.0 * ordinal)
         if end.x() >= start.x() + 30:
@@ -448,12 +451,14 @@ class EdgeItem(QGraphicsPathItem):
         return head
 
     def label_text(self) -> str:
+        """The label; the destinations of one rule that reach the same node share one pill."""
         if self.ref.kind == "binds":
             return f":{self.ref.label}" if self.ref.label else ""
-        return self.ref.label
+        return self.group_label
 
     def label_point(self) -> QPointF:
-        return self.path.pointAtPercent(0.5 if self.ref.kind != "routes" else min(0.9, 0.45 + 0.2 * self.ordinal))
+        # Route labels sit near their rule's row, where rules are apart; others mid-way.
+        return self.path.pointAtPercent(0.5)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())

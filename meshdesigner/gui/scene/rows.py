@@ -41,10 +41,14 @@ def subtitle(node: NodeBase) -> str:
 
 def _dest_text(dests, total: int) -> str:
     out = []
+    previous = None
     for d in dests:
-        text = d.destination.host.split(".")[0]
+        host = d.destination.host.split(".")[0]
+        # "reviews v1 80% · v3 20%": the host is named once while it repeats
+        text = "" if host == previous and d.destination.subset else host
+        previous = host
         if d.destination.subset:
-            text += f" {d.destination.subset}"
+            text = f"{text} {d.destination.subset}".strip()
         if total > 1 and d.weight is not None:
             text += f" {d.weight}%"
         out.append(text)

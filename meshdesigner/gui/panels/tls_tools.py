@@ -1,0 +1,105 @@
+"""The TLS section's certificate tools: a summary of the chosen certificate and "Create certificates…"
+(a local CA and a server certificate for the server's hosts), when :mod:`meshdesigner.tls` exists."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from .. import dialogs
+from ..edits import Path, get_in, node_data
+from ..style import icon
+
+try:
+    from ...tls import generate
+    from ...tls.inspect import CertificateError, summarize
+except ImportError:  # pragma: no cover - before the TLS package existed
+    generate = None
+
+
+def certificate_summary(path: str | None, credential: str | None) -> tuple[str, str]:
+    """(text, severity) describing the certificate a TLS server uses."""
+    if path:
+        try:
+            summary = summarize(path)
+        except (CertificateError, OSError) as exc:
+            return f"Cannot read the certificate here: {exc}", "warning"
+        severity = "error" if summary.expired or summary.not_yet_valid else (
+            "warning" if summary.days_left < 30 else "ok")
+        return summary.text, severity
+    if credential:
+        return f"Uses the cluster secret “{credential}” (not checked here).", "info"
+    return "No certificate chosen yet.", "info"
+
+
+def server_hosts(panel, tls_path: Path) -> list[str]:
+    server = get_in(node_data(panel.node), tls_path[:-1]) or {}
+    hosts = [h.partition("/")[2] if "/" in h else h for h in server.get("hosts", [])]
+    return [h for h in hosts if h and h != "*"]
+
+
+def create_certificates(panel, tls_path: Path) -> str | None:
+    """Write a local CA and a server certificate for the server's hosts; point the TLS fields at them."""
+    hosts = server_hosts(panel, tls_path)
+    if not hosts:
+        return "List the server's host names first (a certificate cannot be made for '*')."
+    folder = dialogs.choose_folder(panel, "Where to write the CA, the certificate and its key")
+    if not folder:
+        return None
+    ca = generate.create_ca()
+    server = generate.create_server_cert(ca, hosts)
+    ca_path = os.path.join(folder, "ca.crt")
+    with open(ca_path, "wb") as handle:
+        handle.write(ca.cert_pem)
+    cert_path, key_path = generate.write_pair(server, folder, "tls")
+    changes = [((*tls_path, "serverCertificate"), cert_path), ((*tls_path, "privateKey"), key_path)]
+    mode = get_in(node_data(panel.node), (*tls_path, "mode"))
+    if mode in ("MUTUAL", "OPTIONAL_MUTUAL"):
+        changes.append(((*tls_path, "caCertificates"), ca_path))
+    if not mode:
+        changes.append(((*tls_path, "mode"), "SIMPLE"))
+    return panel.edit_many(changes, "Create certificates")
+
+
+class CertificateTools(QWidget):
+    """Summary line plus the create button; refreshed with the panel's fields."""
+
+    def __init__(self, panel, tls_path: Path) -> None:
+        super().__init__()
+        self.setObjectName("refresh-on-change")
+        self.panel, self.tls_path = panel, tls_path
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 4)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setObjectName("Hint")
+        self.button = QPushButton(icon("certificate"), "Create certificates…")
+        self.button.setToolTip("Make a local CA and a certificate for this server's hosts (for trials)")
+        self.button.clicked.connect(self._create)
+        layout.addWidget(self.summary, 1)
+        layout.addWidget(self.button)
+        self.refresh(panel.node)
+
+    def refresh(self, node) -> None:
+        tls = get_in(node_data(node), self.tls_path) or {}
+        text, severity = certificate_summary(tls.get("serverCertificate"), tls.get("credentialName"))
+        colour = {"error": "#D55E00", "warning": "#B7791F", "ok": "#009E73"}.get(severity)
+        self.summary.setText(f"<span style='color:{colour}'>{text}</span>" if colour else text)
+        self.summary.setToolTip(text)
+
+    def _create(self) -> None:
+        message = create_certificates(self.panel, self.tls_path)
+        if message:
+            self.panel.sig_message.emit(message)
+
+
+def certificate_tools(panel, section, tls_path: Path) -> None:
+    section.add(CertificateTools(panel, tls_path))
+
+
+def register() -> None:
+    from .node_sections import TLS_EXTRAS
+
+    if generate is not None and certificate_tools not in TLS_EXTRAS:
+        TLS_EXTRAS.append(certificate_tools)
