@@ -316,6 +316,11 @@ class MainWindow(QMainWindow):
         self.preview.set_document(document)
         self.diagnostics.set_document(document)
         self.centre.setCurrentWidget(self.view)
+        for dock in getattr(self, "_hidden_for_start", []):
+            dock.show()
+        self._hidden_for_start = []
+        if any(d.isVisible() for k, d in self._docks.items() if k == "diagnostics"):
+            self._docks["diagnostics"].raise_()
         self._update_title()
         self.sig_document_changed.emit(document)
 
@@ -332,6 +337,29 @@ class MainWindow(QMainWindow):
 
     def _redo_text(self, text: str) -> None:
         self.act_redo.setText(f"&Redo {text}".strip())
+
+    def show_start_page(self) -> None:
+        """The start page: new, open, import, the examples and recent designs."""
+        from .start_page import StartPage
+
+        if self.start_page is not None:
+            self.centre.removeWidget(self.start_page)
+            self.start_page.deleteLater()
+        page = StartPage(settings.recent_files())
+        page.sig_new.connect(self.new_file)
+        page.sig_open.connect(self.open_dialog)
+        page.sig_import.connect(self.import_dialog)
+        page.sig_open_path.connect(self.open_path)
+        self.start_page = page
+        self.centre.addWidget(page)
+        self.centre.setCurrentWidget(page)
+        # Only the palette stays: the other panels have nothing to show until a design is open.
+        self._hidden_for_start = [d for k, d in self._docks.items() if k != "palette" and not d.isHidden()]
+        for dock in self._hidden_for_start:
+            dock.hide()
+        self.file_label.setText("No design open")
+        self.dirty_label.setText("")
+        self.setWindowTitle("MeshDesigner")
 
     def _update_title(self, *_args) -> None:
         doc = self.document

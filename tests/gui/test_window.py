@@ -212,3 +212,18 @@ def test_create_certificates_fills_the_tls_fields_in_one_step(make_editor, no_di
     window.document.undo_stack.undo()
     assert window.document.project.node(GW).gateway.spec.servers[0].tls.server_certificate == \
         "/etc/certs/servercert.pem"
+
+
+def test_start_page_opens_an_example(make_editor, qtbot):
+    from meshdesigner.gui.start_page import Card
+
+    window = make_editor()
+    window.show_start_page()
+    assert window.centre.currentWidget() is window.start_page
+    assert not window._docks["properties"].isVisible()
+    cards = [c for c in window.start_page.findChildren(Card) if c.findChild(QLabel, "SectionTitle").text() == "seed"]
+    assert cards
+    cards[0].sig_clicked.emit()
+    assert window.centre.currentWidget() is window.view
+    assert window.document.path.endswith("seed.mesh.yaml")
+    assert window._docks["properties"].isVisible()
