@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +36,8 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
+        self.form.layout().setContentsMargins(16, 14, 16, 12)
+        self.form.layout().setSpacing(10)
         self.setWindowTitle(self.form.windowTitle())
         self.resize(self.form.size())
         self.folder: QLineEdit = self.form.findChild(QLineEdit, "folderEdit")
@@ -44,9 +47,14 @@ class ExportDialog(QDialog):
         self.status: QLabel = self.form.findChild(QLabel, "diagnosticsLabel")
         self.files: QListWidget = self.form.findChild(QListWidget, "fileList")
         self.preview: QPlainTextEdit = self.form.findChild(QPlainTextEdit, "filePreview")
+        splitter = self.form.findChild(QSplitter, "splitter")
+        self.form.layout().setStretchFactor(splitter, 1)
+        splitter.setSizes([300, 420])
         buttons: QDialogButtonBox = self.form.findChild(QDialogButtonBox, "buttons")
         self.export_button = buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.export_button.setObjectName("Primary")
+        self.export_button.style().unpolish(self.export_button)
+        self.export_button.style().polish(self.export_button)
         buttons.accepted.connect(self.do_export)
         buttons.rejected.connect(self.reject)
         self.form.findChild(QPushButton, "browseButton").clicked.connect(self._browse)

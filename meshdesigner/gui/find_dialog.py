@@ -22,6 +22,7 @@ class FindNodeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
+        self.form.layout().setContentsMargins(12, 12, 12, 10)
         self.setWindowTitle(self.form.windowTitle())
         self.resize(self.form.size())
         self.query: QLineEdit = self.form.findChild(QLineEdit, "queryEdit")

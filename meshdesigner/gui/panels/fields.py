@@ -355,6 +355,8 @@ class ListPicker(QWidget):
         self.list = QListWidget()
         self.list.setObjectName("list:" + what)
         self.list.setAlternatingRowColors(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.currentRowChanged.connect(self.sig_selected.emit)
         layout.addWidget(self.list)
         buttons = QHBoxLayout()
@@ -372,7 +374,12 @@ class ListPicker(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         self.list.addItems(texts)
-        self.list.setFixedHeight(8 + 26 * max(1, min(len(texts), 8)))
+        from PySide6.QtCore import QSize
+
+        for i, text in enumerate(texts):
+            self.list.item(i).setToolTip(text)
+            self.list.item(i).setSizeHint(QSize(0, 24))
+        self.list.setFixedHeight(6 + 24 * max(1, min(len(texts), 8)))
         if texts:
             self.list.setCurrentRow(max(0, min(current, len(texts) - 1)))
         self.list.blockSignals(False)

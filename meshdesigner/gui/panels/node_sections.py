@@ -263,6 +263,8 @@ def http_summary(i: int, rule: dict) -> str:
                        + (f" {r['weight']}%" if "weight" in r else "") for r in routes)
     if rule.get("redirect"):
         action = "redirect"
+    elif rule.get("directResponse"):
+        action = f"respond {rule['directResponse'].get('status', '')}".strip()
     return f"{i + 1}. {rule.get('name') or what} → {action or '—'}"
 
 
