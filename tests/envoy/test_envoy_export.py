@@ -392,3 +392,30 @@ def test_cli_export_refuses_error_diagnostics_and_writes_nothing(tmp_path, capsy
     assert not out.exists()
     assert main(["export", str(tmp_path / "design.yaml"), "-o", str(out), "--envoy", "--force"]) == 0
     assert (out / "envoy" / "ns.gw.yaml").exists()
+
+
+def test_rule_without_action_is_skipped_with_a_note(tmp_path):
+    project = manifests(tmp_path, """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: gw, namespace: ns}
+        spec:
+          servers:
+          - port: {number: 80, name: http, protocol: HTTP}
+            hosts: [a.example.com]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: vs, namespace: ns}
+        spec:
+          hosts: [a.example.com]
+          gateways: [gw]
+          http:
+          - match: [{uri: {prefix: /empty}}]
+          - route: [{destination: {host: web}, weight: 0}, {destination: {host: api}, weight: 0}]
+        """)
+    plan = build_plan(project, only_gateway(project))
+    routes = plan.listeners[0].chains[0].route_config.virtual_hosts[0].routes
+    assert [r.rule_index for r in routes] == [1]
+    assert [d.weight for d in routes[0].destinations] == [1, 1]
+    assert any("spec.http[0] has no route" in n for n in plan.notes)

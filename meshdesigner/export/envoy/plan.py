@@ -298,21 +298,16 @@ class _Builder:
     def weighted(self, routes, vs: VirtualService, listener_port: int, http: bool) -> list[DestinationPlan]:
         """Route destinations with their weights; weight-0 entries dropped as istiod drops them."""
         routes = list(routes or [])
-        if not routes:
-            return []
         if len(routes) == 1:
-            weights = [100]
+            weights = [100]                     # a single destination takes everything, whatever its weight
         elif all(r.weight is None for r in routes):
-            weights = [1] * len(routes)        # invalid in Istio; share equally rather than fail in Envoy
+            weights = [1] * len(routes)         # invalid in Istio; share equally rather than fail in Envoy
         else:
             weights = [r.weight or 0 for r in routes]
-        out = []
-        for r, w in zip(routes, weights, strict=True):
-            if w <= 0 and any(x > 0 for x in weights):
-                continue
-            out.append(self.destination(r.destination, max(w, 1) if len(routes) == 1 else w, vs,
-                                        listener_port, r.headers if http else None))
-        return out
+        if not any(w > 0 for w in weights):
+            weights = [1] * len(routes)         # all zero: Envoy needs a positive total
+        return [self.destination(r.destination, w, vs, listener_port, r.headers if http else None)
+                for r, w in zip(routes, weights, strict=True) if w > 0]
 
     # ----- HTTP routes ----------------------------------------------------------------------
     def http_routes(self, vs: VirtualService, listener_port: int) -> list[RoutePlan]:
@@ -324,6 +319,10 @@ class _Builder:
                                   "another VirtualService, which a standalone export does not follow")
                 continue
             catch_all = False
+            if not rule.route and rule.redirect is None and rule.direct_response is None:
+                self.notes.append(f"VirtualService {vs.metadata.qualified} spec.http[{i}] has no route, redirect or "
+                                  "direct response; skipped")
+                continue
             if not rule.match:
                 out.append(self._route(vs, i, None, rule, None, listener_port, catch_all=True))
                 catch_all = True
