@@ -83,6 +83,8 @@ def screenshot(window, args) -> int:
     window.diagnostics.recheck()
     for _ in range(3):
         QApplication.processEvents()
+    window.view.fit_all()  # again: the panels have settled, the canvas has its final size
+    QApplication.processEvents()
     pixmap = window.grab()
     if not pixmap.save(args.screenshot):
         print(f"meshdesigner: error: cannot write {args.screenshot}", file=sys.stderr)

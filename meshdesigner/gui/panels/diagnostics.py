@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
@@ -99,7 +107,13 @@ class DiagnosticsPanel(QWidget):
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._clicked)
         self.table.activated.connect(self._clicked)
-        layout.addWidget(self.table)
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setObjectName("Muted")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack)
         self.document: Document | None = None
         self.analyzer = None
         self.diagnostics: list = []
@@ -129,7 +143,16 @@ class DiagnosticsPanel(QWidget):
                 self.notice.show()
                 self.diagnostics = []
         self.model.set_rows(self.diagnostics)
+        self._show_table_or_empty()
         self.sig_diagnostics_changed.emit(self.diagnostics)
+
+    def _show_table_or_empty(self) -> None:
+        if self.diagnostics or self.analyzer is None:
+            self.stack.setCurrentWidget(self.table)
+            return
+        self.empty.setText("<span style='color:#009E73; font-size:15px'>✔</span>&nbsp; No problems found: "
+                           "every check passed for this design.")
+        self.stack.setCurrentWidget(self.empty)
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model import (
@@ -27,12 +27,13 @@ from ...model import (
 from ...model.layout import LANE_MARGIN, LANE_WIDTH
 from ...model.references import service_references, virtual_service_references
 from ..document import Document
-from ..style import ACCENT, current_theme
+from ..style import current_theme, icon_pixmap
 from .items import CARD_WIDTH, GRID, HEADER, EdgeItem, NodeItem, edge_key
 from .layers import BATCH_EDGES, EdgeLayer, NodeOverviewLayer
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
+CLIENT_OFFSET = 64.0  # the internet mark left of an ingress gateway
 LANE_TITLES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
 
 
@@ -78,6 +79,7 @@ class CanvasScene(QGraphicsScene):
         self._gateway_labels: set | None = None
         self._grid_tile: QPixmap | None = None
         self._ingress: list[NodeItem] | None = None
+        self.lane_title_y = 22.0
         self.edge_drawing: dict[tuple, tuple] = {}
         self.batched = False     # many edges: the edge layer draws them in batches
         self.overview = False    # zoomed far out: the overview layer draws the cards as blocks
@@ -110,13 +112,16 @@ class CanvasScene(QGraphicsScene):
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
-        bottom, right = 600.0, LANE_MARGIN + len(LANE_ORDER) * LANE_WIDTH
+        """The content with a generous margin all round, so the view can centre any part of it."""
+        top, bottom, right = 80.0, 600.0, LANE_MARGIN + len(LANE_ORDER) * LANE_WIDTH
         for item in self.items_by_id.values():
             pos = item.pos()
+            top = min(top, pos.y())
             bottom = max(bottom, pos.y() + item.height)
             right = max(right, pos.x() + CARD_WIDTH)
         left = LANE_MARGIN - LANE_WIDTH - 40
-        self.setSceneRect(QRectF(left, -20, right - left + 200, bottom + 260))
+        self.lane_title_y = top - 58
+        self.setSceneRect(QRectF(left - 800, top - 900, right - left + 1800, bottom - top + 1800))
 
     def _index_now(self) -> ReferenceIndex:
         if self._index is None:
@@ -388,7 +393,6 @@ class CanvasScene(QGraphicsScene):
             painter.drawTiledPixmap(rect, self._grid(), QPointF(rect.x() % GRID, rect.y() % GRID))
         else:
             painter.fillRect(rect, QColor(theme.canvas))
-        bounds = self.sceneRect()
         lane_colour = QColor(theme.lane)
         lane_colour.setAlpha(200)
         title_font = QFont()
@@ -398,7 +402,7 @@ class CanvasScene(QGraphicsScene):
         title_font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 1.2)
         painter.setFont(title_font)
         for index, title in enumerate(LANE_TITLES):
-            lane = lane_rect(index, min(rect.top(), bounds.top() + 10) - 20, rect.bottom() + 20)
+            lane = lane_rect(index, rect.top() - 20, rect.bottom() + 20)
             if not lane.intersects(rect):
                 continue
             painter.setPen(Qt.PenStyle.NoPen)
@@ -406,7 +410,7 @@ class CanvasScene(QGraphicsScene):
             painter.drawRect(lane)
             if lod >= 0.3:
                 painter.setPen(QColor(theme.lane_text))
-                painter.drawText(QRectF(lane.x(), bounds.top() + 22, lane.width(), 24),
+                painter.drawText(QRectF(lane.x(), self.lane_title_y, lane.width(), 24),
                                  Qt.AlignmentFlag.AlignCenter, title)
         if lod >= 0.3:
             self._draw_clients(painter, rect)
@@ -417,20 +421,23 @@ class CanvasScene(QGraphicsScene):
         return self._ingress
 
     def _draw_clients(self, painter: QPainter, rect: QRectF) -> None:
-        """Faint arrows from the Clients lane into every ingress gateway: where requests come from."""
-        lane = lane_rect(0, 0, 1)
-        pen = QPen(QColor(ACCENT if False else current_theme().lane_text), 1.4, Qt.PenStyle.DashLine)
+        """Where requests come from: an "internet" mark and a dashed arrow into every ingress gateway."""
+        colour = current_theme().lane_text
+        pen = QPen(QColor(colour), 1.4, Qt.PenStyle.DashLine)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        globe = icon_pixmap("external-service", colour, 40)
         for item in self.ingress_items():
-            end = item.pos() + QPointF(-4, HEADER / 2)
-            start = QPointF(lane.x() + 40, end.y())
-            if not QRectF(start, end).normalized().adjusted(-40, -20, 10, 20).intersects(rect):
+            end = item.pos() + QPointF(-2, HEADER / 2)
+            start = end - QPointF(CLIENT_OFFSET, 0)
+            if not QRectF(start, end).normalized().adjusted(-20, -20, 10, 20).intersects(rect):
                 continue
+            painter.drawPixmap(QRectF(start.x() - 10, start.y() - 10, 20, 20), globe, QRectF(0, 0, 40, 40))
             painter.setPen(pen)
-            painter.drawLine(start + QPointF(24, 0), end)
+            painter.drawLine(start + QPointF(14, 0), end - QPointF(6, 0))
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(current_theme().lane_text))
-            painter.drawEllipse(start + QPointF(12, 0), 10, 10)
-            painter.setPen(QPen(QColor(current_theme().lane), 1.6))
-            painter.drawLine(start + QPointF(7, 0), start + QPointF(17, 0))
-            painter.drawEllipse(start + QPointF(12, 0), 5, 5)
+            painter.setBrush(QColor(colour))
+            arrow = QPainterPath(end)
+            arrow.lineTo(end + QPointF(-7, -4))
+            arrow.lineTo(end + QPointF(-7, 4))
+            arrow.closeSubpath()
+            painter.drawPath(arrow)

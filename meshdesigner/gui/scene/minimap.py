@@ -67,7 +67,7 @@ class Minimap(QWidget):
 
     def everything_visible(self) -> bool:
         visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
-        return visible.contains(self._bounds.adjusted(30, 30, -30, -30))
+        return visible.contains(self._bounds.adjusted(40, 40, -40, -40))
 
     def paintEvent(self, _event) -> None:
         if self._pixmap is None or self.everything_visible():

@@ -6,7 +6,7 @@ that starts on a card's connect handle (the circle on its right edge) connects t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsView, QWidget
 
@@ -88,6 +88,8 @@ class CanvasView(QGraphicsView):
         for item in items:
             rect = rect.united(item.sceneBoundingRect())
         rect.adjust(-60, -70, 60, 40)
+        if self.canvas.ingress_items():
+            rect.adjust(-40, 0, 0, 0)  # the internet marks left of the ingress gateways
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.zoom() > 1.0:
             self.set_zoom(1.0)
@@ -324,6 +326,11 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.minimap.place()
+
+    def viewportEvent(self, event) -> bool:
+        if event.type() == QEvent.Type.Resize:  # scroll bars coming and going resize only the viewport
+            self.minimap.place()
+        return super().viewportEvent(event)
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
