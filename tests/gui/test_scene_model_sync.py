@@ -111,7 +111,7 @@ class SceneFollowsModel(RuleBasedStateMachine):
 
 
 TestSceneFollowsModel = SceneFollowsModel.TestCase
-TestSceneFollowsModel.settings = settings(max_examples=40, stateful_step_count=25, deadline=None,
+TestSceneFollowsModel.settings = settings(max_examples=60, stateful_step_count=30, deadline=None,
                                           suppress_health_check=[HealthCheck.too_slow])
 
 

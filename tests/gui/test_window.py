@@ -227,3 +227,13 @@ def test_start_page_opens_an_example(make_editor, qtbot):
     assert window.centre.currentWidget() is window.view
     assert window.document.path.endswith("seed.mesh.yaml")
     assert window._docks["properties"].isVisible()
+
+
+def test_tooltips_explain_cards_and_edges(make_editor):
+    window = make_editor(BOOKINFO)
+    scene = window.scene
+    edge = next(e for e in scene.edges.values() if e.ref.weight == 80)
+    assert "weight 80%" in edge.describe() and "reviews" in edge.describe()
+    card = scene.items_by_id["virtual-service:bookinfo/reviews"]
+    card._update_tooltip()
+    assert "Virtual service in bookinfo" in card.toolTip()

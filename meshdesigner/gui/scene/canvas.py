@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from ...model import (
@@ -54,6 +54,12 @@ def lookup_signature(node: NodeBase) -> tuple:
     if isinstance(node, ExternalServiceNode):
         return (node.kind, tuple(node.service_entry.spec.hosts or []))
     return (node.kind, node.id)
+
+
+def _near(path: QPainterPath, point: QPointF, distance: float = 5.0) -> bool:
+    stroker = QPainterPathStroker()
+    stroker.setWidth(2 * distance)
+    return stroker.createStroke(path).contains(point)
 
 
 def writer(key: tuple) -> str:
@@ -303,6 +309,17 @@ class CanvasScene(QGraphicsScene):
         # Weights only: the rule's row on the card already names the subsets.
         weights = [f"{r.weight}%" for r in same_rule if r.weight is not None]
         return " · ".join(weights) if len(weights) > 1 or (weights and weights[0] != "100%") else ""
+
+    def helpEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Tooltips built on demand (a large design would otherwise build thousands up front)."""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, NodeItem):
+                item._update_tooltip()
+                break
+            if isinstance(item, EdgeItem) and _near(item.path, event.scenePos()):
+                item.setToolTip(item.describe())
+                break
+        super().helpEvent(event)
 
     # ----- item callbacks --------------------------------------------------------------------
     def node_item_moved(self, item: NodeItem) -> None:

@@ -376,6 +376,18 @@ class EdgeItem(QGraphicsPathItem):
         self.ref = ref
         self.update_geometry()
 
+    def describe(self) -> str:
+        """What the edge means, for its tooltip."""
+        ref = self.ref
+        source, target = self.source.node.name, self.target.node.name
+        if ref.kind == "binds":
+            return f"{target} is bound to gateway {source} ({ref.path}); ports {ref.label}"
+        if ref.kind == "fronts":
+            return f"Service {source} selects the pods of gateway {target}"
+        weight = f", weight {ref.weight}%" if ref.weight is not None else ""
+        return f"{source} {ref.section} rule {(ref.rule_index or 0) + 1} → {target} {ref.label}{weight} ({ref.path})"
+
+
     def _role(self) -> str:
         """The edge's colour role (resolved against the theme when drawn)."""
         if self.ref.kind == "binds":

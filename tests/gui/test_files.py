@@ -1,0 +1,71 @@
+"""Files from the window: dropping designs and manifests, importing, recent files, and the export
+dialog's error gate."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from conftest import EXAMPLES_DIR
+from meshdesigner.gui import settings
+
+pytestmark = [pytest.mark.qt_log_level_fail("WARNING"), pytest.mark.qt_log_ignore("propagateSizeHints")]
+SAMPLES = EXAMPLES_DIR.parent.parent / "shared" / "oracle" / "istio-samples"
+
+
+def drop_files(window, paths) -> None:
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def test_dropping_a_design_opens_it_and_remembers_it(make_editor):
+    window = make_editor()
+    path = EXAMPLES_DIR / "tcp.mesh.yaml"
+    drop_files(window, [path])
+    assert window.document.path == str(path)
+    assert settings.recent_files()[0] == str(path)
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="the oracle samples are absent")
+def test_dropping_manifests_imports_them_as_a_new_unsaved_design(make_editor):
+    window = make_editor()
+    drop_files(window, [SAMPLES / "istio-bookinfo-bookinfo-gateway.yaml"])
+    project = window.document.project
+    assert project.gateways() and project.virtual_services()
+    assert window.document.path is None
+    assert set(window.scene.items_by_id) == set(project.nodes)
+    assert "Imported" in window.statusBar().currentMessage()
+
+
+def test_export_is_blocked_by_errors_unless_overridden(make_editor, tmp_path):
+    from meshdesigner.gui.export_dialog import ExportDialog
+
+    window = make_editor(str(EXAMPLES_DIR / "seed.mesh.yaml"))
+    window.document.set_field("virtual-service:default/virtual-svc", ("virtual_service", "spec", "hosts"),
+                              ["bad host!"])
+    window.diagnostics.recheck()
+    assert window.diagnostics.counts()["error"] >= 1
+    dialog = ExportDialog(window.document.project, window.diagnostics.diagnostics, str(tmp_path / "out"), window)
+    assert not dialog.export_button.isEnabled()
+    assert "error" in dialog.status.text()
+    dialog.do_export()
+    assert not (tmp_path / "out").exists()          # nothing written
+    dialog.override.setChecked(True)
+    assert dialog.export_button.isEnabled()
+    assert dialog.export_button.text() == f"Export {len(dialog.texts)} files to out/"
+    dialog.do_export()
+    assert (tmp_path / "out" / "istio.yaml").is_file()
+    QApplication.processEvents()
+
+
+def test_recent_files_menu_lists_opened_designs(make_editor):
+    window = make_editor(str(EXAMPLES_DIR / "bookinfo.mesh.yaml"))
+    window.open_path(str(EXAMPLES_DIR / "seed.mesh.yaml"))
+    window._fill_recent()
+    names = [a.text() for a in window.recent_menu.actions()]
+    assert names[:2] == ["seed.mesh.yaml", "bookinfo.mesh.yaml"]
