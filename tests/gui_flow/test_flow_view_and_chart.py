@@ -16,9 +16,12 @@ from meshdesigner.gui.flow.scene import MAX_EDGE_WIDTH, MIN_EDGE_WIDTH, FlowScen
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples"
 
 
-def test_flow_view_scope_and_widths(make_window):
+def test_flow_view_scope_and_widths(make_window, qtbot):
     window = make_window("bookinfo.mesh.yaml")
     flow = window.flow_panels.flow
+    assert flow.graph is None and flow.stale, "a hidden flow panel costs nothing when a design opens"
+    window.flow_panels.show("flow")
+    qtbot.waitUntil(lambda: flow.graph is not None, timeout=3000)
     assert flow.scope.itemText(0) == "Whole design" and flow.scope.findData("bookinfo/bookinfo-gateway") == 1
     router = "router:virtual-service:bookinfo/bookinfo@routing"
     items = flow.scene.edge_items
@@ -37,6 +40,7 @@ def test_flow_view_redraws_after_an_edit_and_its_undo(make_window, qtbot):
     window = make_window("tcp.mesh.yaml")
     window.flow_panels.show("flow")
     flow = window.flow_panels.flow
+    qtbot.waitUntil(lambda: flow.graph is not None, timeout=3000)
     vs = "virtual-service:default/tcp-echo"
     path = ("virtual_service", "spec", "tcp", 0, "route")
     route = [{"destination": {"host": "tcp-echo", "subset": "v1", "port": {"number": 9000}}, "weight": 50},
@@ -64,8 +68,8 @@ def test_a_hidden_flow_view_redraws_only_when_shown(make_window, qtbot):
     qtbot.waitUntil(lambda: panels.flow.stale, timeout=3000)
     assert panels.flow.graph is before
     panels.show("flow")
-    qtbot.waitUntil(lambda: sorted(e.share for e in panels.flow.graph.edges if e.kind == "routes") == [30.0, 70.0],
-                    timeout=3000)
+    qtbot.waitUntil(lambda: panels.flow.graph is not None and sorted(
+        e.share for e in panels.flow.graph.edges if e.kind == "routes") == [30.0, 70.0], timeout=3000)
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg"])

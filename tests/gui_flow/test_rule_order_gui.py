@@ -62,6 +62,7 @@ def test_dragging_a_rule_is_one_undo_step(make_window, qtbot):
     assert widget.lists["http"].item(0).text().startswith("1  /healthz")
     window.flow_panels.show("flow")
     flow = window.flow_panels.flow
+    qtbot.waitUntil(lambda: flow.graph is not None, timeout=3000)
     qtbot.waitUntil(lambda: flow.graph.node("router:virtual-service:bookinfo/bookinfo@routing")
                     .rows[0].facts["name"] == "health", timeout=3000)
     stack.undo()
@@ -98,6 +99,7 @@ def test_a_rule_moved_behind_a_catch_all_is_marked_and_the_mark_goes_with_undo(m
     assert "never match" in tip and "IST0130" in tip and '"web"' in tip
     window.flow_panels.show("flow")
     flow = window.flow_panels.flow
+    qtbot.waitUntil(lambda: flow.graph is not None, timeout=3000)
     router = "router:virtual-service:edge/shop@routing"
     qtbot.waitUntil(lambda: "shadowed" in flow.graph.node(router).row("rule:http:1").marks, timeout=3000)
     window.document.undo_stack.undo()

@@ -60,7 +60,9 @@ def test_trying_a_request_highlights_the_path_the_simulator_reports(make_window,
     assert scene.highlight_edges == edges
     assert {i for i, item in scene.items_by_id.items() if item.highlighted} == nodes
     assert {k for k, e in scene.edges.items() if e.highlighted} == edges, "every lit edge is drawn on the canvas"
-    # The flow view lights the same design nodes, plus the client the request came from.
+    # The flow view (drawn when its tab comes forward) lights the same design nodes, plus the client.
+    panels.show("flow")
+    qtbot.waitUntil(lambda: panels.flow.graph is not None and not panels.flow.stale, timeout=3000)
     flow = panels.flow.scene
     lit = flow.highlighted_nodes()
     assert {flow.node_items[n].node.model_id for n in lit} - {None} == nodes
@@ -73,7 +75,7 @@ def test_trying_a_request_highlights_the_path_the_simulator_reports(make_window,
     marked = {row for item in flow.node_items.values() for row in item.skipped_rows}
     assert marked == passed_over
     for item in flow.node_items.values():
-        for row, reason in item.skipped_rows.items():
+        for reason in item.skipped_rows.values():
             assert reason in item.toolTip()
     # The explanation is the simulator's, step by step.
     shown = panel.explanation.toPlainText()

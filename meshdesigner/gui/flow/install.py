@@ -51,7 +51,8 @@ def install(window) -> FlowPanels:
              window.add_panel(split, "Traffic split", "bottom", "traffic-split")]
     for dock in docks:
         dock.visibilityChanged.connect(lambda visible, d=dock: visible and _give_room(window, d))
-    docks[0].visibilityChanged.connect(lambda visible: visible and (flow.shown(), QTimer.singleShot(0, flow.view.fit)))
+    # Asked after the dock layout settles: Qt briefly reports background tabs visible while showing a window.
+    docks[0].visibilityChanged.connect(lambda visible: visible and QTimer.singleShot(0, flow.shown))
     register_section(NodeKind.VIRTUAL_SERVICE, rule_order_section)
 
     def light(path) -> None:

@@ -82,6 +82,8 @@ class FlowView(QWidget):
         self.view.mouseDoubleClickEvent = self._double_click  # type: ignore[method-assign]
         self.scope = QComboBox()
         self.scope.setToolTip("Show the whole design, or only what passes through one gateway")
+        self.scope.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.scope.setMinimumContentsLength(28)
         self.scope.currentIndexChanged.connect(lambda _i: self.redraw(force=True))
         self.status = QLabel()
         self.status.setObjectName("Muted")
@@ -114,17 +116,24 @@ class FlowView(QWidget):
 
     def shown(self) -> None:
         """The panel came on screen (shown, or its tab chosen): catch up with the edits it skipped."""
-        if self.stale:
+        if self.stale and self.on_screen():
+            first = self.graph is None
             self.redraw(force=True)
+            if first:
+                self.view.fit()
 
     def set_document(self, document: Document) -> None:
         # The window closes the previous document, and its signals die with it.
         self.document = document
         document.sig_edited.connect(self.timer.start)
         self.path = None
-        self.graph = None   # a new design is always drawn at once
-        self.redraw()
-        self.view.fit()
+        self.graph = None
+        self.scene.set_graph(FlowGraph("project", [], []))
+        # Drawn when it comes on screen: opening a large design does not wait for a hidden panel.
+        self.stale = True
+        if self.on_screen():
+            self.redraw(force=True)
+            self.view.fit()
 
     # ----- drawing -----------------------------------------------------------------------------
     def _fill_scopes(self) -> None:
@@ -156,7 +165,7 @@ class FlowView(QWidget):
         (a 2,000-resource design takes about half a second to draw)."""
         if self.document is None:
             return
-        if not force and self.graph is not None and not self.on_screen():
+        if not force and not self.on_screen():
             self.stale = True
             return
         self.stale = False
@@ -193,8 +202,10 @@ class FlowView(QWidget):
     # ----- export ------------------------------------------------------------------------------
     def export(self, fmt: str, path: str | None = None) -> str | None:
         """Save the drawing as ``png`` or ``svg`` (asks where unless ``path`` is given)."""
-        if self.graph is None:
+        if self.document is None:
             return None
+        if self.stale or self.graph is None:
+            self.redraw(force=True)
         if path is None:
             folder = os.path.dirname(self.document.path) if self.document and self.document.path else ""
             name = "flow" if self.graph.scope == "project" else "flow-" + self.graph.scope.replace("/", "-")
