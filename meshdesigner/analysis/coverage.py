@@ -63,6 +63,8 @@ ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
                "neither is in a design, so they are never guessed (the TLS rules MD06xx check local copies of "
                "credentials when the user provides them). Hosts missing from the design are reported at info "
                "level (MD0402) because designs often hold only gateways and virtual services.",
+    "IST0145": "gateways are compared when their selectors are identical; gateways whose different selectors "
+               "might pick the same pods are not (the pods are not in a design).",
 }
 
 ANALYZERS_NOT_APPLICABLE: dict[str, str] = {

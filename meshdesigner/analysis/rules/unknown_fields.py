@@ -39,24 +39,23 @@ def _join(parts: tuple) -> str:
     return text
 
 
-def _walk(model: BaseModel, parts: tuple, out: list) -> None:
-    extra = model.__pydantic_extra__
-    if extra:
-        for field in extra:
+def _walk(model: WireModel, parts: tuple, out: list) -> None:
+    if model.__pydantic_extra__:  # cheap test first; the API call copies
+        for field in model.unknown_fields():
             out.append((_join(parts + (field,)), field))
     for name, wire in _fields(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
-        if isinstance(value, BaseModel):
+        if isinstance(value, WireModel):
             _walk(value, parts + (wire,), out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, BaseModel):
+                if isinstance(item, WireModel):
                     _walk(item, parts + (wire, f"[{i}]"), out)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, BaseModel):
+                if isinstance(item, WireModel):
                     _walk(item, parts + (wire, f"[{key}]"), out)
 
 
@@ -65,7 +64,7 @@ def unknown_fields(ctx, node):
     for res in node.held_resources():
         if not res.API_GROUP.endswith("istio.io"):
             continue  # the model of core Services is partial on purpose; the API server knows them
-        for field in res.__pydantic_extra__ or {}:
+        for field in res.unknown_fields() if res.__pydantic_extra__ else ():
             yield m.UNKNOWN_FIELD.at(res.ref, field, field=field)
         yield from (m.UNKNOWN_FIELD.at(res.ref, path, field=field)
                     for path, field in unknown_field_paths(res.spec))
