@@ -38,6 +38,15 @@ def render_markdown() -> str:
         "webhook's errors and warnings. Suppress a code for a project in its settings (`ignore`), on the command "
         "line (`--ignore MD0123`), or on one resource with the annotation `meshdesigner.io/ignore: MD0123,MD0456`.",
         "",
+        "In CI: `meshdesigner validate PATH... [--format text|json|sarif] [--fail-on error|warning|info] "
+        "[--ignore CODE,...]` checks project files (`*.mesh.yaml`) and manifest files or folders (read together as "
+        "one design, with file and line in every diagnostic). It exits 1 when a diagnostic at or above `--fail-on` "
+        "(default `error`) remains, 2 when an input cannot be read.",
+        "",
+        "Severities: **error** — Istio rejects the object or traffic fails; **warning** — accepted, but likely not "
+        "what you meant; **info** — something the design does not hold (a Service, a Secret, pods) so it could not "
+        "be checked, or a hint.",
+        "",
     ]
     for prefix, title in RANGES:
         entries = [msg for msg in CATALOGUE if msg.code.startswith(prefix)]
