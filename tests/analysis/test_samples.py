@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SAMPLES, example_files, sample_files
 from meshdesigner.analysis import analyze
 from meshdesigner.io.importer import import_manifests
 from meshdesigner.io.project_file import load_project
+
+from .paths import SAMPLES, example_files, sample_files
 
 SEED = "docs-concepts-ext-host-gwy.yaml"
 

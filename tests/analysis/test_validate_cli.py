@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from conftest import ROOT, SAMPLES
 from meshdesigner.analysis.docs import render_markdown
 from meshdesigner.cli import main
+
+from .paths import ROOT, SAMPLES
 
 SEED = SAMPLES / "docs-concepts-ext-host-gwy.yaml"
 GOOD = """\
