@@ -170,3 +170,19 @@ def test_scene_draws_every_node_and_edge_of_the_graph(qapp):
     assert not any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:])
     by_column = sorted(scene.node_items.values(), key=lambda i: i.node.column)
     assert all(a.x() <= b.x() for a, b in zip(by_column, by_column[1:], strict=False))
+
+
+def test_double_clicking_a_flow_card_selects_its_node_on_the_canvas(make_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window = make_window("seed.mesh.yaml")
+    panels = window.flow_panels
+    panels.show("flow")
+    qtbot.waitUntil(lambda: panels.flow.graph is not None, timeout=3000)
+    item = panels.flow.scene.node_items["router:virtual-service:default/virtual-svc@routing"]
+    view = panels.flow.view
+    view.ensureVisible(item)
+    point = view.mapFromScene(item.sceneBoundingRect().center())
+    QTest.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+    assert window.scene.selected_ids() == ["virtual-service:default/virtual-svc"]
