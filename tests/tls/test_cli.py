@@ -182,3 +182,15 @@ def test_secrets_do_not_linger_after_an_export_without_them(tmp_path):
     assert (out / "secrets" / "edge.shop-example-com-cert.yaml").exists()
     assert main(["export", PUBLIC_PRIVATE, "-o", str(out)]) == 0
     assert not (out / "secrets" / "edge.shop-example-com-cert.yaml").exists()
+
+
+def test_inspect_an_encrypted_key(tmp_path, capsys, server):
+    _, key_path = write_pair(server, tmp_path, passphrase="pw")
+    assert main(["cert", "inspect", key_path]) == 0
+    assert "an encrypted private key" in capsys.readouterr().out
+    (tmp_path / "pass").write_text("pw\n")
+    assert main(["cert", "inspect", key_path, "--passphrase-file", str(tmp_path / "pass")]) == 0
+    assert "RSA 2048 bits (encrypted)" in capsys.readouterr().out
+    (tmp_path / "wrong").write_text("nope\n")
+    assert main(["cert", "inspect", key_path, "--passphrase-file", str(tmp_path / "wrong")]) == 2
+    assert "wrong passphrase" in capsys.readouterr().err
