@@ -212,7 +212,7 @@ def _scalar(value: Any) -> str:
             mantissa += ".0"  # YAML 1.1 reads 1e+20 as text; 1.0e+20 is a float everywhere
         return mantissa + e + exponent
     if isinstance(value, str):
-        if _PLAIN.match(value) and value not in _RESERVED:
+        if _PLAIN.fullmatch(value) and value not in _RESERVED:  # fullmatch: "$" would allow a final newline
             return value
         quoted = json.dumps(value, ensure_ascii=False)  # JSON escapes are valid YAML double-quoted escapes
         return _NEEDS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
