@@ -247,3 +247,13 @@ def test_a_certificate_without_sans_covers_nothing(tmp_path, ca):
     diags = run(tmp_path, gateway("gw", simple()))
     assert codes(diags) == ["MD0605"]                 # the CN alone does not count, as in browsers
     assert "no subjectAltName" in diags[0].message
+
+
+def test_an_expired_client_ca_is_reported(files):
+    from meshdesigner.tls.generate import create_ca as make_ca
+
+    old = make_ca("Old CA", not_before=NOW - dt.timedelta(days=400), not_after=NOW - dt.timedelta(days=35))
+    (files / "old-ca.crt").write_bytes(old.cert_pem)
+    diags = run(files, gateway("gw", mutual("old-ca.crt")))
+    assert codes(diags) == ["MD0609", "MD0613"]      # expired, and the server chain does not lead to it
+    assert "CA certificate 1" in next(d for d in diags if d.code == "MD0609").message

@@ -152,6 +152,7 @@ DUPLICATE_CERTIFICATE = _m(
     istio="IST0138")
 
 MUTUAL_MODES = ("MUTUAL", "OPTIONAL_MUTUAL")
+VALIDITY_MESSAGES = {"expired": EXPIRED, "not-yet-valid": NOT_YET_VALID, "expiring": EXPIRES_SOON}
 
 
 # ----- where the files are, and reading them once ------------------------------------------------------
@@ -187,14 +188,21 @@ def _file_identity(path: str):
     return (path, info.st_mtime_ns, info.st_size), None
 
 
+def _read_bytes(path: str) -> bytes | _Loaded:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        return _Loaded(unreadable=exc.strerror or str(exc))
+
+
+# Keyed by (path, mtime, size): a file is parsed once until it changes.
 @lru_cache(maxsize=512)
 def _read_chain(identity) -> _Loaded:
     path = identity[0]
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return _Loaded(unreadable=exc.strerror or str(exc))
+    data = _read_bytes(path)
+    if isinstance(data, _Loaded):
+        return data
     try:
         return _Loaded(value=tuple(load_certificates(data, path)))
     except CertificateError as exc:
@@ -204,11 +212,9 @@ def _read_chain(identity) -> _Loaded:
 @lru_cache(maxsize=512)
 def _read_key(identity) -> _Loaded:
     path = identity[0]
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError as exc:
-        return _Loaded(unreadable=exc.strerror or str(exc))
+    data = _read_bytes(path)
+    if isinstance(data, _Loaded):
+        return data
     try:
         return _Loaded(value=load_private_key(data, None, path))
     except PassphraseRequired:
@@ -239,8 +245,7 @@ def _validity_and_strength(ref, field: str, chain, path: str, env: _Env):
         subject = _subject(cert, index, path)
         problem = validity_problem(cert, env.now, env.warning_days)
         if problem is not None:
-            message = {"expired": EXPIRED, "not-yet-valid": NOT_YET_VALID, "expiring": EXPIRES_SOON}[problem.kind]
-            yield message.at(ref, field, subject=subject, detail=problem.message)
+            yield VALIDITY_MESSAGES[problem.kind].at(ref, field, subject=subject, detail=problem.message)
         weak = weak_key(cert)
         if weak:
             yield WEAK_KEY.at(ref, field, subject=subject, detail=weak)
@@ -340,9 +345,8 @@ def _check_client_ca(ref, index: int, server: Server, chains, missing_credential
     for cert_index, cert in enumerate(anchors):
         problem = validity_problem(cert, env.now, env.warning_days)
         if problem is not None:
-            message = {"expired": EXPIRED, "not-yet-valid": NOT_YET_VALID, "expiring": EXPIRES_SOON}[problem.kind]
             subject = f"CA certificate {cert_index + 1} in {path} ({cert.subject.rfc4514_string()})"
-            yield message.at(ref, field, subject=subject, detail=problem.message)
+            yield VALIDITY_MESSAGES[problem.kind].at(ref, field, subject=subject, detail=problem.message)
     subjects = "; ".join(c.subject.rfc4514_string() for c in anchors)
     for source, chain in chains:
         if not chain_leads_to(chain, anchors):
