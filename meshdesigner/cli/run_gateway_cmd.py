@@ -96,6 +96,14 @@ def _stop(proc: subprocess.Popen) -> int:
     return proc.returncode
 
 
+def _die_with_parent() -> None:
+    """In the child: Linux stops Envoy if this process dies without stopping it (e.g. SIGKILL)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class _Stop(Exception):
     pass
 
@@ -135,7 +143,7 @@ def run(args) -> int:
         proc = None
         try:
             proc = subprocess.Popen([binary, "-c", config, "--disable-hot-restart", "-l", args.log_level],
-                                    start_new_session=True)
+                                    start_new_session=True, preexec_fn=_die_with_parent)
             if not _wait_ready(proc, options.admin_port):
                 code = proc.poll()
                 print(f"meshdesigner run-gateway: Envoy did not start (exit code {code}); see its log above. "
