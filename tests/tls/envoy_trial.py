@@ -119,3 +119,13 @@ def curl(host: str, port: int, cacert: str, *extra: str, path: str = "/") -> sub
     return subprocess.run([CURL, "-sS", "--max-time", "5", "--resolve", f"{host}:{port}:127.0.0.1",
                            "--cacert", cacert, *extra, f"https://{host}:{port}{path}"],
                           capture_output=True, text=True, timeout=CURL_TIMEOUT)
+
+
+def envoy_counter(admin_port: int, name: str) -> int:
+    """One counter from Envoy's admin ``/stats`` (0 when absent)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/stats?filter=^{name}$", timeout=5) as resp:
+        for line in resp.read().decode().splitlines():
+            key, _, value = line.partition(": ")
+            if key == name:
+                return int(value)
+    return 0
