@@ -118,6 +118,7 @@ CASES = [
                                                        "outputPayloadToHeader": "x payload"}]}}),
      lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": JWKS, "outputPayloadToHeader": "x-payload"}]}})),
     ("MD0730", lambda: edge_design(rl(fillInterval="10ms")), lambda: edge_design(rl(fillInterval="100ms"))),
+    ("MD0730", lambda: edge_design(rl(status=420)), lambda: edge_design(rl(status=503))),  # 420: no Envoy name
     ("MD0731", lambda: edge_design(rl(route={"virtualService": "default/shop", "route": "nope"})),
      lambda: edge_design(rl(route=LIMITED))),
     ("MD0732", lambda: edge_design({"rateLimits": [{"tokensPerFill": 1}, {"tokensPerFill": 2}]}),
@@ -181,7 +182,7 @@ def test_stays_silent(code, trigger, silent):
 def test_every_md07_code_has_a_case_and_an_explanation():
     registered_rules()
     md07 = {m.code: m for m in CATALOGUE if m.code.startswith("MD07")}
-    assert sorted(md07) == sorted(c[0] for c in CASES)
+    assert sorted(md07) == sorted({c[0] for c in CASES})
     assert all(len(m.explain) > 60 for m in md07.values())
     assert md07["MD0701"].istio == "IST0162"
 

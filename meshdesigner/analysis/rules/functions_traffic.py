@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...export.envoy.common import duration_seconds
+from ...export.istio.functions import ENVOY_STATUS_NAMES
 from ...model.function_targets import binds, envoy_route_names
 from ..registry import GATEWAY_KINDS, rule
 from . import functions_messages as fm
@@ -49,9 +50,10 @@ def rate_limits(ctx, node):
         elif seconds < MIN_FILL_INTERVAL:
             yield fm.RATE_LIMIT_INVALID.at(ref, f"{base}.fillInterval", field="fillInterval",
                                            reason=f"{limit.fill_interval} is shorter than Envoy's minimum of 50ms")
-        if not 400 <= limit.status <= 599:
+        if limit.status not in ENVOY_STATUS_NAMES:
             yield fm.RATE_LIMIT_INVALID.at(ref, f"{base}.status", field="status",
-                                           reason=f"{limit.status} is not an HTTP error status (400-599)")
+                                           reason=f"{limit.status} is not an HTTP error status Envoy defines "
+                                                  "(400-417, 421-424, 426, 428, 429, 431, 500-508, 510, 511)")
         scope = None if limit.route is None else (limit.route.virtual_service, limit.route.route)
         if scope is not None and scope not in known:
             yield fm.FUNCTION_ROUTE_UNKNOWN.at(ref, f"{base}.route", function="rate limit", route=str(limit.route))

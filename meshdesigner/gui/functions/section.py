@@ -35,7 +35,9 @@ def positive(text: str) -> str | None:
 
 
 def status_code(text: str) -> str | None:
-    return None if text.isdigit() and 400 <= int(text) <= 599 else "an HTTP error status, 400-599"
+    from ...export.istio.functions import ENVOY_STATUS_NAMES
+
+    return None if text.isdigit() and int(text) in ENVOY_STATUS_NAMES else "an HTTP error status Envoy knows (e.g. 429)"
 
 
 def pattern(text: str) -> str | None:
