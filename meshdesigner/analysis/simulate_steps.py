@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from ..export.envoy.plan import PASSTHROUGH, TCP, TLS_TERMINATED
+from ..export.envoy.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
 from ..export.envoy.routes import (
     cors_config,
     direct_response_action,
@@ -18,6 +18,7 @@ from ..export.envoy.routes import (
     redirect_action,
     retry_policy,
 )
+from ..model.hosts import expand_host, host_matches
 from .simulate_match import select_chain, select_virtual_host
 
 if TYPE_CHECKING:
@@ -124,16 +125,39 @@ def step_virtual_host(ctx: SimulationContext) -> str | None:
     route_config = ctx.chain.route_config
     if vhost is None:
         domains = sorted({d for v in vhosts for d in v.plan.domains})
+        for hint in _unserved_host_hints(ctx, host):
+            ctx.explain(hint)
         return ctx.stop("no_virtual_host", f"Host {host!r} matches no virtual host of route {route_config.name} "
                         f"(hosts: {', '.join(domains) or 'none'}); Envoy answers 404 (NR, route not found).", 404)
     ctx.vhost = vhost
     ctx.result.virtual_host = vhost.plan.name
     if route_config.blackhole:
+        servers = sorted({h for _, server in ctx.chain.servers for h in server_hosts(server)})
+        for vs in ctx.plan.virtual_services:
+            hosts = [expand_host(h, vs.namespace).lower() for h in vs.spec.hosts or []]
+            short = " (short names expand to <name>.<namespace>.svc.cluster.local)" if any(
+                "." not in h for h in vs.spec.hosts or []) else ""
+            ctx.explain(f"VirtualService {vs.metadata.qualified} is bound to this gateway, but its hosts "
+                        f"{', '.join(hosts) or '(none)'}{short} do not intersect the server hosts "
+                        f"{', '.join(servers)}.")
         return ctx.stop("no_route", f"No VirtualService bound to this gateway has a host that matches the server "
                         f"hosts on port {ctx.port}, so every request gets Envoy's 404 (NR).", 404)
     vs = ", ".join(vhost.plan.virtual_services) or "none"
     ctx.explain(f"Host {host!r} selects virtual host {vhost.plan.name} (VirtualService {vs}).")
     return None
+
+
+def _unserved_host_hints(ctx: SimulationContext, host: str) -> list[str]:
+    """Bound VirtualServices that name this host although no server here serves it: the usual cause."""
+    servers = sorted({h for _, server in ctx.chain.servers for h in server_hosts(server)})
+    hints = []
+    for vs in ctx.plan.virtual_services:
+        names = [expand_host(h, vs.namespace).lower() for h in vs.spec.hosts or []]
+        if any(host_matches(name, host) for name in names):
+            hints.append(f"VirtualService {vs.metadata.qualified} lists host {host!r}, but no server host on port "
+                         f"{ctx.port} covers it for namespace {vs.namespace} (server hosts: "
+                         f"{', '.join(servers) or 'none'}).")
+    return hints
 
 
 def step_https_redirect(ctx: SimulationContext) -> str | None:

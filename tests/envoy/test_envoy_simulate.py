@@ -7,7 +7,7 @@ import pathlib
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, SAMPLES
 from meshdesigner.analysis import simulate as sim
 from meshdesigner.analysis.simulate import Request, add_step, remove_step, resolve_gateway, simulate
 from meshdesigner.cli import main
@@ -141,3 +141,23 @@ def test_cli_json_and_text(capsys):
     assert "tls_no_match" in capsys.readouterr().out
     assert main(["simulate", seed, "--gateway", "nope", "--url", "http://x/"]) == 2
     assert main(["simulate", seed, "--gateway", "ext-host-gwy", "--url", "http://x/", "--header", "bad"]) == 2
+
+
+def test_404_explanations_name_the_likely_cause(tmp_path):
+    path = tmp_path / "design.yaml"
+    path.write_text(
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: ns}\n"
+        "spec:\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n"
+        "    hosts: [ns/a.example.com, other/b.example.com]\n---\n"
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: vs, namespace: ns}\n"
+        "spec:\n  hosts: [a.example.com, b.example.com]\n  gateways: [gw]\n"
+        "  http:\n  - route: [{destination: {host: web}}]\n")
+    project = import_manifests([str(path)]).project
+    result = simulate(project, "gw", Request("http://b.example.com/"))
+    assert result.outcome == "no_virtual_host"
+    assert ("VirtualService ns/vs lists host 'b.example.com', but no server host on port 80 covers it for "
+            "namespace ns") in " ".join(result.explanation)
+    seed = import_manifests([str(SAMPLES / "docs-concepts-ext-host-gwy.yaml")]).project
+    blackhole = simulate(seed, "ext-host-gwy", Request("https://ext-host/"))
+    assert blackhole.outcome == "no_route"
+    assert "ext-svc.default.svc.cluster.local (short names expand" in " ".join(blackhole.explanation)

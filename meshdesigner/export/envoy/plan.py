@@ -172,6 +172,7 @@ class GatewayPlan:
     listeners: list[ListenerPlan]
     clusters: dict[str, ClusterPlan]
     notes: list[str]                         # servers or routes istiod would skip, in plain words
+    virtual_services: list[VirtualService] = field(default_factory=list)   # bound to this gateway
 
     def listener(self, port: int) -> ListenerPlan | None:
         return next((lst for lst in self.listeners if lst.port == port), None)
@@ -237,4 +238,4 @@ def build_plan(project, gateway: GatewayNode, index: ReferenceIndex | None = Non
 
     builder = PlanBuilder(project, gateway, index)
     listeners = builder.listeners()
-    return GatewayPlan(gateway, listeners, builder.clusters, builder.notes)
+    return GatewayPlan(gateway, listeners, builder.clusters, builder.notes, list(builder.bound))
