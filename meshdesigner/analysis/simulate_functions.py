@@ -27,7 +27,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ..export.envoy.functions_rbac import _policy_rules
+from ..export.envoy.functions_rbac import rules_for_traffic
 from ..export.istio.functions import jwks_text
 from ..model.functions import FirewallRule, GatewayFunctions, JwtAuthentication
 from .simulate import Request, SimulationContext, SimulationResult, add_step, resolve_gateway, simulate
@@ -149,9 +149,9 @@ def _firewall(ctx: SimulationContext, functions: GatewayFunctions, facts: Facts,
     """RBAC DENY then ALLOW; ``closed`` says how a denial looks (a 403 or a closed connection)."""
     result = ctx.result.functions
     firewall = functions.firewall
-    deny_rules = _policy_rules(firewall.rules_for("DENY"), "DENY", facts.http, None) if firewall else []
+    deny_rules = rules_for_traffic(firewall.rules_for("DENY"), "DENY", facts.http) if firewall else []
     allow_all = firewall.rules_for("ALLOW") if firewall else []
-    allow_rules = _policy_rules(allow_all, "ALLOW", facts.http, None)
+    allow_rules = rules_for_traffic(allow_all, "ALLOW", facts.http)
     stop = (lambda text: ctx.deny(403, text)) if facts.http else (lambda text: ctx.stop("denied", text))
     if not facts.http and firewall is not None:
         dropped = len(allow_all) - len(allow_rules)

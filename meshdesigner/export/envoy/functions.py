@@ -66,7 +66,8 @@ def _functions(gateway: GatewayNode) -> GatewayFunctions | None:
     return functions if functions is not None and not functions.is_empty() else None
 
 
-def provider_name(index: int, rule: JwtRule) -> str:
+def provider_name(index: int) -> str:
+    """jwt_authn provider names follow the rule's position (``origins-0``...)."""
     return f"origins-{index}"
 
 
@@ -99,7 +100,7 @@ def jwt_authn_filter(jwt: JwtAuthentication, options) -> dict | None:
     for i, rule in enumerate(jwt.rules):
         provider = jwt_provider(rule, options)
         if provider is not None:
-            providers[provider_name(i, rule)] = provider
+            providers[provider_name(i)] = provider
     if not providers:
         return None
     requirements = [{"provider_name": name} for name in providers] + [{"allow_missing": {}}]

@@ -140,7 +140,7 @@ def principal_matcher(jwt: JwtAuthentication, pattern: str) -> dict:
                      "principal") for i in candidates], "principal")
 
 
-def _policy_rules(rules: list[FirewallRule], action: str, http: bool, local_port) -> list[FirewallRule]:
+def rules_for_traffic(rules: list[FirewallRule], action: str, http: bool) -> list[FirewallRule]:
     """The rules that take part for this traffic: TCP drops ALLOW rules with HTTP-only conditions
     and strips those conditions from DENY rules."""
     if http:
@@ -162,7 +162,7 @@ def policies(functions: GatewayFunctions, namespace: str, gateway_name: str, act
     firewall = functions.firewall
     if firewall is not None:
         suffix = "deny" if action == "DENY" else "allow"
-        for i, rule in enumerate(_policy_rules(firewall.rules_for(action), action, http, local_port)):
+        for i, rule in enumerate(rules_for_traffic(firewall.rules_for(action), action, http)):
             key = f"ns[{namespace}]-policy[{gateway_name}-{suffix}]-rule[{i}]"
             out[key] = {"permissions": [_permission(rule, http, local_port)], "principals": [_principal(rule)]}
     jwt = functions.jwt
