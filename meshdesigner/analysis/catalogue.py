@@ -34,10 +34,8 @@ class MessageType:
         if self.istio is not None and not ISTIO_CODE_PATTERN.match(self.istio):
             raise ValueError(f"{self.code}: bad Istio code {self.istio!r}")
 
-    def at(self, resource: ResourceRef, path: str = "", severity: str | None = None, **args) -> Diagnostic:
-        """A diagnostic of this type on ``resource`` at field ``path``; ``args`` fill the template.
-
-        ``severity`` overrides the catalogue's level for the rare rule that downgrades a finding
-        it cannot confirm (documented in the explanation)."""
-        return Diagnostic(self.code, self.istio, severity or self.severity, resource, None, path,
-                          self.template.format(**args))
+    def at(self, resource: ResourceRef, path: str = "", **args) -> Diagnostic:
+        """A diagnostic of this type on ``resource`` at field ``path`` (manifest names, e.g.
+        ``spec.servers[0].tls``); ``args`` fill the template. A finding a rule cannot confirm gets its own
+        info-level code rather than a lowered severity, so every code has one severity."""
+        return Diagnostic(self.code, self.istio, self.severity, resource, None, path, self.template.format(**args))
