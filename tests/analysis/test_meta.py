@@ -121,3 +121,21 @@ def test_registry_docstring_explains_how_to_add_a_rule():
     for needle in ("MD06xx", "rules/tls_*.py", "MD07xx", "rules/functions_*.py", "register(", "@rule",
                    'scope="design"'):
         assert needle in doc
+
+
+def test_rules_only_emit_the_codes_they_declare():
+    from meshdesigner.analysis import Analyzer
+    from meshdesigner.analysis.registry import RULES
+
+    from .builders import design
+
+    checked = 0
+    for _code, trigger, _silent in CASES:
+        analyzer = Analyzer(design(*trigger))
+        analyzer.refresh()
+        for by_rule in analyzer._per_node.values():
+            for rule_name, diags in by_rule.items():
+                for d in diags:
+                    assert d.code in RULES[rule_name].codes, (rule_name, d.code)
+                    checked += 1
+    assert checked > len(CASES)
