@@ -78,6 +78,9 @@ class MainWindow(QMainWindow):
         self.view.sig_mode_changed.connect(self._mode_changed)
         self._attach(self.document)
         self.diagnostics.recheck()
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):  # follow the system's light/dark switch live
+            hints.colorSchemeChanged.connect(self._system_scheme_changed)
         self.resize(1500, 940)
         from .flow.install import install as install_flow  # Request flow, Try a request, Traffic split
 
@@ -625,6 +628,10 @@ class MainWindow(QMainWindow):
         action = self.mode_actions.get(mode)
         if action is not None and not action.isChecked():
             action.setChecked(True)
+
+    def _system_scheme_changed(self, *_args) -> None:
+        if self.theme_name == "system":
+            self.set_theme("system")
 
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()

@@ -155,3 +155,35 @@ def test_drag_move_is_one_undo_step(make_editor):
     window.document.undo_stack.undo()
     assert window.document.project.node(node.id).position == node.position
     assert (item.pos().x(), item.pos().y()) == node.position
+
+
+def test_zoom_and_pan(make_editor):
+    from PySide6.QtCore import QEvent, QPoint, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from conftest import EXAMPLES_DIR, send_mouse
+
+    window = make_editor(str(EXAMPLES_DIR / "bookinfo.mesh.yaml"))
+    view = window.view
+    view.set_zoom(1.0)
+    centre = QPointF(view.viewport().rect().center())
+    wheel = QWheelEvent(centre, view.viewport().mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase,
+                        False)
+    QApplication.sendEvent(view.viewport(), wheel)
+    assert view.zoom() == pytest.approx(1.15)
+    assert window.zoom_label.text() == "115%"
+    # middle-button drag pans
+    before = view.mapToScene(view.viewport().rect().center())
+    start = view.viewport().rect().center()
+    send_mouse(view, QEvent.Type.MouseButtonPress, start, Qt.MouseButton.MiddleButton, Qt.MouseButton.MiddleButton)
+    send_mouse(view, QEvent.Type.MouseMove, start + QPoint(-120, -60), Qt.MouseButton.NoButton,
+               Qt.MouseButton.MiddleButton)
+    send_mouse(view, QEvent.Type.MouseButtonRelease, start + QPoint(-120, -60), Qt.MouseButton.MiddleButton,
+               Qt.MouseButton.NoButton)
+    after = view.mapToScene(view.viewport().rect().center())
+    assert after.x() > before.x() + 50 and after.y() > before.y() + 20
+    assert window.document.undo_stack.count() == 0  # panning is not an edit
+    window.act_fit.trigger()
+    assert view.zoom() <= 1.0
