@@ -134,3 +134,15 @@ def test_try_a_request_with_a_client_address(window):
     assert panel.send().functions["firewall"]["rule"] == "require a JWT principal"
     panel.client.setText("not-an-ip")
     assert panel.send() is None and "not an IP address" in panel.outcome.text()
+
+
+def test_a_function_diagnostic_focuses_its_field(window, qtbot):
+    from meshdesigner.analysis import Diagnostic
+    from meshdesigner.model import ResourceRef
+
+    diagnostic = Diagnostic("MD0725", None, "error", ResourceRef("Gateway", "default", "edge-gw"), GATEWAY_ID,
+                            "functions.jwt.rules[0].issuer", "JWT rule 1: the issuer is empty")
+    window.go_to_diagnostic(diagnostic)
+    line = window.properties.findChild(QLineEdit, "field:functions.jwt.rules.0.issuer")
+    assert line is not None
+    qtbot.waitUntil(line.hasFocus, timeout=2000)

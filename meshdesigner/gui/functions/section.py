@@ -230,4 +230,16 @@ def functions_section(panel: PropertiesPanel, node) -> Section | None:
     section.add(access_log_part(panel, node))
     section.add(TextField(panel, (*ROOT, "workloadNamespace"), "Policies' namespace (the gateway pods')",
                           v.resource_name, placeholder="the gateway Service's namespace"))
+    _alias_for_diagnostics(panel)
     return section
+
+
+def _alias_for_diagnostics(panel: PropertiesPanel) -> None:
+    """Diagnostics name these fields ``functions.…`` on the Gateway; the panel keys fields without their
+    first path element. Add ``functions.``-prefixed keys (and one per part, e.g. ``functions.jwt``) so
+    clicking an MD07xx diagnostic focuses the field."""
+    for key, field in list(panel.fields_by_path.items()):
+        if field.path and field.path[0] == ROOT[0]:
+            panel.fields_by_path.setdefault(f"{ROOT[0]}.{key}", field)
+            part = f"{ROOT[0]}.{key.split('.')[0].split('[')[0]}"
+            panel.fields_by_path.setdefault(part, field)
