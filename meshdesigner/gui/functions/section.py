@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel
 
 from ...model.nodes import GatewayNode
 from .. import validators as v
-from ..edits import Path
+from ..edits import Path, get_in, node_data
 from ..panels.fields import BoolField, ChoiceField, Column, TableField, TextField, to_int
 from ..panels.node_sections import FileField, comma_list, list_section, list_text
 from ..panels.properties import PropertiesPanel, Section
@@ -79,26 +79,34 @@ def rule_summary(i: int, rule: dict) -> str:
     return f"{i + 1}. " + " ".join(parts if len(parts) > 1 else parts + ["everything"])
 
 
+MORE_CONDITIONS = ("notRemoteIpBlocks", "ipBlocks", "notIpBlocks", "hosts", "notPaths", "ports", "headers")
+
+
 def rule_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
     section.add(ChoiceField(panel, (*path, "action"), "Action", ("DENY", "ALLOW"),
                             hint="DENY rules are checked first; once any ALLOW rule exists, requests no ALLOW rule "
                                  "matches are denied"))
     section.add(TextField(panel, (*path, "name"), "Note", placeholder="what this rule is for"))
-    for key, label in (("remoteIpBlocks", "Client addresses (remoteIpBlocks)"),
-                       ("notRemoteIpBlocks", "Except client addresses"),
-                       ("ipBlocks", "Peer addresses (ipBlocks)"), ("notIpBlocks", "Except peer addresses")):
-        section.add(_scalar_table(panel, (*path, key), label, "Address or CIDR", cidr, example="10.0.0.0/8"))
-    section.add(_scalar_table(panel, (*path, "hosts"), "Hosts", "Host", pattern, example="shop.example.com"))
+    section.add(_scalar_table(panel, (*path, "remoteIpBlocks"), "Client addresses (remoteIpBlocks)", "Address or CIDR",
+                              cidr, example="10.0.0.0/8"))
     section.add(_scalar_table(panel, (*path, "paths"), "Paths", "Path (/api*, *.js, exact)", pattern, example="/admin*"))
-    section.add(_scalar_table(panel, (*path, "notPaths"), "Except paths", "Path", pattern, example="/healthz"))
     section.add(_scalar_table(panel, (*path, "methods"), "Methods", "Method",
                               lambda t: None if t == t.upper() else "upper case (GET, POST)", example="GET"))
-    section.add(_scalar_table(panel, (*path, "ports"), "Ports", "Port", v.port, to_int, example="443"))
-    section.add(TableField(panel, (*path, "headers"), "Headers", [
+    rule = get_in(node_data(panel.node), path) or {} if panel.node is not None else {}
+    more = Section("More conditions", "functions.firewall.more",
+                   expanded=any(rule.get(key) for key in MORE_CONDITIONS))
+    for key, label in (("notRemoteIpBlocks", "Except client addresses"), ("ipBlocks", "Peer addresses (ipBlocks)"),
+                       ("notIpBlocks", "Except peer addresses")):
+        more.add(_scalar_table(panel, (*path, key), label, "Address or CIDR", cidr, example="10.0.0.0/8"))
+    more.add(_scalar_table(panel, (*path, "hosts"), "Hosts", "Host", pattern, example="shop.example.com"))
+    more.add(_scalar_table(panel, (*path, "notPaths"), "Except paths", "Path", pattern, example="/healthz"))
+    more.add(_scalar_table(panel, (*path, "ports"), "Ports", "Port", v.port, to_int, example="443"))
+    more.add(TableField(panel, (*path, "headers"), "Headers", [
         Column("name", "Header", lambda t: None if t else "a header name is required"),
         Column("values", "Values (comma separated; a*, *b, *)", convert=comma_list, display=list_text),
         Column("notValues", "Not values", convert=comma_list, display=list_text),
     ], new_row=lambda rows: {"name": "x-tenant", "values": ["*"]}))
+    section.add(more)
 
 
 def firewall_part(panel: PropertiesPanel, node: GatewayNode) -> Section:
