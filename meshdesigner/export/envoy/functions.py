@@ -28,7 +28,6 @@ from ..istio.functions import (
     RATELIMIT_FILTER,
     RATELIMIT_TYPE,
     cache_config,
-    jwks_text,
     ratelimit_config,
 )
 from .functions_rbac import JWT_FILTER, rbac_filters
@@ -180,4 +179,4 @@ def function_access_log(project, gateway, server, options) -> dict:
 
 
 __all__ = ["function_access_log", "function_http_filters", "function_network_filters", "function_route_config",
-           "jwks_text", "jwt_authn_filter"]
+           "jwt_authn_filter"]
