@@ -241,3 +241,13 @@ def test_bad_function_data_is_a_clear_project_file_error(bad):
     with pytest.raises(InputError) as info:
         parse_project(text, "x.mesh.yaml")
     assert "functions" in str(info.value)
+
+
+def test_function_resources_without_their_gateway_stay_verbatim(tmp_path):
+    manifests = function_manifests(edge_design(FULL_FUNCTIONS))
+    (tmp_path / "policies.yaml").write_text(dump_all(manifests))
+    result = import_manifests([str(tmp_path / "policies.yaml")])
+    assert result.project.gateways() == []
+    assert len(result.project.extra_resources) == len(manifests) == len(result.kept_verbatim)
+    assert project_manifests(result.project) == sorted(
+        manifests, key=lambda d: (d["kind"], d["metadata"]["namespace"], d["metadata"]["name"]))
