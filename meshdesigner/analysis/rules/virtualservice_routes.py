@@ -3,17 +3,14 @@ destinations, tls and tcp routes (MD0210–MD0217, MD0235, MD0236, MD0238–MD02
 
 from __future__ import annotations
 
-import json
-
 from ...model.hosts import host_matches
 from .. import messages as m
 from ..checks import dns1123_label, is_cidr_or_ip, is_ip, wildcard_domain
 from ..memo import destinations_of
 from ..registry import rule
+from ..rule_order import shadowed_rules
 
 VS = ("virtual-service",)
-_STRING_MATCH_FIELDS = ("uri", "scheme", "method", "authority")
-_MAP_FIELDS = ("headers", "query_params", "without_headers")
 
 
 def _rule_name(route, index: int) -> str:
@@ -24,92 +21,24 @@ def _match_name(match, index: int) -> str:
     return repr(match.name) if getattr(match, "name", None) else str(index)
 
 
-def _string_covers(earlier, later) -> bool:
-    """Whether StringMatch ``earlier`` matches every value ``later`` matches."""
-    if earlier.kind is None:  # present-match
-        return True
-    if later.kind is None:
-        return False
-    if earlier.kind == "prefix":
-        return later.kind in ("exact", "prefix") and later.value.startswith(earlier.value)
-    return earlier.kind == later.kind and earlier.value == later.value
-
-
-def _conditions(match) -> frozenset[str]:
-    """The condition fields a match sets (its name is no condition)."""
-    fields = set(match.model_fields_set)
-    fields.discard("name")
-    fields = {f for f in fields if getattr(match, f) is not None}
-    if match.__pydantic_extra__:
-        fields |= set(match.__pydantic_extra__)
-    return frozenset(fields)
-
-
-def _http_match_covers(earlier, later) -> bool:
-    """``earlier`` catches every request ``later`` catches: each condition of ``earlier`` is implied by one
-    of ``later`` (a prefix covers longer prefixes and exact values); anything unusual is compared exactly."""
-    later_fields = _conditions(later)
-    for field in _conditions(earlier):
-        if field not in later_fields:
-            return False
-        e_value, l_value = getattr(earlier, field), getattr(later, field)
-        if field in _STRING_MATCH_FIELDS:
-            if not _string_covers(e_value, l_value):
-                return False
-        elif field in _MAP_FIELDS:
-            for key, match in e_value.items():
-                if key not in l_value:
-                    return False
-                if field == "without_headers":
-                    if match != l_value[key]:
-                        return False
-                elif not _string_covers(match, l_value[key]):
-                    return False
-        elif e_value != l_value:
-            return False
-    return True
-
-
-def _reachability(vs, section: str, rules, covers):
-    matchless_seen: int | None = None
-    earlier_matches: list[tuple[int, object]] = []
-    for i, route in enumerate(rules or []):
-        name = _rule_name(route, i)
-        path = f"spec.{section}[{i}]"
-        if matchless_seen is not None:
-            reason = "only the last rule can have no matches" if not route.match else \
-                f"rule {_rule_name(rules[matchless_seen], matchless_seen)} before it has no match and catches " \
-                "every request"
-            yield m.UNREACHABLE_RULE.at(vs.ref, path, rule=name, reason=reason)
-            continue
-        matches = route.match or []
-        if not matches or any(not _conditions(match) for match in matches):
-            matchless_seen = i
-            continue
-        duplicated = 0
-        for j, match in enumerate(matches):
-            earlier = next((k for k, prior in earlier_matches if covers(prior, match)), None)
-            if earlier is not None:
-                duplicated += 1
-                if len(matches) > 1:
-                    yield m.INEFFECTIVE_MATCH.at(vs.ref, f"{path}.match[{j}]", rule=name,
-                                                 match=_match_name(match, j),
-                                                 earlier=_rule_name(rules[earlier], earlier))
-        if duplicated == len(matches):
-            yield m.UNREACHABLE_RULE.at(vs.ref, path, rule=name, reason="all matches used by prior rules")
-        earlier_matches.extend((i, match) for match in matches)
-
-
-def _l4_covers(earlier, later) -> bool:
-    return json.dumps(earlier.to_wire(), sort_keys=True) == json.dumps(later.to_wire(), sort_keys=True)
-
-
 @rule("virtualservice.reachability", codes=("MD0210", "MD0211"), kinds=VS)
 def reachability(ctx, node):
+    """IST0130/IST0131 from the one shadowing analysis the flow view and rule list also use."""
     vs = node.virtual_service
-    yield from _reachability(vs, "http", vs.spec.http, _http_match_covers)
-    yield from _reachability(vs, "tcp", vs.spec.tcp, _l4_covers)
-    yield from _reachability(vs, "tls", vs.spec.tls, _l4_covers)
+    shadowed, ineffective = shadowed_rules(vs)
+    unreachable = {(r.section, r.index) for r in shadowed}
+    for found in shadowed:
+        rules = getattr(vs.spec, found.section)
+        yield m.UNREACHABLE_RULE.at(vs.ref, found.path, rule=_rule_name(rules[found.index], found.index),
+                                    reason=found.reason)
+    for found in ineffective:
+        if (found.section, found.index) in unreachable:
+            continue  # the whole rule is reported above
+        rules = getattr(vs.spec, found.section)
+        match = rules[found.index].match[found.match_index]
+        yield m.INEFFECTIVE_MATCH.at(vs.ref, found.path, rule=_rule_name(rules[found.index], found.index),
+                                     match=_match_name(match, found.match_index),
+                                     earlier=_rule_name(rules[found.by], found.by))
 
 
 @rule("virtualservice.http_actions", codes=("MD0212", "MD0213", "MD0214", "MD0215", "MD0216", "MD0217"), kinds=VS)
