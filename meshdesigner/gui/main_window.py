@@ -36,6 +36,7 @@ from .panels.diagnostics import FIRST_CHECK_MS, DiagnosticsPanel
 from .panels.palette import Outline, PaletteList
 from .panels.preview import PreviewPanel
 from .panels.properties import PropertiesPanel
+from .qtfix import clear_clipboard_at_exit
 from .scene.canvas import CanvasScene
 from .scene.items import card_height
 from .scene.view import CanvasView
@@ -536,6 +537,7 @@ class MainWindow(QMainWindow):
 
         data.setText(dump_all([r.manifest(f"{r.API_GROUP}/v1" if r.API_GROUP else "v1")
                                for i in ids for r in self.document.project.node(i).resources()]))
+        clear_clipboard_at_exit()
         QGuiApplication.clipboard().setMimeData(data)
         self.show_message(f"Copied {len(ids)} node(s)", 3000)
 

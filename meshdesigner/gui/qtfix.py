@@ -23,3 +23,24 @@ def immortalize_singletons() -> None:
     for obj in (None, True, False, Ellipsis, NotImplemented):
         ctypes.c_ssize_t.from_address(id(obj)).value += _HEADROOM
     sys._meshdesigner_singletons_guarded = True  # type: ignore[attr-defined]
+
+
+def clear_clipboard_at_exit() -> None:
+    """Empty the clipboard before the interpreter shuts down.
+
+    A QMimeData handed to the clipboard from Python is freed twice at exit (by Qt and by Python's
+    final collection) and the process ends with a segmentation fault. The copied data does not
+    outlive the app on most desktops anyway.
+    """
+    if getattr(sys, "_meshdesigner_clipboard_guarded", False):
+        return
+    import atexit
+
+    def clear() -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        if QGuiApplication.instance() is not None:
+            QGuiApplication.clipboard().clear()
+
+    atexit.register(clear)
+    sys._meshdesigner_clipboard_guarded = True  # type: ignore[attr-defined]

@@ -139,7 +139,11 @@ class CanvasScene(QGraphicsScene):
         if isinstance(node, VirtualServiceNode):
             return virtual_service_references(node, self._index_now())
         if isinstance(node, MeshServiceNode) and self._may_front(node):
-            return service_references(node, self._index_now())
+            # As in the model: one service per name (a duplicate does not front anything twice).
+            index = self._index_now()
+            owner = index.services_by_fqdn.get(node.fqdn)
+            if owner is not None and owner.id == node.id:
+                return service_references(node, index)
         return []
 
     def _may_front(self, node: MeshServiceNode) -> bool:
