@@ -81,6 +81,7 @@ def screenshot(window, args) -> int:
         if match:
             window.scene.select_only(match[:1])
     window.diagnostics.recheck()
+    window.outline.rebuild()  # normally filled a moment after opening
     for _ in range(3):
         QApplication.processEvents()
     window.view.fit_all()  # again: the panels have settled, the canvas has its final size
