@@ -5,6 +5,8 @@ Also the options ``run-gateway`` shares (:func:`add_envoy_options`, :func:`optio
 
 from __future__ import annotations
 
+import os
+
 from ..export.envoy import EnvoyOptions, export_envoy_files, load_endpoints, parse_port_map
 from ..export.envoy.options import DEFAULT_ADMIN_PORT, DEFAULT_CREDENTIALS_DIR
 
@@ -21,9 +23,11 @@ def add_envoy_options(parser) -> None:
     group.add_argument("--port-map", metavar="MAP", help="Gateway port to local port, e.g. 443:18443,80:18080")
     group.add_argument("--credentials", metavar="DIR",
                        help="DIR/<credentialName>/tls.crt, tls.key (and ca.crt) hold the credentials a cluster "
-                            f"keeps in Secrets (default {DEFAULT_CREDENTIALS_DIR})")
+                            f"keeps in Secrets (default {DEFAULT_CREDENTIALS_DIR}); a relative DIR is made "
+                            "absolute from the current folder, so the config works wherever Envoy starts")
     group.add_argument("--files-root", metavar="DIR",
-                       help="read certificate files written as absolute paths (serverCertificate, ...) under DIR")
+                       help="read certificate files written as absolute paths (serverCertificate, ...) under DIR; "
+                            "a relative DIR is made absolute from the current folder")
     group.add_argument("--admin-port", metavar="N", type=int,
                        help=f"Envoy admin port on 127.0.0.1 (default {DEFAULT_ADMIN_PORT})")
 
@@ -43,9 +47,10 @@ def options_from_args(args) -> EnvoyOptions:
         except ValueError as exc:
             raise UsageError(f"--port-map: {exc}") from None
     if args.credentials:
-        kwargs["credentials_dir"] = args.credentials
+        # Envoy resolves relative file names from its own working folder: pin them to ours.
+        kwargs["credentials_dir"] = os.path.abspath(args.credentials)
     if args.files_root:
-        kwargs["files_root"] = args.files_root
+        kwargs["files_root"] = os.path.abspath(args.files_root)
     if args.admin_port is not None:
         if not 0 < args.admin_port < 65536:
             raise UsageError(f"--admin-port {args.admin_port} is out of range 1-65535")

@@ -419,3 +419,17 @@ def test_rule_without_action_is_skipped_with_a_note(tmp_path):
     assert [r.rule_index for r in routes] == [1]
     assert [d.weight for d in routes[0].destinations] == [1, 1]
     assert any("spec.http[0] has no route" in n for n in plan.notes)
+
+
+def test_cli_relative_files_root_and_credentials_become_absolute(tmp_path, monkeypatch, capsys):
+    """A config written with relative --files-root/--credentials must work from any folder Envoy starts in."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["export", str(EXAMPLES / "seed.mesh.yaml"), "-o", "seed", "--envoy", "--files-root", "root"]) == 0
+    text = (tmp_path / "seed" / "envoy" / "default.ext-host-gwy.yaml").read_text()
+    assert f"filename: {tmp_path / 'root' / 'etc' / 'certs' / 'privatekey.pem'}" in text
+    assert "filename: root/" not in text
+    assert main(["export", str(EXAMPLES / "public-private.mesh.yaml"), "-o", "pp", "--envoy",
+                 "--credentials", "creds"]) == 0
+    text = (tmp_path / "pp" / "envoy" / "edge.public-gateway.yaml").read_text()
+    assert f"filename: {tmp_path / 'creds' / 'shop-example-com-cert' / 'tls.crt'}" in text
+    assert "filename: creds/" not in text
