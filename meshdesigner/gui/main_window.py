@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ..io.errors import InputError
 from ..io.project_file import PROJECT_SUFFIX
 from ..model import Project, node_from_dict
+from ..tls.sources import set_certificate_location
 from . import dialogs, recovery, settings
 from .document import Document
 from .edits import RESOURCE_ATTRS, node_data
@@ -328,13 +329,25 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.sig_document_changed.emit(document)
 
-    def set_document(self, document: Document, fit: bool = True) -> None:
+    def set_document(self, document: Document, fit: bool = True, source: str | None = None) -> None:
+        """Show ``document``; ``source`` is the manifest file/folder an unsaved design was imported from."""
+        self._locate_certificates(document.path or source)
         self._attach(document)
         self._checks_running()
         self.view.after_next_paint(self.diagnostics.recheck, FIRST_CHECK_MS)
         if fit:
             QTimer.singleShot(0, self.view.fit_all)
             self.view.fit_all()
+
+    @staticmethod
+    def _locate_certificates(path: str | None) -> None:
+        """Relative certificate paths and credentials/ resolve against the design's folder (as the CLI's
+        ``open_design``), not against the folder the app was started from."""
+        if not path:
+            set_certificate_location(None)
+            return
+        absolute = os.path.abspath(path)
+        set_certificate_location(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
 
     def _undo_text(self, text: str) -> None:
         self.act_undo.setText(f"&Undo {text}".strip())
@@ -413,7 +426,7 @@ class MainWindow(QMainWindow):
             dialogs.error(self, "Cannot open", f"{path}\n\n{exc}")
             return False
         recovery.clear()
-        self.set_document(document)
+        self.set_document(document, source=path)
         return True
 
     def import_dialog(self) -> None:
@@ -431,7 +444,7 @@ class MainWindow(QMainWindow):
         except (InputError, OSError, ValueError) as exc:
             dialogs.error(self, "Cannot import", str(exc))
             return False
-        self.set_document(Document(result.project, None, self))
+        self.set_document(Document(result.project, None, self), source=paths[0])
         self.show_message(f"Imported {result.summary()}", 8000)
         return True
 
@@ -455,6 +468,8 @@ class MainWindow(QMainWindow):
         recovery.clear()
         self.show_message(f"Saved {os.path.basename(path)}", 4000)
         self._update_title()
+        self._locate_certificates(path)  # saved under a new folder: its certificates are the ones that count
+        self.diagnostics.recheck_from_scratch()
         return True
 
     def _fill_recent(self) -> None:

@@ -69,3 +69,34 @@ def test_recent_files_menu_lists_opened_designs(make_editor):
     window._fill_recent()
     names = [a.text() for a in window.recent_menu.actions()]
     assert names[:2] == ["seed.mesh.yaml", "bookinfo.mesh.yaml"]
+
+
+def _credential_messages(window) -> list[str]:
+    window.diagnostics.recheck()
+    return [d.message for d in window.diagnostics.diagnostics if d.code in ("MD0601", "MD0602")]
+
+
+def test_certificates_are_looked_for_next_to_the_project_not_in_the_start_folder(make_editor, tmp_path,
+                                                                                 monkeypatch, no_dialogs):
+    from meshdesigner.tls.sources import set_certificate_location
+
+    project_dir = tmp_path / "project"
+    project_dir.mkdir()
+    design = project_dir / "public-private.mesh.yaml"
+    design.write_text((EXAMPLES_DIR / "public-private.mesh.yaml").read_text())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    try:
+        window = make_editor(str(design))
+        messages = _credential_messages(window)
+        assert messages and all(str(project_dir) in m for m in messages), messages
+        assert not any(str(elsewhere) in m for m in messages)
+        moved = tmp_path / "moved"
+        moved.mkdir()
+        no_dialogs["save_project_as"] = str(moved / "copy.mesh.yaml")
+        assert window.save_as()
+        messages = _credential_messages(window)
+        assert messages and all(str(moved) in m for m in messages), messages
+    finally:
+        set_certificate_location(None)

@@ -130,6 +130,12 @@ class DiagnosticsPanel(QWidget):
         # The first check of a newly opened design waits for the window to show it (see
         # MainWindow.set_document): a large design is visible at once, its checks a moment later.
 
+    def recheck_from_scratch(self) -> None:
+        """Forget cached results (the certificate folder changed, which the model does not know) and check."""
+        if self.document is not None and Analyzer is not None:
+            self.analyzer = Analyzer(self.document.project)
+        self.recheck()
+
     def recheck(self) -> None:
         """Run the checks now (the timer calls this shortly after the last edit)."""
         self.timer.stop()
