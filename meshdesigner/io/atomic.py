@@ -8,7 +8,9 @@ import os
 import shutil
 import tempfile
 
-EXPORT_INDEX = ".meshdesigner-export.json"
+# No .json/.yaml/.yml suffix: `kubectl apply -f DIR` reads every such file in a folder.
+EXPORT_INDEX = ".meshdesigner-export"
+LEGACY_EXPORT_INDEX = ".meshdesigner-export.json"  # read once for migration, then removed
 
 
 def write_atomic(path: str, text: str, mode: int | None = None) -> None:
@@ -67,7 +69,8 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
                 os.fsync(fh.fileno())
             os.chmod(target, modes.get(rel, 0o644))
         index_path = os.path.join(root, EXPORT_INDEX)
-        index = _read_index(index_path)
+        legacy_path = os.path.join(root, LEGACY_EXPORT_INDEX)
+        index = _read_index(index_path) if os.path.exists(index_path) else _read_index(legacy_path)
         previous = set(index.get(owner, []))
         written = []
         for rel in sorted(files):
@@ -81,6 +84,8 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
                 os.unlink(os.path.join(root, stale))
         index[owner] = sorted(files)
         write_atomic(index_path, json.dumps(index, indent=1, sort_keys=True) + "\n")
+        with contextlib.suppress(OSError):
+            os.unlink(legacy_path)
         return written
     finally:
         shutil.rmtree(staging, ignore_errors=True)
