@@ -5,7 +5,7 @@ Texts say what will happen in the user's words.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 PROJECT_FILTER = "MeshDesigner projects (*.mesh.yaml);;All files (*)"
 MANIFEST_FILTER = "Kubernetes manifests (*.yaml *.yml);;All files (*)"
@@ -78,4 +78,12 @@ def info(parent: QWidget | None, title: str, message: str) -> None:
 
 def ask_text(parent: QWidget | None, title: str, label: str, text: str = "") -> str | None:
     value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok else None
+
+
+def ask_passphrase(parent: QWidget | None, path: str) -> str | None:
+    """The passphrase of an encrypted private key (kept in memory for this session only)."""
+    value, ok = QInputDialog.getText(parent, "Unlock private key",
+                                     f"Passphrase for {path}\n(kept for this session only, never saved):",
+                                     QLineEdit.EchoMode.Password)
     return value if ok else None

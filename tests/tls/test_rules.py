@@ -99,6 +99,24 @@ def test_encrypted_key_is_reported(files, server):
     assert codes(run(files, gateway("gw", simple(key="locked.key")))) == ["MD0603", "MD0608"]
 
 
+def test_a_remembered_passphrase_unlocks_the_key_check(files, server, ca):
+    from meshdesigner.tls import passphrases
+
+    write_pair(server, files, name="locked", passphrase="pw")
+    other = create_server_cert(ca, ["a.example.com"])
+    write_pair(other, files, name="other", passphrase="pw2")
+    try:
+        passphrases.remember(str(files / "locked.key"), "pw")
+        # unlocked: the key is checked (it matches), and still flagged as encrypted for the gateway
+        assert codes(run(files, gateway("gw", simple(key="locked.key")))) == ["MD0608"]
+        passphrases.remember(str(files / "other.key"), "pw2")
+        assert codes(run(files, gateway("gw", simple(key="other.key")))) == ["MD0607", "MD0608"]
+        passphrases.remember(str(files / "other.key"), "wrong")
+        assert codes(run(files, gateway("gw", simple(key="other.key")))) == ["MD0603", "MD0608"]
+    finally:
+        passphrases.forget_all()
+
+
 def test_garbage_files_are_errors(files):
     (files / "junk.pem").write_text("hello\n")
     assert codes(run(files, gateway("gw", simple(cert="junk.pem")))) == ["MD0604"]

@@ -41,9 +41,11 @@ from ...tls.inspect import (
     CertificateError,
     PassphraseRequired,
     allows_server_auth,
+    is_encrypted_key,
     load_certificates,
     load_private_key,
 )
+from ...tls.passphrases import passphrase_for
 from ...tls.sources import CertificateSource, ca_source, certificate_sources, current_location
 from ..catalogue import MessageType
 from ..diagnostic import ERROR, INFO, WARNING
@@ -210,17 +212,25 @@ def _read_chain(identity) -> _Loaded:
 
 
 @lru_cache(maxsize=512)
-def _read_key(identity) -> _Loaded:
+def _read_key(identity, passphrase: bytes | None = None) -> _Loaded:
     path = identity[0]
     data = _read_bytes(path)
     if isinstance(data, _Loaded):
         return data
+    encrypted = is_encrypted_key(data)
     try:
-        return _Loaded(value=load_private_key(data, None, path))
+        return _Loaded(value=load_private_key(data, passphrase if encrypted else None, path), encrypted=encrypted)
     except PassphraseRequired:
         return _Loaded(encrypted=True)
     except CertificateError as exc:
+        if encrypted:  # a wrong remembered passphrase: the key is as good as locked
+            return _Loaded(encrypted=True)
         return _Loaded(invalid=str(exc).removeprefix(f"{path}: "))
+
+
+def _read_key_with_passphrase(identity) -> _Loaded:
+    """The key, decrypted with the passphrase the GUI remembered for this session (if any)."""
+    return _read_key(identity, passphrase_for(identity[0]))
 
 
 def _load(path: str, reader) -> _Loaded:
@@ -264,18 +274,22 @@ def _check_key(ref, tls_path: str, source: CertificateSource, chain):
                                           file=missing)
             yield CHECKS_SKIPPED.at(ref, key_field, reason="no local private key", **skipped)
         return
-    loaded = _load(source.key_path, _read_key)
+    loaded = _load(source.key_path, _read_key_with_passphrase)
     if loaded.unreadable:
         yield FILE_UNREADABLE.at(ref, key_field, what="private key", file=source.key_path,
                                  reason=loaded.unreadable)
         yield CHECKS_SKIPPED.at(ref, key_field, reason="the private key is not readable here", **skipped)
-    elif loaded.encrypted:
+    elif loaded.encrypted and loaded.value is None:
         yield KEY_ENCRYPTED.at(ref, key_field, key=source.key_path)
-        yield CHECKS_SKIPPED.at(ref, key_field, reason="the private key is encrypted", **skipped)
+        yield CHECKS_SKIPPED.at(ref, key_field, reason="the private key is encrypted (unlock it in the TLS "
+                                "properties to check it)", **skipped)
     elif loaded.invalid:
         yield FILE_INVALID.at(ref, key_field, what="private key", file=source.key_path, reason=loaded.invalid)
-    elif not key_matches(chain[0], loaded.value):
-        yield KEY_MISMATCH.at(ref, key_field, key=source.key_path, cert=source.cert_path)
+    else:
+        if loaded.encrypted:  # unlocked with a remembered passphrase: checked, but a gateway still needs it plain
+            yield KEY_ENCRYPTED.at(ref, key_field, key=source.key_path)
+        if not key_matches(chain[0], loaded.value):
+            yield KEY_MISMATCH.at(ref, key_field, key=source.key_path, cert=source.cert_path)
 
 
 def _check_source(ref, index: int, server: Server, source: CertificateSource, env: _Env):

@@ -12,8 +12,9 @@ from ..edits import Path, get_in, node_data
 from ..style import icon
 
 try:
-    from ...tls import generate
-    from ...tls.inspect import CertificateError, summarize
+    from ...tls import generate, passphrases
+    from ...tls.inspect import CertificateError, is_encrypted_key, load_private_key_file, summarize
+    from ...tls.sources import resolve_path
 except ImportError:  # pragma: no cover - before the TLS package existed
     generate = None
 
@@ -77,7 +78,12 @@ class CertificateTools(QWidget):
         self.button = QPushButton(icon("certificate"), "Create certificates…")
         self.button.setToolTip("Make a local CA and a certificate for this server's hosts (for trials)")
         self.button.clicked.connect(self._create)
+        self.unlock = QPushButton("Unlock key…")
+        self.unlock.setToolTip("The private key is encrypted: give its passphrase so the checks can compare it "
+                               "with the certificate (kept for this session only, never saved)")
+        self.unlock.clicked.connect(self._unlock)
         layout.addWidget(self.summary, 1)
+        layout.addWidget(self.unlock)
         layout.addWidget(self.button)
         self.refresh(panel.node)
 
@@ -87,11 +93,51 @@ class CertificateTools(QWidget):
         colour = {"error": "#D55E00", "warning": "#B7791F", "ok": "#009E73"}.get(severity)
         self.summary.setText(f"<span style='color:{colour}'>{text}</span>" if colour else text)
         self.summary.setToolTip(text)
+        self.unlock.setVisible(locked_key(tls.get("privateKey")) is not None)
+
+    def _unlock(self) -> None:
+        tls = get_in(node_data(self.panel.node), self.tls_path) or {}
+        message = unlock_key(self, tls.get("privateKey"))
+        if message:
+            self.panel.sig_message.emit(message)
+        self.refresh(self.panel.node)
 
     def _create(self) -> None:
         message = create_certificates(self.panel, self.tls_path)
         if message:
             self.panel.sig_message.emit(message)
+
+
+def locked_key(path: str | None) -> str | None:
+    """The resolved path of an encrypted key whose passphrase this session does not know, else None."""
+    if not path:
+        return None
+    resolved = resolve_path(path)
+    try:
+        with open(resolved, "rb") as handle:
+            data = handle.read(1 << 20)
+    except OSError:
+        return None
+    return resolved if is_encrypted_key(data) and passphrases.passphrase_for(resolved) is None else None
+
+
+def unlock_key(widget: QWidget, path: str | None) -> str | None:
+    """Ask for the key's passphrase, check it, remember it for the session and re-run the checks."""
+    resolved = locked_key(path)
+    if resolved is None:
+        return None
+    secret = dialogs.ask_passphrase(widget, resolved)
+    if not secret:
+        return None
+    try:
+        load_private_key_file(resolved, secret)
+    except CertificateError as exc:
+        return f"Not unlocked: {exc}"
+    passphrases.remember(resolved, secret)
+    diagnostics = getattr(widget.window(), "diagnostics", None)
+    if diagnostics is not None and hasattr(diagnostics, "recheck_all"):
+        diagnostics.recheck_all()
+    return f"Unlocked {os.path.basename(resolved)} for this session; the key is checked against its certificate."
 
 
 def certificate_tools(panel, section, tls_path: Path) -> None:
