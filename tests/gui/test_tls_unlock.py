@@ -45,3 +45,33 @@ def test_plain_and_missing_keys_need_no_unlocking(tmp_path):
     assert locked_key(key) is None
     assert locked_key(str(tmp_path / "missing.key")) is None
     assert locked_key(None) is None
+
+
+def test_create_certificates_for_mutual_also_writes_a_client_certificate(tmp_path, monkeypatch):
+    from meshdesigner.gui.panels.tls_tools import create_certificates
+    from meshdesigner.model import GatewayNode
+    from meshdesigner.tls.checks import chain_leads_to
+    from meshdesigner.tls.inspect import load_certificate_file
+
+    node = GatewayNode.model_validate({
+        "id": "gw", "kind": "ingress-gateway",
+        "gateway": {"metadata": {"name": "gw"}, "spec": {"servers": [{
+            "port": {"number": 443, "name": "https", "protocol": "HTTPS"}, "hosts": ["a.example.com"],
+            "tls": {"mode": "MUTUAL"}}]}}})
+
+    class Panel:
+        def __init__(self):
+            self.node, self.changes = node, None
+
+        def edit_many(self, changes, text):
+            self.changes = changes
+
+    panel = Panel()
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: str(tmp_path))
+    create_certificates(panel, ("gateway", "spec", "servers", 0, "tls"))
+    fields = {path[-1]: value for path, value in panel.changes}
+    assert set(fields) == {"serverCertificate", "privateKey", "caCertificates"}
+    client = load_certificate_file(tmp_path / "client.crt")
+    ca = load_certificate_file(tmp_path / "ca.crt")
+    assert chain_leads_to(client, ca)  # the client certificate is signed by the CA the server trusts
+    assert oct((tmp_path / "client.key").stat().st_mode & 0o777) == "0o600"

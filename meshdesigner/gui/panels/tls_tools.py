@@ -58,6 +58,8 @@ def create_certificates(panel, tls_path: Path) -> str | None:
     mode = get_in(node_data(panel.node), (*tls_path, "mode"))
     if mode in ("MUTUAL", "OPTIONAL_MUTUAL"):
         changes.append(((*tls_path, "caCertificates"), ca_path))
+        # A client certificate from the same CA, for trying the MUTUAL server (curl --cert/--key).
+        generate.write_pair(generate.create_client_cert(ca, "meshdesigner-trial-client"), folder, "client")
     if not mode:
         changes.append(((*tls_path, "mode"), "SIMPLE"))
     return panel.edit_many(changes, "Create certificates")
