@@ -10,7 +10,7 @@ from ..io.atomic import write_tree
 from .common import open_design
 
 # Options other features add to ``export`` (Envoy, secrets): module -> ``add_export_options(parser)``
-# and ``extra_files(project, args) -> dict[str, str]`` (+ optional ``file_modes``).
+# and ``extra_files(project, args) -> dict[str, str]`` (+ optional ``file_modes``, ``after_write``).
 EXPORT_PLUGINS = ("meshdesigner.cli.export_envoy", "meshdesigner.cli.export_secrets")
 
 
@@ -65,4 +65,6 @@ def run(args) -> int:
         modes.update(getattr(plugin, "file_modes", lambda _f: {})(extra))
     written = write_tree(args.output, files, modes=modes)
     print(f"wrote {len(written)} files to {args.output}")
+    for plugin in _plugins():  # optional ``after_write(files, args)``: warnings about what was written
+        getattr(plugin, "after_write", lambda _f, _a: None)(files, args)
     return 0

@@ -6,8 +6,10 @@ Also the options ``run-gateway`` shares (:func:`add_envoy_options`, :func:`optio
 from __future__ import annotations
 
 import os
+import sys
 
 from ..export.envoy import EnvoyOptions, export_envoy_files, load_endpoints, parse_port_map
+from ..export.envoy.files import missing_files, missing_files_message
 from ..export.envoy.options import DEFAULT_ADMIN_PORT, DEFAULT_CREDENTIALS_DIR
 
 _TRIAL_OPTIONS = ("endpoints", "listen_address", "port_map", "credentials", "admin_port", "files_root")
@@ -73,3 +75,14 @@ def extra_files(project, args) -> dict[str, str]:
             raise UsageError(f"{', '.join(used)} only apply to Envoy configs: add --envoy")
         return {}
     return export_envoy_files(project, options_from_args(args))
+
+
+def after_write(files: dict[str, str], args) -> None:
+    """One warning per written Envoy config that names files missing here (the export stays valid for
+    a cluster, where the gateway pod mounts them; exit code unchanged)."""
+    if not args.envoy:
+        return
+    for path in sorted(files):
+        if path.startswith("envoy/") and (missing := missing_files(files[path])):
+            message = missing_files_message(os.path.join(args.output, path), missing)
+            print(f"warning: {message}", file=sys.stderr)

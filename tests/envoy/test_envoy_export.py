@@ -433,3 +433,24 @@ def test_cli_relative_files_root_and_credentials_become_absolute(tmp_path, monke
     text = (tmp_path / "pp" / "envoy" / "edge.public-gateway.yaml").read_text()
     assert f"filename: {tmp_path / 'creds' / 'shop-example-com-cert' / 'tls.crt'}" in text
     assert "filename: creds/" not in text
+
+
+def test_cli_export_warns_about_certificate_files_missing_here(tmp_path, capsys):
+    """Exit 0 (right for a cluster), but one warning per config naming the files Envoy cannot load here."""
+    out = tmp_path / "out"
+    creds = tmp_path / "creds"
+    assert main(["export", str(EXAMPLES / "public-private.mesh.yaml"), "-o", str(out), "--envoy",
+                 "--credentials", str(creds)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("warning: ") == 2
+    private = err[err.index(f"warning: {out / 'envoy' / 'edge.private-gateway.yaml'}"):]
+    assert str(creds / "admin-corp-example-com-cert" / "ca.crt") in private
+    assert "--credentials DIR" in err and "--files-root DIR" in err and "meshdesigner cert create" in err
+    for name in ("admin-corp-example-com-cert", "shop-example-com-cert"):
+        (creds / name).mkdir(parents=True)
+        for file in ("tls.crt", "tls.key", "ca.crt"):
+            (creds / name / file).write_text("x")
+    out2 = tmp_path / "out2"
+    assert main(["export", str(EXAMPLES / "public-private.mesh.yaml"), "-o", str(out2), "--envoy",
+                 "--credentials", str(creds)]) == 0
+    assert "warning" not in capsys.readouterr().err

@@ -1,0 +1,45 @@
+"""The certificate, key, CA and JWKS files an Envoy bootstrap reads, and which of them are missing here.
+
+A bootstrap names files as ``{"filename": path}`` (TLS secrets, trusted CAs, local JWKS); Envoy refuses
+to load a configuration when one of them does not exist, so exports and ``run-gateway`` check them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+PROVIDE_HINT = ("provide them with --credentials DIR (DIR/<credentialName>/tls.crt, tls.key, ca.crt), "
+                "--files-root DIR (files named by absolute paths are read under DIR), "
+                "or create test certificates with `meshdesigner cert create --hosts HOSTS --out DIR/<credentialName>`")
+
+
+def referenced_files(bootstrap) -> list[str]:
+    """Every ``filename`` the bootstrap (a dict, or the YAML text of one) refers to, sorted, once each."""
+    if isinstance(bootstrap, str):
+        bootstrap = yaml.safe_load(bootstrap)
+    found: set[str] = set()
+    stack = [bootstrap]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            name = item.get("filename")
+            if isinstance(name, str):
+                found.add(name)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return sorted(found)
+
+
+def missing_files(bootstrap) -> list[str]:
+    """The referenced files that do not exist on this machine (relative ones from the current folder)."""
+    return [path for path in referenced_files(bootstrap) if not os.path.isfile(path)]
+
+
+def missing_files_message(config: str, missing: list[str]) -> str:
+    """One readable warning: which files ``config`` needs that are missing, and how to provide them."""
+    listed = "".join(f"\n  {path}" for path in missing)
+    return (f"{config} refers to {len(missing)} certificate/key/CA file(s) missing on this machine, "
+            f"so Envoy cannot load it here:{listed}\n  {PROVIDE_HINT}.")
