@@ -13,12 +13,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
 from ..analysis.simulate import resolve_gateway
 from ..export.envoy import build_plan
 from ..export.envoy.bootstrap import bootstrap_text
+from ..export.envoy.files import PROVIDE_HINT, missing_files
 from ..export.envoy.listeners import listener_address
 from ..export.envoy.plan import server_hosts
 from ..io.atomic import write_atomic
@@ -104,6 +106,37 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+class _LogTee:
+    """Copies Envoy's stderr to ours line by line and keeps it, so a failed start can be explained."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self.lines.append(line)
+            sys.stderr.write(line)
+            sys.stderr.flush()
+
+    def text(self, wait: float = 2.0) -> str:
+        """The log so far (after Envoy exited, waits briefly for the last lines)."""
+        self._thread.join(timeout=wait)
+        return "".join(self.lines)
+
+
+def start_failure_hint(log: str) -> str:
+    """Why Envoy did not start, when its log says it could not bind a port; else ''."""
+    if "cannot bind" not in log:
+        return ""
+    if "Permission denied" in log:
+        return " Ports below 1024 need root: try --port-map 443:8443,80:8080."
+    if "Address already in use" in log:
+        return " A port is already in use: choose free ones with --port-map (and --admin-port)."
+    return " Envoy could not bind a port: check --listen-address and --port-map."
+
+
 class _Stop(Exception):
     pass
 
@@ -132,6 +165,11 @@ def run(args) -> int:
         return EXIT_FINDINGS
     plan = build_plan(project, gateway)
     text = bootstrap_text(project, plan, options)
+    missing = missing_files(text)
+    if missing:  # Envoy would refuse the config with a log line that does not say what to do
+        print(f"meshdesigner run-gateway: gateway {gateway.gateway.metadata.qualified} needs files that do "
+              "not exist:" + "".join(f"\n  {path}" for path in missing) + f"\n  {PROVIDE_HINT}.", file=sys.stderr)
+        return EXIT_USAGE
     with tempfile.TemporaryDirectory(prefix="meshdesigner-gateway-") as tmp:
         config = os.path.join(tmp, "envoy.yaml")
         write_atomic(config, text)
@@ -143,11 +181,14 @@ def run(args) -> int:
         proc = None
         try:
             proc = subprocess.Popen([binary, "-c", config, "--disable-hot-restart", "-l", args.log_level],
+                                    stderr=subprocess.PIPE, text=True, errors="replace",
                                     start_new_session=True, preexec_fn=_die_with_parent)
+            log = _LogTee(proc.stderr)
             if not _wait_ready(proc, options.admin_port):
                 code = proc.poll()
-                print(f"meshdesigner run-gateway: Envoy did not start (exit code {code}); see its log above. "
-                      "Ports below 1024 need root: try --port-map 443:8443,80:8080.", file=sys.stderr)
+                hint = start_failure_hint(log.text()) if code is not None else ""
+                print(f"meshdesigner run-gateway: Envoy did not start (exit code {code}); see its log above."
+                      + hint, file=sys.stderr)
                 return EXIT_FINDINGS
             print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}); "
                   "listening on:", flush=True)

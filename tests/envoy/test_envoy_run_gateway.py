@@ -8,6 +8,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -138,3 +139,39 @@ def test_unknown_gateway_is_a_usage_error(tmp_path):
         [sys.executable, "-m", "meshdesigner", "run-gateway", str(EXAMPLES / "seed.mesh.yaml"), "--gateway", "nope"],
         cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "no gateway 'nope'" in result.stderr and "default/ext-host-gwy" in result.stderr
+
+
+def test_missing_certificate_file_is_named_before_envoy_starts(tmp_path):
+    """The seed's serverCertificate /etc/certs/... does not exist here: say which file, not a port hint."""
+    result = subprocess.run(
+        [sys.executable, "-m", "meshdesigner", "run-gateway", str(EXAMPLES / "seed.mesh.yaml"),
+         "--gateway", "ext-host-gwy", "--files-root", "root", "--admin-port", str(free_port())],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert str(tmp_path / "root" / "etc" / "certs" / "servercert.pem") in result.stderr
+    assert "--files-root DIR" in result.stderr
+    assert "Ports below 1024" not in result.stderr
+    assert "Envoy did not start" not in result.stderr  # refused before starting it
+
+
+def test_port_in_use_is_explained_without_the_root_hint(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "meshdesigner", "run-gateway", str(EXAMPLES / "bookinfo.mesh.yaml"),
+             "--gateway", "bookinfo/bookinfo-gateway", "--listen-address", "127.0.0.1", "--port-map", f"80:{port}",
+             "--admin-port", str(free_port())],
+            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=90)
+    assert result.returncode == 1, result.stderr
+    assert "Address already in use" in result.stderr  # Envoy's own log is still shown
+    assert "already in use: choose free ones with --port-map" in result.stderr
+    assert "Ports below 1024" not in result.stderr
+
+
+def test_start_failure_hint_only_for_bind_errors():
+    from meshdesigner.cli.run_gateway_cmd import start_failure_hint
+
+    assert "--port-map 443:8443" in start_failure_hint("cannot bind '0.0.0.0:443': Permission denied")
+    assert start_failure_hint("Invalid path: /etc/istio/credentials/x/ca.crt") == ""
