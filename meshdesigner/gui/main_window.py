@@ -278,16 +278,18 @@ class MainWindow(QMainWindow):
         bar.widgetForAction(self.act_export).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
 
     def _build_status_bar(self) -> None:
+        """Permanent labels on the right (file and its state, checks, zoom); the left is only for the
+        transient ``showMessage`` texts, so nothing is ever painted over anything else."""
         status = self.statusBar()
         self.file_label = QLabel()
+        self.file_label.setObjectName("StatusFile")
         self.dirty_label = QLabel()
+        self.dirty_label.setObjectName("StatusState")
         self.checks_label = QLabel()
         self.checks_label.setObjectName("StatusChecks")
         self.zoom_label = QLabel("100%")
-        for widget in (self.file_label, self.dirty_label):
-            status.addWidget(widget)
-        status.addPermanentWidget(self.checks_label)
-        status.addPermanentWidget(self.zoom_label)
+        for widget in (self.file_label, self.dirty_label, self.checks_label, self.zoom_label):
+            status.addPermanentWidget(widget)
 
     # ----- documents -------------------------------------------------------------------------
     def _attach(self, document: Document) -> None:
@@ -382,8 +384,10 @@ class MainWindow(QMainWindow):
         doc = self.document
         mark = "*" if doc.dirty else ""
         self.setWindowTitle(f"{mark}{doc.display_name} — MeshDesigner")
-        self.file_label.setText(doc.path or f"{doc.project.name} (not saved yet)")
-        self.dirty_label.setText("● unsaved changes" if doc.dirty else "saved")
+        self.file_label.setText(doc.path or doc.project.name)
+        self.file_label.setToolTip(doc.path or "")
+        # A new or imported design has no file: "not saved yet", never "saved".
+        self.dirty_label.setText("● unsaved changes" if doc.dirty else "saved" if doc.path else "not saved yet")
 
     def maybe_save(self) -> bool:
         """Ask before discarding unsaved changes; False means the user cancelled."""

@@ -237,3 +237,23 @@ def test_tooltips_explain_cards_and_edges(make_editor):
     card = scene.items_by_id["virtual-service:bookinfo/reviews"]
     card._update_tooltip()
     assert "Virtual service in bookinfo" in card.toolTip()
+
+
+def test_status_bar_message_never_covers_the_file_state(make_editor, tmp_path):
+    window = make_editor(BOOKINFO)
+    assert window.dirty_label.text() == "saved"
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    (empty / "notes.yaml").write_text("# nothing here yet\n")
+    assert window.open_path(str(empty))
+    status = window.statusBar()
+    message = status.currentMessage()
+    assert message.startswith("Imported")
+    assert window.file_label.text() == "emptydir"
+    assert window.dirty_label.text() == "not saved yet"  # an imported design has no file: not "saved"
+    QApplication.processEvents()
+    # The transient message is painted from the left edge; the permanent labels start to its right.
+    message_end = status.fontMetrics().horizontalAdvance(message) + 8
+    for label in (window.file_label, window.dirty_label):
+        assert label.isVisible()
+        assert label.geometry().left() > message_end, (label.text(), label.geometry(), message_end)
