@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from ..model import DestinationRule, Gateway, KubeService, Resource, ServiceEntry, VirtualService
 from ..model.meta import DEFAULT_NAMESPACE, clean_metadata
+from .atomic import EXPORT_INDEX, LEGACY_EXPORT_INDEX
 from .errors import InputError
 from .yamlio import Document, load_documents, read_text
 
@@ -59,15 +60,36 @@ def format_loc(loc: Iterable[Any]) -> str:
     return out
 
 
+EXPORT_MANIFEST = "istio.yaml"  # the one file of a MeshDesigner export folder holding every resource
+
+
+def is_export_folder(path: str) -> bool:
+    """A folder ``meshdesigner export`` wrote (it holds the export index next to ``istio.yaml``)."""
+    return os.path.isfile(os.path.join(path, EXPORT_MANIFEST)) and any(
+        os.path.isfile(os.path.join(path, index)) for index in (EXPORT_INDEX, LEGACY_EXPORT_INDEX))
+
+
 def manifest_files(paths: Iterable[str]) -> list[str]:
-    """The manifest files named by ``paths`` (folders are walked, sorted, hidden entries skipped)."""
+    """The manifest files named by ``paths`` (folders are walked, sorted, hidden entries skipped).
+
+    Of a MeshDesigner export folder only ``istio.yaml`` is read: ``resources/`` repeats the same
+    resources one per file and ``envoy/`` holds Envoy configs, not Kubernetes objects.
+    A folder without any manifest file is an error (an empty design would pass every check).
+    """
     files: list[str] = []
     for path in paths:
         if os.path.isdir(path):
+            if is_export_folder(path):
+                files.append(os.path.join(path, EXPORT_MANIFEST))
+                continue
+            found: list[str] = []
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                files.extend(os.path.join(root, n) for n in sorted(names)
+                found.extend(os.path.join(root, n) for n in sorted(names)
                              if n.endswith(MANIFEST_SUFFIXES) and not n.startswith("."))
+            if not found:
+                raise InputError(f"no manifest files (*.yaml, *.yml, *.json) under {path}")
+            files.extend(found)
         elif os.path.exists(path):
             files.append(path)
         else:
@@ -132,7 +154,7 @@ def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESP
     """Read every manifest under ``paths``. Raises :class:`InputError` on the first bad input."""
     files = manifest_files(paths)
     result = ManifestSet()
-    seen: dict[tuple[str, str, str], SourceRef] = {}
+    seen: dict[tuple[str, str, str], tuple[SourceRef, Resource | dict]] = {}
     for index, file in enumerate(files):
         if progress:
             progress(index, len(files), file)
@@ -152,7 +174,7 @@ def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESP
 
 
 def _read_file(file: str, default_namespace: str, keep_nodes: bool,
-               seen: dict[tuple[str, str, str], SourceRef], result: ManifestSet) -> None:
+               seen: dict[tuple[str, str, str], tuple[SourceRef, Resource | dict]], result: ManifestSet) -> None:
     text = read_text(file)
     for doc in load_documents(text, file, keep_nodes=keep_nodes):
         for obj, item_path in _items(doc):
@@ -165,12 +187,20 @@ def _read_file(file: str, default_namespace: str, keep_nodes: bool,
                 md = parsed["metadata"]
                 key = (f"{parsed['apiVersion']}/{parsed['kind']}", md["namespace"], md["name"])
             if key in seen:
-                first = seen[key]
-                raise InputError(f"duplicate resource: {key[0]} {key[1]}/{key[2]} is also defined at "
-                                 f"{first.file}:{first.line}", file=file, line=line)
-            seen[key] = source
+                first, first_parsed = seen[key]
+                if _same_content(first_parsed, parsed):
+                    continue  # the same resource twice (e.g. a combined file and one file each): harmless
+                raise InputError(f"duplicate resource: {key[0]} {key[1]}/{key[2]} is also defined, with "
+                                 f"other content, at {first.file}:{first.line}", file=file, line=line)
+            seen[key] = (source, parsed)
             if isinstance(parsed, Resource):
                 result.resources.append(parsed)
                 result.sources[key] = source
             else:
                 result.others.append(parsed)
+
+
+def _same_content(first: Resource | dict, second: Resource | dict) -> bool:
+    if isinstance(first, Resource) and isinstance(second, Resource):
+        return type(first) is type(second) and first.to_wire() == second.to_wire()
+    return first == second
