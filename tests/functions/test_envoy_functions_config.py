@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -118,3 +119,18 @@ def test_jwks_from_a_local_file_passes_envoy_validate(tmp_path):
     provider = _http_filters(bootstrap)[0]["typed_config"]["providers"]["origins-0"]
     assert provider["local_jwks"] == {"filename": str(jwks)}
     _validate(bootstrap, tmp_path)
+
+
+@needs_envoy
+def test_jwt_principals_use_no_deprecated_envoy_field(tmp_path):
+    """Principal.metadata is deprecated ("will be removed from Envoy soon"): JWT claims go through
+    sourced_metadata, which Envoy loads without a deprecation warning."""
+    bootstrap = _bootstrap(edge_design(_full(SigningKey())), port_map={80: 18080})
+    assert '"metadata":' not in json.dumps(bootstrap["static_resources"]["listeners"])
+    path = tmp_path / "envoy.yaml"
+    path.write_text(dump(bootstrap))
+    result = subprocess.run([shutil.which("envoy"), "--mode", "validate", "-c", str(path), "-l", "warning",
+                             "--disable-hot-restart"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "deprecated" not in log.lower() and "removed from Envoy soon" not in log, log

@@ -122,7 +122,9 @@ def _principal(rule: FirewallRule) -> dict:
 
 def _jwt_present(issuer: str, claim: str, value: str | None = None) -> dict:
     matcher = {"present_match": True} if value is None else {"string_match": istio_string_match(value)}
-    return {"metadata": {"filter": JWT_FILTER, "path": [{"key": issuer}, {"key": claim}], "value": matcher}}
+    # sourced_metadata (dynamic metadata by default) replaces the deprecated Principal.metadata
+    return {"sourced_metadata": {"metadata_matcher": {
+        "filter": JWT_FILTER, "path": [{"key": issuer}, {"key": claim}], "value": matcher}}}
 
 
 def principal_matcher(jwt: JwtAuthentication, pattern: str) -> dict:
