@@ -15,9 +15,20 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a .mesh.yaml design, or Istio manifests (a file or folder) to import")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the main window to a PNG and exit")
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour theme (default: system)")
-    parser.add_argument("--size", default="1600x1000", metavar="WxH", help="window size for --screenshot")
+    parser.add_argument("--size", default="1600x1000", metavar="WxH", type=window_size,
+                        help="window size for --screenshot, e.g. 1600x1000")
     parser.add_argument("--select", metavar="NAME", help="select the node with this name (with --screenshot)")
     return parser
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``WxH`` -> (width, height); anything else is a usage error (argparse exits with status 2)."""
+    width, sep, height = text.lower().partition("x")
+    if not (sep and width.isdigit() and height.isdigit() and 200 <= int(width) <= 10000
+            and 200 <= int(height) <= 10000):
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels (200-10000), e.g. 1600x1000, "
+                                         f"not {text!r}")
+    return int(width), int(height)
 
 
 def application():
@@ -70,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 def screenshot(window, args) -> int:
     from PySide6.QtWidgets import QApplication
 
-    width, _, height = args.size.partition("x")
-    window.resize(int(width), int(height))
+    window.resize(*args.size)
     window.show()
     for _ in range(3):
         QApplication.processEvents()

@@ -45,6 +45,9 @@ from .style import app_icon, apply_theme, icon
 
 NODES_MIME = "application/x-meshdesigner-nodes"
 RECOVERY_DELAY_MS = 1500
+SIDE_DOCK_WIDTHS = (230, 300)     # palette, properties: the canvas gets the rest
+BOTTOM_DOCK_HEIGHT = 180
+PANEL_MIN_HEIGHT = 90             # a bottom panel may be squeezed this far (it scrolls or clips)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
          "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 
@@ -93,9 +96,12 @@ class MainWindow(QMainWindow):
         self._settle_docks()
 
     def _settle_docks(self) -> None:
-        """Start with the diagnostics tab in front and a modest bottom area (features add tabs there)."""
+        """The one place the starting dock sizes are set (after features added their tabs): the canvas gets
+        most of the window, the panels a narrow strip each; diagnostics in front."""
         self._docks["diagnostics"].raise_()
-        self.resizeDocks([self._docks["diagnostics"]], [220], Qt.Orientation.Vertical)
+        self.resizeDocks([self._docks["palette"], self._docks["properties"]], list(SIDE_DOCK_WIDTHS),
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self._docks["diagnostics"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     # ----- building ----------------------------------------------------------------------------
     def _build_panels(self) -> None:
@@ -124,16 +130,14 @@ class MainWindow(QMainWindow):
         self.add_panel(self.diagnostics, "Diagnostics", "bottom", "diagnostics")
         self.preview = PreviewPanel()
         self.add_panel(self.preview, "YAML", "bottom", "yaml")
-        self._docks["diagnostics"].raise_()
-        self.resizeDocks([self._docks["palette"], self._docks["properties"]], [270, 380],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self._docks["diagnostics"]], [200], Qt.Orientation.Vertical)
 
     def add_panel(self, widget: QWidget, title: str, area: str = "bottom", key: str | None = None) -> QDockWidget:
         """Add a dockable panel in ``area`` (left, right, bottom, top); panels in one area become tabs."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{key or title}")
         dock.setWidget(widget)
+        if area in ("bottom", "top"):  # a tall panel must not set the window's minimum height
+            widget.setMinimumHeight(min(widget.minimumSizeHint().height(), PANEL_MIN_HEIGHT))
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)

@@ -257,3 +257,16 @@ def test_status_bar_message_never_covers_the_file_state(make_editor, tmp_path):
     for label in (window.file_label, window.dirty_label):
         assert label.isVisible()
         assert label.geometry().left() > message_end, (label.text(), label.geometry(), message_end)
+
+
+def test_the_canvas_gets_most_of_the_window_and_the_window_can_be_small(make_editor, qtbot):
+    window = make_editor(BOOKINFO)
+    window.resize(1600, 1000)
+    qtbot.waitUntil(lambda: window.size().height() == 1000, timeout=2000)
+    QApplication.processEvents()
+    canvas = window.view.size()
+    assert canvas.width() >= 1000 and canvas.height() >= 650, canvas
+    assert window._docks["diagnostics"].height() <= 220
+    window.resize(1024, 700)
+    qtbot.waitUntil(lambda: window.size().height() == 700, timeout=2000)
+    assert (window.width(), window.height()) == (1024, 700)

@@ -23,6 +23,8 @@ PALETTE_ORDER = (NodeKind.INGRESS_GATEWAY, NodeKind.VIRTUAL_SERVICE, NodeKind.ME
                  NodeKind.EGRESS_GATEWAY, NodeKind.EXTERNAL_SERVICE)
 
 
+FULL_HEIGHT = 5 * 48 + 12  # every palette entry visible
+
 class PaletteList(QListWidget):
     """Node kinds to drag onto the canvas."""
 
@@ -43,8 +45,13 @@ class PaletteList(QListWidget):
             item.setSizeHint(QSize(0, 44))
             self.addItem(item)
         self.itemActivated.connect(lambda it: self.sig_kind_activated.emit(it.data(Qt.ItemDataRole.UserRole)))
-        self.setFixedHeight(5 * 48 + 12)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # All five kinds when there is room; in a short window it shrinks and scrolls.
+        self.setMinimumHeight(2 * 48 + 12)
+        self.setMaximumHeight(FULL_HEIGHT)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), FULL_HEIGHT)
 
     def mimeData(self, items) -> QMimeData:
         data = QMimeData()
