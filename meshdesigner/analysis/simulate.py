@@ -26,7 +26,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from ..export.envoy.plan import GatewayPlan, build_plan
 from ..model.nodes import GatewayNode
@@ -55,6 +55,36 @@ class Request:
     headers: dict[str, str] = field(default_factory=dict)
     sni: str | None = None
     client_address: str | None = None      # the client's IP (firewall rules); None: a local trial, 127.0.0.1
+
+    def __post_init__(self) -> None:
+        parse_url(self.url)  # a bad URL is a clear ValueError here, not a traceback mid-simulation
+
+
+URL_SCHEMES = ("http", "https", "tcp", "tls")
+
+
+def parse_url(url: str) -> SplitResult:
+    """``url`` split into parts (no scheme means http); ``ValueError`` saying what is wrong otherwise.
+
+    Only http, https, tcp and tls with a host are requests a gateway can receive; the port, when
+    given, must be a number from 1 to 65535.
+    """
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+    except ValueError as exc:
+        raise ValueError(f"the URL {url!r} cannot be read: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in URL_SCHEMES:
+        raise ValueError(f"the URL {url!r} has the scheme {scheme!r}; use one of {', '.join(URL_SCHEMES)}")
+    if not parts.hostname:
+        raise ValueError(f"the URL {url!r} has no host (e.g. {scheme}://shop.example.com/)")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"the URL {url!r} has a bad port: it must be a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError(f"the URL {url!r} has a bad port: it must be a number from 1 to 65535")
+    return parts
 
 
 @dataclass
@@ -99,8 +129,8 @@ class SimulationContext:
         self.compiled = compiled
         self.plan = compiled.plan
         self.request = request
-        parts = urlsplit(request.url if "://" in request.url else "http://" + request.url)
-        self.scheme = (parts.scheme or "http").lower()
+        parts = parse_url(request.url)
+        self.scheme = parts.scheme.lower()
         self.host = (parts.hostname or "").lower()
         self.port = parts.port or DEFAULT_PORTS.get(self.scheme)
         self.path = parts.path or "/"
@@ -247,4 +277,4 @@ def simulate(project, gateway_ref, request: Request) -> SimulationResult:
 from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
 
 __all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "Request", "SimulationContext", "SimulationResult",
-           "add_step", "compiled_gateway", "remove_step", "resolve_gateway", "simulate"]
+           "add_step", "compiled_gateway", "parse_url", "remove_step", "resolve_gateway", "simulate"]

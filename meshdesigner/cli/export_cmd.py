@@ -49,6 +49,12 @@ def _blocking_errors(project, args) -> list[str]:
 
 
 def run(args) -> int:
+    import os
+
+    from . import UsageError
+
+    if os.path.exists(args.output) and not os.path.isdir(args.output):
+        raise UsageError(f"-o {args.output} is a file; give a folder (it is created when missing)")
     project, _ = open_design(args.project)
     errors = _blocking_errors(project, args)
     if errors and not args.force:

@@ -55,7 +55,11 @@ def run(args) -> int:
             return 0
         write_atomic(args.output, text)
     else:
-        _render_image(graph, args.output, fmt, args.theme)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)  # as write_atomic does
+            _render_image(graph, args.output, fmt, args.theme)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or 'the image could not be saved'}") from None
     print(f"wrote the request flow of {graph.scope} ({len(graph.nodes)} nodes, {len(graph.edges)} edges) "
           f"to {args.output}", file=sys.stderr)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..analysis.simulate import Request, resolve_gateway, simulate
+from ..analysis.simulate import Request, parse_url, resolve_gateway, simulate
 from .common import open_design
 
 
@@ -51,6 +51,10 @@ def format_text(result) -> str:
 def run(args) -> int:
     from . import UsageError
 
+    try:
+        parse_url(args.url)  # before the design is read: a usage error, said at once
+    except ValueError as exc:
+        raise UsageError(f"--url: {exc}") from None
     project, _ = open_design(args.project)
     try:
         gateway = resolve_gateway(project, args.gateway)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
+from meshdesigner.analysis.simulate import Request
 from meshdesigner.cli import main
 from meshdesigner.io.atomic import EXPORT_INDEX, LEGACY_EXPORT_INDEX, write_tree
 
@@ -75,3 +78,56 @@ def test_an_empty_folder_is_unreadable_input(tmp_path, capsys):
     assert main(["import", str(empty), "-o", str(tmp_path / "x.mesh.yaml")]) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "x.mesh.yaml").exists()
+
+
+@pytest.mark.parametrize("url", ["http://bookinfo.example.com:99999/", "http://bookinfo.example.com:abc/",
+                                 "http://[::1/", "http://bookinfo.example.com:0/"])
+def test_simulate_rejects_bad_ports_and_unreadable_urls(url, capsys):
+    assert main(["simulate", BOOKINFO, "--gateway", "bookinfo-gateway", "--url", url]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"the URL {url!r}" in err
+    with pytest.raises(ValueError, match="URL"):
+        Request(url)
+
+
+@pytest.mark.parametrize("url", ["ftp://x/", "http://", "https:///path"])
+def test_simulate_accepts_only_http_https_tcp_tls_with_a_host(url, capsys):
+    assert main(["simulate", BOOKINFO, "--gateway", "bookinfo-gateway", "--url", url]) == 2
+    assert "--url" in capsys.readouterr().err
+    with pytest.raises(ValueError):
+        Request(url)
+
+
+def test_urls_without_a_scheme_are_still_http(capsys):
+    assert main(["simulate", BOOKINFO, "--gateway", "bookinfo-gateway",
+                 "--url", "bookinfo.example.com/productpage"]) == 0
+    assert "outcome: routed" in capsys.readouterr().out
+
+
+def test_export_to_an_existing_file_or_an_impossible_folder_exits_2(tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("keep me\n")
+    assert main(["export", SEED, "-o", str(a_file)]) == 2
+    assert f"{a_file} is a file" in capsys.readouterr().err
+    assert a_file.read_text() == "keep me\n"
+    assert main(["export", SEED, "-o", "/proc/nope"]) == 2
+    assert "/proc/nope: No such file or directory" in capsys.readouterr().err
+
+
+def test_flow_image_that_cannot_be_written_exits_2(tmp_path, capsys):
+    assert main(["flow", BOOKINFO, "-o", "/proc/y.png"]) == 2
+    assert "cannot write /proc/y.png" in capsys.readouterr().err
+    target = tmp_path / "nodir" / "y.png"  # a missing folder is created, as for json and dot
+    assert main(["flow", BOOKINFO, "-o", str(target)]) == 0
+    assert target.stat().st_size > 0
+
+
+def test_any_os_error_of_a_command_is_a_message_naming_the_path(monkeypatch, capsys):
+    import meshdesigner.cli.validate_cmd as validate_cmd
+
+    def unreadable(_paths):
+        raise PermissionError(13, "Permission denied", "/secret/file.yaml")
+
+    monkeypatch.setattr(validate_cmd, "collect", unreadable)
+    assert main(["validate", "x.yaml"]) == 2
+    assert capsys.readouterr().err == "meshdesigner validate: error: /secret/file.yaml: Permission denied\n"
