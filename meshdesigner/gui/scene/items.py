@@ -33,6 +33,7 @@ from ..style import (
 from .rows import Row, rows, subtitle
 
 CARD_WIDTH = 264.0
+LABEL_GAP = 2.0      # between the right edge of the card a route leaves and its label
 HEADER = 46.0
 ROW = 22.0
 BOTTOM = 6.0
@@ -469,8 +470,14 @@ class EdgeItem(QGraphicsPathItem):
         return self.group_label
 
     def label_point(self) -> QPointF:
-        # Route labels sit near their rule's row, where rules are apart; others mid-way.
-        return self.path.pointAtPercent(0.5)
+        """The centre of the label's pill. A forward route's label sits on its own rule's row, just right
+        of the card it leaves (mid-way, a curve may already be at another rule's height or at the target
+        card); other labels mid-way."""
+        text = self.label_text()
+        start = self.path.pointAtPercent(0.0)
+        if self.ref.kind != "routes" or not text or self.path.pointAtPercent(1.0).x() < start.x():
+            return self.path.pointAtPercent(0.5)
+        return start + QPointF(LABEL_GAP + label_width(text) / 2, 0)
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
@@ -495,13 +502,17 @@ class EdgeItem(QGraphicsPathItem):
             draw_label(painter, self.label_point(), self.label_text(), colour)
 
 
+def label_width(label: str) -> float:
+    """The width of an edge label's pill."""
+    return QFontMetricsF(font("small")).horizontalAdvance(label) + 10
+
+
 def draw_label(painter: QPainter, middle: QPointF, label: str, colour: QColor) -> None:
     """An edge's label in a small pill (weight, subset, port)."""
     if not label:
         return
     painter.setFont(font("small"))
-    metrics = QFontMetricsF(font("small"))
-    width_px = metrics.horizontalAdvance(label) + 10
+    width_px = label_width(label)
     box = QRectF(middle.x() - width_px / 2, middle.y() - 8, width_px, 16)
     theme = current_theme()
     painter.setPen(QPen(colour, 1))
