@@ -10,6 +10,7 @@ import os
 import sys
 
 from ..analysis.flow import compute_flow
+from ..analysis.simulate import resolve_gateway
 from ..io.atomic import write_atomic
 from .common import open_design
 
@@ -22,8 +23,10 @@ def add_parser(sub) -> None:
                                    "servers (port, protocol, TLS mode, SNI hosts), virtual service rules in "
                                    "order, weighted destinations, egress gateways and external services.")
     p.add_argument("project", metavar="PROJECT", help="a .mesh.yaml project, or manifest files/folders")
-    p.add_argument("--gateway", metavar="NS/NAME", help="only the flow through this gateway")
-    p.add_argument("--format", choices=FORMATS, help="default: from the -o suffix, else json")
+    p.add_argument("--gateway", metavar="[NS/]NAME", help="only the flow through this gateway (NAME alone when "
+                                                          "it is unique, as for simulate and run-gateway)")
+    p.add_argument("--format", choices=FORMATS, help="default: from the -o suffix (.json, .dot, .png, .svg), "
+                                                     "else json on standard output")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output; "
                                                           "png and svg need a file)")
     p.add_argument("--theme", choices=("light", "dark"), default="light", help="colours for png/svg")
@@ -31,10 +34,17 @@ def add_parser(sub) -> None:
 
 
 def _format_of(args) -> str:
+    from . import UsageError
+
     if args.format:
         return args.format
-    suffix = os.path.splitext(args.output or "")[1].lstrip(".").lower()
-    return suffix if suffix in FORMATS else "json"
+    if not args.output:
+        return "json"
+    suffix = os.path.splitext(args.output)[1].lstrip(".").lower()
+    if suffix not in FORMATS:
+        raise UsageError(f"cannot tell the format of -o {args.output} from its suffix; name it "
+                         f"{', '.join('.' + f for f in FORMATS)} or pass --format")
+    return suffix
 
 
 def run(args) -> int:
@@ -44,10 +54,13 @@ def run(args) -> int:
     if fmt in ("png", "svg") and not args.output:
         raise UsageError(f"--format {fmt} needs an output file (-o FILE.{fmt})")
     project, _ = open_design(args.project)
-    try:
-        graph = compute_flow(project, args.gateway)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    gateway = None
+    if args.gateway is not None:
+        try:
+            gateway = resolve_gateway(project, args.gateway)  # the resolver simulate and run-gateway use
+        except LookupError as exc:
+            raise UsageError(str(exc)) from None
+    graph = compute_flow(project, gateway.id if gateway else None)
     if fmt in ("json", "dot"):
         text = graph.to_json_text() if fmt == "json" else graph.to_dot()
         if not args.output:
@@ -60,7 +73,8 @@ def run(args) -> int:
             _render_image(graph, args.output, fmt, args.theme)
         except OSError as exc:
             raise UsageError(f"cannot write {args.output}: {exc.strerror or 'the image could not be saved'}") from None
-    print(f"wrote the request flow of {graph.scope} ({len(graph.nodes)} nodes, {len(graph.edges)} edges) "
+    scope = f"gateway {graph.scope}" if gateway else "the project"
+    print(f"wrote the request flow of {scope} ({len(graph.nodes)} nodes, {len(graph.edges)} edges) "
           f"to {args.output}", file=sys.stderr)
     return 0
 

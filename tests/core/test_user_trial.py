@@ -131,3 +131,26 @@ def test_any_os_error_of_a_command_is_a_message_naming_the_path(monkeypatch, cap
     monkeypatch.setattr(validate_cmd, "collect", unreadable)
     assert main(["validate", "x.yaml"]) == 2
     assert capsys.readouterr().err == "meshdesigner validate: error: /secret/file.yaml: Permission denied\n"
+
+
+def test_flow_accepts_a_unique_bare_gateway_name_like_simulate(tmp_path, capsys):
+    bare, qualified = tmp_path / "bare.json", tmp_path / "qualified.json"
+    assert main(["flow", BOOKINFO, "--gateway", "bookinfo-gateway", "-o", str(bare)]) == 0
+    assert "wrote the request flow of gateway bookinfo/bookinfo-gateway" in capsys.readouterr().err
+    assert main(["flow", BOOKINFO, "--gateway", "bookinfo/bookinfo-gateway", "-o", str(qualified)]) == 0
+    assert bare.read_text() == qualified.read_text()
+    assert main(["flow", BOOKINFO, "--gateway", "nope"]) == 2
+    assert "no gateway 'nope'" in capsys.readouterr().err
+
+
+def test_flow_says_the_project_when_no_gateway_is_given(tmp_path, capsys):
+    assert main(["flow", BOOKINFO, "-o", str(tmp_path / "f.dot")]) == 0
+    assert "wrote the request flow of the project (" in capsys.readouterr().err
+
+
+def test_flow_output_suffix_must_name_a_format(tmp_path, capsys):
+    assert main(["flow", BOOKINFO, "-o", str(tmp_path / "f.gif")]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err
+    assert not (tmp_path / "f.gif").exists()
+    assert main(["flow", BOOKINFO, "-o", str(tmp_path / "f.gif"), "--format", "json"]) == 0
+    assert json.loads((tmp_path / "f.gif").read_text())["scope"] == "project"
