@@ -132,6 +132,7 @@ def running_envoy(config_path: str, admin_port: int, cwd: str, log_path: str):
 class _NameHandler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     backend_name = "?"
+    disable_nagle_algorithm = True  # headers and body are two writes: no Nagle/delayed-ACK stall between them
 
     def _answer(self) -> None:
         length = int(self.headers.get("content-length") or 0)

@@ -8,6 +8,7 @@ import http.client
 import os
 import socket
 import ssl
+import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -77,11 +78,28 @@ class Trial:
         options = trial_options(self.tmp, endpoints=endpoints, listen_address="127.0.0.1",
                                 port_map=self.port_map, admin_port=self.admin_port)
         bootstrap = bootstrap_from_plan(self.project, self.plan, options)
+        for listener in bootstrap["static_resources"]["listeners"]:
+            # Envoy's default SO_REUSEPORT lets a second Envoy (another test run on this machine that got
+            # the same free_port()) listen on our port and silently answer part of our requests.
+            # Without it a port clash fails Envoy's start loudly instead.
+            listener["enable_reuse_port"] = False
         self.credentials.write_for(bootstrap, self.tmp)
         path = os.path.join(self.tmp, "envoy.yaml")
         with open(path, "w") as fh:
             fh.write(dump(bootstrap))
         return path, bootstrap
+
+    def counters(self, contains: str) -> dict[str, int]:
+        """This trial's Envoy counters whose name contains ``contains`` (from its admin /stats)."""
+        url = f"http://127.0.0.1:{self.admin_port}/stats?usedonly&filter={urllib.request.quote(contains)}"
+        with urllib.request.urlopen(url, timeout=IO_TIMEOUT) as resp:
+            lines = resp.read().decode().splitlines()
+        out = {}
+        for line in lines:
+            name, _, value = line.rpartition(": ")
+            if value.isdigit():
+                out[name] = int(value)
+        return out
 
     # ----- the client --------------------------------------------------------------------------
     def _tls_context(self, verify: bool) -> ssl.SSLContext:

@@ -49,10 +49,27 @@ def test_http_routes_by_header_and_method(shop):
     assert shop.send(Request("http://shop.example.com/anything")).backend == WEB
 
 
+SPLIT_REQUESTS = 400
+SPLIT_V1_BOUNDS = (235, 325)
+
+
 def test_weighted_split_follows_the_weights(shop):
-    seen = collections.Counter(shop.send(Request("http://shop.example.com/api/orders")).backend for _ in range(60))
-    assert set(seen) == {API_V1, API_V2}
-    assert seen[API_V1] > seen[API_V2]  # 70/30: a reversal has a chance of about 3 in 10,000
+    """Envoy picks the weighted cluster once per request from a fresh random value (the stream id; our
+    client sends no x-request-id, and retries stay in the picked cluster), so v1's count is
+    Binomial(400, 0.7): mean 280, sd 9.2. It falls outside 235..325 (4.9 sd) with probability 8e-7
+    (exact binomial tail), while a 50/50 or 90/10 split lands inside with probability < 3e-4.
+    (The old check, v1 > v2 over 60 requests, failed once in 1,100 runs by chance alone.)"""
+    before = shop.counters("api.shop.svc.cluster.local.upstream_rq_total")
+    seen = collections.Counter(shop.send(Request("http://shop.example.com/api/orders")).backend
+                               for _ in range(SPLIT_REQUESTS))
+    after = shop.counters("api.shop.svc.cluster.local.upstream_rq_total")
+    assert set(seen) == {API_V1, API_V2}, seen
+    # every answer went through this trial's Envoy and the subset it picked (no other Envoy on our port)
+    for cluster in (API_V1, API_V2):
+        name = f"cluster.{cluster}.upstream_rq_total"
+        assert after[name] - before.get(name, 0) >= seen[cluster], (seen, before, after)
+    low, high = SPLIT_V1_BOUNDS
+    assert low <= seen[API_V1] <= high, seen
 
 
 def test_https_with_sni_verified_against_the_ca(shop):
