@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
+import re
 import sys
+import urllib.parse
 
 from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
 from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
@@ -18,7 +21,9 @@ from ..io.project_file import load_project
 from ..tls.sources import certificate_location
 from .common import is_project_file, stderr_progress
 
-DOCS_URL = "docs/diagnostics.md"
+# The code page in a source checkout (absent from an installed wheel: then the rules carry only help.text).
+DOCS_PAGE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "docs", "diagnostics.md")
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -96,14 +101,19 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
     from ..analysis.messages import lookup
 
     codes = sorted({d.code for d in diagnostics})
+    docs_uri = pathlib.Path(DOCS_PAGE).as_uri() if os.path.isfile(DOCS_PAGE) else None
     rules = []
     for code in codes:
         msg = lookup(code)
-        rule = {"id": code, "helpUri": f"{DOCS_URL}#{code.lower()}"}
+        rule: dict = {"id": code}
         if msg is not None:
-            rule.update(name=msg.name, shortDescription={"text": msg.template},
+            title = _title(msg.name)
+            rule.update(name=msg.name, shortDescription={"text": title},
                         fullDescription={"text": msg.explain},
+                        help={"text": f"{code} {title}: {msg.explain}"},
                         defaultConfiguration={"level": SARIF_LEVEL[msg.severity]})
+            if docs_uri:
+                rule["helpUri"] = f"{docs_uri}#{code.lower()}-{msg.name.lower()}"  # the page's heading anchor
             if msg.istio:
                 rule["properties"] = {"istioCode": msg.istio}
         rules.append(rule)
@@ -120,7 +130,7 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
                 "kind": "resource"}]}],
         }
         if d.file:
-            physical: dict = {"artifactLocation": {"uri": d.file.replace(os.sep, "/")}}
+            physical: dict = {"artifactLocation": _artifact_location(d.file)}
             if d.line:
                 physical["region"] = {"startLine": d.line}
             result["locations"][0]["physicalLocation"] = physical
@@ -131,5 +141,25 @@ def to_sarif(diagnostics: list[Diagnostic]) -> dict:
         "runs": [{"tool": {"driver": {"name": "meshdesigner", "version": __version__,
                                       "informationUri": "https://github.com/meshdesigner/meshdesigner",
                                       "rules": rules}},
+                  "originalUriBaseIds": {SRCROOT: {"uri": pathlib.Path.cwd().as_uri() + "/"}},
                   "results": results}],
     }
+
+
+SRCROOT = "SRCROOT"  # the current folder: file locations under it are relative URIs, others file:// URIs
+
+
+def _artifact_location(file: str) -> dict:
+    """A SARIF artifactLocation: relative to the current folder when the file is under it, else a file:// URI."""
+    absolute = pathlib.Path(os.path.abspath(file))
+    try:
+        relative = absolute.relative_to(pathlib.Path.cwd())
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": urllib.parse.quote(relative.as_posix()), "uriBaseId": SRCROOT}
+
+
+def _title(name: str) -> str:
+    """``CertificateFileNotReadableHere`` -> ``Certificate file not readable here``."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name)
+    return " ".join([words[0]] + [w if w.isupper() else w.lower() for w in words[1:]]) if words else name

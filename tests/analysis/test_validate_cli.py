@@ -134,3 +134,32 @@ def test_docs_page_is_up_to_date():
     page = ROOT / "docs" / "diagnostics.md"
     assert page.read_text() == render_markdown(), \
         "docs/diagnostics.md is stale: run `meshdesigner validate --list-codes > docs/diagnostics.md`"
+
+
+def test_sarif_rules_have_filled_titles_and_absolute_help(oracle, capsys):
+    code, out, _ = run(capsys, SEED, "--format", "sarif")
+    assert code == 1
+    rules = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    for rule in rules:
+        assert "{" not in rule["shortDescription"]["text"], rule
+        assert rule["help"]["text"].startswith(rule["id"])
+        assert "helpUri" not in rule or rule["helpUri"].startswith("file:///"), rule
+    md0107 = next(r for r in rules if r["id"] == "MD0107")
+    assert md0107["shortDescription"]["text"][0].isupper() and " " in md0107["shortDescription"]["text"]
+
+
+def test_sarif_artifact_locations_are_uris(tmp_path, monkeypatch, oracle, capsys):
+    here = tmp_path / "my designs"
+    here.mkdir()
+    (here / "seed.yaml").write_bytes(SEED.read_bytes())
+    monkeypatch.chdir(tmp_path)
+
+    def locations(path):
+        run_log = json.loads(run(capsys, path, "--format", "sarif")[1])["runs"][0]
+        assert run_log["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.as_uri() + "/"
+        return [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run_log["results"]]
+
+    inside = locations("my designs/seed.yaml")  # under the current folder: relative to it
+    assert inside and all(loc == {"uri": "my%20designs/seed.yaml", "uriBaseId": "SRCROOT"} for loc in inside)
+    outside = locations(SEED)
+    assert outside and all(loc == {"uri": SEED.resolve().as_uri()} for loc in outside)
