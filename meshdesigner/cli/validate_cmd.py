@@ -17,7 +17,9 @@ import urllib.parse
 from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
 from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
 from ..io.importer import import_manifests
-from ..io.project_file import load_project
+from ..io.manifests import SourceRef
+from ..io.project_file import FORMAT_VERSION, load_project
+from ..io.yamlio import load_documents, read_text
 from ..tls.sources import certificate_location
 from .common import is_project_file, stderr_progress
 
@@ -54,13 +56,39 @@ def collect(paths: list[str]) -> list[Diagnostic]:
                 raise InputError("no such file or folder", file=path)
             project = load_project(path)
             with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
-                found += [d if d.file else _with_file(d, path) for d in analyze(project)]
+                found += [d if d.file else _with_file(d, path)
+                          for d in analyze(project, project_sources(path, project))]
     if manifests:
         result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), keep_nodes=True)
         first = os.path.abspath(manifests[0])
         with certificate_location(first if os.path.isdir(first) else os.path.dirname(first)):
             found += analyze(result.project, result.sources)
     return sort_diagnostics(found)
+
+
+def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]:
+    """Where each resource of a project file is written (``nodes[i].<field>``), so diagnostics get lines.
+
+    Read again with line tracking here, in the command: the analysis itself (and the desktop app) never
+    pays for it. A file the loader migrated from an older layout gets no lines (only its name).
+    """
+    from ..model import Resource
+
+    docs = list(load_documents(read_text(path), path, keep_nodes=True))
+    data = docs[0].data if docs else None
+    if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
+        return {}
+    sources: dict[tuple[str, str, str], SourceRef] = {}
+    for i, raw in enumerate(data.get("nodes") or []):
+        node = project.nodes.get(raw.get("id")) if isinstance(raw, dict) else None
+        if node is None:
+            continue
+        for name, info in type(node).model_fields.items():
+            resource = getattr(node, name)
+            if isinstance(resource, Resource):
+                item_path = ("nodes", i, info.alias or name)
+                sources[tuple(resource.ref)] = SourceRef(path, docs[0].line_of(item_path), docs[0], item_path)
+    return sources
 
 
 def _with_file(diag: Diagnostic, path: str) -> Diagnostic:

@@ -163,3 +163,17 @@ def test_sarif_artifact_locations_are_uris(tmp_path, monkeypatch, oracle, capsys
     assert inside and all(loc == {"uri": "my%20designs/seed.yaml", "uriBaseId": "SRCROOT"} for loc in inside)
     outside = locations(SEED)
     assert outside and all(loc == {"uri": SEED.resolve().as_uri()} for loc in outside)
+
+
+def test_project_file_diagnostics_carry_the_line_of_the_field(capsys):
+    project = ROOT / "examples" / "seed.mesh.yaml"
+    text = project.read_text().splitlines()
+    expected = next(i for i, line in enumerate(text, 1) if "serverCertificate:" in line)
+    code, out, _ = run(capsys, project, "--format", "json")
+    cert = next(d for d in json.loads(out) if d["code"] == "MD0601")
+    assert (cert["file"], cert["line"]) == (str(project), expected)
+    _, out, _ = run(capsys, project)
+    assert f"[{project}:{expected}]" in next(line for line in out.splitlines() if "MD0601" in line)
+    _, out, _ = run(capsys, project, "--format", "sarif")
+    result = next(r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "MD0601")
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": expected}
