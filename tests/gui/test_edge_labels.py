@@ -34,3 +34,18 @@ def test_weight_labels_sit_on_their_rule_row_clear_of_cards(qapp, example):
         pill = QRectF(edge.label_at.x() - width / 2, edge.label_at.y() - 8, width, 16)
         for node in scene.items_by_id.values():
             assert not pill.intersects(_card(node)), (edge.label_text(), node.node.name)
+
+
+@pytest.mark.parametrize("example", ["gateway-functions.mesh.yaml", "bookinfo.mesh.yaml", "egress.mesh.yaml"])
+def test_edges_that_skip_a_lane_go_around_its_cards(qapp, example):
+    scene = _scene(example)
+    for edge in scene.edges.values():
+        if edge.ref.kind != "routes":
+            continue
+        points = [edge.path.pointAtPercent(i / 100) for i in range(101)]
+        for node in scene.items_by_id.values():
+            if node in (edge.source, edge.target):
+                continue
+            card = _card(node)
+            assert not any(card.contains(p) for p in points), \
+                f"{edge.source.node.name} -> {edge.target.node.name} runs through {node.node.name}"

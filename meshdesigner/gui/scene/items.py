@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -33,6 +35,8 @@ from ..style import (
 from .rows import Row, rows, subtitle
 
 CARD_WIDTH = 264.0
+DETOUR_MARGIN = 18.0  # how far a long edge keeps from the cards it goes around
+DETOUR_MAX_NODES = 300  # larger designs skip the detours (a scan of every card per long edge)
 LABEL_GAP = 2.0      # between the right edge of the card a route leaves and its label
 HEADER = 46.0
 ROW = 22.0
@@ -426,6 +430,9 @@ class EdgeItem(QGraphicsPathItem):
             dx = max(40.0, (end.x() - start.x()) / 2)
             path = QPainterPath(start)
             path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+            if (scene is not None and end.x() - start.x() > CARD_WIDTH  # skips a lane: may cross its cards
+                    and len(getattr(scene, "items_by_id", ())) <= DETOUR_MAX_NODES):
+                path = self._around_cards(path, start, end, 6.0 * ((row or 0) + ordinal)) or path
         else:
             # A backward reference (e.g. an egress gateway bound to a virtual service on its left):
             # an arc under both cards instead of a line through them.
@@ -445,6 +452,49 @@ class EdgeItem(QGraphicsPathItem):
         if scene is not None:
             scene.edge_geometry_changed(self)
         self.update()
+
+    def _card_rects(self, band: QRectF) -> list[QRectF]:
+        """The cards (other than this edge's two ends) that meet ``band``. A plain scan, not
+        ``scene.items(band)``: that re-indexes the scene, whose layers' bounding rectangle is the scene
+        rectangle, from inside a geometry update (infinite recursion)."""
+        rects = []
+        for item in self.scene().items_by_id.values():
+            if item is self.source or item is self.target:
+                continue
+            rect = item.sceneBoundingRect()
+            if rect.intersects(band):
+                rects.append(rect)
+        return rects
+
+    def _around_cards(self, path: QPainterPath, start: QPointF, end: QPointF,
+                      spread: float = 0.0) -> QPainterPath | None:
+        """A long edge whose curve would run through cards of the lanes it skips goes below them instead:
+        down in the gap before them, across under them, up in the gap after them. None when the curve is
+        clear. ``spread`` lowers the run a little so detours of different rules do not overlap.
+        (Recomputed when this edge's ends move; a card moved into its way later is not avoided.)"""
+        samples = [path.pointAtPercent(i / 32) for i in range(33)]
+        hit = [r for r in self._card_rects(path.boundingRect())
+               if any(r.contains(p) for p in samples)]
+        if not hit:
+            return None
+        left = min(r.left() for r in hit) - DETOUR_MARGIN
+        right = max(r.right() for r in hit) + DETOUR_MARGIN
+        if left <= start.x() or right >= end.x():
+            return None  # no gap to turn in
+        y = max(r.bottom() for r in hit) + DETOUR_MARGIN
+        for _ in range(50):  # below every card the horizontal run would meet
+            lower = [r.bottom() for r in self._card_rects(QRectF(left, y - DETOUR_MARGIN / 2, right - left,
+                                                                 DETOUR_MARGIN))]
+            if not lower:
+                break
+            y = max(lower) + DETOUR_MARGIN
+        y += spread
+        detour = QPainterPath(start)
+        first, last = (start.x() + left) / 2, (right + end.x()) / 2
+        detour.cubicTo(QPointF(first, start.y()), QPointF(first, y), QPointF(left, y))
+        detour.lineTo(right, y)
+        detour.cubicTo(QPointF(last, y), QPointF(last, end.y()), end)
+        return detour
 
     def pen_style(self) -> Qt.PenStyle:
         if self.ref.kind == "binds":
@@ -503,8 +553,13 @@ class EdgeItem(QGraphicsPathItem):
 
 
 def label_width(label: str) -> float:
-    """The width of an edge label's pill."""
-    return QFontMetricsF(font("small")).horizontalAdvance(label) + 10
+    """The width of an edge label's pill (a few distinct texts, measured once each)."""
+    return _text_width(label, font("small").toString()) + 10
+
+
+@lru_cache(maxsize=512)
+def _text_width(label: str, font_key: str) -> float:
+    return QFontMetricsF(font("small")).horizontalAdvance(label)
 
 
 def draw_label(painter: QPainter, middle: QPointF, label: str, colour: QColor) -> None:
