@@ -108,6 +108,7 @@ def run(args) -> int:
     if not args.paths:
         raise UsageError("give at least one PATH (or --list-codes)")
     ignored = parse_codes(args.ignore)
+    _warn_unknown_codes(ignored)
     diagnostics = [d for d in collect(args.paths)
                    if d.code not in ignored and (d.istio_code is None or d.istio_code not in ignored)]
     if args.format == "json":
@@ -118,9 +119,21 @@ def run(args) -> int:
         for diag in diagnostics:
             print(diag.format())
         counts = {s: sum(d.severity == s for d in diagnostics) for s in SEVERITIES}
-        print(", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items()), file=sys.stderr)
+        print(", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items()),
+              file=sys.stderr)
     threshold = SEVERITY_RANK[args.fail_on]
     return 1 if any(SEVERITY_RANK[d.severity] <= threshold for d in diagnostics) else 0
+
+
+def _warn_unknown_codes(codes: frozenset[str]) -> None:
+    """A typo in --ignore would silently suppress nothing: say which codes are not in the catalogue."""
+    from ..analysis.messages import BY_CODE
+
+    known = set(BY_CODE) | {m.istio for m in BY_CODE.values() if m.istio}
+    unknown = sorted(codes - known)
+    if unknown:
+        print(f"meshdesigner validate: warning: --ignore {', '.join(unknown)}: not in the catalogue "
+              "(see meshdesigner validate --list-codes)", file=sys.stderr)
 
 
 def to_sarif(diagnostics: list[Diagnostic]) -> dict:

@@ -42,7 +42,8 @@ class ImportResult:
             counts[str(node.kind)] = counts.get(str(node.kind), 0) + 1
         parts = [f"{n} {k}" for k, n in sorted(counts.items())]
         if self.kept_verbatim:
-            parts.append(f"{len(self.kept_verbatim)} other resources kept verbatim")
+            count = len(self.kept_verbatim)
+            parts.append(f"{count} other resource{'s' if count != 1 else ''} kept verbatim")
         return ", ".join(parts) or "nothing"
 
 

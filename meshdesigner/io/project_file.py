@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..model import Project, ProjectSettings, node_from_dict
+from ..model.nodes import NodeKind
 from .atomic import write_atomic
 from .errors import InputError
 from .gcpause import gc_paused
@@ -146,6 +147,11 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
             node = node_from_dict(raw)
         except ValidationError as exc:
             err = exc.errors()[0]
+            if err["type"] in ("union_tag_invalid", "union_tag_not_found"):  # not pydantic's enum internals
+                expected = ", ".join(kind.value for kind in NodeKind)
+                found = f"unknown node kind {err['ctx']['tag']!r}" if err["type"] == "union_tag_invalid" \
+                    else "the node has no kind"
+                raise fail(f"{found} (expected one of {expected})", ("nodes", i, "kind")) from None
             loc = tuple(err["loc"])
             if loc and isinstance(loc[0], str) and loc[0] in ("ingress-gateway", "egress-gateway", "virtual-service",
                                                               "mesh-service", "external-service"):

@@ -154,3 +154,35 @@ def test_flow_output_suffix_must_name_a_format(tmp_path, capsys):
     assert not (tmp_path / "f.gif").exists()
     assert main(["flow", BOOKINFO, "-o", str(tmp_path / "f.gif"), "--format", "json"]) == 0
     assert json.loads((tmp_path / "f.gif").read_text())["scope"] == "project"
+
+
+def test_validate_summary_says_info_not_infos(capsys):
+    assert main(["validate", BOOKINFO]) == 0
+    summary = capsys.readouterr().err.strip().splitlines()[-1]
+    assert summary.endswith(" info") and "infos" not in summary and not summary.startswith("1 info")
+
+
+def test_ignore_warns_about_codes_not_in_the_catalogue(capsys):
+    assert main(["validate", BOOKINFO, "--ignore", "BOGUS,md0507", "--ignore", "ist0106"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: --ignore BOGUS: not in the catalogue" in err
+    assert "MD0507" not in err and "IST0106" not in err
+
+
+def test_import_summary_says_one_other_resource(tmp_path, capsys):
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n---\n"
+                                      + GATEWAY % "a.example.com")
+    assert main(["import", str(tmp_path / "cm.yaml"), "-o", str(tmp_path / "x.mesh.yaml")]) == 0
+    assert "1 other resource kept verbatim" in capsys.readouterr().out
+
+
+def test_a_wrong_node_kind_names_the_kinds_not_pydantic_internals(tmp_path, capsys):
+    text = open(BOOKINFO).read()
+    bad = tmp_path / "bad.mesh.yaml"
+    bad.write_text(text.replace("kind: mesh-service", "kind: mesh-servce", 1))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    line = text.splitlines().index("  kind: mesh-service") + 1
+    assert f"{bad}:{line}: nodes[1].kind: unknown node kind 'mesh-servce' (expected one of ingress-gateway, " \
+           "egress-gateway, virtual-service, mesh-service, external-service)" in err
+    assert "NodeKind" not in err
