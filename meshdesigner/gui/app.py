@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 
-from ..assets import default_example
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="meshdesigner", description="The MeshDesigner desktop app.")
@@ -70,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         if not window.open_path(args.file):
             return 2
     elif args.screenshot or not window.offer_recovery():
-        window.show_start_page() if not args.screenshot and hasattr(window, "show_start_page") \
-            else _open_example(window)
+        window.show_start_page()  # no file: the start page (a screenshot too; it never offers recovery)
     if args.screenshot:
         return screenshot(window, args)
     window.show()
@@ -104,9 +101,3 @@ def screenshot(window, args) -> int:
     window.document.undo_stack.setClean()
     window.close()
     return 0
-
-
-def _open_example(window) -> None:
-    example = default_example()
-    if example is not None:
-        window.open_path(str(example))

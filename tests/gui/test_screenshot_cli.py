@@ -44,3 +44,23 @@ def test_a_bad_size_is_a_usage_error_not_a_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "meshdesigner", "--screenshot", str(tmp_path / "x.png"),
                              "--size", "big"], capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 2 and "--size" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_screenshot_without_a_file_shows_the_start_page(qapp, monkeypatch, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from meshdesigner.gui import app
+
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    shown = []
+
+    def fake_screenshot(window, _args):
+        shown.append((window.centre.currentWidget() is window.start_page, len(window.document.project.nodes)))
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(app, "screenshot", fake_screenshot)
+    assert app.main(["--screenshot", str(tmp_path / "start.png")]) == 0
+    assert shown == [(True, 0)]  # the start page, not the seed example
