@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 
 import pytest
 
@@ -177,7 +178,7 @@ def test_import_summary_says_one_other_resource(tmp_path, capsys):
 
 
 def test_a_wrong_node_kind_names_the_kinds_not_pydantic_internals(tmp_path, capsys):
-    text = open(BOOKINFO).read()
+    text = pathlib.Path(BOOKINFO).read_text()
     bad = tmp_path / "bad.mesh.yaml"
     bad.write_text(text.replace("kind: mesh-service", "kind: mesh-servce", 1))
     assert main(["validate", str(bad)]) == 2
