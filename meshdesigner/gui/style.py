@@ -117,7 +117,7 @@ def apply_theme(app: QApplication, name: str) -> Theme:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor(theme.muted))
     app.setPalette(palette)
     qss = (RESOURCES / "themes" / f"{name}.qss").read_text(encoding="utf-8")
-    app.setStyleSheet(qss)
+    app.setStyleSheet(qss.replace("@ICONS@", (RESOURCES / "icons").as_posix()))  # qss urls need full paths
     icon.cache_clear()
     return theme
 

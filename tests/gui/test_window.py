@@ -270,3 +270,24 @@ def test_the_canvas_gets_most_of_the_window_and_the_window_can_be_small(make_edi
     window.resize(1024, 700)
     qtbot.waitUntil(lambda: window.size().height() == 700, timeout=2000)
     assert (window.width(), window.height()) == (1024, 700)
+
+
+def test_selected_gateway_properties_fit_the_panel(make_editor, qtbot):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QComboBox, QTableWidget
+
+    window = make_editor(str(EXAMPLES_DIR / "public-private.mesh.yaml"))
+    node_id = next(n.id for n in window.document.project if n.name == "private-gateway")
+    window.scene.select_only([node_id])
+    QApplication.processEvents()
+    panel = window.properties
+    right = panel.viewport().mapTo(panel, QPoint(panel.viewport().width(), 0)).x()
+    combos = [c for c in panel.widget().findChildren(QComboBox) if c.isVisible()]
+    assert combos
+    for combo in combos:  # the whole box, arrow included, left of the scrollbar
+        assert combo.mapTo(panel, QPoint(combo.width(), 0)).x() <= right
+    tables = [t for t in panel.widget().findChildren(QTableWidget) if t.isVisible() and t.rowCount()]
+    assert any("hosts" in t.objectName() for t in tables)
+    for table in tables:  # every row shown in full: the table itself never scrolls
+        last = table.visualItemRect(table.item(table.rowCount() - 1, 0))
+        assert last.bottom() < table.viewport().height(), table.objectName()

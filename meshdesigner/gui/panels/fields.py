@@ -237,6 +237,7 @@ class TableField(Field):
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # columns stretch
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         for i, col in enumerate(self.columns):
@@ -283,8 +284,14 @@ class TableField(Field):
                 text = col.display(value) if col.display else ("" if value is None else str(value))
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self._loading = False
-        self.table.setFixedHeight(28 + 24 * max(1, len(self.rows)))
+        self.table.setFixedHeight(self._table_height())
         self.error.show_error(self.check_rows(self.rows) if self.check_rows else None)
+
+    def _table_height(self) -> int:
+        """Tall enough for the header (whatever the font makes it) and every row: the table never
+        scrolls, the panel does."""
+        header = max(self.table.horizontalHeader().sizeHint().height(), 20)
+        return header + 24 * max(1, len(self.rows)) + 2 * self.table.frameWidth() + 2
 
     def _cell_changed(self, item: QTableWidgetItem) -> None:
         if self._loading:
