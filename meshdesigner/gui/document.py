@@ -41,6 +41,7 @@ class Document(QObject):
         self.project = project if project is not None else Project("untitled")
         self.path = path
         self.undo_stack = QUndoStack(self)
+        self._disposed = False
         self.undo_stack.cleanChanged.connect(lambda clean: self.sig_dirty_changed.emit(not clean))
         self._bridge = [
             (self.project.node_added, self._on_added), (self.project.node_removed, self._on_removed),
@@ -77,6 +78,16 @@ class Document(QObject):
         for model_signal, slot in self._bridge:
             model_signal.disconnect(slot)
         self.undo_stack.clear()
+
+    def dispose(self) -> None:
+        """The window is closing: stop listening and empty the undo stack silently. A non-empty stack
+        clears itself while being destroyed and would emit ``cleanChanged``/``canUndoChanged`` into
+        this object's lambda and the window's actions after their C++ side is gone (RuntimeError)."""
+        if self._disposed:
+            return
+        self._disposed = True
+        self.undo_stack.blockSignals(True)
+        self.close()
 
     # ----- files -----------------------------------------------------------------------------
     @classmethod

@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         self._checks_running()
         self.view.after_next_paint(self.diagnostics.recheck, FIRST_CHECK_MS)
         if fit:
-            QTimer.singleShot(0, self.view.fit_all)
+            QTimer.singleShot(0, self.view, self.view.fit_all)  # cancelled if the view is gone
             self.view.fit_all()
 
     @staticmethod
@@ -533,6 +533,7 @@ class MainWindow(QMainWindow):
         if self.maybe_save():
             recovery.clear()
             settings.settings().setValue("windowState", self.saveState())
+            self.document.dispose()  # its undo stack must not emit into this window while both are deleted
             event.accept()
         else:
             event.ignore()

@@ -291,3 +291,26 @@ def test_selected_gateway_properties_fit_the_panel(make_editor, qtbot):
     for table in tables:  # every row shown in full: the table itself never scrolls
         last = table.visualItemRect(table.item(table.rowCount() - 1, 0))
         assert last.bottom() < table.viewport().height(), table.objectName()
+
+
+def test_closing_with_a_non_empty_undo_stack_raises_nothing(qtbot, no_dialogs, monkeypatch):
+    import sys
+
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from meshdesigner.gui.main_window import MainWindow
+
+    errors = []
+    monkeypatch.setattr(sys, "excepthook", lambda *exc: errors.append(exc))
+    no_dialogs["ask_save_changes"] = "discard"
+    window = MainWindow("light")
+    assert window.open_path(BOOKINFO)
+    window.show()
+    node_id = next(iter(window.document.project.nodes))
+    window.document.move_nodes({node_id: (500.0, 500.0)})
+    assert window.document.undo_stack.count() == 1
+    assert window.close()
+    window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+    assert errors == []

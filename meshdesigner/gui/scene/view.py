@@ -311,12 +311,12 @@ class CanvasView(QGraphicsView):
     def after_next_paint(self, callback, delay_ms: int = 50) -> None:
         """Run ``callback`` shortly after the canvas has next been painted (or after a second anyway)."""
         self._after_paint.append((callback, delay_ms))
-        QTimer.singleShot(1000, self._run_after_paint)
+        QTimer.singleShot(1000, self, self._run_after_paint)  # context: cancelled with the view
 
     def _run_after_paint(self) -> None:
         pending, self._after_paint = self._after_paint, []
         for callback, delay in pending:
-            QTimer.singleShot(delay, callback)
+            QTimer.singleShot(delay, self, callback)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
