@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
 
 from ...model import NodeBase, NodeKind
 from ..document import Document
@@ -20,6 +20,8 @@ from ..edits import EditError, Path, node_data, path_text
 from ..style import KIND_COLOURS, KIND_LABELS, icon
 from .fields import Field, FieldHost
 
+WRAP_WIDTH = 180       # px: captions wider than this wrap (the dock may be narrow)
+MIN_CHECK_WIDTH = 120
 
 class Section(QWidget):
     """A titled block that folds open and closed."""
@@ -84,6 +86,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.document: Document | None = None
         self.node_id: str | None = None
         self.fields: list[Field] = []
@@ -185,7 +188,19 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self._shape = shape_of(node_data(node))
         for field in self.fields:
             field.refresh(node)
+        self._fit_width()
         self.verticalScrollBar().setValue(scroll)
+
+    def _fit_width(self) -> None:
+        """The panel scrolls only vertically: long captions wrap, long check box texts may be cut (their
+        tooltip has them whole), so no widget makes the content wider than the dock."""
+        for label in self._inner.findChildren(QLabel):
+            if not label.wordWrap() and label.sizeHint().width() > WRAP_WIDTH:
+                label.setWordWrap(True)
+        for box in self._inner.findChildren(QCheckBox):
+            if box.sizeHint().width() > WRAP_WIDTH:
+                box.setMinimumWidth(MIN_CHECK_WIDTH)
+                box.setToolTip(box.toolTip() or box.text())
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:
