@@ -82,6 +82,8 @@ def screenshot(window, args) -> int:
     window.show()
     for _ in range(3):
         QApplication.processEvents()
+    window.settle_docks()  # the starting dock sizes again, now for this window size
+    QApplication.processEvents()
     window.view.fit_all()
     if args.select:
         match = [n.id for n in window.document.project if n.name == args.select]

@@ -46,6 +46,7 @@ from .style import app_icon, apply_theme, icon
 NODES_MIME = "application/x-meshdesigner-nodes"
 RECOVERY_DELAY_MS = 1500
 SIDE_DOCK_WIDTHS = (230, 300)     # palette, properties: the canvas gets the rest
+SIDE_DOCK_SHARES = (0.17, 0.3)    # ... and at most these shares of a small window (forms need ~300)
 BOTTOM_DOCK_HEIGHT = 180
 PANEL_MIN_HEIGHT = 90             # a bottom panel may be squeezed this far (it scrolls or clips)
 AREAS = {"left": Qt.DockWidgetArea.LeftDockWidgetArea, "right": Qt.DockWidgetArea.RightDockWidgetArea,
@@ -93,14 +94,14 @@ class MainWindow(QMainWindow):
         from .functions import install as install_functions  # gateway functions: property section, card tags
 
         install_functions(self)
-        self._settle_docks()
+        self.settle_docks()
 
-    def _settle_docks(self) -> None:
+    def settle_docks(self) -> None:
         """The one place the starting dock sizes are set (after features added their tabs): the canvas gets
         most of the window, the panels a narrow strip each; diagnostics in front."""
         self._docks["diagnostics"].raise_()
-        self.resizeDocks([self._docks["palette"], self._docks["properties"]], list(SIDE_DOCK_WIDTHS),
-                         Qt.Orientation.Horizontal)
+        widths = [min(w, int(self.width() * share)) for w, share in zip(SIDE_DOCK_WIDTHS, SIDE_DOCK_SHARES)]
+        self.resizeDocks([self._docks["palette"], self._docks["properties"]], widths, Qt.Orientation.Horizontal)
         self.resizeDocks([self._docks["diagnostics"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
     # ----- building ----------------------------------------------------------------------------
