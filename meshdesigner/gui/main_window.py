@@ -100,7 +100,8 @@ class MainWindow(QMainWindow):
         """The one place the starting dock sizes are set (after features added their tabs): the canvas gets
         most of the window, the panels a narrow strip each; diagnostics in front."""
         self._docks["diagnostics"].raise_()
-        widths = [min(w, int(self.width() * share)) for w, share in zip(SIDE_DOCK_WIDTHS, SIDE_DOCK_SHARES)]
+        widths = [min(w, int(self.width() * share)) for w, share in zip(SIDE_DOCK_WIDTHS, SIDE_DOCK_SHARES,
+                                                                               strict=True)]
         self.resizeDocks([self._docks["palette"], self._docks["properties"]], widths, Qt.Orientation.Horizontal)
         self.resizeDocks([self._docks["diagnostics"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
 
