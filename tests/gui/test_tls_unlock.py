@@ -75,3 +75,35 @@ def test_create_certificates_for_mutual_also_writes_a_client_certificate(tmp_pat
     ca = load_certificate_file(tmp_path / "ca.crt")
     assert chain_leads_to(client, ca)  # the client certificate is signed by the CA the server trusts
     assert oct((tmp_path / "client.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_unlocking_in_the_window_rechecks_the_key(make_editor, no_dialogs, tmp_path, monkeypatch):
+    from meshdesigner.gui.panels.tls_tools import CertificateTools
+    from meshdesigner.io.project_file import load_project, save_project
+
+    ca = create_ca()
+    write_pair(create_server_cert(ca, ["ext-host.example.com"]), tmp_path, name="tls", passphrase="pw")
+    project = load_project("examples/seed.mesh.yaml")
+    gw = project.gateways()[0]
+    server = gw.gateway.spec.servers[0]
+    tls = server.tls.model_copy(update={"server_certificate": "tls.crt", "private_key": "tls.key"})
+    servers = [server.model_copy(update={"tls": tls})]
+    project.replace_node(gw.model_copy(update={"gateway": gw.gateway.model_copy(
+        update={"spec": gw.gateway.spec.model_copy(update={"servers": servers})})}))
+    path = tmp_path / "locked.mesh.yaml"
+    save_project(project, str(path))
+    try:
+        window = make_editor(str(path))
+        window.diagnostics.recheck()
+        before = {d.code for d in window.diagnostics.diagnostics}
+        assert {"MD0608", "MD0603"} <= before
+        window.view.focus_node(gw.id)
+        tools = window.properties.findChild(CertificateTools)
+        assert not tools.unlock.isHidden()  # shown for a locked key (its section may be folded)
+        monkeypatch.setattr(dialogs, "ask_passphrase", lambda *_: "pw")
+        tools.unlock.click()
+        after = {d.code for d in window.diagnostics.diagnostics}
+        assert "MD0608" in after and "MD0603" not in after and "MD0607" not in after
+        assert "pw" not in path.read_text()
+    finally:
+        passphrases.forget_all()

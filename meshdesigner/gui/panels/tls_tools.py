@@ -14,7 +14,7 @@ from ..style import icon
 try:
     from ...tls import generate, passphrases
     from ...tls.inspect import CertificateError, is_encrypted_key, load_private_key_file, summarize
-    from ...tls.sources import resolve_path
+    from ...tls.sources import current_location, resolve_path
 except ImportError:  # pragma: no cover - before the TLS package existed
     generate = None
 
@@ -114,7 +114,7 @@ def locked_key(path: str | None) -> str | None:
     """The resolved path of an encrypted key whose passphrase this session does not know, else None."""
     if not path:
         return None
-    resolved = resolve_path(path)
+    resolved = resolve_path(path, current_location().base_dir)  # relative to the project's folder
     try:
         with open(resolved, "rb") as handle:
             data = handle.read(1 << 20)
@@ -137,8 +137,8 @@ def unlock_key(widget: QWidget, path: str | None) -> str | None:
         return f"Not unlocked: {exc}"
     passphrases.remember(resolved, secret)
     diagnostics = getattr(widget.window(), "diagnostics", None)
-    if diagnostics is not None and hasattr(diagnostics, "recheck_all"):
-        diagnostics.recheck_all()
+    if diagnostics is not None:
+        diagnostics.recheck_from_scratch()  # the design did not change, so the incremental checker would not
     return f"Unlocked {os.path.basename(resolved)} for this session; the key is checked against its certificate."
 
 
