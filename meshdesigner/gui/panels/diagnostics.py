@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...io.gcpause import gc_paused
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
 
@@ -143,7 +144,8 @@ class DiagnosticsPanel(QWidget):
             self.diagnostics = []
         else:
             try:
-                self.diagnostics = list(self.analyzer.refresh())
+                with gc_paused():  # a first check of a large design builds many small objects
+                    self.diagnostics = list(self.analyzer.refresh())
             except Exception as exc:  # a failing rule must not take the editor down
                 self.notice.setText(f"Checks failed: {exc}")
                 self.notice.show()

@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
+from ...io.gcpause import gc_paused
 from ...model import (
     LANE_ORDER,
     ExternalServiceNode,
@@ -100,6 +101,10 @@ class CanvasScene(QGraphicsScene):
     # ----- building --------------------------------------------------------------------------
     def rebuild(self) -> None:
         """Recreate every item from the project (opening a file)."""
+        with gc_paused():  # thousands of items and references, none of them cyclic garbage
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         self.clear()
         self.items_by_id.clear()
         self.edges.clear()
