@@ -9,6 +9,7 @@ from ...model import NodeBase, NodeKind
 from ...model.gateway import GATEWAY_PROTOCOLS, TLS_MODES
 from .. import validators as v
 from ..edits import Path, get_in, node_data
+from ..validators import Validator
 from .fields import (
     BoolField,
     ChoiceField,
@@ -285,6 +286,22 @@ def http_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
     more.add(TextField(panel, (*path, "redirect", "redirectCode"), "Redirect status", v.integer(300, 399, "a status"),
                        convert=to_int, placeholder="301"))
     section.add(more)
+    respond = Section("Direct response", "http.directResponse", expanded=False)
+    respond.add(TextField(panel, (*path, "directResponse", "status"), "Respond with status",
+                          action_check(panel, path, v.integer(200, 599, "a status")), convert=to_int,
+                          placeholder="e.g. 404"))
+    respond.add(TextField(panel, (*path, "directResponse", "body", "string"), "Response body",
+                          action_check(panel, path), placeholder="optional text"))
+    section.add(respond)
+    mirror = Section("Mirror", "http.mirror", expanded=False)
+    mirror.add(TextField(panel, (*path, "mirror", "host"), "Mirror to host",
+                         lambda text: v.dns_name(text) if text else None, placeholder="e.g. reviews-shadow"))
+    mirror.add(TextField(panel, (*path, "mirror", "subset"), "Mirror subset", placeholder="optional"))
+    mirror.add(TextField(panel, (*path, "mirror", "port", "number"), "Mirror port", v.port, convert=to_int,
+                         placeholder="optional"))
+    mirror.add(TextField(panel, (*path, "mirrorPercentage", "value"), "Mirror percentage", v.percentage,
+                         convert=to_number, placeholder="100"))
+    section.add(mirror)
     resilience = Section("Timeout and retries", "http.retries", expanded=False)
     resilience.add(TextField(panel, (*path, "timeout"), "Timeout", v.duration, placeholder="e.g. 10s"))
     resilience.add(TextField(panel, (*path, "retries", "attempts"), "Retry attempts", v.integer(0, 100, "a count"),
@@ -309,6 +326,25 @@ def http_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
                                [Column("value", "Header")], scalar=True,
                                new_row=lambda rows: {"value": "x-header"}))
     section.add(headers)
+
+
+ACTION_CONFLICT = "a rule has either destinations, a redirect or a direct response"
+
+
+def action_check(panel: PropertiesPanel, rule_path: Path, check: Validator | None = None) -> Validator:
+    """Checks ``check`` plus that the rule at ``rule_path`` has no destinations or redirect: a direct
+    response cannot be added beside them (Istio rejects the rule)."""
+    def validate(text: str) -> str | None:
+        message = check(text) if check else None
+        if message or not text:
+            return message
+        rule = get_in(node_data(panel.node), rule_path, {}) if panel.node is not None else {}
+        if rule.get("route"):
+            return f"{ACTION_CONFLICT}: remove the destinations first"
+        if rule.get("redirect"):
+            return f"{ACTION_CONFLICT}: remove the redirect first"
+        return None
+    return validate
 
 
 def new_http(_rules: list) -> dict:
