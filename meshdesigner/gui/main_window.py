@@ -95,6 +95,13 @@ class MainWindow(QMainWindow):
 
         install_functions(self)
         self.settle_docks()
+        self.restore_layout()
+
+    def restore_layout(self) -> bool:
+        """Put the docks back where the last session left them (saved on close); the defaults stay when
+        nothing was saved or the saved state does not fit."""
+        state = settings.settings().value("windowState")
+        return isinstance(state, QByteArray | bytes) and self.restoreState(QByteArray(state))
 
     def settle_docks(self) -> None:
         """The one place the starting dock sizes are set (after features added their tabs): the canvas gets
