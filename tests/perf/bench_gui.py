@@ -39,12 +39,16 @@ def _without_flow_panels(open_and_show) -> float:
 def run(ctx) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("MESHDESIGNER_RECOVERY_DIR", str(ctx.workdir / "recovery"))
+    from PySide6.QtCore import QSettings
     from PySide6.QtGui import QImage
 
     from meshdesigner.gui.app import application
     from meshdesigner.gui.main_window import MainWindow
     from meshdesigner.gui.style import apply_theme
 
+    # The user's saved window layout and recent files must not change what is measured.
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(ctx.workdir / "settings"))
     app = application()
     apply_theme(app, "light")
     path = str(ctx.project_file)
