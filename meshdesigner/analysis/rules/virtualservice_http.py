@@ -104,6 +104,13 @@ def _percentage_problem(value) -> str | None:
     return None
 
 
+def _fault_percentage(vs, path: str, percentage):
+    """A fault's ``percentage`` is 0 or 0.0001..100 (VS-27)."""
+    reason = _percentage_problem(percentage.value if percentage else None)
+    if reason:
+        yield m.FAULT_INVALID.at(vs.ref, f"{path}.percentage", reason=reason)
+
+
 @rule("virtualservice.fault", codes=("MD0226", "MD0227"), kinds=VS)
 def fault(ctx, node):
     vs = node.virtual_service
@@ -116,10 +123,7 @@ def fault(ctx, node):
             yield m.FAULT_INVALID.at(vs.ref, base, reason="HTTP fault injection must have an abort and/or a delay")
         if f.abort is not None:
             abort = f.abort
-            pct = abort.percentage.value if abort.percentage else None
-            reason = _percentage_problem(pct)
-            if reason:
-                yield m.FAULT_INVALID.at(vs.ref, f"{base}.abort.percentage", reason=reason)
+            yield from _fault_percentage(vs, f"{base}.abort", abort.percentage)
             if abort.http_status is not None and not 200 <= abort.http_status <= 600:
                 yield m.FAULT_INVALID.at(vs.ref, f"{base}.abort.httpStatus",
                                          reason=f"HTTP status {abort.http_status} is not in range 200-599")
@@ -133,10 +137,7 @@ def fault(ctx, node):
                 yield m.FAULT_ABORT_NO_TYPE.at(vs.ref, f"{base}.abort")
         if f.delay is not None:
             delay = f.delay
-            pct = delay.percentage.value if delay.percentage else None
-            reason = _percentage_problem(pct)
-            if reason:
-                yield m.FAULT_INVALID.at(vs.ref, f"{base}.delay.percentage", reason=reason)
+            yield from _fault_percentage(vs, f"{base}.delay", delay.percentage)
             if delay.percent is not None and not 0 <= delay.percent <= 100:
                 yield m.FAULT_INVALID.at(vs.ref, f"{base}.delay.percent",
                                          reason=f"percentage {delay.percent} is not in range 0..100")

@@ -29,6 +29,14 @@ def cluster_name(port: int | None, subset: str | None, fqdn: str) -> str:
     return f"outbound|{port or ''}|{subset or ''}|{fqdn}"
 
 
+def rule_location(vs_ref: str, section: str, rule_index: int, match_index: int | None) -> str:
+    """``VirtualService ns/name spec.http[2].match[0]``: where a route came from, for explanations."""
+    path = f"spec.{section}[{rule_index}]"
+    if match_index is not None:
+        path += f".match[{match_index}]"
+    return f"VirtualService {vs_ref} {path}"
+
+
 @dataclass(frozen=True)
 class DestinationPlan:
     """One weighted destination of a route: the cluster and what the user wrote."""
@@ -77,10 +85,7 @@ class RoutePlan:
     @property
     def where(self) -> str:
         """``spec.http[2].match[0]`` of ``ns/name``: for explanations."""
-        path = f"spec.http[{self.rule_index}]"
-        if self.match_index is not None:
-            path += f".match[{self.match_index}]"
-        return f"VirtualService {self.vs_ref} {path}"
+        return rule_location(self.vs_ref, "http", self.rule_index, self.match_index)
 
 
 @dataclass
@@ -115,10 +120,7 @@ class TcpRoutePlan:
 
     @property
     def where(self) -> str:
-        path = f"spec.{self.section}[{self.rule_index}]"
-        if self.match_index is not None:
-            path += f".match[{self.match_index}]"
-        return f"VirtualService {self.vs_ref} {path}"
+        return rule_location(self.vs_ref, self.section, self.rule_index, self.match_index)
 
 
 @dataclass
