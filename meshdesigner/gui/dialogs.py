@@ -87,3 +87,12 @@ def ask_passphrase(parent: QWidget | None, path: str) -> str | None:
                                      f"Passphrase for {path}\n(kept for this session only, never saved):",
                                      QLineEdit.EchoMode.Password)
     return value if ok else None
+
+
+def confirm_egress(parent: QWidget | None, project, gateway_id: str, external_id: str,
+                   virtual_service_id: str | None = None):
+    """The egress dialog (mode and what will be created); the chosen :class:`EgressPlan`, or None."""
+    from .egress_dialog import EgressDialog
+
+    dialog = EgressDialog(project, gateway_id, external_id, parent, virtual_service_id)
+    return dialog.plan if dialog.exec() == EgressDialog.DialogCode.Accepted else None

@@ -170,6 +170,14 @@ class Document(QObject):
         self.undo_stack.push(MacroCommand("Connect", commands))
         return result
 
+    def apply_changes(self, replaced: Sequence[NodeBase], added: Sequence[NodeBase], text: str) -> None:
+        """Replace and add nodes as one undo step (an egress path, a quick fix)."""
+        commands = [ReplaceNodeCommand(self.project, self.project.node(n.id), n) for n in replaced
+                    if self.project.node(n.id) != n]
+        commands += [AddNodeCommand(self.project, n) for n in added]
+        if commands:
+            self.undo_stack.push(MacroCommand(text, commands))
+
     def duplicate(self, node_ids: Iterable[str], offset: tuple[float, float] = (40.0, 40.0)) -> list[NodeBase]:
         return self.paste([self.project.node(i) for i in node_ids if i in self.project], offset, "Duplicate")
 

@@ -35,7 +35,8 @@ def _body(kind: NodeKind, name: str, ns: str) -> dict:
             "servers": [{"port": {"number": 80, "protocol": "HTTP", "name": "http"}, "hosts": ["*"]}]}},
             "service": {"metadata": {"name": "istio-egressgateway", "namespace": "istio-system"},
                         "spec": {"selector": {"istio": "egressgateway"},
-                                 "ports": [{"port": 80, "name": "http"}, {"port": 443, "name": "https"}]}}}
+                                 "ports": [{"port": 80, "name": "http2", "targetPort": 8080},
+                                           {"port": 443, "name": "https", "targetPort": 8443}]}}}
     if kind == NodeKind.VIRTUAL_SERVICE:
         return {"virtual_service": {"metadata": meta, "spec": {"hosts": [f"{name}.example.com"]}}}
     if kind == NodeKind.MESH_SERVICE:

@@ -81,18 +81,37 @@ class NodeBase(BaseModel):
 
 
 class GatewayNode(NodeBase):
-    """An ingress or egress gateway: an Istio Gateway, optionally with its own Kubernetes Service."""
+    """An ingress or egress gateway: an Istio Gateway, optionally with its own Kubernetes Service.
+
+    ``service_managed`` says whether this design writes the gateway's Service. Unset, an egress gateway's
+    Service is taken as the one Istio's installation created (``istio-system/istio-egressgateway``): it is
+    drawn and routed to, never exported, since applying it would overwrite the installed one. An ingress
+    gateway's Service is exported unless ``service_managed`` is false.
+    """
 
     kind: Literal[NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY]
     gateway: Gateway
     service: KubeService | None = None
+    service_managed: bool | None = None
     functions: GatewayFunctions | None = None  # firewall, JWT, cache, rate limits, access log
 
     @property
     def primary(self) -> Gateway:
         return self.gateway
 
+    @property
+    def exports_service(self) -> bool:
+        """Whether the gateway's Service (if any) is part of the export (see the class docstring)."""
+        if self.service is None:
+            return False
+        if self.service_managed is not None:
+            return self.service_managed
+        return self.kind != NodeKind.EGRESS_GATEWAY
+
     def resources(self) -> list[Resource]:
+        return [r for r in self.held_resources() if r is not self.service or self.exports_service]
+
+    def held_resources(self) -> list[Resource]:
         return [r for r in (self.gateway, self.service) if r is not None]
 
 

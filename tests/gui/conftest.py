@@ -22,6 +22,21 @@ def isolated_settings(tmp_path, monkeypatch):
     yield
 
 
+class WithArguments:
+    """A dialog answer computed from the dialog's arguments (``answer(*args, **kwargs)``)."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+
+
+def accept_egress(mode: str | None = None) -> WithArguments:
+    """Answer the egress dialog with the plan it shows for ``mode`` (its default when None)."""
+    from meshdesigner.gui.egress import plan_egress
+
+    return WithArguments(lambda _parent, project, gw_id, ext_id, vs_id=None: plan_egress(
+        project, gw_id, ext_id, mode, vs_id))
+
+
 @pytest.fixture
 def no_dialogs(monkeypatch):
     """Every native dialog patched: tests set the answers they expect; anything else fails."""
@@ -30,15 +45,18 @@ def no_dialogs(monkeypatch):
     answers: dict[str, object] = {}
 
     def make(name):
-        def fake(*_args, **_kwargs):
+        def fake(*args, **kwargs):
             if name not in answers:
                 raise AssertionError(f"unexpected dialog: {name}")
             value = answers[name]
+            if isinstance(value, WithArguments):
+                return value.answer(*args, **kwargs)
             return value() if callable(value) else value
         return fake
 
     for name in ("open_project", "save_project_as", "import_manifests", "choose_folder", "open_file",
-                 "ask_save_changes", "ask_restore", "ask_export_despite_errors", "error", "info", "ask_text"):
+                 "ask_save_changes", "ask_restore", "ask_export_despite_errors", "error", "info", "ask_text",
+                 "confirm_egress"):
         monkeypatch.setattr(dialogs, name, make(name))
     return answers
 

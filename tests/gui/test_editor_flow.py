@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QLineEdit
 
-from conftest import connect_by_drag, drop_from_palette
+from conftest import accept_egress, connect_by_drag, drop_from_palette
 from meshdesigner.cli import main as cli_main
 from meshdesigner.io.project_file import dump_project, load_project
 from meshdesigner.model import NodeKind, derive_references
@@ -44,6 +44,7 @@ def build_design(window):
 
 def test_build_edit_undo_redo_save_export(make_editor, no_dialogs, tmp_path, qtbot):
     window = make_editor()
+    no_dialogs["confirm_egress"] = accept_egress()
     start = dump_project(window.document.project)
     ids = build_design(window)
     project = window.document.project
@@ -52,7 +53,8 @@ def test_build_edit_undo_redo_save_export(make_editor, no_dialogs, tmp_path, qtb
     refs = {(r.source, r.target, r.kind) for r in derive_references(project)}
     assert (ids[NodeKind.INGRESS_GATEWAY], ids[NodeKind.VIRTUAL_SERVICE], "binds") in refs
     assert (ids[NodeKind.VIRTUAL_SERVICE], ids[NodeKind.MESH_SERVICE], "routes") in refs
-    # egress gateway -> external: a new virtual service bound to the egress gateway routes there
+    # egress gateway -> external (the egress dialog accepted): a new virtual service bound to mesh and the
+    # egress gateway routes there
     assert any(t == ids[NodeKind.EXTERNAL_SERVICE] and k == "routes" for _, t, k in refs)
     assert len(project) == 6
     # the canvas shows every reference as an edge

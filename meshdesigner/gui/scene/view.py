@@ -11,7 +11,9 @@ from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsView, QWidget
 
 from ...model import NodeKind
+from .. import dialogs
 from ..connect import ConnectError
+from ..egress import is_egress_connection
 from ..style import ACCENT, current_theme
 from .canvas import CanvasScene
 from .items import CARD_WIDTH, GRID, HEADER, LOW_DETAIL, NodeItem
@@ -265,12 +267,31 @@ class CanvasView(QGraphicsView):
 
     def connect_nodes(self, source_id: str, target_id: str) -> bool:
         """Connect two nodes through the document; a refusal goes to the status bar."""
+        document = self.canvas.document
+        egress = is_egress_connection(document.project, source_id, target_id)
+        if egress is not None:
+            return self._connect_through_egress(source_id, *egress)
         try:
-            result = self.canvas.document.connect_nodes(source_id, target_id)
+            result = document.connect_nodes(source_id, target_id)
         except ConnectError as exc:
             self.sig_status.emit(f"Cannot connect: {exc}", 6000)
             return False
         self.sig_status.emit(result.message, 4000)
+        return True
+
+    def _connect_through_egress(self, source_id: str, gateway_id: str, external_id: str) -> bool:
+        """Egress gateway -> external service (or a virtual service for an external host -> egress gateway):
+        the egress dialog shows what will be created; OK applies it as one undo step."""
+        document = self.canvas.document
+        source = document.project.node(source_id)
+        vs_id = source_id if source.kind == NodeKind.VIRTUAL_SERVICE else None
+        plan = dialogs.confirm_egress(self.window(), document.project, gateway_id, external_id, vs_id)
+        if plan is None:
+            self.sig_status.emit("Egress path not created", 4000)
+            return False
+        gateway = document.project.node(gateway_id)
+        document.apply_changes(plan.replaced, plan.added, f"Route {plan.host} through {gateway.name}")
+        self.sig_status.emit(f"Mesh traffic for {plan.host} now goes through {gateway.name} ({plan.mode})", 5000)
         return True
 
     # ----- palette drops ---------------------------------------------------------------------

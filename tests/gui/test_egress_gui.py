@@ -1,0 +1,122 @@
+"""Egress by construction in the editor: dragging an egress gateway onto an external service opens the
+egress dialog; applying creates what Istio's egress tasks do, as one undo step, and nothing Istio installed is
+exported. The expected resources are written by hand from istio.io's "Egress Gateways" task."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF
+
+from conftest import connect_by_drag, drop_from_palette
+from meshdesigner.analysis import analyze
+from meshdesigner.export.istio.manifests import project_manifests
+from meshdesigner.gui.edits import with_value
+
+pytestmark = pytest.mark.gui
+API = "api.partner.io"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def _egress_design(window):
+    gw = drop_from_palette(window, "egress-gateway", QPointF(1060, 80))
+    ext = drop_from_palette(window, "external-service", QPointF(1400, 80))
+    window.document.replace_node(with_value(ext, ("service_entry", "spec", "hosts"), [API]))
+    return gw.id, ext.id
+
+
+def _answer_with_dialog(mode, seen):
+    from meshdesigner.gui.egress_dialog import EgressDialog
+
+    def answer(parent, project, gateway_id, external_id, vs_id=None):
+        dialog = EgressDialog(project, gateway_id, external_id, parent, vs_id)
+        seen.append(dialog)
+        dialog.choose(mode)
+        return dialog.plan
+
+    return answer
+
+
+def test_drag_egress_to_external_builds_passthrough(make_editor, no_dialogs, monkeypatch, qtbot):
+    from meshdesigner.gui import dialogs
+
+    window = make_editor()
+    window.new_file()
+    gw_id, ext_id = _egress_design(window)
+    seen: list = []
+    monkeypatch.setattr(dialogs, "confirm_egress", _answer_with_dialog("passthrough", seen))
+    before = window.document.undo_stack.count()
+    connect_by_drag(window, gw_id, ext_id)
+    assert seen, "the egress dialog was not shown"
+    assert window.document.undo_stack.count() == before + 1
+
+    project = window.document.project
+    gw = project.node(gw_id)
+    tls = [s for s in gw.gateway.spec.servers if s.port.protocol == "TLS"]
+    assert len(tls) == 1 and tls[0].port.number == 443 and tls[0].hosts == [API]
+    assert tls[0].tls.mode == "PASSTHROUGH"
+    (vs,) = [n for n in project.virtual_services() if API in (n.virtual_service.spec.hosts or [])]
+    spec = vs.virtual_service.spec
+    assert set(spec.gateways) == {"mesh", gw.name}
+    assert not spec.http
+    mesh_rule, gw_rule = spec.tls
+    assert mesh_rule.match[0].gateways == ["mesh"] and mesh_rule.match[0].sni_hosts == [API]
+    assert mesh_rule.route[0].destination.host == "istio-egressgateway.istio-system.svc.cluster.local"
+    assert gw_rule.match[0].gateways == [gw.name] and gw_rule.match[0].sni_hosts == [API]
+    assert gw_rule.route[0].destination.host == API and gw_rule.route[0].destination.port.number == 443
+    assert not [d.format() for d in analyze(project) if d.severity in ("error", "warning")]
+
+    kinds = [(m["kind"], m["metadata"]["name"]) for m in project_manifests(project)]
+    assert ("Service", "istio-egressgateway") not in kinds, "Istio installs that Service"
+
+    window.document.undo_stack.undo()
+    assert API not in str([n.virtual_service.spec.hosts for n in project.virtual_services()])
+    assert all(s.port.protocol != "TLS" for s in project.node(gw_id).gateway.spec.servers)
+
+
+def test_origination_adds_http_port_and_a_destination_rule(make_editor, no_dialogs, monkeypatch):
+    from meshdesigner.gui import dialogs
+
+    window = make_editor()
+    window.new_file()
+    gw_id, ext_id = _egress_design(window)
+    monkeypatch.setattr(dialogs, "confirm_egress", _answer_with_dialog("origination", []))
+    connect_by_drag(window, gw_id, ext_id)
+    project = window.document.project
+    ext = project.node(ext_id)
+    assert {(p.number, p.protocol) for p in ext.service_entry.spec.ports} == {(443, "TLS"), (80, "HTTP")}
+    tls = ext.destination_rule.spec.tls_for(443)
+    assert tls.mode == "SIMPLE" and tls.sni == API
+    (vs,) = [n for n in project.virtual_services() if API in (n.virtual_service.spec.hosts or [])]
+    mesh_rule, gw_rule = vs.virtual_service.spec.http
+    assert mesh_rule.match[0].gateways == ["mesh"] and mesh_rule.match[0].port == 80
+    assert gw_rule.route[0].destination.port.number == 443
+    codes = {d.code for d in analyze(project)}
+    assert not {"MD1101", "MD1102", "MD1103", "MD1104"} & codes
+
+
+def test_cancelled_dialog_changes_nothing(make_editor, no_dialogs):
+    window = make_editor()
+    window.new_file()
+    gw_id, ext_id = _egress_design(window)
+    before = window.document.undo_stack.count()
+    no_dialogs["confirm_egress"] = None
+    connect_by_drag(window, gw_id, ext_id)
+    assert window.document.undo_stack.count() == before
+
+
+def test_egress_dialog_screenshot(make_editor, qtbot):
+    from meshdesigner.gui.egress_dialog import EgressDialog
+
+    window = make_editor()
+    window.new_file()
+    gw_id, ext_id = _egress_design(window)
+    dialog = EgressDialog(window.document.project, gw_id, ext_id, window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.mode == "passthrough"
+    assert dialog.changes.count() >= 4
+    DOCS.mkdir(exist_ok=True)
+    assert dialog.grab().save(str(DOCS / "egress-dialog.png"))
+    dialog.close()
