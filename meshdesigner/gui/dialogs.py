@@ -96,3 +96,21 @@ def confirm_egress(parent: QWidget | None, project, gateway_id: str, external_id
 
     dialog = EgressDialog(project, gateway_id, external_id, parent, virtual_service_id)
     return dialog.plan if dialog.exec() == EgressDialog.DialogCode.Accepted else None
+
+
+def ask_certificate(parent: QWidget | None, hosts: list[str], credentials_dir: str):
+    """"Create certificates…": name, folder and use (credentialName or files); a CertificateRequest or None."""
+    from .cert_dialog import CertificateDialog
+
+    dialog = CertificateDialog(hosts, credentials_dir, parent)
+    return dialog.request() if dialog.exec() == CertificateDialog.DialogCode.Accepted else None
+
+
+def ask_overwrite(parent: QWidget | None, paths: list[str]) -> bool:
+    """Whether to replace files that already exist (named in the question)."""
+    names = "\n".join(paths[:6]) + ("\n…" if len(paths) > 6 else "")
+    answer = QMessageBox.question(parent, "Replace existing files?",
+                                  f"These files already exist and would be replaced:\n{names}\n\nReplace them?",
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                                  QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes

@@ -56,7 +56,7 @@ def no_dialogs(monkeypatch):
 
     for name in ("open_project", "save_project_as", "import_manifests", "choose_folder", "open_file",
                  "ask_save_changes", "ask_restore", "ask_export_despite_errors", "error", "info", "ask_text",
-                 "confirm_egress"):
+                 "confirm_egress", "ask_certificate", "ask_overwrite"):
         monkeypatch.setattr(dialogs, name, make(name))
     return answers
 

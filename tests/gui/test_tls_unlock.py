@@ -66,15 +66,18 @@ def test_create_certificates_for_mutual_also_writes_a_client_certificate(tmp_pat
         def edit_many(self, changes, text):
             self.changes = changes
 
+    from meshdesigner.gui.cert_dialog import FILES, CertificateRequest
+
     panel = Panel()
-    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: str(tmp_path))
+    monkeypatch.setattr(dialogs, "ask_certificate", lambda *_: CertificateRequest("gw-cert", str(tmp_path), FILES))
     create_certificates(panel, ("gateway", "spec", "servers", 0, "tls"))
-    fields = {path[-1]: value for path, value in panel.changes}
+    fields = {path[-1]: value for path, value in panel.changes if value is not None}
     assert set(fields) == {"serverCertificate", "privateKey", "caCertificates"}
-    client = load_certificate_file(tmp_path / "client.crt")
-    ca = load_certificate_file(tmp_path / "ca.crt")
+    folder = tmp_path / "gw-cert"
+    client = load_certificate_file(folder / "client.crt")
+    ca = load_certificate_file(folder / "ca.crt")
     assert chain_leads_to(client, ca)  # the client certificate is signed by the CA the server trusts
-    assert oct((tmp_path / "client.key").stat().st_mode & 0o777) == "0o600"
+    assert oct((folder / "client.key").stat().st_mode & 0o777) == "0o600"
 
 
 def test_unlocking_in_the_window_rechecks_the_key(make_editor, no_dialogs, tmp_path, monkeypatch):

@@ -201,12 +201,15 @@ def test_create_certificates_fills_the_tls_fields_in_one_step(make_editor, no_di
     window.view.focus_node(GW)
     tools = window.properties.findChild(CertificateTools)
     assert tools is not None and "Cannot read" in tools.summary.text()   # the seed's paths do not exist here
-    no_dialogs["choose_folder"] = str(tmp_path)
+    from meshdesigner.gui.cert_dialog import FILES, CertificateRequest
+
+    no_dialogs["ask_certificate"] = CertificateRequest("ext-host-cert", str(tmp_path), FILES)
     count = window.document.undo_stack.count()
     tools.button.click()
     assert window.document.undo_stack.count() == count + 1
     tls = window.document.project.node(GW).gateway.spec.servers[0].tls
-    assert tls.server_certificate == str(tmp_path / "tls.crt") and tls.private_key == str(tmp_path / "tls.key")
+    folder = tmp_path / "ext-host-cert"
+    assert tls.server_certificate == str(folder / "tls.crt") and tls.private_key == str(folder / "tls.key")
     tools = window.properties.findChild(CertificateTools)
     assert "ext-host.example.com" in tools.summary.text() and "valid until" in tools.summary.text()
     window.document.undo_stack.undo()

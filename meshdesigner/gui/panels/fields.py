@@ -357,6 +357,8 @@ class ListPicker(QWidget):
         super().__init__()
         from PySide6.QtWidgets import QListWidget
 
+        self.setObjectName("refresh-on-change")  # the panel calls refresh(node) after each edit
+        self.labels_of = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
@@ -376,6 +378,15 @@ class ListPicker(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout.addLayout(buttons)
+
+    def refresh(self, node: NodeBase) -> None:
+        """Relabel the items from the changed node (same count; the selection stays)."""
+        labels_of = getattr(self, "labels_of", None)
+        if labels_of is None:
+            return
+        for i, text in enumerate(labels_of(node)[:self.list.count()]):
+            self.list.item(i).setText(text)
+            self.list.item(i).setToolTip(text)
 
     def set_items(self, texts: list[str], current: int) -> None:
         self.list.blockSignals(True)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from ...model import NodeBase, NodeKind
-from ...model.gateway import GATEWAY_PROTOCOLS, TLS_MODES
+from ...model.gateway import GATEWAY_PROTOCOLS, TLS_MODES, Server
+from ...model.virtualservice import HTTPRoute, TCPRoute, TLSRoute
 from .. import validators as v
 from ..edits import Path, get_in, node_data
+from ..scene.rows import http_rule_text, server_text, tcp_rule_text, tls_rule_text
 from ..validators import Validator
 from .fields import (
     BoolField,
@@ -85,7 +89,8 @@ def parse_labels(text: str) -> dict:
     return out
 
 
-MATCH_HINT = "exact text, a prefix ending in * (/api/*), or ~ followed by a regular expression"
+MATCH_HINT = ("exact text, a prefix ending in * (/api/*), or ~ followed by a regular expression; Gateways: "
+              "the gateways (mesh for sidecars) a match applies on, comma-separated")
 
 
 # ----- building blocks ---------------------------------------------------------------------------
@@ -128,6 +133,9 @@ def list_section(panel: PropertiesPanel, node: NodeBase, title: str, key: str, l
 
     picker = ListPicker(add, remove, move, what)
     picker.set_items([summary(i, item) for i, item in enumerate(items)], current)
+    # Edits that keep the list's length (a port, a host) refresh the labels in place.
+    picker.labels_of = lambda changed: [summary(i, item) for i, item in
+                                        enumerate(get_in(node_data(changed), list_path) or [])]
     section.add(picker)
 
     def select(index: int) -> None:
@@ -162,12 +170,11 @@ def gateway_general(panel: PropertiesPanel, node: NodeBase) -> Section:
 
 
 def server_summary(_i: int, server: dict) -> str:
-    port = server.get("port", {})
-    tls = server.get("tls", {}) or {}
-    text = f"{port.get('number', '?')} {port.get('protocol', '?')}"
-    if tls.get("mode"):
-        text += f" · {tls['mode']}"
-    return f"{text} · {', '.join(server.get('hosts', []))}"
+    """The server as its row on the card reads (one text for both)."""
+    try:
+        return server_text(Server.from_wire(server))
+    except ValidationError:
+        return "(incomplete server)"
 
 
 def new_server(servers: list) -> dict:
@@ -256,17 +263,12 @@ def vs_general(panel: PropertiesPanel, node: NodeBase) -> Section:
 
 
 def http_summary(i: int, rule: dict) -> str:
-    matches = rule.get("match") or []
-    first = matches[0] if matches else {}
-    what = match_text(first.get("uri")) or "any"
-    routes = rule.get("route") or []
-    action = ", ".join(str(r.get("destination", {}).get("host", "?")).split(".")[0]
-                       + (f" {r['weight']}%" if "weight" in r else "") for r in routes)
-    if rule.get("redirect"):
-        action = "redirect"
-    elif rule.get("directResponse"):
-        action = f"respond {rule['directResponse'].get('status', '')}".strip()
-    return f"{i + 1}. {rule.get('name') or what} → {action or '—'}"
+    """``1. name: /api/*  →  reviews``: the rule as its row on the card reads, after its number and name."""
+    try:
+        text = http_rule_text(HTTPRoute.from_wire(rule))
+    except ValidationError:
+        text = "(incomplete rule)"
+    return f"{i + 1}. {rule['name'] + ': ' if rule.get('name') else ''}{text}"
 
 
 def http_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
@@ -276,6 +278,7 @@ def http_detail(panel: PropertiesPanel, section: Section, path: Path) -> None:
         Column("method", "Method", convert=parse_match, display=match_text, width=64),
         Column("headers", "Headers", convert=parse_headers, display=headers_text),
         Column("port", "Port", v.port, to_int, width=50),
+        Column("gateways", "Gateways", convert=comma_list, display=list_text),
     ], new_row=lambda rows: {"uri": {"prefix": "/"}}, hint=MATCH_HINT))
     section.add(destinations_table(panel, (*path, "route")))
     more = Section("Rewrite and redirect", "http.rewrite", expanded=False)
@@ -352,12 +355,13 @@ def new_http(_rules: list) -> dict:
 
 
 def l4_summary(kind: str) -> Callable[[int, dict], str]:
+    model, text = (TLSRoute, tls_rule_text) if kind == "tls" else (TCPRoute, tcp_rule_text)
+
     def summary(i: int, rule: dict) -> str:
-        matches = rule.get("match") or []
-        what = ", ".join(h for m in matches for h in m.get("sniHosts", [])) if kind == "tls" else \
-            ", ".join(f":{m['port']}" for m in matches if "port" in m)
-        routes = ", ".join(str(r.get("destination", {}).get("host", "?")) for r in rule.get("route") or [])
-        return f"{i + 1}. {what or 'any'} → {routes or '—'}"
+        try:
+            return f"{i + 1}. {text(model.from_wire(rule))}"
+        except ValidationError:
+            return f"{i + 1}. (incomplete rule)"
     return summary
 
 

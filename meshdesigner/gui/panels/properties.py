@@ -11,8 +11,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QLabel, QScrollArea, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...model import NodeBase, NodeKind
 from ..document import Document
@@ -80,6 +90,21 @@ def shape_of(value: Any) -> Any:
     return None
 
 
+class WheelGuard(QObject):
+    """Scrolling the panel with the wheel never changes a field the user has not focused: a wheel over an
+    unfocused combo box or spin box scrolls the panel instead (issue 14: a server's protocol changed)."""
+
+    def __init__(self, scroll_area: QScrollArea) -> None:
+        super().__init__(scroll_area)
+        self.scroll_area = scroll_area
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+            QApplication.sendEvent(self.scroll_area.verticalScrollBar(), event)
+            return True
+        return False
+
+
 class PropertiesPanel(QScrollArea, FieldHost):
     sig_message = Signal(str)
 
@@ -94,6 +119,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.selected_index: dict[str, int] = {}
         self.collapsed: set[str] = set()
         self._shape: Any = None
+        self._wheel_guard = WheelGuard(self)
         self._inner = QWidget()
         self._layout = QVBoxLayout(self._inner)
         self._layout.setContentsMargins(10, 8, 10, 8)
@@ -155,10 +181,13 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.fields, self.fields_by_path = [], {}
 
     def show_node(self, node_id: str | None) -> None:
-        if node_id != self.node_id:
+        switched = node_id != self.node_id
+        if switched:
             self.selected_index = {}
         self.node_id = node_id
         self.rebuild()
+        if switched:
+            self.verticalScrollBar().setValue(0)  # another node: start at its name, not the old position
 
     def rebuild(self) -> None:
         scroll = self.verticalScrollBar().value()
@@ -201,6 +230,9 @@ class PropertiesPanel(QScrollArea, FieldHost):
             if box.sizeHint().width() > WRAP_WIDTH:
                 box.setMinimumWidth(MIN_CHECK_WIDTH)
                 box.setToolTip(box.toolTip() or box.text())
+        for editor in self._inner.findChildren(QComboBox) + self._inner.findChildren(QAbstractSpinBox):
+            editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it does not focus it
+            editor.installEventFilter(self._wheel_guard)
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:

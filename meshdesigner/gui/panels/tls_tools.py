@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from .. import dialogs
 from ..edits import Path, get_in, node_data
@@ -41,25 +41,46 @@ def server_hosts(panel, tls_path: Path) -> list[str]:
 
 
 def create_certificates(panel, tls_path: Path) -> str | None:
-    """Write a local CA and a server certificate for the server's hosts; point the TLS fields at them."""
+    """Ask for a name and a folder (the credentials folder by default), write a local CA and a server
+    certificate for the server's hosts to ``<folder>/<name>/``, and point the server at them: by
+    ``credentialName`` (the default, as in a cluster) or by file paths. Nothing is replaced without asking."""
+    from ..cert_dialog import CREDENTIAL
+
     hosts = server_hosts(panel, tls_path)
     if not hosts:
         return "List the server's host names first (a certificate cannot be made for '*')."
-    folder = dialogs.choose_folder(panel, "Where to write the CA, the certificate and its key")
-    if not folder:
+    request = dialogs.ask_certificate(panel, hosts, current_location().credentials_dir)
+    if request is None:
         return None
-    ca = generate.create_ca()
-    server = generate.create_server_cert(ca, hosts)
-    ca_path = os.path.join(folder, "ca.crt")
-    with open(ca_path, "wb") as handle:
-        handle.write(ca.cert_pem)
-    cert_path, key_path = generate.write_pair(server, folder, "tls")
-    changes = [((*tls_path, "serverCertificate"), cert_path), ((*tls_path, "privateKey"), key_path)]
     mode = get_in(node_data(panel.node), (*tls_path, "mode"))
-    if mode in ("MUTUAL", "OPTIONAL_MUTUAL"):
-        changes.append(((*tls_path, "caCertificates"), ca_path))
-        # A client certificate from the same CA, for trying the MUTUAL server (curl --cert/--key).
-        generate.write_pair(generate.create_client_cert(ca, "meshdesigner-trial-client"), folder, "client")
+    mutual = mode in ("MUTUAL", "OPTIONAL_MUTUAL")
+    folder = request.directory
+    names = ["ca.crt", "tls.crt", "tls.key"] + (["client.crt", "client.key"] if mutual else [])
+    existing = [os.path.join(folder, n) for n in names if os.path.exists(os.path.join(folder, n))]
+    if existing and not dialogs.ask_overwrite(panel, existing):
+        return "Nothing written: the certificate files already exist."
+    try:
+        os.makedirs(folder, exist_ok=True)
+        for path in existing:
+            os.remove(path)  # replaced on the user's word (the writers refuse to overwrite)
+        ca = generate.create_ca()
+        server = generate.create_server_cert(ca, hosts)
+        ca_path = os.path.join(folder, "ca.crt")
+        with open(ca_path, "xb") as handle:
+            handle.write(ca.cert_pem)
+        cert_path, key_path = generate.write_pair(server, folder, "tls")
+        if mutual:  # a client certificate from the same CA, for trying the MUTUAL server (curl --cert/--key)
+            generate.write_pair(generate.create_client_cert(ca, "meshdesigner-trial-client"), folder, "client")
+    except OSError as exc:
+        return f"Could not write the certificates: {exc}"
+    if request.use == CREDENTIAL:
+        changes = [((*tls_path, "credentialName"), request.name), ((*tls_path, "serverCertificate"), None),
+                   ((*tls_path, "privateKey"), None), ((*tls_path, "caCertificates"), None)]
+    else:
+        changes = [((*tls_path, "serverCertificate"), cert_path), ((*tls_path, "privateKey"), key_path),
+                   ((*tls_path, "credentialName"), None)]
+        if mutual:
+            changes.append(((*tls_path, "caCertificates"), ca_path))
     if not mode:
         changes.append(((*tls_path, "mode"), "SIMPLE"))
     return panel.edit_many(changes, "Create certificates")
@@ -72,8 +93,10 @@ class CertificateTools(QWidget):
         super().__init__()
         self.setObjectName("refresh-on-change")
         self.panel, self.tls_path = panel, tls_path
-        layout = QHBoxLayout(self)
+        # The summary on its own line, the buttons below: the row never needs more than the dock's width.
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 4)
+        buttons = QHBoxLayout()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setObjectName("Hint")
@@ -84,9 +107,11 @@ class CertificateTools(QWidget):
         self.unlock.setToolTip("The private key is encrypted: give its passphrase so the checks can compare it "
                                "with the certificate (kept for this session only, never saved)")
         self.unlock.clicked.connect(self._unlock)
-        layout.addWidget(self.summary, 1)
-        layout.addWidget(self.unlock)
-        layout.addWidget(self.button)
+        layout.addWidget(self.summary)
+        buttons.addStretch(1)
+        buttons.addWidget(self.unlock)
+        buttons.addWidget(self.button)
+        layout.addLayout(buttons)
         self.refresh(panel.node)
 
     def refresh(self, node) -> None:

@@ -55,11 +55,25 @@ def _dest_text(dests, total: int) -> str:
     return " · ".join(out)
 
 
+def _gateways_text(matches) -> str:
+    """`` on mesh`` when every match restricts the rule to gateways (the hop a rule belongs to)."""
+    if not matches or not all(m.gateways for m in matches):
+        return ""
+    names = sorted({g.split("/")[-1] for m in matches for g in m.gateways})
+    return f" on {_more(names)}"
+
+
 def _http_row(i: int, rule) -> Row:
+    return Row(http_rule_text(rule), number=str(i + 1))
+
+
+def http_rule_text(rule) -> str:
+    """One HTTP rule as the card and the properties list both show it: ``/api/* on mesh  →  reviews v1``."""
     matches = rule.match or []
-    match = matches[0].summary() if matches else "any"
+    match = matches[0].summary() if matches else "/*"
     if len(matches) > 1:
         match += f" +{len(matches) - 1}"
+    match += _gateways_text(matches)
     if rule.redirect:
         action = f"redirect {rule.redirect.uri or rule.redirect.authority or ''}".strip()
     elif rule.direct_response:
@@ -68,7 +82,29 @@ def _http_row(i: int, rule) -> Row:
         action = f"delegate {rule.delegate.name or ''}"
     else:
         action = _dest_text(rule.route or [], len(rule.route or [])) or "no destination"
-    return Row(f"{match}  →  {action}", number=str(i + 1))
+    return f"{match}  →  {action}"
+
+
+def tcp_rule_text(rule) -> str:
+    port = next((m.port for m in rule.match or [] if m.port), None)
+    return (f"TCP{f' :{port}' if port else ''}{_gateways_text(rule.match)}  →  "
+            f"{_dest_text(rule.route or [], len(rule.route or []))}")
+
+
+def tls_rule_text(rule) -> str:
+    snis = [h for m in rule.match or [] for h in m.sni_hosts or []]
+    return (f"SNI {_more(snis) or '*'}{_gateways_text(rule.match)}  →  "
+            f"{_dest_text(rule.route or [], len(rule.route or []))}")
+
+
+def server_text(server) -> str:
+    """One gateway server as the card and the properties list both show it: ``443 HTTPS · SIMPLE · a.com``."""
+    text = f"{server.port.number} {server.protocol}"
+    if server.tls is not None and server.protocol in ("HTTPS", "TLS"):
+        text += f" · {server.tls.effective_mode}"
+    elif server.tls is not None and server.tls.https_redirect:
+        text += " · redirect to HTTPS"
+    return text + f" · {_more(list(server.hosts))}"
 
 
 def rows(node: NodeBase) -> list[Row]:
@@ -76,13 +112,7 @@ def rows(node: NodeBase) -> list[Row]:
     out: list[Row] = []
     if isinstance(node, GatewayNode):
         for server in node.gateway.spec.servers or []:
-            text = f"{server.port.number} {server.protocol}"
-            if server.tls is not None and server.protocol in ("HTTPS", "TLS"):
-                text += f" · {server.tls.effective_mode}"
-            elif server.tls is not None and server.tls.https_redirect:
-                text += " · redirect to HTTPS"
-            text += f" · {_more(list(server.hosts))}"
-            out.append(Row(text, lock=server.terminates_tls))
+            out.append(Row(server_text(server), lock=server.terminates_tls))
         if not out:
             out.append(Row("no servers yet", muted=True))
     elif isinstance(node, VirtualServiceNode):
@@ -92,14 +122,10 @@ def rows(node: NodeBase) -> list[Row]:
             out.append(_http_row(i, rule))
         n = len(out)
         for i, rule in enumerate(spec.tcp or []):
-            port = next((m.port for m in rule.match or [] if m.port), None)
-            out.append(Row(f"TCP{f' :{port}' if port else ''}  →  {_dest_text(rule.route or [], len(rule.route or []))}",
-                           number=str(n + i + 1)))
+            out.append(Row(tcp_rule_text(rule), number=str(n + i + 1)))
         n = len(out)
         for i, rule in enumerate(spec.tls or []):
-            snis = [h for m in rule.match or [] for h in m.sni_hosts or []]
-            out.append(Row(f"SNI {_more(snis) or '*'}  →  {_dest_text(rule.route or [], len(rule.route or []))}",
-                           number=str(n + i + 1)))
+            out.append(Row(tls_rule_text(rule), number=str(n + i + 1)))
         if not out:
             out.append(Row("no routes yet: drag to a service", muted=True))
     elif isinstance(node, MeshServiceNode):
