@@ -33,6 +33,7 @@ from ..tls.sources import set_certificate_location
 from . import dialogs, recovery, settings
 from .document import Document
 from .edits import RESOURCE_ATTRS, node_data
+from .insert import build_insert_menu, insert_node
 from .panels.diagnostics import FIRST_CHECK_MS, DiagnosticsPanel
 from .panels.palette import Outline, PaletteList
 from .panels.preview import PreviewPanel
@@ -251,6 +252,8 @@ class MainWindow(QMainWindow):
         for action in (self.act_undo, self.act_redo, None, self.act_copy, self.act_paste, self.act_duplicate,
                        self.act_delete, None, self.act_select_all, self.act_find):
             edit.addSeparator() if action is None else edit.addAction(action)
+        self.insert_menu, self.insert_actions = build_insert_menu(self)
+        bar.addMenu(self.insert_menu)
         self.view_menu = bar.addMenu("&View")
         for action in (self.act_fit, self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset, None,
                        self.act_layout, self.act_snap, None):
@@ -336,6 +339,7 @@ class MainWindow(QMainWindow):
         self.preview.set_document(document)
         self.diagnostics.set_document(document)
         self.centre.setCurrentWidget(self.view)
+        self._set_design_open(True)
         for dock in getattr(self, "_hidden_for_start", []):
             dock.show()
         self._hidden_for_start = []
@@ -385,6 +389,7 @@ class MainWindow(QMainWindow):
         self.start_page = page
         self.centre.addWidget(page)
         self.centre.setCurrentWidget(page)
+        self._set_design_open(False)
         # Only the palette stays: the other panels have nothing to show until a design is open.
         self._hidden_for_start = [d for k, d in self._docks.items() if k != "palette" and not d.isHidden()]
         for dock in self._hidden_for_start:
@@ -549,10 +554,13 @@ class MainWindow(QMainWindow):
 
     # ----- editing -----------------------------------------------------------------------------
     def _add_in_view(self, kind: str) -> None:
-        centre = self.view.mapToScene(self.view.viewport().rect().center())
-        node = self.document.create_node(kind, (round((centre.x() - 130) / 20) * 20,
-                                                round((centre.y() - 30) / 20) * 20))
-        self.scene.select_only([node.id])
+        insert_node(self, kind, at_cursor=False)  # a double-click in the palette: into the kind's lane
+
+    def _set_design_open(self, is_open: bool) -> None:
+        """The palette and the Insert menu work only on an open design (not on the start page)."""
+        self.palette.setEnabled(is_open)
+        for action in self.insert_actions.values():
+            action.setEnabled(is_open)
 
     def delete_selected(self) -> None:
         ids = self.scene.selected_ids()

@@ -329,12 +329,16 @@ class NodeItem(QGraphicsRectItem):
             x -= 3
         return CARD_WIDTH - 12 - x
 
+    def badge_text(self) -> str:
+        """How many findings the Diagnostics panel lists for this node (the colour is the worst one's)."""
+        count = len(self.diagnostics)
+        return str(count) if count < 100 else "99+"
+
     def _paint_badge(self, painter: QPainter) -> None:
         severity = self.worst_severity()
         if severity is None:
             return
-        count = sum(1 for d in self.diagnostics if d.severity == severity)
-        text = str(count) if count < 100 else "99+"
+        text = self.badge_text()
         width = max(18.0, 8 + QFontMetricsF(font("badge")).horizontalAdvance(text))
         badge = QRectF(CARD_WIDTH - width / 2 - 2, -9, width, 18)
         painter.setPen(QPen(QColor(current_theme().card), 2))

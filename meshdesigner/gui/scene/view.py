@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsView, QWidget
+from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsView, QLabel, QWidget
 
 from ...model import NodeKind
 from .. import dialogs
 from ..connect import ConnectError
 from ..egress import is_egress_connection
-from ..style import ACCENT, current_theme
-from .canvas import CanvasScene
+from ..style import ACCENT
+from .canvas import CanvasScene, lane_rect
 from .items import CARD_WIDTH, GRID, HEADER, LOW_DETAIL, NodeItem
 
 KIND_MIME = "application/x-meshdesigner-kind"
@@ -47,6 +47,12 @@ class CanvasView(QGraphicsView):
         self._after_paint: list = []
         from .minimap import Minimap
 
+        self.empty_hint = QLabel("Drag a gateway, virtual service or service from the palette to start\n"
+                                 "(or use the Insert menu: Ctrl+1 … Ctrl+5)", self.viewport())
+        self.empty_hint.setObjectName("Muted")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.minimap = Minimap(self)
         self._minimap_timer = QTimer(self, singleShot=True, interval=300)
         self._minimap_timer.timeout.connect(self.minimap.refresh)
@@ -56,7 +62,14 @@ class CanvasView(QGraphicsView):
         self.setScene(scene)
         scene.set_overview(self.zoom() < LOW_DETAIL)
         scene.changed.connect(lambda _rects: self._minimap_timer.start())
+        for signal in (scene.document.sig_node_added, scene.document.sig_node_removed):
+            signal.connect(self._update_empty_hint)
+        self._update_empty_hint()
         self.minimap.refresh()
+
+    def _update_empty_hint(self, *_args) -> None:
+        """The "how to start" hint shows on an empty canvas only, and leaves with the first node."""
+        self.empty_hint.setVisible(not self.canvas.document.project.nodes)
 
     @property
     def canvas(self) -> CanvasScene:
@@ -83,8 +96,11 @@ class CanvasView(QGraphicsView):
     def fit_all(self) -> None:
         items = self.canvas.items_by_id.values()
         if not items:
+            # An empty design starts at its left edge: the Clients and Ingress lanes in sight, titles on top.
             self.set_zoom(1.0)
-            self.centerOn(self.canvas.sceneRect().center())
+            clients = lane_rect(0, 0.0, 1.0)
+            self.centerOn(clients.left() - 20 + self.viewport().width() / 2,
+                          self.canvas.lane_title_y - 30 + self.viewport().height() / 2)
             return
         rect = QRectF()
         for item in items:
@@ -319,16 +335,6 @@ class CanvasView(QGraphicsView):
         self.canvas.select_only([node.id])
         event.acceptProposedAction()
 
-    def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
-        super().drawForeground(painter, rect)
-        if not self.canvas.items_by_id:
-            painter.save()
-            painter.resetTransform()
-            painter.setPen(QColor(current_theme().muted))
-            painter.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
-                             "Drag a gateway, virtual service or service from the palette to start")
-            painter.restore()
-
     def after_next_paint(self, callback, delay_ms: int = 50) -> None:
         """Run ``callback`` shortly after the canvas has next been painted (or after a second anyway)."""
         self._after_paint.append((callback, delay_ms))
@@ -347,6 +353,7 @@ class CanvasView(QGraphicsView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.minimap.place()
+        self.empty_hint.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
 
     def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.Type.Resize:  # scroll bars coming and going resize only the viewport
