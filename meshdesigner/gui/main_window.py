@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         self.diagnostics = DiagnosticsPanel()
         self.diagnostics.sig_diagnostics_changed.connect(self._diagnostics_changed)
         self.diagnostics.sig_go_to.connect(self.go_to_diagnostic)
+        self.diagnostics.detail.sig_fixed.connect(self.show_message)
         self.add_panel(self.diagnostics, "Diagnostics", "bottom", "diagnostics")
         self.preview = PreviewPanel()
         self.add_panel(self.preview, "YAML", "bottom", "yaml")

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from ...io.gcpause import gc_paused
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
+from .diagnostic_detail import DiagnosticDetail
 
 try:  # the analysis package is optional for the editor
     from ...analysis import Analyzer
@@ -114,7 +116,19 @@ class DiagnosticsPanel(QWidget):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
-        layout.addWidget(self.stack)
+        # Beside the table: what the selected finding means, how to fix it, and its quick fix.
+        self.detail = DiagnosticDetail()
+        self.detail.sig_go_to.connect(self.sig_go_to.emit)
+        self.table.selectionModel().currentRowChanged.connect(lambda index, _old: self.detail.show_diagnostic(
+            self._row(index)))
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.stack)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter)
         self.document: Document | None = None
         self.analyzer = None
         self.diagnostics: list = []
@@ -124,6 +138,8 @@ class DiagnosticsPanel(QWidget):
 
     def set_document(self, document: Document) -> None:
         self.document = document
+        self.detail.document = document
+        self.detail.show_diagnostic(None)
         self.analyzer = Analyzer(document.project) if Analyzer is not None else None
         document.sig_edited.connect(self.timer.start)
         self.diagnostics = []
@@ -150,7 +166,9 @@ class DiagnosticsPanel(QWidget):
                 self.notice.setText(f"Checks failed: {exc}")
                 self.notice.show()
                 self.diagnostics = []
+        shown = self.detail.diagnostic
         self.model.set_rows(self.diagnostics)
+        self.detail.show_diagnostic(shown if shown in self.diagnostics else None)
         self._show_table_or_empty()
         self.sig_diagnostics_changed.emit(self.diagnostics)
 
@@ -167,6 +185,16 @@ class DiagnosticsPanel(QWidget):
         for d in self.diagnostics:
             out[d.severity] = out.get(d.severity, 0) + 1
         return out
+
+    def _row(self, index: QModelIndex):
+        """The diagnostic shown in the table row ``index`` (a proxy index), or None."""
+        row = self.proxy.mapToSource(index).row() if index.isValid() else -1
+        return self.model.rows[row] if 0 <= row < len(self.model.rows) else None
+
+    def _row_menu(self, pos) -> None:
+        diagnostic = self._row(self.table.indexAt(pos))
+        if diagnostic is not None:
+            self.detail.context_menu(self.table, diagnostic).exec(self.table.viewport().mapToGlobal(pos))
 
     def _clicked(self, index: QModelIndex) -> None:
         row = self.proxy.mapToSource(index).row()
