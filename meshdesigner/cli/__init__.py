@@ -18,7 +18,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 # Subcommand name -> module under meshdesigner.cli with ``add_parser(subparsers)`` and ``run(args)``.
 # Modules are imported only when present, so each feature owns its own file.
-SUBCOMMANDS = ("import", "export", "validate", "simulate", "run-gateway", "cert", "flow")
+SUBCOMMANDS = ("import", "export", "validate", "simulate", "test", "run-gateway", "cert", "flow")
 
 
 class UsageError(Exception):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 
-from ..analysis.simulate import Request, parse_url, resolve_gateway, simulate
+from ..analysis.simulate import OUTCOMES, Request, parse_url, resolve_gateway, simulate
 from .common import open_design
 
 
@@ -21,7 +22,19 @@ def add_parser(sub) -> None:
     p.add_argument("--sni", metavar="NAME", help="the TLS SNI name (default: the URL's host)")
     p.add_argument("--client", metavar="IP", help="the client's IP address, for firewall rules (default 127.0.0.1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--expect", metavar="OUTCOME", choices=EXPECTABLE,
+                   help="exit 1 unless the outcome is this one (" + ", ".join(EXPECTABLE) + ")")
     p.set_defaults(run=run)
+
+
+# The simulator's outcomes, and the names route tests use for two of them (tls_refused, no_route).
+EXPECTABLE = tuple(dict.fromkeys((*OUTCOMES, "tls_refused")))
+_TEST_NAMES = {"tls_no_match": "tls_refused", "no_virtual_host": "no_route"}
+
+
+def outcome_differs(expected: str, outcome: str) -> bool:
+    """``--expect no_route`` also accepts no_virtual_host (both are Envoy's 404 NR); tls_refused = tls_no_match."""
+    return expected not in (outcome, _TEST_NAMES.get(outcome))
 
 
 def parse_headers(values: list[str]) -> dict[str, str]:
@@ -73,4 +86,7 @@ def run(args) -> int:
         print(json.dumps(result.to_dict(), indent=1, sort_keys=True))
     else:
         print(format_text(result))
+    if args.expect and outcome_differs(args.expect, result.outcome):
+        print(f"meshdesigner simulate: expected outcome {args.expect}, got {result.outcome}", file=sys.stderr)
+        return 1
     return 0

@@ -11,6 +11,7 @@ A file looks like::
       position: [40.0, 80.0]
       gateway: {metadata: ..., spec: ...}
     extra_resources: [...]   # other kinds, verbatim
+    tests: [...]             # route tests, in istio-config-validator's format (meshdesigner.model.route_tests)
 
 Diagnostics are never stored: they are derived from the design.
 """
@@ -28,6 +29,7 @@ from .atomic import write_atomic
 from .errors import InputError
 from .gcpause import gc_paused
 from .manifests import format_loc
+from .route_test_files import cases_from_list
 from .yamlio import Document, dump_canonical, flow, load_documents, load_fast, read_text
 
 FORMAT_VERSION = 1
@@ -67,6 +69,8 @@ def project_to_data(project: Project) -> dict[str, Any]:
     data["nodes"] = nodes
     if project.extra_resources:
         data["extra_resources"] = project.extra_resources
+    if project.tests:  # written only when there are some: older files keep their bytes
+        data["tests"] = [case.to_wire() for case in project.tests]
     return data
 
 
@@ -126,7 +130,7 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
         line = doc.line if migrated else doc.line_of(loc)
         return InputError(message, file=file, line=line, field=field or format_loc(loc))
 
-    unknown = set(data) - {"format_version", "name", "settings", "nodes", "extra_resources"}
+    unknown = set(data) - {"format_version", "name", "settings", "nodes", "extra_resources", "tests"}
     if unknown:
         key = sorted(unknown)[0]
         raise fail("unknown top-level key", (key,))
@@ -164,7 +168,20 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
     if not isinstance(extras, list) or not all(isinstance(e, dict) for e in extras):
         raise fail("extra_resources must be a list of mappings", ("extra_resources",))
     project.set_extra_resources(extras)
+    project.set_tests(_tests(data, doc, migrated))
     return project
+
+
+def _tests(data: dict, lazy: _LazyDocument, migrated: bool) -> list:
+    """The ``tests:`` section; errors name the line of the field (read with line tracking on error only)."""
+    raw = data.get("tests") or []
+    try:
+        return [loaded.case for loaded in cases_from_list(raw, Document(None, lazy.file, 1), ("tests",))]
+    except InputError:
+        if migrated:
+            raise
+        lazy.line_of(())  # builds the line-tracked document
+        return [loaded.case for loaded in cases_from_list(raw, lazy._doc, ("tests",))]
 
 
 def load_project(path: str) -> Project:

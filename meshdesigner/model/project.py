@@ -26,6 +26,7 @@ from .nodes import (
     VirtualServiceNode,
 )
 from .resource import ResourceRef
+from .route_tests import RouteTestCase
 
 NODE_ADAPTER: TypeAdapter[Node] = TypeAdapter(Node)
 
@@ -50,16 +51,19 @@ class Project:
     """A design: named nodes with positions, settings, and resources kept verbatim."""
 
     def __init__(self, name: str = "untitled", settings: ProjectSettings | None = None,
-                 nodes: Iterable[NodeBase] = (), extra_resources: Iterable[dict] = ()) -> None:
+                 nodes: Iterable[NodeBase] = (), extra_resources: Iterable[dict] = (),
+                 tests: Iterable[RouteTestCase] = ()) -> None:
         self.name = name
         self.settings = settings or ProjectSettings()
         self._nodes: dict[str, NodeBase] = {}
         self._extra: list[dict] = [copy.deepcopy(r) for r in extra_resources]
+        self._tests: tuple[RouteTestCase, ...] = tuple(tests)
         self.node_added = Signal()      # (node)
         self.node_removed = Signal()    # (node)
         self.node_changed = Signal()    # (old, new)
         self.settings_changed = Signal()  # (old, new)
         self.extras_changed = Signal()  # ()
+        self.tests_changed = Signal()   # (old tuple, new tuple)
         for node in nodes:
             self._insert(node)
 
@@ -103,6 +107,11 @@ class Project:
     def extra_resources(self) -> list[dict]:
         """Resources of kinds the model does not draw, kept verbatim (deep copies)."""
         return copy.deepcopy(self._extra)
+
+    @property
+    def tests(self) -> tuple[RouteTestCase, ...]:
+        """The design's route tests (immutable cases, in the order written)."""
+        return self._tests
 
     def find(self, ref: ResourceRef) -> NodeBase | None:
         """The node holding the resource ``(kind, namespace, name)``, if any."""
@@ -159,6 +168,13 @@ class Project:
         self._extra = [copy.deepcopy(r) for r in resources]
         self.extras_changed.emit()
 
+    def set_tests(self, tests: Iterable[RouteTestCase]) -> None:
+        """Replace the route tests (the GUI's add/remove/edit commands call this with the whole list)."""
+        old, new = self._tests, tuple(tests)
+        if old != new:
+            self._tests = new
+            self.tests_changed.emit(old, new)
+
     def _insert(self, node: NodeBase) -> None:
         if node.id in self._nodes:
             raise ProjectError(f"a node with id {node.id!r} already exists")
@@ -169,14 +185,14 @@ class Project:
         if not isinstance(other, Project):
             return NotImplemented
         return (self.name == other.name and self.settings == other.settings
-                and self._nodes == other._nodes and self._extra == other._extra)
+                and self._nodes == other._nodes and self._extra == other._extra and self._tests == other._tests)
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, {len(self._nodes)} nodes, {len(self._extra)} extra resources)"
 
     def copy(self) -> Project:
         """An independent project with the same content and no subscribers."""
-        return Project(self.name, self.settings, self._nodes.values(), self._extra)
+        return Project(self.name, self.settings, self._nodes.values(), self._extra, self._tests)
 
     def to_networkx(self):
         """The design as a networkx MultiDiGraph (see :func:`meshdesigner.model.references.build_graph`)."""

@@ -1,0 +1,250 @@
+"""The one place route tests call the request simulator: a request in, an :class:`Observation` out.
+
+Everything else in :mod:`meshdesigner.analysis.route_tests` reads observations only, so when the
+simulator's API changes (the compiler of gateway workloads, issue 11) only this module follows.
+
+Entry points:
+
+* ``{gateway: NS/NAME}``: :func:`meshdesigner.analysis.simulate.simulate` through that gateway.
+* ``{sidecar: NS}`` and VirtualServices bound to ``mesh``: the simulator has no sidecar entry yet.
+  Until it has, :func:`mesh_stand_in` builds a copy of the design with one stand-in gateway
+  (:data:`MESH_GATEWAY`, plain HTTP on port 80 and on every mesh service port, hosts ``*/*``) bound
+  to every VirtualService that binds ``mesh``. Its routes are built by the same code istiod uses
+  for both (``BuildHTTPRoutesForVirtualService``); what a sidecar does differently (short-name
+  domains, passthrough of unknown hosts) is not modelled. Reports say "mesh (stand-in)".
+* none: every gateway that binds a VirtualService naming the host, and the mesh when one binds
+  ``mesh``, as istio-config-validator looks through every VirtualService naming the host.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import weakref
+from dataclasses import dataclass, field
+
+from ...model.gateway import Gateway
+from ...model.hosts import expand_host, gateway_ref, host_matches
+from ...model.nodes import GatewayNode, MeshServiceNode, NodeKind, VirtualServiceNode
+from ...model.route_tests import ConcreteRequest, Entry
+from ..simulate import Request, SimulationResult, resolve_gateway, simulate
+
+MESH = "mesh"
+MESH_GATEWAY = "meshdesigner-mesh/sidecar"  # the stand-in gateway's NS/NAME (see the module docstring)
+MESH_LABEL = "mesh (stand-in)"
+
+# the simulator's outcomes -> the outcomes a test states (what the client experiences)
+OUTCOME_NAMES = {"no_virtual_host": "no_route", "tls_no_match": "tls_refused"}
+
+
+@dataclass
+class Observation:
+    """What happened to one request at one entry point: what the client and the backend saw."""
+
+    entry: str                               # "gateway ns/name" | "mesh (stand-in)" | "nowhere"
+    outcome: str
+    status: int | None = None                # the client's status (200 when a backend answers)
+    destinations: list[dict] = field(default_factory=list)   # host, port, subset, weight, cluster
+    virtual_service: str | None = None       # ns/name of the VirtualService whose rule answered
+    rule: object | None = None               # that rule (model HTTPRoute), Istio's form
+    delegate: dict | None = None             # {"name", "namespace"} when the rule came from a delegate
+    location: str | None = None              # a redirect's Location
+    upstream: dict | None = None             # {"path", "authority", "headers"} the backend receives
+    response_headers: dict = field(default_factory=dict)     # header changes on the response
+    response_removed: list = field(default_factory=list)
+    explanation: list[str] = field(default_factory=list)
+    backend: str | None = None               # Envoy runs: the echo backend that answered
+
+
+def simulator_request(concrete: ConcreteRequest) -> Request:
+    headers = dict(concrete.request.headers)
+    jwt = concrete.request.jwt
+    if jwt is not None:
+        headers.setdefault("authorization", "Bearer " + (jwt.token or unsigned_token(jwt.claims or {})))
+    return Request(concrete.url, concrete.method, headers, concrete.request.sni, concrete.request.source_address)
+
+
+def unsigned_token(claims: dict) -> str:
+    """A JWT with ``alg: none`` carrying ``claims``: a gateway that verifies signatures refuses it."""
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+# ----- which entries a case runs at -------------------------------------------------------------------
+def vs_gateways(vs_node: VirtualServiceNode) -> list[str]:
+    vs = vs_node.virtual_service
+    return [gateway_ref(g, vs.namespace) for g in (vs.spec.gateways or [MESH])]
+
+
+def entries_for_host(project, host: str) -> list[str]:
+    """Gateway refs (``ns/name``) and/or ``mesh`` binding a VirtualService that names ``host``."""
+    host = host.rpartition(":")[0] if host.count(":") == 1 else host
+    found: list[str] = []
+    gateways = {g.gateway.metadata.qualified for g in project.gateways()}
+    for node in project.virtual_services():
+        vs = node.virtual_service
+        if not any(host_matches(expand_host(h, vs.namespace), host.lower()) for h in vs.spec.hosts or []):
+            continue
+        for ref in vs_gateways(node):
+            if (ref == MESH or ref in gateways) and ref not in found:
+                found.append(ref)
+    return sorted(found, key=lambda r: (r == MESH, r))
+
+
+# ----- the mesh stand-in ---------------------------------------------------------------------------
+_STAND_INS: dict[int, tuple[weakref.ref, tuple, object]] = {}
+
+
+def mesh_stand_in(project):
+    """A copy of the design with :data:`MESH_GATEWAY` bound where ``mesh`` is (cached per design version)."""
+    nodes = tuple(project.nodes.values())
+    cached = _STAND_INS.get(id(project))
+    if cached is not None and cached[0]() is project and cached[1] == nodes:
+        return cached[2]
+    copy = project.copy()
+    namespace, _, name = MESH_GATEWAY.partition("/")
+    ports = sorted({80} | {p.port for n in nodes if isinstance(n, MeshServiceNode) for p in n.service.spec.ports or []
+                           if p.port})
+    servers = [{"port": {"number": port, "name": f"http-{port}", "protocol": "HTTP"}, "hosts": ["*/*"]}
+               for port in ports]
+    gateway = Gateway.model_validate({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+                                      "metadata": {"name": name, "namespace": namespace},
+                                      "spec": {"selector": {"meshdesigner.io/stand-in": "sidecar"},
+                                               "servers": servers}})
+    copy.add_node(GatewayNode(id="meshdesigner:mesh-stand-in", kind=NodeKind.INGRESS_GATEWAY, gateway=gateway))
+    for node in copy.virtual_services():
+        refs = vs_gateways(node)
+        if MESH in refs:
+            vs = node.virtual_service
+            bound = [g for g in (vs.spec.gateways or []) if g != MESH] + [MESH_GATEWAY]
+            spec = vs.spec.model_copy(update={"gateways": bound})
+            copy.replace_node(node.model_copy(update={"virtual_service": vs.model_copy(update={"spec": spec})}))
+    key = id(project)
+    _STAND_INS[key] = (weakref.ref(project, lambda _r: _STAND_INS.pop(key, None)), nodes, copy)
+    return copy
+
+
+# ----- running one request ---------------------------------------------------------------------------
+def observe(project, entry: str, concrete: ConcreteRequest) -> Observation:
+    """Simulate ``concrete`` entering at ``entry`` (a gateway ``ns/name`` or ``mesh``)."""
+    request = simulator_request(concrete)
+    if entry == MESH:
+        design = mesh_stand_in(project)
+        result = simulate(design, resolve_gateway(design, MESH_GATEWAY), request)
+        label = MESH_LABEL
+    else:
+        design = project
+        result = simulate(project, resolve_gateway(project, entry), request)
+        label = f"gateway {entry}"
+    return observation_from_result(design, label, concrete, result)
+
+
+def observe_case_entry(project, entry: Entry | None, concrete: ConcreteRequest) -> list[Observation]:
+    """Observations of one request: at the case's entry, or at every entry binding its host."""
+    if entry is not None and entry.gateway is not None:
+        return [observe(project, entry.gateway, concrete)]
+    if entry is not None:  # a sidecar: the mesh stand-in (the namespace matters once sidecars are modelled)
+        return [observe(project, MESH, concrete)]
+    refs = entries_for_host(project, concrete.authority)
+    if not refs:
+        return [Observation("nowhere", "no_route", 404, explanation=[
+            f"No gateway and no mesh VirtualService names the host {concrete.authority!r}."])]
+    return [observe(project, ref, concrete) for ref in refs]
+
+
+def check_entry(project, entry: Entry | None) -> str | None:
+    """Why the case's entry does not exist in the design, or None."""
+    if entry is None or entry.gateway is None:
+        return None
+    try:
+        resolve_gateway(project, entry.gateway)
+    except LookupError as exc:
+        return str(exc)
+    return None
+
+
+def _rule_of(project, result: SimulationResult):
+    if result.virtual_service is None or result.rule_index is None or result.section != "http":
+        return None, None
+    namespace, _, name = result.virtual_service.partition("/")
+    for node in project.virtual_services():
+        vs = node.virtual_service
+        if vs.namespace == namespace and vs.name == name:
+            rules = vs.spec.http or []
+            if result.rule_index < len(rules):
+                return rules[result.rule_index], node
+    return None, None
+
+
+def observation_from_result(project, label: str, concrete: ConcreteRequest,
+                            result: SimulationResult) -> Observation:
+    outcome = OUTCOME_NAMES.get(result.outcome, result.outcome)
+    obs = Observation(label, outcome, result.status, list(result.destinations), result.virtual_service,
+                      explanation=list(result.explanation))
+    rule, _node = _rule_of(project, result)
+    obs.rule = rule
+    delegate = getattr(result, "delegate", None)
+    obs.delegate = dict(delegate) if delegate else None
+    if result.redirect:
+        obs.location = result.redirect.get("location")
+    if outcome == "routed" and obs.status is None:
+        obs.status = 200  # the backend answers (the echo backends of `test --envoy` answer 200)
+    upstream = getattr(result, "upstream", None)
+    if outcome == "routed":
+        obs.upstream = dict(upstream) if upstream else _upstream_from_rule(concrete, rule)
+    headers = result.headers or {}
+    for item in headers.get("response_headers_to_add", []):
+        obs.response_headers[item["header"]["key"].lower()] = item["header"]["value"]
+    obs.response_removed = [h.lower() for h in headers.get("response_headers_to_remove", [])]
+    return obs
+
+
+def _upstream_from_rule(concrete: ConcreteRequest, rule) -> dict:
+    """What the backend receives, read from the rule until the simulator reports it (``result.upstream``,
+    asked for in findings-11): the rewritten path and authority and the request header operations of the
+    rule and of its single destination (Istio route.go translateRoute / TranslateHeadersOperations)."""
+    path = concrete.uri
+    authority = concrete.authority
+    headers = {k.lower(): v for k, v in concrete.request.headers.items()}
+    if rule is None:
+        return {"path": path, "authority": authority, "headers": headers}
+    rewrite = rule.rewrite
+    if rewrite is not None and rewrite.uri is not None:
+        path = _rewritten(path, rule, rewrite.uri)
+    if rewrite is not None and rewrite.authority:
+        authority = rewrite.authority
+    operations = [rule.headers.request if rule.headers else None]
+    if rule.route and len(rule.route) == 1 and rule.route[0].headers is not None:
+        operations.append(rule.route[0].headers.request)
+    for ops in operations:
+        if ops is None:
+            continue
+        for key, value in (ops.set or {}).items():
+            if key.lower() in ("host", ":authority"):
+                authority = value
+            else:
+                headers[key.lower()] = value
+        for key, value in (ops.add or {}).items():
+            headers[key.lower()] = f"{headers[key.lower()]},{value}" if key.lower() in headers else value
+        for key in ops.remove or []:
+            headers.pop(key.lower(), None)
+    return {"path": path, "authority": authority, "headers": headers}
+
+
+def _rewritten(path: str, rule, new: str) -> str:
+    """Envoy's prefix_rewrite for the prefix (or exact) URI match that matched; regex: the whole path."""
+    query = ""
+    if "?" in path:
+        path, _, query = path.partition("?")
+        query = "?" + query
+    for match in rule.match or [None]:
+        uri = match.uri if match is not None else None
+        if uri is None:
+            return new + path[1:] + query  # Istio matches prefix "/" and rewrites it
+        if uri.prefix is not None and path.startswith(uri.prefix):
+            return new + path[len(uri.prefix):] + query
+        if uri.exact is not None and path == uri.exact:
+            return new + query
+    return new + query
