@@ -1,7 +1,7 @@
 """istio-config-validator's own examples (../shared/oracle/istio-config-validator), read unchanged.
 
 Every case passes except those that contradict what Istio builds; each of those is listed in
-KNOWN_DIFFERENCES with the reason from istiod's source, and test_envoy_routetests.py shows real
+KNOWN_DIFFERENCES with the reason from istiod's source, and test_routetests_envoy.py shows real
 Envoy's answer for them (the proof). They are never bent to pass.
 """
 
