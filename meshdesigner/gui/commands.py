@@ -53,17 +53,18 @@ class ReplaceNodeCommand(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, ReplaceNodeCommand) or other.merge_key != self.merge_key:
             return False
-        if other.new.id != self.new.id:
+        if other.old.id != self.new.id:  # the other edit continues this one on the same node (ids may follow)
             return False
         self.new = other.new
         self.setObsolete(self.new == self.old)
         return True
 
     def redo(self) -> None:
-        self.project.replace_node(self.new)
+        # A rename whose id follows the name moves the node to its new id (Project.id_after_rename).
+        self.project.rename_node(self.old.id, self.new)
 
     def undo(self) -> None:
-        self.project.replace_node(self.old)
+        self.project.rename_node(self.new.id, self.old)
 
 
 class MoveNodesCommand(QUndoCommand):

@@ -29,6 +29,7 @@ class Document(QObject):
     sig_node_added = Signal(object)            # node
     sig_node_removed = Signal(object)          # node
     sig_node_changed = Signal(object, object)  # old, new
+    sig_node_renamed = Signal(object, object)  # old, new (new.id differs: the id followed the name)
     sig_settings_changed = Signal(object, object)
     sig_extras_changed = Signal()
     sig_path_changed = Signal(str)
@@ -46,6 +47,7 @@ class Document(QObject):
         self._bridge = [
             (self.project.node_added, self._on_added), (self.project.node_removed, self._on_removed),
             (self.project.node_changed, self._on_changed),
+            (self.project.node_renamed, self._on_renamed),
             (self.project.settings_changed, self._on_settings),
             (self.project.extras_changed, self._on_extras),
         ]
@@ -63,6 +65,10 @@ class Document(QObject):
 
     def _on_changed(self, old: NodeBase, new: NodeBase) -> None:
         self.sig_node_changed.emit(old, new)
+        self.sig_edited.emit()
+
+    def _on_renamed(self, old: NodeBase, new: NodeBase) -> None:
+        self.sig_node_renamed.emit(old, new)
         self.sig_edited.emit()
 
     def _on_settings(self, old: Any, new: Any) -> None:
@@ -134,8 +140,11 @@ class Document(QObject):
         text = f"Delete {nodes[0].name}" if len(nodes) == 1 else f"Delete {len(nodes)} nodes"
         self.undo_stack.push(MacroCommand(text, [RemoveNodeCommand(self.project, n) for n in nodes]))
 
-    def replace_node(self, new: NodeBase, text: str = "", merge_key: object = None) -> None:
-        old = self.project.node(new.id)
+    def replace_node(self, new: NodeBase, text: str = "", merge_key: object = None,
+                     old_id: str | None = None) -> None:
+        """Put ``new`` in place of the node ``old_id`` (default: ``new``'s id; another id when the id
+        follows a rename, see :meth:`set_field`)."""
+        old = self.project.node(old_id or new.id)
         if old != new:
             self.undo_stack.push(ReplaceNodeCommand(self.project, old, new, text, merge_key))
 
@@ -146,7 +155,10 @@ class Document(QObject):
         """
         node = self.project.node(node_id)
         new = with_value(node, path, value)
-        self.replace_node(new, text or f"Edit {path[-1]}", merge_key=(node_id, tuple(path)))
+        new_id = self.project.id_after_rename(node, new)
+        if new_id != new.id:
+            new = new.model_copy(update={"id": new_id})
+        self.replace_node(new, text or f"Edit {path[-1]}", merge_key=("field", tuple(path)), old_id=node_id)
 
     def move_nodes(self, positions: dict[str, tuple[float, float]], text: str = "") -> None:
         moves = {}

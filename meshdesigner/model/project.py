@@ -61,6 +61,7 @@ class Project:
         self.node_added = Signal()      # (node)
         self.node_removed = Signal()    # (node)
         self.node_changed = Signal()    # (old, new)
+        self.node_renamed = Signal()    # (old, new): the node now lives under new.id (its name changed)
         self.settings_changed = Signal()  # (old, new)
         self.extras_changed = Signal()  # ()
         self.tests_changed = Signal()   # (old tuple, new tuple)
@@ -128,7 +129,7 @@ class Project:
 
     def new_id(self, kind: NodeKind | str, namespace: str, name: str) -> str:
         """A readable id not yet used: ``ingress-gateway:default/ext-host-gwy`` (``~2`` appended on clashes)."""
-        base = f"{NodeKind(kind).value}:{_ID_CLEAN.sub('-', namespace.lower())}/{_ID_CLEAN.sub('-', name.lower())}"
+        base = self._base_id(kind, namespace, name)
         candidate, n = base, 2
         while candidate in self._nodes:
             candidate, n = f"{base}~{n}", n + 1
@@ -155,6 +156,37 @@ class Project:
         self._nodes[node.id] = node
         self.node_changed.emit(old, node)
         return old
+
+    def rename_node(self, old_id: str, node: NodeBase) -> NodeBase:
+        """Put ``node`` in place of the node ``old_id`` under its own (new) id, keeping the node's place in
+        the design; announced by ``node_renamed(old, new)``. Returns the old node."""
+        if node.id == old_id:
+            return self.replace_node(node)
+        old = self.node(old_id)
+        if node.id in self._nodes:
+            raise ProjectError(f"a node with id {node.id!r} already exists")
+        if old.kind != node.kind and {old.kind, node.kind} != {NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY}:
+            raise ProjectError(f"node {old_id!r} cannot change kind from {old.kind} to {node.kind}")
+        self._nodes = {(node.id if key == old_id else key): (node if key == old_id else value)
+                       for key, value in self._nodes.items()}
+        self.node_renamed.emit(old, node)
+        return old
+
+    def id_after_rename(self, old: NodeBase, new: NodeBase) -> str:
+        """The id ``new`` (``old`` renamed) should have: ids derived from the old name follow the new name, so
+        a saved file reads as the design does; ids a user or an older file chose stay as they are."""
+        if (old.name, old.namespace) == (new.name, new.namespace):
+            return old.id
+        derived = self._base_id(old.kind, old.namespace, old.name)
+        if old.id != derived and not old.id.startswith(derived + "~"):
+            return old.id
+        wanted = self._base_id(new.kind, new.namespace, new.name)
+        return old.id if old.id.startswith(wanted) and old.id[len(wanted):][:1] in ("", "~") else self.new_id(
+            new.kind, new.namespace, new.name)
+
+    @staticmethod
+    def _base_id(kind: NodeKind | str, namespace: str, name: str) -> str:
+        return f"{NodeKind(kind).value}:{_ID_CLEAN.sub('-', namespace.lower())}/{_ID_CLEAN.sub('-', name.lower())}"
 
     def move_node(self, node_id: str, position: tuple[float, float]) -> None:
         self.replace_node(self.node(node_id).moved(position))

@@ -91,11 +91,16 @@ class RuleOrderWidget(QWidget):
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
         document.sig_node_changed.connect(self._on_node_changed)  # a bound slot: dropped with the widget
+        document.sig_node_renamed.connect(self._on_node_renamed)
         self.rebuild()
 
     def set_node(self, node_id: str | None) -> None:
         self.node_id = node_id
         self.rebuild()
+
+    def _on_node_renamed(self, old, new) -> None:
+        if old.id == self.node_id:
+            self.set_node(new.id)
 
     def _on_node_changed(self, _old, new) -> None:
         if new.id == self.node_id:

@@ -149,6 +149,7 @@ class TryRequestPanel(QWidget):
         document.sig_node_added.connect(self._fill_gateways)
         document.sig_node_removed.connect(self._fill_gateways)
         document.sig_node_changed.connect(self._fill_gateways)
+        document.sig_node_renamed.connect(self._fill_gateways)
         self._fill_gateways()
         self.clear()
 

@@ -96,6 +96,7 @@ class Outline(QWidget):
         for sig in (document.sig_node_added, document.sig_node_removed):
             sig.connect(lambda *_: self._timer.start())
         document.sig_node_changed.connect(self._on_changed)
+        document.sig_node_renamed.connect(lambda *_: self._timer.start())
         self.tree.clear()
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
 

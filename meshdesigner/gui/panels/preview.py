@@ -80,6 +80,7 @@ class PreviewPanel(QWidget):
     def set_document(self, document: Document) -> None:
         self.document = document
         document.sig_edited.connect(self._timer.start)
+        document.sig_node_renamed.connect(lambda old, new: old.id == self.node_id and self.show_node(new.id))
         self.show_node(None)
 
     def show_node(self, node_id: str | None) -> None:

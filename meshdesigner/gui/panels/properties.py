@@ -129,6 +129,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
     def set_document(self, document: Document) -> None:
         self.document = document
         document.sig_node_changed.connect(self._on_changed)
+        document.sig_node_renamed.connect(self._on_renamed)
         document.sig_node_removed.connect(lambda node: node.id == self.node_id and self.show_node(None))
         self.show_node(None)
 
@@ -233,6 +234,12 @@ class PropertiesPanel(QScrollArea, FieldHost):
         for editor in self._inner.findChildren(QComboBox) + self._inner.findChildren(QAbstractSpinBox):
             editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it does not focus it
             editor.installEventFilter(self._wheel_guard)
+
+    def _on_renamed(self, old: NodeBase, new: NodeBase) -> None:
+        """The shown node's id followed its new name: keep showing it (and the field being typed in)."""
+        if old.id == self.node_id:
+            self.node_id = new.id
+            self._on_changed(old, new)
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:

@@ -97,6 +97,7 @@ class CanvasScene(QGraphicsScene):
         document.sig_node_added.connect(self._on_added)
         document.sig_node_removed.connect(self._on_removed)
         document.sig_node_changed.connect(self._on_changed)
+        document.sig_node_renamed.connect(self._on_renamed)
 
     # ----- building --------------------------------------------------------------------------
     def rebuild(self) -> None:
@@ -299,6 +300,23 @@ class CanvasScene(QGraphicsScene):
                 self.edges[key].update_geometry()
         if old.position != new.position:
             self.update_scene_rect()
+
+    def _on_renamed(self, old: NodeBase, new: NodeBase) -> None:
+        """The node's id followed its name: the same card (and its selection) under the new id."""
+        for key in list(self.edges_of.pop(old.id, set())):
+            self._remove_edge(key)
+        item = self.items_by_id.pop(old.id)
+        self.items_by_id[new.id] = item
+        self.applying_model = True
+        item.set_node(new)
+        self.applying_model = False
+        if old.id in self.highlight_nodes:
+            self.highlight_nodes.discard(old.id)
+            self.highlight_nodes.add(new.id)
+        self._index = None
+        self.nodes_dirty()
+        self._rebuild_edges()
+        self.update_scene_rect()
 
     def edge_ordinal(self, edge: EdgeItem) -> int:
         """The position of ``edge`` among the edges joining the same two nodes (labels fan out)."""
