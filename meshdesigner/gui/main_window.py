@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         from .functions import install as install_functions  # gateway functions: property section, card tags
 
         install_functions(self)
+        from .scene.navigation import install as install_navigation  # Back, Forward, groups, filter
+
+        install_navigation(self)
         self.settle_docks()
         self.restore_layout()
 

@@ -72,6 +72,7 @@ class Outline(QWidget):
     """The project by namespace and kind, with a filter box (2,000 resources stay findable)."""
 
     sig_node_activated = Signal(str)
+    sig_filtered = Signal(object)   # the ids of the nodes the filter matches, or None without a filter
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +86,7 @@ class Outline(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
         self.document: Document | None = None
+        self._last_filter = ""
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.rebuild)
         self.filter.textChanged.connect(lambda _t: self._timer.start())
@@ -98,6 +100,7 @@ class Outline(QWidget):
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(lambda *_: self._timer.start())
         self.tree.clear()
+        self._last_filter = ""  # a filter typed before applies to the new design's canvas too
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
 
     def _on_changed(self, old, new) -> None:
@@ -111,10 +114,12 @@ class Outline(QWidget):
         self.tree.setUpdatesEnabled(False)
         self.tree.clear()
         by_ns: dict[str, dict[str, list]] = {}
+        matched: set[str] = set()
         for node in self.document.project.sorted_nodes():
             haystack = f"{node.name} {node.namespace} {getattr(node.primary.spec, 'hosts', None) or ''}".lower()
             if text and text not in haystack:
                 continue
+            matched.add(node.id)
             by_ns.setdefault(node.namespace, {}).setdefault(node.kind, []).append(node)
         shown = 0
         for ns in sorted(by_ns):
@@ -140,6 +145,9 @@ class Outline(QWidget):
                 for i in range(ns_item.childCount()):
                     ns_item.child(i).setExpanded(True)
         self.tree.setUpdatesEnabled(True)
+        if text != self._last_filter:
+            self._last_filter = text
+            self.sig_filtered.emit(matched if text else None)
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         node_id = item.data(0, Qt.ItemDataRole.UserRole)

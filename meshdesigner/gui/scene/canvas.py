@@ -29,11 +29,13 @@ from ...model.layout import LANE_MARGIN, LANE_WIDTH
 from ...model.references import service_references, virtual_service_references
 from ..document import Document
 from ..style import current_theme, icon_pixmap
-from .items import CARD_WIDTH, GRID, HEADER, EdgeItem, NodeItem, edge_key
+from .items import BLOCK_BELOW, CARD_WIDTH, GRID, HEADER, LOW_DETAIL, EdgeItem, NodeItem, edge_key
 from .layers import BATCH_EDGES, EdgeLayer, NodeOverviewLayer
+from .navigator import Navigator
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
+CROWDED = 400  # more cards shown than this: below LOW_DETAIL they are drawn as blocks
 CLIENT_OFFSET = 64.0  # the internet mark left of an ingress gateway
 LANE_TITLES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
 
@@ -90,8 +92,11 @@ class CanvasScene(QGraphicsScene):
         self.edge_drawing: dict[tuple, tuple] = {}
         self.batched = False     # many edges: the edge layer draws them in batches
         self.overview = False    # zoomed far out: the overview layer draws the cards as blocks
+        self.zoom = 1.0
         self.edge_layer: EdgeLayer | None = None
         self.node_layer: NodeOverviewLayer | None = None
+        self.navigator = Navigator(self)  # groups, focus, history (view state of large designs)
+        self.stale_edges: set[tuple] = set()  # hidden edges whose geometry waits until they show
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
         self.rebuild()
         document.sig_node_added.connect(self._on_added)
@@ -111,6 +116,7 @@ class CanvasScene(QGraphicsScene):
         self.edges.clear()
         self.edges_of.clear()
         self.edge_drawing.clear()
+        self.stale_edges.clear()
         self.edge_layer, self.node_layer = EdgeLayer(self), NodeOverviewLayer(self)
         self.addItem(self.edge_layer)
         self.addItem(self.node_layer)
@@ -120,11 +126,16 @@ class CanvasScene(QGraphicsScene):
             self.items_by_id[node.id] = item
             self.addItem(item)
         self.applying_model = False
+        self.navigator.attach()
         self._rebuild_edges()
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:
         """The content with a generous margin all round, so the view can centre any part of it."""
+        if self.navigator.enabled:
+            content = self.navigator.content_rect()
+            self.setSceneRect(content.adjusted(-900, -900, 900, 900))
+            return
         top, bottom, right = 80.0, 600.0, LANE_MARGIN + len(LANE_ORDER) * LANE_WIDTH
         for item in self.items_by_id.values():
             pos = item.pos()
@@ -191,6 +202,9 @@ class CanvasScene(QGraphicsScene):
             edge = EdgeItem(ref, source, target)
             edge.highlighted = key in self.highlight_edges
             edge.setFlag(NO_CONTENTS, self.batched and not edge.highlighted)
+            shown = self.navigator.is_shown
+            if not (shown(ref.source) and shown(ref.target)):
+                edge.setVisible(False)
             self.edges[key] = edge
             self.addItem(edge)
             touched.add(key[:2])
@@ -198,8 +212,32 @@ class CanvasScene(QGraphicsScene):
         for source, target in touched:
             for key in self.edges_of.get(source, ()):
                 if key[1] == target and key in self.edges:
-                    self.edges[key].update_geometry()
+                    self._edge_geometry(key)
         self._update_batching()
+        self.navigator.edges_changed()
+
+    def _edge_geometry(self, key: tuple) -> None:
+        """Recompute an edge's path now if it is shown; a hidden one waits until it shows."""
+        edge = self.edges[key]
+        if edge.isVisible():
+            self.stale_edges.discard(key)
+            edge.update_geometry()
+        else:
+            self.stale_edges.add(key)
+
+    def show_edges(self, changed: set[str]) -> None:
+        """After the navigator placed the cards: an edge shows when both its cards show; the edges of
+        cards that moved, appeared or disappeared (``changed``) get their new paths."""
+        shown = self.navigator.is_shown
+        for key in {key for node_id in changed for key in self.edges_of.get(node_id, ())}:
+            edge = self.edges[key]
+            visible = shown(key[0]) and shown(key[1])
+            if edge.isVisible() != visible:
+                edge.setVisible(visible)
+            if visible:
+                self.stale_edges.discard(key)
+                edge.update_geometry()
+        self.edges_dirty()
 
     def _update_batching(self) -> None:
         batched = len(self.edges) > BATCH_EDGES
@@ -227,6 +265,21 @@ class CanvasScene(QGraphicsScene):
         self._ingress = None
         if self.node_layer is not None and self.overview:
             self.node_layer.invalidate()
+
+    def toggle_group(self, namespace: str) -> None:
+        self.navigator.toggle_group(namespace)
+
+    def group_summary(self, namespace: str):
+        return self.navigator.group_summary(namespace)
+
+    def bundles(self) -> list:
+        return self.navigator.bundles()
+
+    def set_zoom(self, zoom: float) -> None:
+        """The view's zoom: far out, or out on a crowded canvas, cards become blocks drawn in one pass."""
+        self.zoom = zoom
+        shown = len(self.navigator.shown) if self.navigator.shown is not None else len(self.items_by_id)
+        self.set_overview(zoom < BLOCK_BELOW or (zoom < LOW_DETAIL and shown > CROWDED))
 
     def set_overview(self, overview: bool) -> None:
         """Far zoomed out: cards become coloured blocks drawn in one pass."""
@@ -262,6 +315,7 @@ class CanvasScene(QGraphicsScene):
         self.addItem(item)
         self.applying_model = False
         self.nodes_dirty()
+        self.navigator.node_added(node)
         if isinstance(node, VirtualServiceNode):
             self._index_now().virtual_services.append(node)
             self._refresh_edges_of(node)
@@ -280,12 +334,16 @@ class CanvasScene(QGraphicsScene):
         self._index = None
         if not isinstance(node, VirtualServiceNode):
             self._rebuild_edges()
+        self.navigator.edges_changed()
+        self.navigator.node_removed(node)
 
     def _on_changed(self, old: NodeBase, new: NodeBase) -> None:
         item = self.items_by_id[new.id]
         self.applying_model = True
-        item.set_node(new)
+        height = item.height
+        item.set_node(new, place=not self.navigator.enabled)
         self.applying_model = False
+        self.navigator.node_changed(old, new, item.height != height)
         self.nodes_dirty()
         if lookup_signature(old) != lookup_signature(new):
             self._rebuild_edges()
@@ -297,7 +355,7 @@ class CanvasScene(QGraphicsScene):
                 self._index = None  # cheap lazy rebuild: the stored node objects are stale
             self._refresh_edges_of(new)
             for key in self.edges_of.get(new.id, set()):
-                self.edges[key].update_geometry()
+                self._edge_geometry(key)
         if old.position != new.position:
             self.update_scene_rect()
 
@@ -350,6 +408,8 @@ class CanvasScene(QGraphicsScene):
 
     # ----- item callbacks --------------------------------------------------------------------
     def node_item_moved(self, item: NodeItem) -> None:
+        if self.navigator.placing:
+            return  # the navigator refreshes the edges once every card is placed
         for key in self.edges_of.get(item.node_id, ()):
             self.edges[key].update_geometry()
         self.nodes_dirty()
@@ -375,6 +435,7 @@ class CanvasScene(QGraphicsScene):
             found = by_node.get(node_id, [])
             if found or item.diagnostics:
                 item.set_diagnostics(found)
+        self.navigator.invalidate_summaries()
 
     def set_highlight(self, node_ids, edge_keys) -> None:
         changed_edges = self.highlight_edges ^ set(edge_keys)
@@ -433,10 +494,15 @@ class CanvasScene(QGraphicsScene):
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         theme = current_theme()
         lod = painter.worldTransform().m11()
-        if lod >= 0.5:
+        if lod >= 0.5 and not self.navigator.enabled:
             painter.drawTiledPixmap(rect, self._grid(), QPointF(rect.x() % GRID, rect.y() % GRID))
         else:
             painter.fillRect(rect, QColor(theme.canvas))
+        if self.navigator.enabled:  # groups draw their own lanes
+            painter.fillRect(rect, QColor(theme.canvas))
+            if lod >= 0.3:
+                self._draw_clients(painter, rect)
+            return
         lane_colour = QColor(theme.lane)
         lane_colour.setAlpha(200)
         title_font = QFont()
@@ -461,7 +527,8 @@ class CanvasScene(QGraphicsScene):
 
     def ingress_items(self) -> list[NodeItem]:
         if self._ingress is None:
-            self._ingress = [i for i in self.items_by_id.values() if i.node.kind == NodeKind.INGRESS_GATEWAY]
+            self._ingress = [i for i in self.items_by_id.values() if i.node.kind == NodeKind.INGRESS_GATEWAY
+                             and self.navigator.is_shown(i.node_id)]
         return self._ingress
 
     def _draw_clients(self, painter: QPainter, rect: QRectF) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
+    QFontInfo,
     QFontMetricsF,
     QPainter,
     QPainterPath,
@@ -42,7 +43,10 @@ HEADER = 46.0
 ROW = 22.0
 BOTTOM = 6.0
 GRID = 20.0
-LOW_DETAIL = 0.4   # below this zoom a card is drawn as a coloured block
+LOW_DETAIL = 0.4   # below this zoom the cards of a crowded canvas are drawn as coloured blocks
+BLOCK_BELOW = 0.15  # below this zoom every card is a coloured block (its name could not be read)
+READABLE_PX = 9.0   # text smaller than this on screen is not readable: the card draws its compact form
+COMPACT_NAME_PX = 30  # the compact form's name, in scene pixels (readable down to a zoom of 0.3)
 EGRESS_COLOUR = "#E69F00"
 
 _FONTS: dict[str, QFont] = {}
@@ -51,7 +55,12 @@ _FONTS: dict[str, QFont] = {}
 def font(kind: str) -> QFont:
     if kind not in _FONTS:
         f = QFont()
-        if kind == "name":
+        if kind == "compact":
+            f.setPixelSize(COMPACT_NAME_PX)
+            f.setBold(True)
+        elif kind == "compact-small":
+            f.setPixelSize(20)
+        elif kind == "name":
             f.setPointSizeF(10.0)
             f.setBold(True)
         elif kind == "small":
@@ -72,6 +81,20 @@ CARD_TAGS: list = []
 
 def card_tags(node: NodeBase) -> list[tuple[str, str, str]]:
     return [tag for contributor in CARD_TAGS for tag in contributor(node) or []]
+
+
+def is_compact(lod: float) -> bool:
+    """Whether a card drawn at zoom ``lod`` takes its compact form (its name would be too small)."""
+    return lod * QFontInfo(font("name")).pixelSize() < READABLE_PX
+
+
+def name_height_on_screen(lod: float) -> float:
+    """How high, in screen pixels, a card's name is drawn at zoom ``lod`` (0 when it is a block)."""
+    if lod < BLOCK_BELOW:
+        return 0.0
+    if is_compact(lod):
+        return lod * COMPACT_NAME_PX
+    return lod * QFontInfo(font("name")).pixelSize()
 
 
 def card_height(node: NodeBase) -> float:
@@ -122,14 +145,17 @@ class NodeItem(QGraphicsRectItem):
     def node_id(self) -> str:
         return self.node.id
 
-    def set_node(self, node: NodeBase) -> None:
+    def set_node(self, node: NodeBase, place: bool = True) -> None:
+        """Show ``node``; ``place``: move the card to the node's position (not when the grouped canvas
+        decides where cards go)."""
         self.prepareGeometryChange()
         self.node = node
         self.rows = rows(node)
         self.subtitle = subtitle(node)
         self.height = HEADER + ROW * max(1, len(self.rows)) + BOTTOM
         self.setRect(QRectF(-4, -12, CARD_WIDTH + 16, self.height + 16))  # room for the badge
-        self.setPos(QPointF(*node.position))
+        if place:
+            self.setPos(QPointF(*node.position))
         self._tooltip_stale = True
         self.update()
 
@@ -212,7 +238,7 @@ class NodeItem(QGraphicsRectItem):
         lod = option.levelOfDetailFromTransform(painter.worldTransform())
         rect = self.card_rect()
         radius = 3.0 if kind in (NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY) else 8.0
-        if lod < LOW_DETAIL:
+        if lod < BLOCK_BELOW:
             painter.fillRect(rect, QColor(colour))
             if selected or self.highlighted:
                 painter.setPen(QPen(QColor(ACCENT), 6))
@@ -220,8 +246,13 @@ class NodeItem(QGraphicsRectItem):
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         dims = getattr(self.scene(), "dimmed", None)
-        if dims is not None and self.node_id not in dims:
-            painter.setOpacity(0.35)
+        navigator = getattr(self.scene(), "navigator", None)
+        if (dims is not None and self.node_id not in dims) or (
+                navigator is not None and navigator.focus_id is not None and self.node_id not in navigator.focus_ids):
+            painter.setOpacity(0.35)  # not hovered, or outside the focus
+        if is_compact(lod):
+            self._paint_compact(painter, theme, colour, radius, selected or self.highlighted or self.hasFocus())
+            return
         # Card body, with a faint shadow.
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(0, 0, 0, 28 if theme.name == "light" else 80))
@@ -273,6 +304,44 @@ class NodeItem(QGraphicsRectItem):
         painter.setBrush(QColor(theme.card))
         painter.drawEllipse(QPointF(CARD_WIDTH, HEADER / 2), 4.5, 4.5)
         self._paint_badge(painter)
+
+    def _paint_compact(self, painter: QPainter, theme, colour: str, radius: float, outlined: bool) -> None:
+        """Zoomed out: a large name, the kind's icon, a coloured mark for the worst diagnostic and a
+        coloured dot per tag, so a card still says what it is where its details cannot be read."""
+        rect = self.card_rect()
+        painter.setPen(QPen(QColor(colour), 2.0))
+        painter.setBrush(_tinted(colour, 40 if theme.name == "light" else 70))
+        painter.drawRoundedRect(rect, radius, radius)
+        painter.setBrush(QColor(colour))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawRoundedRect(QRectF(0, 0, CARD_WIDTH, 6), 3, 3)
+        painter.drawPixmap(QRectF(10, 14, 34, 34), icon_pixmap(str(self.node.kind), colour, 68), QRectF(0, 0, 68, 68))
+        severity = self.worst_severity()
+        room = CARD_WIDTH - 62 - (34 if severity else 0)
+        painter.setPen(QColor(theme.text))
+        painter.setFont(font("compact"))
+        painter.drawText(QRectF(52, 10, room, 42), Qt.AlignmentFlag.AlignVCenter,
+                         QFontMetricsF(font("compact")).elidedText(self.node.name, Qt.TextElideMode.ElideRight, room))
+        if self.height >= 84:
+            painter.setPen(QColor(theme.muted))
+            painter.setFont(font("compact-small"))
+            painter.drawText(QRectF(52, 50, CARD_WIDTH - 62, 28), Qt.AlignmentFlag.AlignVCenter,
+                             QFontMetricsF(font("compact-small")).elidedText(
+                                 self.node.namespace, Qt.TextElideMode.ElideRight, CARD_WIDTH - 62))
+        if severity:
+            painter.setPen(QPen(QColor(theme.card), 2))
+            painter.setBrush(QColor(SEVERITY_COLOURS.get(severity, "#888")))
+            painter.drawEllipse(QRectF(CARD_WIDTH - 38, 16, 28, 28))
+        x = CARD_WIDTH - 20
+        painter.setPen(Qt.PenStyle.NoPen)
+        for _text, tag_colour, _description in reversed(card_tags(self.node)):
+            painter.setBrush(QColor(tag_colour))
+            painter.drawEllipse(QRectF(x - 8, self.height - 24, 16, 16))
+            x -= 22
+        if outlined:
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.setPen(QPen(QColor(ACCENT), 5))
+            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), radius + 4, radius + 4)
 
     def _paint_rows(self, painter: QPainter, theme, colour: str) -> None:
         painter.setFont(font("row"))

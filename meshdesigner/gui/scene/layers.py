@@ -64,9 +64,12 @@ class EdgeLayer(_Layer):
         fresh: dict[int, tuple[dict, list]] = {b: ({}, []) for b in dirty}
         highlighted = self.canvas.highlight_edges
         bucket_of = self.bucket_of
+        shown = self.canvas.navigator.shown  # None: every card shows
         for key, (role, kind, path, head, label_at, text) in self.canvas.edge_drawing.items():
             bucket = fresh.get(bucket_of(key))
             if bucket is None or key in highlighted:
+                continue
+            if shown is not None and (key[0] not in shown or key[1] not in shown or key in self.canvas.stale_edges):
                 continue
             batches, labels = bucket
             batch = batches.get((role, kind))
@@ -130,6 +133,8 @@ class NodeOverviewLayer(_Layer):
         if self._blocks is None:
             blocks: dict[str, QPainterPath] = {}
             for item in self.canvas.items_by_id.values():
+                if not item.isVisible():
+                    continue
                 path = blocks.setdefault(KIND_COLOURS[item.node.kind], QPainterPath())
                 path.addRect(item.sceneBoundingRect().adjusted(4, 12, -12, -4))
             self._blocks = blocks

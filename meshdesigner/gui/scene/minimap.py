@@ -1,4 +1,8 @@
-"""A small overview of the whole design in the canvas corner; click or drag in it to move the view."""
+"""A small overview of the whole design in the canvas corner; click or drag in it to move the view.
+
+On a grouped canvas it shows the groups (tinted by their worst diagnostic), the focus box and the
+focused neighbourhood's cards in the accent colour.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QWidget
 
-from ..style import ACCENT, KIND_COLOURS, current_theme
+from ..style import ACCENT, KIND_COLOURS, SEVERITY_COLOURS, current_theme
 
 WIDTH, HEIGHT, MARGIN = 200, 130, 12
 
@@ -30,10 +34,13 @@ class Minimap(QWidget):
     def refresh(self) -> None:
         """Redraw the overview picture (after edits; cheap rectangles, once per burst)."""
         scene = self.view.canvas
-        bounds = QRectF()
-        for item in scene.items_by_id.values():
+        navigator = scene.navigator
+        shown = [item for item in scene.items_by_id.values() if navigator.is_shown(item.node_id)]
+        bounds = navigator.content_rect() if navigator.enabled else QRectF()
+        for item in shown:
             bounds = bounds.united(item.sceneBoundingRect())
         self.setVisible(bool(scene.items_by_id))
+        bounds = bounds if not bounds.isNull() else QRectF()
         if bounds.isEmpty():
             self._pixmap = None
             return
@@ -52,8 +59,22 @@ class Minimap(QWidget):
         painter.drawRoundedRect(QRectF(0.5, 0.5, WIDTH - 1, HEIGHT - 1), 6, 6)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(Qt.PenStyle.NoPen)
-        for item in scene.items_by_id.values():
-            painter.setBrush(QColor(KIND_COLOURS[item.node.kind]))
+        for group in navigator.groups.values() if navigator.enabled else ():
+            if not group.isVisible():
+                continue
+            worst = group.summary().worst
+            fill = QColor(SEVERITY_COLOURS[worst] if worst in ("error", "warning") else theme.muted)
+            fill.setAlpha(90 if group.collapsed else 40)
+            painter.setBrush(fill)
+            painter.drawRect(self._to_map(navigator.group_rect(group.namespace)))
+        if navigator.focus_rect is not None:
+            painter.setPen(QPen(QColor(ACCENT), 1))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self._to_map(navigator.focus_rect))
+            painter.setPen(Qt.PenStyle.NoPen)
+        for item in shown:
+            in_focus = item.node_id in navigator.focus_ids
+            painter.setBrush(QColor(ACCENT if in_focus else KIND_COLOURS[item.node.kind]))
             painter.drawRect(self._to_map(item.sceneBoundingRect()))
         painter.end()
         self._pixmap = pixmap

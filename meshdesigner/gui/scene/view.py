@@ -16,7 +16,7 @@ from ..connect import ConnectError
 from ..egress import is_egress_connection
 from ..style import ACCENT
 from .canvas import CanvasScene, lane_rect
-from .items import CARD_WIDTH, GRID, HEADER, LOW_DETAIL, NodeItem
+from .items import CARD_WIDTH, GRID, HEADER, NodeItem
 
 KIND_MIME = "application/x-meshdesigner-kind"
 MIN_ZOOM, MAX_ZOOM = 0.02, 3.0
@@ -56,20 +56,73 @@ class CanvasView(QGraphicsView):
         self.minimap = Minimap(self)
         self._minimap_timer = QTimer(self, singleShot=True, interval=300)
         self._minimap_timer.timeout.connect(self.minimap.refresh)
+        self._reshape_timer = QTimer(self, singleShot=True, interval=200)  # regroup after a resize
+        self._reshape_timer.timeout.connect(self._reshape)
+        self._press_item: NodeItem | None = None
         self.set_scene(scene)
 
     def set_scene(self, scene: CanvasScene) -> None:
         self.setScene(scene)
-        scene.set_overview(self.zoom() < LOW_DETAIL)
+        scene.set_zoom(self.zoom())
         scene.changed.connect(lambda _rects: self._minimap_timer.start())
         for signal in (scene.document.sig_node_added, scene.document.sig_node_removed):
             signal.connect(self._update_empty_hint)
         self._update_empty_hint()
+        scene.navigator.sig_changed.connect(self._navigated)
+        self._repack()
         self.minimap.refresh()
 
     def _update_empty_hint(self, *_args) -> None:
         """The "how to start" hint shows on an empty canvas only, and leaves with the first node."""
         self.empty_hint.setVisible(not self.canvas.document.project.nodes)
+
+    def _aspect(self) -> float:
+        size = self.viewport().size()
+        return max(0.3, min(5.0, size.width() / max(1, size.height())))
+
+    # ----- groups and focus (large designs) ----------------------------------------------------
+    def _navigated(self, what: str, subject) -> None:
+        """Show what the user asked for: the focus box, an opened group, or the whole overview."""
+        navigator = self.canvas.navigator
+        if what == "focus" and navigator.focus_rect is not None:
+            self.fit_rect(navigator.focus_rect)
+            if subject in self.canvas.items_by_id:
+                self.canvas.select_only([subject])
+        elif what == "group" and subject not in navigator.collapsed and subject in navigator.groups:
+            self.fit_rect(navigator.group_rect(subject))
+        else:
+            self.fit_all()
+        self.minimap.refresh()
+
+    def _reshape(self) -> None:
+        """The window changed shape: groups re-pack to use its width and height."""
+        if self._repack():
+            navigator = self.canvas.navigator
+            if navigator.focus_rect is not None:
+                self.fit_rect(navigator.focus_rect)
+            else:
+                self.fit_all()
+
+    def _repack(self) -> bool:
+        navigator = self.canvas.navigator
+        if navigator.enabled and abs(navigator.aspect - self._aspect()) > 0.05:
+            navigator.aspect = self._aspect()
+            navigator.relayout()
+            return True
+        return False
+
+    def go_back(self) -> None:
+        self.canvas.navigator.back()
+
+    def go_forward(self) -> None:
+        self.canvas.navigator.forward()
+
+    def show_overview(self) -> None:
+        """Leave focus (a step in the history) and show every group."""
+        if self.canvas.navigator.focus_id is not None:
+            self.canvas.navigator.focus(None)
+        else:
+            self.fit_all()
 
     @property
     def canvas(self) -> CanvasScene:
@@ -86,14 +139,30 @@ class CanvasView(QGraphicsView):
 
     def _zoom_changed(self) -> None:
         factor = self.zoom()
-        self.canvas.set_overview(factor < LOW_DETAIL)
+        self.canvas.set_zoom(factor)
         self.sig_zoom_changed.emit(factor)
         self.minimap.update()
 
     def zoom_by(self, ratio: float) -> None:
         self.set_zoom(self.zoom() * ratio)
 
+    def fit_rect(self, rect: QRectF, margin: float = 40.0) -> None:
+        """Show ``rect`` as large as it fits, never above 100 %."""
+        rect = rect.adjusted(-margin, -margin, margin, margin)
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.set_zoom(1.0)
+            self.centerOn(rect.center())
+        self._zoom_changed()
+        self.minimap.update()
+
     def fit_all(self) -> None:
+        navigator = self.canvas.navigator
+        if navigator.enabled and not navigator.content_rect().isEmpty():
+            self._repack()
+            self.fit_rect(navigator.focus_rect if navigator.focus_rect is not None else navigator.content_rect(),
+                          30.0)
+            return
         items = self.canvas.items_by_id.values()
         if not items:
             # An empty design starts at its left edge: the Clients and Ingress lanes in sight, titles on top.
@@ -116,8 +185,13 @@ class CanvasView(QGraphicsView):
         self.minimap.update()
 
     def focus_node(self, node_id: str) -> None:
+        """Bring a node into view and select it; on a grouped canvas, focus on its neighbourhood."""
         item = self.canvas.items_by_id.get(node_id)
         if item is None:
+            return
+        if self.canvas.navigator.enabled:
+            self.canvas.navigator.focus(node_id)
+            item.setFocus()
             return
         self.canvas.select_only([node_id])
         item.setFocus()
@@ -166,7 +240,7 @@ class CanvasView(QGraphicsView):
 
     def _nudge(self, event: QKeyEvent) -> None:
         ids = self.canvas.selected_ids()
-        if not ids:
+        if not ids or self.canvas.navigator.enabled:  # grouped: the navigator places the cards
             return
         step = GRID if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier else GRID * 5
         dx = {Qt.Key.Key_Left: -step, Qt.Key.Key_Right: step}.get(event.key(), 0)
@@ -212,6 +286,11 @@ class CanvasView(QGraphicsView):
                 event.accept()
                 return
         super().mousePressEvent(event)
+        self._press_item = self.node_at(event.position().toPoint()) if event.button() == Qt.MouseButton.LeftButton \
+            else None
+        if self.canvas.navigator.enabled:
+            self._press_positions = {}  # cards are placed by the navigator, never dragged
+            return
         self._press_positions = {i: (it.pos().x(), it.pos().y()) for i, it in self.canvas.items_by_id.items()
                                  if it.isSelected()}
 
@@ -238,6 +317,21 @@ class CanvasView(QGraphicsView):
             return
         super().mouseReleaseEvent(event)
         self._commit_drag()
+        pressed, self._press_item = self._press_item, None
+        navigator = self.canvas.navigator
+        if (pressed is not None and navigator.enabled and pressed.node_id not in navigator.focus_ids
+                and self.node_at(event.position().toPoint()) is pressed):
+            # A click on a card outside the focus focuses it (inside, it only selects: editing there
+            # keeps the layout still).
+            self.focus_node(pressed.node_id)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        item = self.node_at(event.position().toPoint())
+        if item is not None and self.canvas.navigator.enabled:
+            self.focus_node(item.node_id)
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
 
     def _commit_drag(self) -> None:
         """A drag is one undo step, pushed when the mouse is released."""
@@ -354,6 +448,8 @@ class CanvasView(QGraphicsView):
         super().resizeEvent(event)
         self.minimap.place()
         self.empty_hint.setGeometry(self.viewport().rect().adjusted(40, 0, -40, 0))
+        if self.canvas.navigator.enabled:
+            self._reshape_timer.start()
 
     def viewportEvent(self, event) -> bool:
         if event.type() == QEvent.Type.Resize:  # scroll bars coming and going resize only the viewport
