@@ -15,6 +15,8 @@ def _request_lines(res: RequestResult) -> list[str]:
     if res.envoy is not None:
         for what, why in res.envoy_failures:
             lines.append(f"      envoy: {what}: {why}")
+    if res.envoy_note and (res.failures or res.envoy_failures):
+        lines.append(f"      envoy: not run: {res.envoy_note}")
     for why in res.disagreements:
         lines.append(f"      MESHDESIGNER DEFECT: the simulator and real Envoy disagree: {why}")
     if res.failures and res.observation.explanation:
@@ -68,7 +70,7 @@ def format_json(results: list[CaseResult], envoy: bool) -> str:
             "requests": [{"request": r.request.label(), "passed": r.passed,
                           "failures": [{"expectation": w, "why": y} for w, y in r.failures],
                           "envoy_failures": [{"expectation": w, "why": y} for w, y in r.envoy_failures],
-                          "disagreements": r.disagreements,
+                          "disagreements": r.disagreements, "envoy_note": r.envoy_note,
                           "simulator": _observation(r.observation), "envoy": _observation(r.envoy)}
                          for r in case.results]})
     return json.dumps({"summary": summary(results, envoy), "passed": all(c.passed for c in results),

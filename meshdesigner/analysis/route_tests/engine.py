@@ -53,7 +53,8 @@ class Observation:
     response_headers: dict = field(default_factory=dict)     # header changes on the response
     response_removed: list = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
-    backend: str | None = None               # Envoy runs: the echo backend that answered
+    backend: str | None = None               # Envoy runs: the echo backend (cluster) that answered
+    source: str = "simulator"                # "simulator" | "envoy"
 
 
 def simulator_request(concrete: ConcreteRequest) -> Request:
@@ -208,6 +209,8 @@ def _upstream_from_rule(concrete: ConcreteRequest, rule) -> dict:
     path = concrete.uri
     authority = concrete.authority
     headers = {k.lower(): v for k, v in concrete.request.headers.items()}
+    # the connection manager sets it from the downstream connection (it is the edge: use_remote_address)
+    headers["x-forwarded-proto"] = "https" if concrete.request.scheme in ("https", "tls") else "http"
     if rule is None:
         return {"path": path, "authority": authority, "headers": headers}
     rewrite = rule.rewrite

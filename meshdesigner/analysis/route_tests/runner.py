@@ -20,6 +20,7 @@ class RequestResult:
     envoy: Observation | None = None                          # `test --envoy`: what real Envoy did
     envoy_failures: list[tuple[str, str]] = field(default_factory=list)
     disagreements: list[str] = field(default_factory=list)    # simulator vs Envoy: a MeshDesigner defect
+    envoy_note: str | None = None                             # why this request did not go through Envoy
 
     @property
     def passed(self) -> bool:
