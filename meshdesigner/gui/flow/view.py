@@ -25,7 +25,8 @@ from .export import save_png, save_svg
 from .scene import FlowNodeItem, FlowScene
 
 REDRAW_DELAY_MS = 200
-MIN_FIT_SCALE = 0.6
+MIN_ZOOM, MAX_ZOOM, ZOOM_STEP = 0.1, 3.0, 1.15
+FIT_MARGIN = 12.0
 WHOLE_DESIGN = ""
 
 
@@ -39,30 +40,40 @@ def ask_image_path(parent: QWidget | None, fmt: str, suggested: str) -> str | No
 
 
 class FlowGraphicsView(QGraphicsView):
+    """The drawing: the wheel zooms about the pointer, a drag pans, Fit shows every lane."""
+
     def __init__(self, scene: FlowScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
 
-    def wheelEvent(self, event) -> None:
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
-            self.scale(factor, factor)
-        else:
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def zoom_by(self, factor: float) -> None:
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        self.scale(target / self.zoom(), target / self.zoom())
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """The wheel zooms (as on the canvas); Shift+wheel scrolls."""
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier or not event.angleDelta().y():
             super().wheelEvent(event)
+            return
+        self.zoom_by(ZOOM_STEP if event.angleDelta().y() > 0 else 1 / ZOOM_STEP)
+        event.accept()
 
     def fit(self) -> None:
-        """The whole flow in view, but never so small that its text cannot be read (then it scrolls)."""
-        rect = self.scene().sceneRect()
-        if rect.isValid():
-            self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-            scale = self.transform().m11()
-            if scale > 1.0 or scale < MIN_FIT_SCALE:
-                self.resetTransform()
-                factor = min(1.0, max(scale, MIN_FIT_SCALE))
-                self.scale(factor, factor)
-                self.centerOn(rect.left() + self.viewport().width() / factor / 2, rect.center().y())
+        """Every lane in view, from Clients to External (never enlarged past 100%)."""
+        rect = self.scene().sceneRect().adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN)
+        if not rect.isValid():
+            return
+        self.resetTransform()
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.zoom() > 1.0:
+            self.resetTransform()
+        self.centerOn(rect.center())
 
 
 class FlowView(QWidget):
