@@ -91,9 +91,9 @@ def test_http_rule_match_gateways_is_editable_and_listed_like_the_card(make_edit
     window.properties.fields_by_path["spec.http[0].match"]._write([{"gateways": ["mesh"]}])
     rule = window.document.project.node(node.id).virtual_service.spec.http[0]
     assert rule.match[0].gateways == ["mesh"]
-    assert window.scene.items_by_id[node.id].rows[0].text == "/* on mesh  →  api"
+    assert window.scene.items_by_id[node.id].rows[0].text == "mesh: /*  →  api"
     rules = window.properties.findChild(QListWidget, "list:rule")  # the list was rebuilt (a match was added)
-    assert rules.item(0).text() == "1. /* on mesh  →  api"
+    assert rules.item(0).text() == "1. mesh: /*  →  api"
 
 
 @pytest.mark.parametrize("kind", ["tls", "tcp"])

@@ -100,10 +100,14 @@ def test_panel_explains_links_and_fixes_in_one_undo_step(make_editor, tmp_path, 
     panel.table.selectRow(row)
     detail = panel.detail
     assert detail.diagnostic.code == "MD0404"
-    text = detail.text.text()
+    text = detail.text.toPlainText()
     assert "Add the subset to the destination rule" in text  # the catalogue's explanation
     assert "diagnostics.md#md0404" in text
     assert detail.fix_button.isVisible() and "subset v3" in detail.fix_button.text()
+    window.resize(1600, 1000)
+    window._docks["diagnostics"].raise_()
+    qtbot.wait(50)
+    window.grab().save(str(Path(__file__).resolve().parents[2] / "docs" / "diagnostics-detail.png"))
     menu = detail.context_menu(panel.table, detail.diagnostic)
     assert [a.text() for a in menu.actions()][0] == "Go to the field"
     assert any(a.text().startswith("Quick fix:") for a in menu.actions())

@@ -8,7 +8,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ...analysis.messages import lookup
 from ...analysis.registry import load_rules
@@ -44,10 +44,10 @@ class DiagnosticDetail(QWidget):
         self.fix: QuickFix | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        self.text = QLabel()
+        self.text = QTextBrowser()  # scrolls when the dock is short; links open in the browser
         self.text.setObjectName("diagnosticExplanation")
-        self.text.setWordWrap(True)
         self.text.setOpenExternalLinks(True)
+        self.text.setFrameShape(QTextBrowser.Shape.NoFrame)
         layout.addWidget(self.text, 1)
         buttons = QHBoxLayout()
         self.go_button = QPushButton("Go to the field")
@@ -65,14 +65,15 @@ class DiagnosticDetail(QWidget):
         project = self.document.project if self.document is not None else None
         self.fix = quick_fix(project, diagnostic) if diagnostic is not None and project is not None else None
         if diagnostic is None:
-            self.text.setText("<span style='color:#888'>Select a finding to see what it means and how to fix "
+            self.text.setHtml("<span style='color:#888'>Select a finding to see what it means and how to fix "
                               "it.</span>")
         else:
             where = f"{diagnostic.resource.kind} {diagnostic.resource.namespace}/{diagnostic.resource.name}"
-            self.text.setText(
+            self.text.setHtml(
                 f"<b>{diagnostic.code}</b> · {html.escape(where)} · <code>{html.escape(diagnostic.path)}</code><br>"
                 f"{html.escape(diagnostic.message)}<br><br><b>How to fix:</b> "
                 f"{html.escape(explanation(diagnostic.code))}<br>More: {docs_link(diagnostic.code)}")
+        self.go_button.setVisible(diagnostic is not None)
         self.go_button.setEnabled(diagnostic is not None and bool(diagnostic.node_id))
         self.fix_button.setVisible(self.fix is not None)
         self.fix_button.setText(f"Quick fix: {self.fix.title}" if self.fix else "")

@@ -118,6 +118,7 @@ class DiagnosticsPanel(QWidget):
         self.stack.addWidget(self.empty)
         # Beside the table: what the selected finding means, how to fix it, and its quick fix.
         self.detail = DiagnosticDetail()
+        self.detail.setMinimumWidth(340)
         self.detail.sig_go_to.connect(self.sig_go_to.emit)
         self.table.selectionModel().currentRowChanged.connect(lambda index, _old: self.detail.show_diagnostic(
             self._row(index)))
@@ -173,6 +174,7 @@ class DiagnosticsPanel(QWidget):
         self.sig_diagnostics_changed.emit(self.diagnostics)
 
     def _show_table_or_empty(self) -> None:
+        self.detail.setVisible(bool(self.diagnostics))  # nothing to explain when every check passed
         if self.diagnostics or self.analyzer is None:
             self.stack.setCurrentWidget(self.table)
             return

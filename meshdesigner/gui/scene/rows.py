@@ -56,11 +56,12 @@ def _dest_text(dests, total: int) -> str:
 
 
 def _gateways_text(matches) -> str:
-    """`` on mesh`` when every match restricts the rule to gateways (the hop a rule belongs to)."""
+    """``mesh: `` when every match restricts the rule to gateways (the hop a rule belongs to): first, so a
+    narrow card still shows it."""
     if not matches or not all(m.gateways for m in matches):
         return ""
     names = sorted({g.split("/")[-1] for m in matches for g in m.gateways})
-    return f" on {_more(names)}"
+    return f"{_more(names)}: "
 
 
 def _http_row(i: int, rule) -> Row:
@@ -68,12 +69,12 @@ def _http_row(i: int, rule) -> Row:
 
 
 def http_rule_text(rule) -> str:
-    """One HTTP rule as the card and the properties list both show it: ``/api/* on mesh  →  reviews v1``."""
+    """One HTTP rule as the card and the properties list both show it: ``mesh: /api/*  →  reviews v1``."""
     matches = rule.match or []
     match = matches[0].summary() if matches else "/*"
     if len(matches) > 1:
         match += f" +{len(matches) - 1}"
-    match += _gateways_text(matches)
+    match = _gateways_text(matches) + match
     if rule.redirect:
         action = f"redirect {rule.redirect.uri or rule.redirect.authority or ''}".strip()
     elif rule.direct_response:
@@ -87,13 +88,13 @@ def http_rule_text(rule) -> str:
 
 def tcp_rule_text(rule) -> str:
     port = next((m.port for m in rule.match or [] if m.port), None)
-    return (f"TCP{f' :{port}' if port else ''}{_gateways_text(rule.match)}  →  "
+    return (f"{_gateways_text(rule.match)}TCP{f' :{port}' if port else ''}  →  "
             f"{_dest_text(rule.route or [], len(rule.route or []))}")
 
 
 def tls_rule_text(rule) -> str:
     snis = [h for m in rule.match or [] for h in m.sni_hosts or []]
-    return (f"SNI {_more(snis) or '*'}{_gateways_text(rule.match)}  →  "
+    return (f"{_gateways_text(rule.match)}SNI {_more(snis) or '*'}  →  "
             f"{_dest_text(rule.route or [], len(rule.route or []))}")
 
 
