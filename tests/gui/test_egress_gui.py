@@ -120,3 +120,19 @@ def test_egress_dialog_screenshot(make_editor, qtbot):
     DOCS.mkdir(exist_ok=True)
     assert dialog.grab().save(str(DOCS / "egress-dialog.png"))
     dialog.close()
+
+
+def test_user_can_say_the_design_exports_the_egress_service(make_editor):
+    from PySide6.QtWidgets import QCheckBox
+
+    window = make_editor()
+    window.new_file()
+    gw_id, _ext_id = _egress_design(window)
+    window.view.focus_node(gw_id)
+    box = next(b for b in window.properties.findChildren(QCheckBox) if b.text().startswith("Exported by this design"))
+    assert not box.isChecked()  # Istio's own Service: drawn, not exported
+    box.setChecked(True)
+    node = window.document.project.node(gw_id)
+    assert node.service_managed is True
+    assert ("Service", "istio-egressgateway") in [(m["kind"], m["metadata"]["name"])
+                                                  for m in project_manifests(window.document.project)]

@@ -218,6 +218,9 @@ def gateway_service(panel: PropertiesPanel, node: NodeBase) -> Section | None:
     section.add(TextField(panel, ("service", "metadata", "name"), "Service name", v.resource_name))
     section.add(TextField(panel, ("service", "metadata", "namespace"), "Service namespace", v.resource_name))
     section.add(service_ports_table(panel, ("service", "spec", "ports")))
+    if node.service is not None:  # type: ignore[attr-defined]
+        section.add(BoolField(panel, ("service_managed",), "Exported by this design (unchecked: Istio installed it)",
+                              default=node.exports_service, remove_when=None))  # type: ignore[attr-defined]
     return section
 
 
