@@ -182,13 +182,13 @@ def test_outline_filter_drives_the_canvas(make_editor, bench, qtbot):
     window = open_bench(make_editor, bench)
     navigator = window.scene.navigator
     window.outline.filter.setText("svc-000")  # svc-0000..svc-0009: one in each of ns-00..ns-09
-    qtbot.waitUntil(lambda: navigator.matches is not None, timeout=3000)
+    qtbot.waitUntil(lambda: navigator.matches is not None, timeout=15000)
     assert navigator.group_summary("ns-03").matches == 1
     assert navigator.group_summary("ns-13").matches == 0
     window.outline.filter.setText("gw-000")
-    qtbot.waitUntil(lambda: navigator.focus_id == GW, timeout=3000)
+    qtbot.waitUntil(lambda: navigator.focus_id == GW, timeout=15000)
     window.outline.filter.clear()
-    qtbot.waitUntil(lambda: navigator.matches is None, timeout=3000)
+    qtbot.waitUntil(lambda: navigator.matches is None, timeout=15000)
 
 
 def test_collapse_and_expand_a_group(make_editor, bench):

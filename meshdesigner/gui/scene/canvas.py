@@ -203,10 +203,11 @@ class CanvasScene(QGraphicsScene):
             edge.highlighted = key in self.highlight_edges
             edge.setFlag(NO_CONTENTS, self.batched and not edge.highlighted)
             shown = self.navigator.is_shown
-            if not (shown(ref.source) and shown(ref.target)):
-                edge.setVisible(False)
             self.edges[key] = edge
-            self.addItem(edge)
+            if shown(ref.source) and shown(ref.target):
+                self.addItem(edge)
+            else:  # joins the scene when both its cards show (thousands of hidden edges cost nothing)
+                edge.setVisible(False)
             touched.add(key[:2])
         # Geometry once every edge is in: edges joining the same two nodes fan out and share labels.
         for source, target in touched:
@@ -232,6 +233,8 @@ class CanvasScene(QGraphicsScene):
         for key in {key for node_id in changed for key in self.edges_of.get(node_id, ())}:
             edge = self.edges[key]
             visible = shown(key[0]) and shown(key[1])
+            if visible and edge.scene() is None:
+                self.addItem(edge)
             if edge.isVisible() != visible:
                 edge.setVisible(visible)
             if visible:
@@ -298,7 +301,8 @@ class CanvasScene(QGraphicsScene):
         self.edges_of[edge.ref.source].discard(key)
         self.edges_of[edge.ref.target].discard(key)
         self.edge_drawing.pop(key, None)
-        self.removeItem(edge)
+        if edge.scene() is self:
+            self.removeItem(edge)
         if self.edge_layer is not None and self.batched:
             self.edge_layer.invalidate(key)
 
@@ -527,8 +531,9 @@ class CanvasScene(QGraphicsScene):
 
     def ingress_items(self) -> list[NodeItem]:
         if self._ingress is None:
-            self._ingress = [i for i in self.items_by_id.values() if i.node.kind == NodeKind.INGRESS_GATEWAY
-                             and self.navigator.is_shown(i.node_id)]
+            shown = self.navigator.shown
+            candidates = self.items_by_id.values() if shown is None else (self.items_by_id[i] for i in shown)
+            self._ingress = [i for i in candidates if i.node.kind == NodeKind.INGRESS_GATEWAY]
         return self._ingress
 
     def _draw_clients(self, painter: QPainter, rect: QRectF) -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QLineF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
-from ...model import LANE_ORDER
 from ..style import ACCENT, KIND_COLOURS, KIND_LABELS, SEVERITY_COLOURS, current_theme, icon_pixmap
 
 SUMMARY_W, SUMMARY_H = 340.0, 176.0
@@ -253,10 +252,6 @@ class GroupItem(QGraphicsItem):
                                            self.size[1] - bar - 12), 8, 8)
 
 
-def lane_kinds_in_order(kinds) -> list[str]:
-    return [k for k in LANE_ORDER if k in kinds]
-
-
 class BundleLayer(QGraphicsItem):
     """Edges between a collapsed group and anything else, one line per pair with the number of references
     it stands for (computed by the navigator, drawn here in one pass). Faint under the cards, so a
@@ -268,9 +263,19 @@ class BundleLayer(QGraphicsItem):
         self.canvas = canvas
         self.setZValue(-4)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)  # redrawn only when bundles change
+        self._rect = QRectF()
+
+    def refresh(self) -> None:
+        """The bundles or the groups changed: new bounds, a fresh drawing."""
+        rect = self.canvas.navigator.content_rect().adjusted(-40, -40, 40, 40)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
+        self.update()
 
     def boundingRect(self) -> QRectF:
-        return self.canvas.sceneRect()
+        return self._rect
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         bundles = self.canvas.bundles()
@@ -284,18 +289,19 @@ class BundleLayer(QGraphicsItem):
         metrics = QFontMetricsF(COUNT_FONT)
         hovered = self.canvas.navigator.hovered
         labelled = []
+        # Straight lines in thin cosmetic pens (1-3 screen pixels by the number of references), one
+        # batch per width: a hundred wide antialiased curves would take far longer than a frame.
+        lines: dict[tuple[bool, int], list[QLineF]] = {}
         for start, end, count, ends in bundles:
             lit = hovered is not None and hovered in ends
-            colour = strong if lit else faint
-            width = (1.0 + min(5.0, count ** 0.5)) * (1.4 if lit else 1.0)
-            painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            dx = max(60.0, abs(end.x() - start.x()) / 2)
-            path = QPainterPath(start)
-            path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
-            painter.drawPath(path)
+            lines.setdefault((lit, 1 if count < 4 else 2 if count < 16 else 3), []).append(QLineF(start, end))
             if lit or len(bundles) <= 40:
-                labelled.append((start, end, count, colour))
+                labelled.append((start, end, count, strong if lit else faint))
+        for (lit, width), batch in sorted(lines.items()):
+            pen = QPen(strong if lit else faint, width + (1 if lit else 0))
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.drawLines(batch)
         for start, end, count, colour in labelled:
             text = str(count)
             middle = (start + end) / 2

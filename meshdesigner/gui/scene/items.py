@@ -33,7 +33,7 @@ from ..style import (
     current_theme,
     icon_pixmap,
 )
-from .rows import Row, rows, subtitle
+from .rows import Row, row_count, rows, subtitle
 
 CARD_WIDTH = 264.0
 DETOUR_MARGIN = 18.0  # how far a long edge keeps from the cards it goes around
@@ -101,6 +101,11 @@ def card_height(node: NodeBase) -> float:
     return HEADER + ROW * max(1, len(rows(node))) + BOTTOM
 
 
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+_SELECTED_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
+
+
 def _tinted(colour: str, alpha: int) -> QColor:
     c = QColor(colour)
     c.setAlpha(alpha)
@@ -123,8 +128,8 @@ class NodeItem(QGraphicsRectItem):
     def __init__(self, node: NodeBase, no_contents: bool = False) -> None:
         super().__init__()
         self.node = node
-        self.rows: list[Row] = []
-        self.subtitle = ""
+        self._rows: list[Row] | None = None
+        self._subtitle: str | None = None
         self.height = HEADER
         self.diagnostics: list = []
         self.highlighted = False
@@ -150,14 +155,25 @@ class NodeItem(QGraphicsRectItem):
         decides where cards go)."""
         self.prepareGeometryChange()
         self.node = node
-        self.rows = rows(node)
-        self.subtitle = subtitle(node)
-        self.height = HEADER + ROW * max(1, len(self.rows)) + BOTTOM
+        self._rows = self._subtitle = None  # made when first drawn (most cards of a large design are not)
+        self.height = HEADER + ROW * max(1, row_count(node)) + BOTTOM
         self.setRect(QRectF(-4, -12, CARD_WIDTH + 16, self.height + 16))  # room for the badge
         if place:
             self.setPos(QPointF(*node.position))
         self._tooltip_stale = True
         self.update()
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            self._rows = rows(self.node)
+        return self._rows
+
+    @property
+    def subtitle(self) -> str:
+        if self._subtitle is None:
+            self._subtitle = subtitle(self.node)
+        return self._subtitle
 
     def set_diagnostics(self, diagnostics: list) -> None:
         self.diagnostics = list(diagnostics)
@@ -193,7 +209,7 @@ class NodeItem(QGraphicsRectItem):
 
     def out_anchor(self, row: int | None = None) -> QPointF:
         """Where edges leave: the right edge, at a rule's row or at the header."""
-        y = HEADER / 2 if row is None or row >= len(self.rows) else HEADER + ROW * row + ROW / 2
+        y = HEADER / 2 if row is None or row >= row_count(self.node) else HEADER + ROW * row + ROW / 2
         return self.pos() + QPointF(CARD_WIDTH, y)
 
     def in_anchor(self) -> QPointF:
@@ -206,13 +222,15 @@ class NodeItem(QGraphicsRectItem):
 
     # ----- interaction -----------------------------------------------------------------------
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene() is not None:
+        # Module constants, not enum attribute look-ups: this runs for every flag, position and
+        # visibility change of thousands of cards.
+        if change == _POSITION_CHANGE and self.scene() is not None:
             scene = self.scene()
             if getattr(scene, "snap_to_grid", False) and not getattr(scene, "applying_model", False):
                 return QPointF(round(value.x() / GRID) * GRID, round(value.y() / GRID) * GRID)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene() is not None:
+        elif change == _POSITION_CHANGED and self.scene() is not None:
             self.scene().node_item_moved(self)
-        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+        elif change == _SELECTED_CHANGED:
             self.update()
         return super().itemChange(change, value)
 
@@ -312,9 +330,7 @@ class NodeItem(QGraphicsRectItem):
         painter.setPen(QPen(QColor(colour), 2.0))
         painter.setBrush(_tinted(colour, 40 if theme.name == "light" else 70))
         painter.drawRoundedRect(rect, radius, radius)
-        painter.setBrush(QColor(colour))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRoundedRect(QRectF(0, 0, CARD_WIDTH, 6), 3, 3)
+        painter.fillRect(QRectF(radius, 0, CARD_WIDTH - 2 * radius, 6), QColor(colour))
         painter.drawPixmap(QRectF(10, 14, 34, 34), icon_pixmap(str(self.node.kind), colour, 68), QRectF(0, 0, 68, 68))
         severity = self.worst_severity()
         room = CARD_WIDTH - 62 - (34 if severity else 0)

@@ -99,7 +99,7 @@ class Navigator(QObject):
         self.sig_changed.emit("grouping", None)
 
     def namespaces(self) -> list[str]:
-        return sorted({item.node.namespace for item in self.scene.items_by_id.values()})
+        return sorted(self._members_now())
 
     # ----- groups -------------------------------------------------------------------------------
     def toggle_group(self, namespace: str) -> None:
@@ -150,7 +150,7 @@ class Navigator(QObject):
     def set_hovered(self, namespace: str | None) -> None:
         self.hovered = namespace
         if self.bundle_layer is not None:
-            self.bundle_layer.update()
+            self.bundle_layer.refresh()
 
     # ----- the outline filter -------------------------------------------------------------------
     def set_matches(self, ids: set[str] | None) -> None:
@@ -193,7 +193,7 @@ class Navigator(QObject):
         self._links = None
         self.invalidate_summaries()
         if self.bundle_layer is not None:
-            self.bundle_layer.update()
+            self.bundle_layer.refresh()
 
     def invalidate_summaries(self) -> None:
         self._summaries = None
@@ -323,7 +323,7 @@ class Navigator(QObject):
         scene.nodes_dirty()
         scene.update_scene_rect()
         if self.bundle_layer is not None:
-            self.bundle_layer.update()
+            self.bundle_layer.refresh()
 
     def _ungroup(self) -> None:
         """Back to the free canvas: every card at its model position, movable, visible."""
@@ -368,7 +368,6 @@ class Navigator(QObject):
         kinds: dict[str, Counter] = defaultdict(Counter)
         severities: dict[str, Counter] = defaultdict(Counter)
         codes: dict[str, dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
-        gateways: dict[str, set[str]] = defaultdict(set)
         matches: dict[str, int] = defaultdict(int)
         gateways_in = self._upstream_gateways()
         for node_id, item in self.scene.items_by_id.items():
@@ -377,7 +376,6 @@ class Navigator(QObject):
             for d in item.diagnostics:
                 severities[ns][d.severity] += 1
                 codes[ns][d.severity][d.code] += 1
-            gateways[ns] |= gateways_in.get(node_id, set())
             if self.matches is not None and node_id in self.matches:
                 matches[ns] += 1
         out = {}
@@ -387,26 +385,32 @@ class Navigator(QObject):
                 counts={k: counts[k] for k in LANE_ORDER if counts.get(k)},
                 severity_counts=dict(severities[ns]), worst=worst,
                 worst_code=codes[ns][worst].most_common(1)[0][0] if worst else "",
-                gateways_in=sorted(g for g in gateways[ns] if not g.startswith(f"{ns}/")),
+                gateways_in=sorted(g for g in gateways_in.get(ns, ()) if not g.startswith(f"{ns}/")),
                 matches=None if self.matches is None else matches[ns])
         return out
 
     def _upstream_gateways(self) -> dict[str, set[str]]:
-        """For every node, the gateways ("namespace/name") a request reaches it through (two hops:
-        gateway -> virtual service -> destination)."""
+        """For every namespace, the gateways ("namespace/name") a request reaches its nodes through (two
+        hops: gateway -> virtual service -> destination)."""
         if self._gateways_in is not None:
             return self._gateways_in
         items = self.scene.items_by_id
-        found: dict[str, set[str]] = defaultdict(set)
-        routes = []
+        gateway_kinds = (NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY)
+        via: dict[str, list[str]] = defaultdict(list)      # virtual service -> gateways binding it
+        routes: list[tuple[str, str]] = []
         for source, target, kind, _path in self.scene.edges:
-            if kind == "binds" and items[source].node.kind in (NodeKind.INGRESS_GATEWAY, NodeKind.EGRESS_GATEWAY):
+            if kind == "binds" and items[source].node.kind in gateway_kinds:
                 node = items[source].node
-                found[target].add(f"{node.namespace}/{node.name}")
+                via[target].append(f"{node.namespace}/{node.name}")
             elif kind == "routes":
                 routes.append((source, target))
+        found: dict[str, set[str]] = defaultdict(set)
+        for vs, gateways in via.items():
+            found[items[vs].node.namespace].update(gateways)
         for source, target in routes:
-            found[target] |= found.get(source, set())
+            gateways = via.get(source)
+            if gateways:
+                found[items[target].node.namespace].update(gateways)
         self._gateways_in = found
         return found
 

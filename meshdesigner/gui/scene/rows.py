@@ -157,6 +157,22 @@ def rows(node: NodeBase) -> list[Row]:
     return out
 
 
+def row_count(node: NodeBase) -> int:
+    """How many rows ``rows(node)`` gives (at least 1), without making them: a card's height."""
+    if isinstance(node, GatewayNode):
+        count = len(node.gateway.spec.servers or [])
+    elif isinstance(node, VirtualServiceNode):
+        spec = node.virtual_service.spec
+        count = len(spec.http or []) + len(spec.tcp or []) + len(spec.tls or [])
+    elif isinstance(node, MeshServiceNode):
+        count = len(node.service.spec.ports or []) + (node.destination_rule is not None)
+    elif isinstance(node, ExternalServiceNode):
+        count = len(node.service_entry.spec.ports or [])
+    else:
+        count = len(rows(node))
+    return max(1, count)
+
+
 def rule_row(node: NodeBase, section: str | None, rule_index: int | None) -> int | None:
     """The row a route edge starts from."""
     if not isinstance(node, VirtualServiceNode) or section is None or rule_index is None:
