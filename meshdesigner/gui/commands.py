@@ -40,12 +40,17 @@ class RemoveNodeCommand(QUndoCommand):
 
 
 class ReplaceNodeCommand(QUndoCommand):
-    """Put ``new`` in place of ``old`` (same id): property edits, connections, renames."""
+    """Put ``new`` in place of ``old``: property edits, connections, renames (the id may follow the name).
+
+    ``followers`` are ``(old, new)`` nodes changed with it, e.g. virtual services whose references follow
+    a rename (:mod:`meshdesigner.gui.rename`); they are replaced after ``new`` and restored before ``old``.
+    """
 
     def __init__(self, project: Project, old: NodeBase, new: NodeBase, text: str = "",
-                 merge_key: object = None) -> None:
+                 merge_key: object = None, followers: Sequence[tuple[NodeBase, NodeBase]] = ()) -> None:
         super().__init__(text or f"Edit {new.name}")
         self.project, self.old, self.new, self.merge_key = project, old, new, merge_key
+        self.followers: dict[str, tuple[NodeBase, NodeBase]] = {o.id: (o, n) for o, n in followers}
 
     def id(self) -> int:
         return MERGE_ID if self.merge_key is not None else -1
@@ -56,14 +61,21 @@ class ReplaceNodeCommand(QUndoCommand):
         if other.old.id != self.new.id:  # the other edit continues this one on the same node (ids may follow)
             return False
         self.new = other.new
-        self.setObsolete(self.new == self.old)
+        for node_id, (_first, latest) in other.followers.items():
+            first = self.followers.get(node_id, (_first, latest))[0]
+            self.followers[node_id] = (first, latest)
+        self.setObsolete(self.new == self.old and all(o == n for o, n in self.followers.values()))
         return True
 
     def redo(self) -> None:
         # A rename whose id follows the name moves the node to its new id (Project.id_after_rename).
         self.project.rename_node(self.old.id, self.new)
+        for _old, new in self.followers.values():
+            self.project.replace_node(new)
 
     def undo(self) -> None:
+        for old, _new in reversed(list(self.followers.values())):
+            self.project.replace_node(old)
         self.project.rename_node(self.new.id, self.old)
 
 

@@ -21,6 +21,7 @@ from . import templates
 from .commands import AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveNodeCommand, ReplaceNodeCommand
 from .connect import ConnectResult, connect
 from .edits import EditError, Path, with_value
+from .rename import references_following
 
 __all__ = ["Document", "EditError"]
 
@@ -143,10 +144,11 @@ class Document(QObject):
     def replace_node(self, new: NodeBase, text: str = "", merge_key: object = None,
                      old_id: str | None = None) -> None:
         """Put ``new`` in place of the node ``old_id`` (default: ``new``'s id; another id when the id
-        follows a rename, see :meth:`set_field`)."""
+        follows a rename, see :meth:`set_field`); references to a renamed node follow in the same step."""
         old = self.project.node(old_id or new.id)
         if old != new:
-            self.undo_stack.push(ReplaceNodeCommand(self.project, old, new, text, merge_key))
+            followers = references_following(self.project, old, new)
+            self.undo_stack.push(ReplaceNodeCommand(self.project, old, new, text, merge_key, followers))
 
     def set_field(self, node_id: str, path: Path, value: Any, text: str = "") -> None:
         """Set one field; consecutive edits of the same field merge into one undo step.

@@ -41,9 +41,12 @@ def test_renamed_gateway_gets_a_matching_id_in_one_undo_step(make_editor, no_dia
     assert window.properties.node_id == "ingress-gateway:default/ext-host-gwy"
     line = window.properties.findChild(QLineEdit, "field:" + ".".join(NAME))
     assert line.hasFocus() and line.text() == "ext-host-gwy"
-    # the canvas keys the same card by the new id; edges refer to ids that exist
+    # the canvas keys the same card by the new id; the virtual service's binding followed the name
     assert set(window.scene.items_by_id) == set(project.nodes)
-    assert all(r.source in project and r.target in project for r in derive_references(project))
+    assert project.node(vs.id).virtual_service.spec.gateways == ["ext-host-gwy"]
+    refs = {(r.source, r.target, r.kind) for r in derive_references(project)}
+    assert ("ingress-gateway:default/ext-host-gwy", vs.id, "binds") in refs
+    assert {k[:3] for k in window.scene.edges} == refs
 
     no_dialogs["save_project_as"] = str(tmp_path / "d.mesh.yaml")
     window.act_save.trigger()
@@ -53,6 +56,7 @@ def test_renamed_gateway_gets_a_matching_id_in_one_undo_step(make_editor, no_dia
 
     stack.undo()
     assert gw.id in project and project.node(gw.id).name == "ingress-gateway"
+    assert project.node(vs.id).virtual_service.spec.gateways == ["ingress-gateway"]
     assert window.scene.selected_ids() == [gw.id]
     stack.redo()
     assert "ingress-gateway:default/ext-host-gwy" in project
@@ -81,3 +85,23 @@ def test_rename_to_a_taken_name_gets_a_free_id(make_editor):
     window.document.set_field("mesh-service:shop/service", ("service", "metadata", "namespace"), "default")
     ids = sorted(window.document.project.nodes)
     assert ids == [a.id, a.id + "~2"]
+
+
+def test_renaming_a_service_moves_the_routes_to_it(make_editor):
+    window = make_editor()
+    window.new_file()
+    doc = window.document
+    vs = doc.create_node(NodeKind.VIRTUAL_SERVICE, (380.0, 80.0))
+    svc = doc.create_node(NodeKind.MESH_SERVICE, (720.0, 80.0))
+    doc.connect_nodes(vs.id, svc.id)
+    before = doc.undo_stack.count()
+    doc.set_field(svc.id, ("service", "metadata", "name"), "orders")
+    assert doc.undo_stack.count() == before + 1
+    route = doc.project.node(vs.id).virtual_service.spec.http[0].route[0].destination
+    assert route.host == "orders"
+    doc.set_field("mesh-service:default/orders", ("service", "metadata", "namespace"), "shop")
+    route = doc.project.node(vs.id).virtual_service.spec.http[0].route[0].destination
+    assert route.host == "orders.shop.svc.cluster.local"
+    doc.undo_stack.undo()
+    doc.undo_stack.undo()
+    assert doc.project.node(vs.id).virtual_service.spec.http[0].route[0].destination.host == "service"
