@@ -96,6 +96,20 @@ class MoveNodesCommand(QUndoCommand):
             self.project.move_node(node_id, old)
 
 
+class SetTestsCommand(QUndoCommand):
+    """Replace the design's route tests (add, remove or edit one: the whole tuple before and after)."""
+
+    def __init__(self, project: Project, old: tuple, new: tuple, text: str) -> None:
+        super().__init__(text)
+        self.project, self.old, self.new = project, tuple(old), tuple(new)
+
+    def redo(self) -> None:
+        self.project.set_tests(self.new)
+
+    def undo(self) -> None:
+        self.project.set_tests(self.old)
+
+
 class MacroCommand(QUndoCommand):
     """Several commands as one undo step (redo in order, undo in reverse)."""
 

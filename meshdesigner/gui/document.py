@@ -18,7 +18,14 @@ from ..io.project_file import load_project, save_project
 from ..model import NodeBase, NodeKind, Project
 from ..model.layout import layered_positions
 from . import templates
-from .commands import AddNodeCommand, MacroCommand, MoveNodesCommand, RemoveNodeCommand, ReplaceNodeCommand
+from .commands import (
+    AddNodeCommand,
+    MacroCommand,
+    MoveNodesCommand,
+    RemoveNodeCommand,
+    ReplaceNodeCommand,
+    SetTestsCommand,
+)
 from .connect import ConnectResult, connect
 from .edits import EditError, Path, with_value
 from .rename import references_following
@@ -33,6 +40,7 @@ class Document(QObject):
     sig_node_renamed = Signal(object, object)  # old, new (new.id differs: the id followed the name)
     sig_settings_changed = Signal(object, object)
     sig_extras_changed = Signal()
+    sig_tests_changed = Signal()               # the route tests were added, removed or edited
     sig_path_changed = Signal(str)
     sig_dirty_changed = Signal(bool)
     sig_edited = Signal()                      # any model change (analysis timer, recovery file)
@@ -51,6 +59,7 @@ class Document(QObject):
             (self.project.node_renamed, self._on_renamed),
             (self.project.settings_changed, self._on_settings),
             (self.project.extras_changed, self._on_extras),
+            (self.project.tests_changed, self._on_tests),
         ]
         for model_signal, slot in self._bridge:
             model_signal.connect(slot)
@@ -78,6 +87,10 @@ class Document(QObject):
 
     def _on_extras(self) -> None:
         self.sig_extras_changed.emit()
+        self.sig_edited.emit()
+
+    def _on_tests(self, _old: Any, _new: Any) -> None:
+        self.sig_tests_changed.emit()
         self.sig_edited.emit()
 
     def close(self) -> None:
@@ -191,6 +204,20 @@ class Document(QObject):
         commands += [AddNodeCommand(self.project, n) for n in added]
         if commands:
             self.undo_stack.push(MacroCommand(text, commands))
+
+    def add_test(self, case) -> None:
+        """Append a route test (one undo step)."""
+        old = self.project.tests
+        self.undo_stack.push(SetTestsCommand(self.project, old, (*old, case), f"Add test {case.description}"))
+
+    def remove_tests(self, indexes: Iterable[int]) -> None:
+        """Remove the route tests at ``indexes`` (one undo step)."""
+        drop = set(indexes)
+        old = self.project.tests
+        new = tuple(c for i, c in enumerate(old) if i not in drop)
+        if new != old:
+            text = f"Delete test {old[min(drop)].description}" if len(drop) == 1 else f"Delete {len(drop)} tests"
+            self.undo_stack.push(SetTestsCommand(self.project, old, new, text))
 
     def duplicate(self, node_ids: Iterable[str], offset: tuple[float, float] = (40.0, 40.0)) -> list[NodeBase]:
         return self.paste([self.project.node(i) for i in node_ids if i in self.project], offset, "Duplicate")

@@ -98,6 +98,9 @@ class MainWindow(QMainWindow):
         from .scene.navigation import install as install_navigation  # Back, Forward, groups, filter
 
         install_navigation(self)
+        from .route_tests.install import install as install_route_tests  # the Tests panel
+
+        install_route_tests(self)
         self.settle_docks()
         self.restore_layout()
 

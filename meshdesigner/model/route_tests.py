@@ -151,15 +151,22 @@ class RouteTestCase(_Strict):
     response_headers: dict[StrictStr, StrictStr | None] | None = None
 
     def to_wire(self) -> dict:
-        """The case as written in files: wantMatch always stated (tools disagree on its default)."""
-        data = {"description": self.description, "wantMatch": self.want_match}
-        data.update(self.model_dump(by_alias=True, exclude_none=True, mode="json",
-                                    exclude={"description", "want_match", "request"}))
+        """The case as written in files (description, wantMatch, entry, request, then expectations);
+        wantMatch always stated (tools disagree on its default)."""
+        data: dict = {"description": self.description, "wantMatch": self.want_match}
+        if self.entry is not None:
+            data["entry"] = self.entry.to_wire()
         data["request"] = self.request.to_wire()
-        for key in ("route", "redirect", "rewrite", "fault", "headers", "delegate"):
+        for key in EXPECTATIONS:
             value = getattr(self, key)
-            if value is not None:  # the Istio types keep unknown fields; dump them the wire way
-                data[key] = [d.to_wire() for d in value] if key == "route" else value.to_wire()
+            if value is None:
+                continue
+            if key == "route":  # the Istio types keep unknown fields; dump them the wire way
+                data[key] = [d.to_wire() for d in value]
+            elif hasattr(value, "to_wire"):
+                data[to_camel(key)] = value.to_wire()
+            else:
+                data[to_camel(key)] = value
         return data
 
     def expectation_names(self) -> list[str]:

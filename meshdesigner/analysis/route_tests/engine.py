@@ -55,6 +55,8 @@ class Observation:
     explanation: list[str] = field(default_factory=list)
     backend: str | None = None               # Envoy runs: the echo backend (cluster) that answered
     source: str = "simulator"                # "simulator" | "envoy"
+    result: SimulationResult | None = None   # the simulator's own answer (the editor lights its path)
+    gateway: str | None = None               # the gateway it entered (ns/name), None for the mesh stand-in
 
 
 def simulator_request(concrete: ConcreteRequest) -> Request:
@@ -183,7 +185,8 @@ def observation_from_result(project, label: str, concrete: ConcreteRequest,
                             result: SimulationResult) -> Observation:
     outcome = OUTCOME_NAMES.get(result.outcome, result.outcome)
     obs = Observation(label, outcome, result.status, list(result.destinations), result.virtual_service,
-                      explanation=list(result.explanation))
+                      explanation=list(result.explanation), result=result,
+                      gateway=label.removeprefix("gateway ") if label.startswith("gateway ") else None)
     rule, _node = _rule_of(project, result)
     obs.rule = rule
     delegate = getattr(result, "delegate", None)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis.flow import FlowPath, compute_flow, trace
+from ...analysis.route_tests.from_result import case_from_tried
 from ...analysis.simulate import Request, SimulationResult, simulate
 from ...analysis.split import WeightedRule, destination_label, sample_request, weighted_rules
 from ...model.hosts import gateway_ref
@@ -73,6 +74,7 @@ class TryRequestPanel(QWidget):
         super().__init__(parent)
         self.document: Document | None = None
         self.result: SimulationResult | None = None
+        self.sent: tuple[str, Request] | None = None   # (gateway, request) of the last answer
         self.path: FlowPath | None = None
         self.gateway = QComboBox()
         self.gateway.setToolTip("The gateway the request arrives at")
@@ -101,6 +103,10 @@ class TryRequestPanel(QWidget):
         self.suggest_button = QPushButton("Suggest")
         self.suggest_button.setToolTip("Fill in a request that one of this gateway's rules matches")
         self.suggest_button.clicked.connect(self.suggest)
+        self.save_test_button = QPushButton("Save as test")
+        self.save_test_button.setToolTip("Keep this request and what it does now as a route test of the design")
+        self.save_test_button.setEnabled(False)
+        self.save_test_button.clicked.connect(self.save_as_test)
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Forget the request and stop lighting its path")
         self.clear_button.clicked.connect(self.clear)
@@ -118,6 +124,7 @@ class TryRequestPanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.suggest_button)
+        buttons.addWidget(self.save_test_button)
         buttons.addWidget(self.clear_button)
         buttons.addStretch(1)
         form.addRow("", buttons)
@@ -231,14 +238,25 @@ class TryRequestPanel(QWidget):
             self._show_problem(str(exc))
             return None
         self.result = result
+        self.sent = (self.gateway.currentText(), request)
+        self.save_test_button.setEnabled(True)
         self.path = trace(compute_flow(project), project, result)
         self._show_result(result)
         self.sig_result.emit(result)
         self.sig_path.emit(self.path)
         return result
 
+    def save_as_test(self) -> None:
+        """Add the last sent request, with what it does now, to the design's tests (one undo step)."""
+        if self.document is None or self.result is None or self.sent is None:
+            return
+        gateway, request = self.sent
+        self.document.add_test(case_from_tried(gateway, request, self.result))
+        self.outcome.setText(self.outcome.text() + " · saved as a test")
+
     def clear(self) -> None:
-        self.result, self.path = None, None
+        self.result, self.path, self.sent = None, None, None
+        self.save_test_button.setEnabled(False)
         self.outcome.setText("Enter a request and press Send to see where it goes.")
         self.outcome.setStyleSheet("")
         self.explanation.clear()
