@@ -81,19 +81,49 @@ def vs_gateways(vs_node: VirtualServiceNode) -> list[str]:
     return [gateway_ref(g, vs.namespace) for g in (vs.spec.gateways or [MESH])]
 
 
+class DesignIndex:
+    """Look-ups one run of many cases needs, built once per design (snapshot): gateways by ``ns/name``,
+    VirtualServices by ``ns/name``, and the entries binding each VirtualService host."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.gateways: dict[str, GatewayNode] = {}
+        names: dict[str, list[GatewayNode]] = {}
+        for node in project.gateways():
+            self.gateways.setdefault(node.gateway.metadata.qualified, node)
+            names.setdefault(node.gateway.name, []).append(node)
+        self.unique_names = {name: nodes[0] for name, nodes in names.items() if len(nodes) == 1}
+        self.virtual_services: dict[str, VirtualServiceNode] = {}
+        self.exact_hosts: dict[str, list[str]] = {}
+        self.wildcard_hosts: list[tuple[str, list[str]]] = []
+        for node in project.virtual_services():
+            vs = node.virtual_service
+            self.virtual_services.setdefault(vs.metadata.qualified, node)
+            refs = [r for r in vs_gateways(node) if r == MESH or r in self.gateways]
+            for host in vs.spec.hosts or []:
+                name = expand_host(host, vs.namespace).lower()
+                if name.startswith("*"):
+                    self.wildcard_hosts.append((name, refs))
+                else:
+                    self.exact_hosts.setdefault(name, []).extend(refs)
+
+    def gateway(self, ref: str) -> GatewayNode:
+        """A gateway by ``ns/name`` or unique name (LookupError as :func:`resolve_gateway` says it)."""
+        found = self.gateways.get(ref) or (self.unique_names.get(ref) if "/" not in ref else None)
+        return found if found is not None else resolve_gateway(self.project, ref)
+
+    def entries_for_host(self, host: str) -> list[str]:
+        """Gateway refs (``ns/name``) and/or ``mesh`` binding a VirtualService that names ``host``."""
+        host = (host.rpartition(":")[0] if host.count(":") == 1 else host).lower()
+        found = list(self.exact_hosts.get(host, []))
+        for pattern, refs in self.wildcard_hosts:
+            if host_matches(pattern, host):
+                found.extend(refs)
+        return sorted(set(found), key=lambda r: (r == MESH, r))
+
+
 def entries_for_host(project, host: str) -> list[str]:
-    """Gateway refs (``ns/name``) and/or ``mesh`` binding a VirtualService that names ``host``."""
-    host = host.rpartition(":")[0] if host.count(":") == 1 else host
-    found: list[str] = []
-    gateways = {g.gateway.metadata.qualified for g in project.gateways()}
-    for node in project.virtual_services():
-        vs = node.virtual_service
-        if not any(host_matches(expand_host(h, vs.namespace), host.lower()) for h in vs.spec.hosts or []):
-            continue
-        for ref in vs_gateways(node):
-            if (ref == MESH or ref in gateways) and ref not in found:
-                found.append(ref)
-    return sorted(found, key=lambda r: (r == MESH, r))
+    return DesignIndex(project).entries_for_host(host)
 
 
 # ----- the mesh stand-in ---------------------------------------------------------------------------
@@ -130,64 +160,57 @@ def mesh_stand_in(project):
 
 
 # ----- running one request ---------------------------------------------------------------------------
-def observe(project, entry: str, concrete: ConcreteRequest) -> Observation:
+def observe(index: DesignIndex, entry: str, concrete: ConcreteRequest) -> Observation:
     """Simulate ``concrete`` entering at ``entry`` (a gateway ``ns/name`` or ``mesh``)."""
     request = simulator_request(concrete)
     if entry == MESH:
-        design = mesh_stand_in(project)
+        design = mesh_stand_in(index.project)
         result = simulate(design, resolve_gateway(design, MESH_GATEWAY), request)
-        label = MESH_LABEL
-    else:
-        design = project
-        result = simulate(project, resolve_gateway(project, entry), request)
-        label = f"gateway {entry}"
-    return observation_from_result(design, label, concrete, result)
+        return observation_from_result(DesignIndex(design), MESH_LABEL, concrete, result)
+    gateway = index.gateway(entry)
+    result = simulate(index.project, gateway, request)
+    return observation_from_result(index, f"gateway {gateway.gateway.metadata.qualified}", concrete, result)
 
 
-def observe_case_entry(project, entry: Entry | None, concrete: ConcreteRequest) -> list[Observation]:
+def observe_case_entry(index: DesignIndex, entry: Entry | None, concrete: ConcreteRequest) -> list[Observation]:
     """Observations of one request: at the case's entry, or at every entry binding its host."""
     if entry is not None and entry.gateway is not None:
-        return [observe(project, entry.gateway, concrete)]
+        return [observe(index, entry.gateway, concrete)]
     if entry is not None:  # a sidecar: the mesh stand-in (the namespace matters once sidecars are modelled)
-        return [observe(project, MESH, concrete)]
-    refs = entries_for_host(project, concrete.authority)
+        return [observe(index, MESH, concrete)]
+    refs = index.entries_for_host(concrete.authority)
     if not refs:
         return [Observation("nowhere", "no_route", 404, explanation=[
             f"No gateway and no mesh VirtualService names the host {concrete.authority!r}."])]
-    return [observe(project, ref, concrete) for ref in refs]
+    return [observe(index, ref, concrete) for ref in refs]
 
 
-def check_entry(project, entry: Entry | None) -> str | None:
+def check_entry(index: DesignIndex, entry: Entry | None) -> str | None:
     """Why the case's entry does not exist in the design, or None."""
     if entry is None or entry.gateway is None:
         return None
     try:
-        resolve_gateway(project, entry.gateway)
+        index.gateway(entry.gateway)
     except LookupError as exc:
         return str(exc)
     return None
 
 
-def _rule_of(project, result: SimulationResult):
+def _rule_of(index: DesignIndex, result: SimulationResult):
     if result.virtual_service is None or result.rule_index is None or result.section != "http":
-        return None, None
-    namespace, _, name = result.virtual_service.partition("/")
-    for node in project.virtual_services():
-        vs = node.virtual_service
-        if vs.namespace == namespace and vs.name == name:
-            rules = vs.spec.http or []
-            if result.rule_index < len(rules):
-                return rules[result.rule_index], node
-    return None, None
+        return None
+    node = index.virtual_services.get(result.virtual_service)
+    rules = (node.virtual_service.spec.http or []) if node is not None else []
+    return rules[result.rule_index] if result.rule_index < len(rules) else None
 
 
-def observation_from_result(project, label: str, concrete: ConcreteRequest,
+def observation_from_result(index: DesignIndex, label: str, concrete: ConcreteRequest,
                             result: SimulationResult) -> Observation:
     outcome = OUTCOME_NAMES.get(result.outcome, result.outcome)
     obs = Observation(label, outcome, result.status, list(result.destinations), result.virtual_service,
                       explanation=list(result.explanation), result=result,
                       gateway=label.removeprefix("gateway ") if label.startswith("gateway ") else None)
-    rule, _node = _rule_of(project, result)
+    rule = _rule_of(index, result)
     obs.rule = rule
     delegate = getattr(result, "delegate", None)
     obs.delegate = dict(delegate) if delegate else None

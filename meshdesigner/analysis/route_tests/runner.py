@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ...model.route_tests import ConcreteRequest, RouteTestCase
-from .engine import Observation, check_entry, observe_case_entry
+from .engine import DesignIndex, Observation, check_entry, observe_case_entry
 from .expectations import evaluate
 
 
@@ -56,15 +56,17 @@ class CaseResult:
         return None
 
 
-def run_case(project, case: RouteTestCase, source: str = "") -> CaseResult:
+def run_case(project, case: RouteTestCase, source: str = "", index: DesignIndex | None = None) -> CaseResult:
+    """One case through the simulator (``index``: look-ups shared by the cases of one run)."""
+    index = index if index is not None else DesignIndex(project)
     out = CaseResult(case, source)
-    error = check_entry(project, case.entry)
+    error = check_entry(index, case.entry)
     if error:
         out.error = error
         return out
     for concrete in case.request.unfold():
         try:
-            observations = observe_case_entry(project, case.entry, concrete)
+            observations = observe_case_entry(index, case.entry, concrete)
         except ValueError as exc:  # a URL the simulator cannot read
             out.error = f"{concrete.label()}: {exc}"
             return out
@@ -75,4 +77,5 @@ def run_case(project, case: RouteTestCase, source: str = "") -> CaseResult:
 
 def run_cases(project, cases: Iterable[tuple[RouteTestCase, str]]) -> list[CaseResult]:
     """Every case (with where it was written) through the simulator, in order."""
-    return [run_case(project, case, source) for case, source in cases]
+    index = DesignIndex(project)
+    return [run_case(project, case, source, index) for case, source in cases]

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -29,6 +30,7 @@ from ..style import SEVERITY_COLOURS
 
 RERUN_DELAY_MS = 300
 PASS_COLOUR = "#009E73"
+TEST_COLUMN_WIDTH = 380
 
 
 def run_snapshot(project) -> list[CaseResult]:
@@ -65,6 +67,11 @@ class TestsPanel(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.itemDoubleClicked.connect(self._double_clicked)
+        header = self.tree.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, TEST_COLUMN_WIDTH)
         self.run_button = QPushButton("Run now")
         self.run_button.clicked.connect(self.run)
         self.delete_button = QPushButton("Delete")
@@ -135,7 +142,6 @@ class TestsPanel(QWidget):
             item.setToolTip(2, why)
             item.setToolTip(1, f"{len(result.results)} request(s); double-click to light the path")
             self.tree.addTopLevelItem(item)
-        self.tree.resizeColumnToContents(0)
         total = len(self.results)
         if not total:
             self.summary.setText("No tests yet: try a request and press “Save as test”.")
