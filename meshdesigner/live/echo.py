@@ -25,7 +25,9 @@ class _EchoHandler(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         seen = {k.lower(): v for k, v in self.headers.items()}
-        body = json.dumps({"backend": self.backend_name, "path": self.path, "authority": seen.get("host", ""),
+        # the raw request target: http.server collapses a leading "//" in self.path, Envoy may send one
+        target = self.requestline.split(" ")[1] if self.requestline.count(" ") >= 2 else self.path
+        body = json.dumps({"backend": self.backend_name, "path": target, "authority": seen.get("host", ""),
                            "headers": seen}).encode()
         self.send_response(200)
         self.send_header(BACKEND_HEADER, self.backend_name)

@@ -27,6 +27,7 @@ from ...model.gateway import Gateway
 from ...model.hosts import expand_host, gateway_ref, host_matches
 from ...model.nodes import GatewayNode, MeshServiceNode, NodeKind, VirtualServiceNode
 from ...model.route_tests import ConcreteRequest, Entry
+from ...model.virtualservice import HTTPRoute
 from ..simulate import Request, SimulationResult, resolve_gateway, simulate
 
 MESH = "mesh"
@@ -197,6 +198,14 @@ def check_entry(index: DesignIndex, entry: Entry | None) -> str | None:
 
 
 def _rule_of(index: DesignIndex, result: SimulationResult):
+    """The Istio rule that answered: the simulator's (merged with its delegate's) when it reports one, else
+    the VirtualService's rule it names."""
+    reported = getattr(result, "rule", None)
+    if isinstance(reported, dict):
+        try:
+            return HTTPRoute.model_validate(reported)
+        except ValueError:
+            pass
     if result.virtual_service is None or result.rule_index is None or result.section != "http":
         return None
     node = index.virtual_services.get(result.virtual_service)
@@ -221,11 +230,25 @@ def observation_from_result(index: DesignIndex, label: str, concrete: ConcreteRe
     upstream = getattr(result, "upstream", None)
     if outcome == "routed":
         obs.upstream = dict(upstream) if upstream else _upstream_from_rule(concrete, rule)
+    _response_headers(obs, result)
+    return obs
+
+
+def _response_headers(obs: Observation, result: SimulationResult) -> None:
+    """Header changes on the response: the simulator's ``response_headers`` {set, add, remove} when it
+    reports them, else its Envoy-form ``headers``."""
+    reported = getattr(result, "response_headers", None)
+    if isinstance(reported, dict) and set(reported) <= {"set", "add", "remove"}:
+        for key, value in (reported.get("add") or {}).items():
+            obs.response_headers[key.lower()] = value
+        for key, value in (reported.get("set") or {}).items():
+            obs.response_headers[key.lower()] = value
+        obs.response_removed = [h.lower() for h in reported.get("remove") or []]
+        return
     headers = result.headers or {}
     for item in headers.get("response_headers_to_add", []):
         obs.response_headers[item["header"]["key"].lower()] = item["header"]["value"]
     obs.response_removed = [h.lower() for h in headers.get("response_headers_to_remove", [])]
-    return obs
 
 
 def _upstream_from_rule(concrete: ConcreteRequest, rule) -> dict:
