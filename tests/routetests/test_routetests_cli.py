@@ -33,7 +33,7 @@ def _failing_tests(tmp_path):
 def test_all_pass_exit_0():
     done = meshdesigner("test", SHOP.parent)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "11 passed, 0 failed" in done.stdout
+    assert "13 passed, 0 failed" in done.stdout
 
 
 def test_a_failure_exits_1_with_case_request_and_difference(tmp_path):
@@ -76,8 +76,8 @@ def test_junit_report_is_valid_junit(tmp_path):
                 assert failure.get("message") and failure.text
         total += len(cases)
         failures += int(suite.get("failures"))
-    assert (total, failures) == (13, 1)
-    assert int(root.get("tests")) == 13 and int(root.get("failures")) == 1
+    assert (total, failures) == (15, 1)
+    assert int(root.get("tests")) == 15 and int(root.get("failures")) == 1
     failed = [c for s in suites for c in s.findall("testcase") if c.find("failure") is not None]
     assert failed[0].get("name") == "api goes to static"
 
@@ -102,10 +102,10 @@ def test_project_file_tests_section(tmp_path):
     path = tmp_path / "shop.mesh.yaml"
     save_project(project, str(path))
     again = load_project(str(path))
-    assert again == project and len(again.tests) == 11
+    assert again == project and len(again.tests) == 13
     assert path.read_text().count("testCases") == 0 and "\ntests:\n" in path.read_text()
     done = meshdesigner("test", path)
-    assert done.returncode == 0 and "11 passed, 0 failed" in done.stdout
+    assert done.returncode == 0 and "13 passed, 0 failed" in done.stdout
     text = path.read_text().replace("outcome: no_listener", "outcome: routed")
     path.write_text(text)
     assert meshdesigner("test", path).returncode == 1

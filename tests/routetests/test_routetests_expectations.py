@@ -114,3 +114,38 @@ def test_unknown_gateway_is_an_error_not_a_pass():
     result = run_case(shop_project(), case("{entry: {gateway: shop/nope}, request: {authority: [x]}, "
                                            "outcome: no_route}"))
     assert not result.passed and "no gateway 'shop/nope'" in result.error
+
+
+def test_jwt_claims_or_token():
+    """gateway-functions: /api* requires a verified principal from login.example.com (Envoy jwt_authn + RBAC).
+    Without a token: 403 (RBAC, no principal); a token that does not verify (claims are sent unsigned,
+    a literal token that is not a JWT): 401 (jwt_authn)."""
+    project = load_project(str(ROOT / "examples" / "gateway-functions.mesh.yaml"))
+    base = {"entry": {"gateway": "shop/shop-gateway"},
+            "request": {"authority": ["shop.example.com"], "port": 8080, "uri": ["/api/orders"]}}
+
+    def run(jwt, **expect):
+        request = {**base["request"], **({"jwt": jwt} if jwt else {})}
+        return run_case(project, RouteTestCase.model_validate({**base, "request": request, **expect})).passed
+
+    assert run(None, outcome="denied", status=403)
+    assert not run(None, outcome="denied", status=401)
+    claims = {"claims": {"iss": "https://login.example.com", "sub": "alice", "aud": "shop"}}
+    assert run(claims, outcome="denied", status=401)
+    assert not run(claims, outcome="routed")
+    assert run({"token": "not-a-jwt"}, outcome="denied", status=401)
+
+
+def test_a_sidecar_entry_uses_the_mesh_routes():
+    result = run_case(shop_project(), case("{entry: {sidecar: shop}, request: {authority: "
+                                           "['api.shop.svc.cluster.local:8080']}, outcome: routed}"))
+    assert result.passed, result.first_failure()
+    assert result.results[0].observation.entry == "mesh (stand-in)"
+    assert result.results[0].observation.destinations[0]["host"] == "api.shop.svc.cluster.local"
+
+
+def test_an_entry_must_be_a_gateway_or_a_sidecar():
+    with pytest.raises(ValueError, match="either"):
+        case("{entry: {gateway: a/b, sidecar: c}, request: {authority: [x]}}")
+    with pytest.raises(ValueError, match="claims or a token"):
+        case("{request: {authority: [x], jwt: {}}}")
