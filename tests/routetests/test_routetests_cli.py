@@ -123,3 +123,23 @@ def test_simulate_expect(url, expect, code, tmp_path):
     assert done.returncode == code, done.stdout + done.stderr
     if code:
         assert f"expected outcome {expect}, got" in done.stderr
+
+
+def test_a_bad_tests_section_in_a_project_names_its_line(tmp_path):
+    path = tmp_path / "bad.mesh.yaml"
+    path.write_text("format_version: 1\nname: bad\nnodes: []\ntests:\n- description: x\n  request:\n"
+                    "    authority: [a]\n    scheme: ftp\n")
+    done = meshdesigner("test", path)
+    assert done.returncode == 2
+    assert "bad.mesh.yaml:8" in done.stderr and "tests[0].request.scheme" in done.stderr
+
+
+def test_a_case_unfolding_into_too_many_requests_is_an_error_not_a_hang(tmp_path):
+    from routetest_support import case, shop_project
+
+    from meshdesigner.analysis.route_tests import run_case
+
+    many = [f"/p{i}" for i in range(200)]
+    result = run_case(shop_project(), case(f"request: {{authority: [{', '.join(['a'] * 10)}], method: "
+                                           f"[{', '.join(['GET'] * 10)}], uri: [{', '.join(many)}]}}"))
+    assert not result.passed and "20000 requests" in result.error

@@ -9,6 +9,8 @@ from ...model.route_tests import ConcreteRequest, RouteTestCase
 from .engine import DesignIndex, Observation, check_entry, observe_case_entry
 from .expectations import evaluate
 
+MAX_REQUESTS_PER_CASE = 10_000  # authority x method x uri: a case is refused beyond this, not run for hours
+
 
 @dataclass
 class RequestResult:
@@ -64,7 +66,13 @@ def run_case(project, case: RouteTestCase, source: str = "", index: DesignIndex 
     if error:
         out.error = error
         return out
-    for concrete in case.request.unfold():
+    request = case.request
+    count = len(request.authority) * len(request.method) * len(request.uri)
+    if count > MAX_REQUESTS_PER_CASE:
+        out.error = (f"the case unfolds into {count} requests (authority x method x uri); the limit is "
+                     f"{MAX_REQUESTS_PER_CASE}: split it")
+        return out
+    for concrete in request.unfold():
         try:
             observations = observe_case_entry(index, case.entry, concrete)
         except ValueError as exc:  # a URL the simulator cannot read
