@@ -268,6 +268,7 @@ def simulate(project, gateway_ref, request: Request) -> SimulationResult:
     """Follow ``request`` through the gateway as Envoy would; the result says where it goes and why."""
     gateway = resolve_gateway(project, gateway_ref)
     ctx = SimulationContext(compiled_gateway(project, gateway), request)
+    ctx.project = project  # the design's policies (simulate_security reads them)
     for _name, step in list(STEPS):
         if step(ctx) is not None:
             break
@@ -275,6 +276,7 @@ def simulate(project, gateway_ref, request: Request) -> SimulationResult:
 
 
 from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
+from . import simulate_security as _security  # noqa: E402,F401  (registers the policy steps)
 
 __all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "Request", "SimulationContext", "SimulationResult",
            "add_step", "compiled_gateway", "parse_url", "remove_step", "resolve_gateway", "simulate"]

@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from ..model.functions import DEFAULT_JWT_HEADER, DEFAULT_JWT_PREFIX, JwtAuthentication, JwtRule
 
+# jwt_authn's default ``clock_skew_seconds``: exp/nbf are checked with this much slack.
+CLOCK_SKEW_SECONDS = 60
 HASHES = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
 CURVES = {"P-256": ec.SECP256R1, "P-384": ec.SECP384R1, "P-521": ec.SECP521R1}
 
@@ -120,9 +122,9 @@ def check_token(jwt: JwtAuthentication, jwks_for, headers: dict[str, str], query
         return TokenVerdict("failed", status=401, source=where, message="Jwt header or payload is an invalid JSON")
     now = time.time() if now is None else now
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if isinstance(exp, (int, float)) and exp < now:
+    if isinstance(exp, (int, float)) and exp + CLOCK_SKEW_SECONDS < now:
         return TokenVerdict("failed", status=401, source=where, message="Jwt is expired")
-    if isinstance(nbf, (int, float)) and nbf > now:
+    if isinstance(nbf, (int, float)) and nbf > now + CLOCK_SKEW_SECONDS:
         return TokenVerdict("failed", status=401, source=where, message="Jwt not yet valid")
     # Envoy's order: time constraints, then the issuer, the audience, the signature.
     issuer = claims.get("iss")

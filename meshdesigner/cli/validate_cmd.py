@@ -88,6 +88,12 @@ def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]
             if isinstance(resource, Resource):
                 item_path = ("nodes", i, info.alias or name)
                 sources[tuple(resource.ref)] = SourceRef(path, docs[0].line_of(item_path), docs[0], item_path)
+    for i, raw in enumerate(data.get("policies") or []):
+        metadata = raw.get("metadata") if isinstance(raw, dict) else None
+        if isinstance(metadata, dict):
+            ref = (str(raw.get("kind")), str(metadata.get("namespace", "default")), str(metadata.get("name")))
+            item_path = ("policies", i)
+            sources[ref] = SourceRef(path, docs[0].line_of(item_path), docs[0], item_path)
     return sources
 
 

@@ -26,6 +26,7 @@ from ..model import (
 from ..model.hosts import CLUSTER_SUFFIX, expand_host
 from ..model.layout import apply_layout
 from ..model.meta import DEFAULT_NAMESPACE
+from ..model.security import policy_from_manifest, policy_type
 from .gcpause import gc_paused
 from .manifests import ManifestSet, SourceRef, read_manifests
 
@@ -41,6 +42,9 @@ class ImportResult:
         for node in self.project:
             counts[str(node.kind)] = counts.get(str(node.kind), 0) + 1
         parts = [f"{n} {k}" for k, n in sorted(counts.items())]
+        if self.project.policies:
+            count = len(self.project.policies)
+            parts.append(f"{count} polic{'ies' if count != 1 else 'y'}")
         if self.kept_verbatim:
             count = len(self.kept_verbatim)
             parts.append(f"{count} other resource{'s' if count != 1 else ''} kept verbatim")
@@ -68,9 +72,24 @@ def build_project(manifests: ManifestSet, name: str = "imported") -> ImportResul
     for rule in rules:
         _attach_destination_rule(project, rule, services, externals)
     absorb_functions(project)  # our own AuthorizationPolicies, EnvoyFilters, ... back into gateway functions
+    adopt_policies(project)
     apply_layout(project)
     kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in project.extra_resources]
     return ImportResult(project, manifests.sources, kept)
+
+
+def adopt_policies(project: Project) -> None:
+    """Security, telemetry and EnvoyFilter resources kept verbatim become the design's typed policies
+    (hand-written ones included: they are drawn, checked, simulated and exported to Envoy)."""
+    extras = project.extra_resources
+    kept = []
+    for manifest in extras:
+        if policy_type(manifest.get("apiVersion"), manifest.get("kind")) is None:
+            kept.append(manifest)
+            continue
+        project.add_policy(policy_from_manifest(manifest))
+    if len(kept) != len(extras):
+        project.set_extra_resources(kept)
 
 
 def import_manifests(paths: Iterable[str], name: str = "imported", default_namespace: str = DEFAULT_NAMESPACE,

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from ..model import DestinationRule, Gateway, KubeService, Resource, ServiceEntry, VirtualService
 from ..model.meta import DEFAULT_NAMESPACE, clean_metadata
+from ..model.security import policy_from_manifest, policy_type
 from .atomic import EXPORT_INDEX, LEGACY_EXPORT_INDEX
 from .errors import InputError
 from .yamlio import Document, load_documents, read_text
@@ -126,6 +127,9 @@ def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAUL
     body = {k: v for k, v in obj.items() if k not in LIVE_OBJECT_FIELDS}
     body["metadata"] = clean_metadata(metadata)
     body["metadata"].setdefault("namespace", default_namespace)
+    if policy_type(api_version, kind) is not None:
+        _check_policy(body, source)
+        return body  # a security/telemetry/EnvoyFilter resource: the importer makes it a design policy
     cls = RESOURCE_TYPES.get(kind)
     group, _, version = api_version.rpartition("/")
     if cls is None or group != cls.API_GROUP:
@@ -146,6 +150,17 @@ def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAUL
         raise InputError(f"{err['msg']}{more}", file=source.file, line=source.line_of(loc),
                          field=format_loc(loc),
                          resource=f"{kind} {body['metadata']['namespace']}/{metadata['name']}") from None
+
+
+def _check_policy(body: dict, source: SourceRef) -> None:
+    """A policy manifest must have the shape Istio's CRD gives it (lists where lists go, and so on)."""
+    try:
+        policy_from_manifest(body)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        raise InputError(err["msg"], file=source.file, line=source.line_of(loc), field=format_loc(loc),
+                         resource=f"{body['kind']} {body['metadata']['namespace']}/{body['metadata']['name']}") from None
 
 
 def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESPACE,

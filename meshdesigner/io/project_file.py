@@ -2,7 +2,7 @@
 
 A file looks like::
 
-    format_version: 1
+    format_version: 2
     name: seed
     settings: {...}          # only non-default settings
     nodes:
@@ -10,6 +10,8 @@ A file looks like::
       kind: ingress-gateway
       position: [40.0, 80.0]
       gateway: {metadata: ..., spec: ...}
+    policies: [...]          # AuthorizationPolicy, RequestAuthentication, PeerAuthentication, Telemetry,
+                             # EnvoyFilter manifests (apiVersion, kind, metadata, spec), typed on load
     extra_resources: [...]   # other kinds, verbatim
     tests: [...]             # route tests, in istio-config-validator's format (meshdesigner.model.route_tests)
 
@@ -25,6 +27,7 @@ from pydantic import ValidationError
 
 from ..model import Project, ProjectSettings, node_from_dict
 from ..model.nodes import NodeKind
+from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .errors import InputError
 from .gcpause import gc_paused
@@ -32,7 +35,7 @@ from .manifests import format_loc
 from .route_test_files import cases_from_list
 from .yamlio import Document, dump_canonical, flow, load_documents, load_fast, read_text
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PROJECT_SUFFIX = ".mesh.yaml"
 
 
@@ -50,8 +53,21 @@ def _migrate_0_to_1(data: dict) -> dict:
     return data
 
 
+def _migrate_1_to_2(data: dict) -> dict:
+    """Format 1 kept AuthorizationPolicy, RequestAuthentication, PeerAuthentication, Telemetry and
+    EnvoyFilter manifests verbatim in ``extra_resources``; format 2 holds them as ``policies``."""
+    data = dict(data)
+    extras = data.get("extra_resources")
+    if isinstance(extras, list):
+        moved = [e for e in extras if isinstance(e, dict) and policy_type(e.get("apiVersion"), e.get("kind"))]
+        if moved:
+            data["policies"] = list(data.get("policies") or []) + moved
+            data["extra_resources"] = [e for e in extras if not any(e is m for m in moved)]
+    return data
+
+
 # Version N -> N+1. Add an entry for every format change; never edit an old one.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_0_to_1}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
 
 
 def project_to_data(project: Project) -> dict[str, Any]:
@@ -67,6 +83,8 @@ def project_to_data(project: Project) -> dict[str, Any]:
         ordered.update(body)
         nodes.append(ordered)
     data["nodes"] = nodes
+    if project.policies:
+        data["policies"] = [policy.manifest() for policy in project.policies]
     if project.extra_resources:
         data["extra_resources"] = project.extra_resources
     if project.tests:  # written only when there are some: older files keep their bytes
@@ -130,7 +148,7 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
         line = doc.line if migrated else doc.line_of(loc)
         return InputError(message, file=file, line=line, field=field or format_loc(loc))
 
-    unknown = set(data) - {"format_version", "name", "settings", "nodes", "extra_resources", "tests"}
+    unknown = set(data) - {"format_version", "name", "settings", "nodes", "policies", "extra_resources", "tests"}
     if unknown:
         key = sorted(unknown)[0]
         raise fail("unknown top-level key", (key,))
@@ -164,6 +182,21 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
         if node.id in project:
             raise fail(f"duplicate node id {node.id!r}", ("nodes", i, "id"))
         project.add_node(node)
+    policies = data.get("policies") or []
+    if not isinstance(policies, list):
+        raise fail("policies must be a list", ("policies",))
+    for i, raw in enumerate(policies):
+        if not isinstance(raw, dict) or policy_type(raw.get("apiVersion"), raw.get("kind")) is None:
+            raise fail("a policy must be an AuthorizationPolicy, RequestAuthentication, PeerAuthentication, "
+                       "Telemetry or EnvoyFilter manifest with its apiVersion", ("policies", i))
+        try:
+            policy = policy_from_manifest(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise fail(err["msg"], ("policies", i, *err["loc"])) from None
+        if project.policy(policy.ref) is not None:
+            raise fail(f"duplicate resource {policy.ref}", ("policies", i, "metadata"))
+        project.add_policy(policy)
     extras = data.get("extra_resources") or []
     if not isinstance(extras, list) or not all(isinstance(e, dict) for e in extras):
         raise fail("extra_resources must be a list of mappings", ("extra_resources",))

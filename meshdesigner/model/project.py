@@ -27,6 +27,7 @@ from .nodes import (
 )
 from .resource import ResourceRef
 from .route_tests import RouteTestCase
+from .security import PolicyResource
 
 NODE_ADAPTER: TypeAdapter[Node] = TypeAdapter(Node)
 
@@ -41,6 +42,10 @@ class ProjectSettings(BaseModel):
     ignore: tuple[str, ...] = Field(default=(), description="Diagnostic codes suppressed in this project")
     cert_expiry_warning_days: int = Field(default=30, ge=0)
     address_ranges: tuple[str, ...] = Field(default=(), description="CIDR ranges the design may use")
+    root_namespace: str = Field(default="istio-system", description="Istio's root namespace (meshConfig.rootNamespace): "
+                                "policies there without a selector apply mesh-wide")
+    num_trusted_proxies: int = Field(default=0, ge=0, description="meshConfig gatewayTopology.numTrustedProxies: "
+                                     "proxies in front of the gateways whose X-Forwarded-For is trusted")
 
 
 class ProjectError(ValueError):
@@ -52,7 +57,7 @@ class Project:
 
     def __init__(self, name: str = "untitled", settings: ProjectSettings | None = None,
                  nodes: Iterable[NodeBase] = (), extra_resources: Iterable[dict] = (),
-                 tests: Iterable[RouteTestCase] = ()) -> None:
+                 tests: Iterable[RouteTestCase] = (), policies: Iterable[PolicyResource] = ()) -> None:
         self.name = name
         self.settings = settings or ProjectSettings()
         self._nodes: dict[str, NodeBase] = {}
@@ -65,8 +70,12 @@ class Project:
         self.settings_changed = Signal()  # (old, new)
         self.extras_changed = Signal()  # ()
         self.tests_changed = Signal()   # (old tuple, new tuple)
+        self.policy_changed = Signal()  # (old or None, new or None): added, replaced or removed
+        self._policies: dict[ResourceRef, PolicyResource] = {}
         for node in nodes:
             self._insert(node)
+        for policy in policies:
+            self._insert_policy(policy)
 
     # ----- reading -------------------------------------------------------------------------
     @property
@@ -113,6 +122,14 @@ class Project:
     def tests(self) -> tuple[RouteTestCase, ...]:
         """The design's route tests (immutable cases, in the order written)."""
         return self._tests
+
+    @property
+    def policies(self) -> list[PolicyResource]:
+        """Security, telemetry and EnvoyFilter resources (see :mod:`.security`), by kind, namespace and name."""
+        return [self._policies[k] for k in sorted(self._policies)]
+
+    def policy(self, ref: ResourceRef | tuple[str, str, str]) -> PolicyResource | None:
+        return self._policies.get(ResourceRef(*ref))
 
     def find(self, ref: ResourceRef) -> NodeBase | None:
         """The node holding the resource ``(kind, namespace, name)``, if any."""
@@ -207,6 +224,35 @@ class Project:
             self._tests = new
             self.tests_changed.emit(old, new)
 
+    def add_policy(self, policy: PolicyResource) -> None:
+        self._insert_policy(policy)
+        self.policy_changed.emit(None, policy)
+
+    def remove_policy(self, ref: ResourceRef | tuple[str, str, str]) -> PolicyResource:
+        ref = ResourceRef(*ref)
+        if ref not in self._policies:
+            raise ProjectError(f"no resource {ref}")
+        old = self._policies.pop(ref)
+        self.policy_changed.emit(old, None)
+        return old
+
+    def replace_policy(self, old_ref: ResourceRef | tuple[str, str, str], policy: PolicyResource) -> PolicyResource:
+        """Put ``policy`` in place of the resource ``old_ref`` (which may have another name); returns the old one."""
+        old_ref = ResourceRef(*old_ref)
+        if old_ref not in self._policies:
+            raise ProjectError(f"no resource {old_ref}")
+        if policy.ref != old_ref and policy.ref in self._policies:
+            raise ProjectError(f"a resource {policy.ref} already exists")
+        old = self._policies.pop(old_ref)
+        self._policies[policy.ref] = policy
+        self.policy_changed.emit(old, policy)
+        return old
+
+    def _insert_policy(self, policy: PolicyResource) -> None:
+        if policy.ref in self._policies:
+            raise ProjectError(f"a resource {policy.ref} already exists")
+        self._policies[policy.ref] = policy
+
     def _insert(self, node: NodeBase) -> None:
         if node.id in self._nodes:
             raise ProjectError(f"a node with id {node.id!r} already exists")
@@ -217,14 +263,16 @@ class Project:
         if not isinstance(other, Project):
             return NotImplemented
         return (self.name == other.name and self.settings == other.settings
-                and self._nodes == other._nodes and self._extra == other._extra and self._tests == other._tests)
+                and self._nodes == other._nodes and self._extra == other._extra and self._tests == other._tests
+                and self._policies == other._policies)
 
     def __repr__(self) -> str:
         return f"Project({self.name!r}, {len(self._nodes)} nodes, {len(self._extra)} extra resources)"
 
     def copy(self) -> Project:
         """An independent project with the same content and no subscribers."""
-        return Project(self.name, self.settings, self._nodes.values(), self._extra, self._tests)
+        return Project(self.name, self.settings, self._nodes.values(), self._extra, self._tests,
+                       self._policies.values())
 
     def to_networkx(self):
         """The design as a networkx MultiDiGraph (see :func:`meshdesigner.model.references.build_graph`)."""

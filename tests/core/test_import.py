@@ -48,7 +48,8 @@ def test_kubectl_get_list_output(tmp_path):
     (gw,) = result.project.gateways()
     assert gw.gateway.metadata.to_wire() == {"name": "gw", "namespace": "web", "annotations": {"team": "edge"}}
     assert "status" not in gw.gateway.to_wire()
-    assert sorted(result.kept_verbatim) == ["AuthorizationPolicy web/deny", "ConfigMap web/settings"]
+    assert result.kept_verbatim == ["ConfigMap web/settings"]  # the AuthorizationPolicy is a design policy
+    assert [str(p.ref) for p in result.project.policies] == ["AuthorizationPolicy web/deny"]
     extras = result.project.extra_resources
     assert {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings", "namespace": "web"},
             "data": {"k": "v"}} in extras

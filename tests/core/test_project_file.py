@@ -72,7 +72,7 @@ resources:
     project = parse_project(text, "old.mesh.yaml")
     node = project.node("vs1")
     assert node.position == (10.0, 20.0)
-    assert "format_version: 1" in dump_project(project)
+    assert f"format_version: {FORMAT_VERSION}" in dump_project(project)
 
 
 def test_load_error_names_file_line_and_field():
@@ -87,14 +87,14 @@ def test_load_error_names_file_line_and_field():
 
 def test_unknown_top_level_key_is_named(tmp_path):
     with pytest.raises(InputError, match="unknown top-level key") as err:
-        parse_project("format_version: 1\nname: x\nnodez: []\n", "x.mesh.yaml")
+        parse_project(f"format_version: {FORMAT_VERSION}\nname: x\nnodez: []\n", "x.mesh.yaml")
     assert err.value.line == 3 and err.value.field == "nodez"
 
 
 def test_duplicate_node_ids_are_refused():
     node = ("- id: a\n  kind: mesh-service\n  service:\n    metadata: {name: s}\n")
     with pytest.raises(InputError, match="duplicate node id"):
-        parse_project("format_version: 1\nname: x\nnodes:\n" + node + node, "x.mesh.yaml")
+        parse_project(f"format_version: {FORMAT_VERSION}\nname: x\nnodes:\n" + node + node, "x.mesh.yaml")
 
 
 def test_unknown_resource_fields_survive_save_and_load():

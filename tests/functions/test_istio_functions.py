@@ -161,8 +161,8 @@ def test_edited_resources_stay_verbatim(tmp_path):
     result = import_manifests([str(tmp_path / "istio.yaml")])
     functions = result.project.gateways()[0].functions
     assert functions is not None and functions.firewall is None and functions.jwt is not None
-    kept = [(m["kind"], m["metadata"]["name"]) for m in result.project.extra_resources]
-    assert kept == [("AuthorizationPolicy", "edge-gw-deny"), ("AuthorizationPolicy", "edge-gw-allow")]
+    kept = [(p.KIND, p.name) for p in result.project.policies]  # not absorbed: they stay the design's policies
+    assert kept == [("AuthorizationPolicy", "edge-gw-allow"), ("AuthorizationPolicy", "edge-gw-deny")]
     # nothing is lost: the export writes the edited policy back unchanged
     again = {m["metadata"]["name"]: m for m in project_manifests(result.project)}
     assert again["edge-gw-deny"] == deny
@@ -243,11 +243,11 @@ def test_bad_function_data_is_a_clear_project_file_error(bad):
     assert "functions" in str(info.value)
 
 
-def test_function_resources_without_their_gateway_stay_verbatim(tmp_path):
+def test_function_resources_without_their_gateway_stay_policies(tmp_path):
     manifests = function_manifests(edge_design(FULL_FUNCTIONS))
     (tmp_path / "policies.yaml").write_text(dump_all(manifests))
     result = import_manifests([str(tmp_path / "policies.yaml")])
     assert result.project.gateways() == []
-    assert len(result.project.extra_resources) == len(manifests) == len(result.kept_verbatim)
+    assert len(result.project.policies) == len(manifests) and result.kept_verbatim == []
     assert project_manifests(result.project) == sorted(
         manifests, key=lambda d: (d["kind"], d["metadata"]["namespace"], d["metadata"]["name"]))

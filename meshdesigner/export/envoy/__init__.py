@@ -55,3 +55,4 @@ __all__ = [
 ]
 
 from . import functions as _gateway_functions  # noqa: E402,F401  (registers the gateway-function contributors)
+from . import security as _security  # noqa: E402,F401  (registers the policy contributors and EnvoyFilter patcher)

@@ -6,6 +6,7 @@ from ...io.yamlio import dump
 from ...model.nodes import GatewayNode
 from ...model.references import ReferenceIndex
 from .clusters import render_cluster
+from .hooks import BOOTSTRAP_PATCHERS
 from .listeners import ListenerContext, render_listener
 from .options import EnvoyOptions
 from .plan import GatewayPlan, build_plan
@@ -25,11 +26,14 @@ def bootstrap_from_plan(project, plan: GatewayPlan, options: EnvoyOptions) -> di
     static["listeners"] = listeners
     static["clusters"] = clusters
     node_id = f"{gateway.gateway.name}.{gateway.gateway.namespace}"
-    return {
+    bootstrap = {
         "node": {"id": node_id, "cluster": node_id},
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": options.admin_port}}},
         "static_resources": static,
     }
+    for patcher in BOOTSTRAP_PATCHERS:
+        patcher(project, gateway, bootstrap, options)
+    return bootstrap
 
 
 def gateway_bootstrap(project, gateway_node: GatewayNode, options: EnvoyOptions | None = None) -> dict:

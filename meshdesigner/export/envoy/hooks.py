@@ -16,6 +16,10 @@ A feature registers plain functions here; the renderers call them for every filt
   merged into the ``typed_config`` of the chain's http_connection_manager or tcp_proxy (e.g.
   ``access_log``). (Added for the gateway functions' access log.)
 
+* ``BOOTSTRAP_PATCHERS``: ``fn(project, gateway_node, bootstrap, options) -> None`` — change the
+  finished bootstrap in place (the design's EnvoyFilter patches, applied last as istiod applies them
+  to the generated config).
+
 Contributors must be pure and deterministic (same input, same output) like every exporter.
 The simulator has the matching hook: :func:`meshdesigner.analysis.simulate.add_step`.
 """
@@ -31,6 +35,7 @@ HTTP_FILTER_CONTRIBUTORS: list[FilterContributor] = []
 NETWORK_FILTER_CONTRIBUTORS: list[FilterContributor] = []
 ROUTE_CONFIG_CONTRIBUTORS: list[RouteConfigContributor] = []
 TERMINAL_CONFIG_CONTRIBUTORS: list[RouteConfigContributor] = []
+BOOTSTRAP_PATCHERS: list[Callable[..., None]] = []
 
 
 def _register(registry: list, fn):
@@ -57,3 +62,8 @@ def route_config_contributor(fn: RouteConfigContributor) -> RouteConfigContribut
 def terminal_config_contributor(fn: RouteConfigContributor) -> RouteConfigContributor:
     """Decorator: register ``fn`` in :data:`TERMINAL_CONFIG_CONTRIBUTORS`."""
     return _register(TERMINAL_CONFIG_CONTRIBUTORS, fn)
+
+
+def bootstrap_patcher(fn):
+    """Decorator: register ``fn`` in :data:`BOOTSTRAP_PATCHERS`."""
+    return _register(BOOTSTRAP_PATCHERS, fn)

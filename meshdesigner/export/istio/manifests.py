@@ -25,6 +25,7 @@ def project_manifests(project: Project, api_version: str = "v1") -> list[dict]:
     resources.sort(key=lambda r: (order.get(r.KIND, len(order)), r.namespace, r.name))
     out = [r.manifest(api_version_for(r, api_version)) for r in resources]
     out += function_manifests(project)  # gateway functions: policies, EnvoyFilters, Telemetry
+    out += [policy.manifest() for policy in project.policies]  # in the apiVersion each was written in
     extras = sorted(project.extra_resources,
                     key=lambda d: (str(d.get("kind")), str(d["metadata"].get("namespace")), d["metadata"]["name"]))
     return out + extras

@@ -1,0 +1,184 @@
+"""The security part of a gateway workload's plan: which policies apply, and what istiod makes of them.
+
+:func:`security_plan` takes a design and one gateway and returns a :class:`SecurityPlan`:
+
+* the resources attaching to the workload (:mod:`meshdesigner.model.policy_attach`);
+* AuthorizationPolicy rules by action in istiod's filter order, AUDIT (an RBAC ``LOG`` filter: never
+  denies), DENY, ALLOW (``builder.build``: ``pilot/pkg/security/authz/builder/builder.go``); with at
+  least one ALLOW policy, a request no ALLOW rule matches is denied; CUSTOM policies need an external
+  authorizer the design cannot run (MD0902);
+* the JWT rules of every RequestAuthentication, sorted by issuer (``newPolicyApplier`` in
+  ``pilot/pkg/security/authn/policy_applier.go``), providers ``origins-<i>``;
+* the access logs the Telemetry resources leave on (``Telemetries.applicableTelemetries`` and
+  ``mergeLogs``, ``pilot/pkg/model/telemetry.go``: root namespace-wide, then the workload namespace's,
+  then those selecting the workload; a later level overrides);
+* the EnvoyFilters, in istiod's order (root namespace first, then priority, then name:
+  ``PushContext.initEnvoyFilters`` sorts by priority and creation time);
+* ``problems``: what cannot be applied locally, each a MD09xx code (never a silent skip).
+
+The Envoy exporter renders this plan (:mod:`meshdesigner.export.envoy.security`) and the simulator
+evaluates it (:mod:`meshdesigner.analysis.simulate_security`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model.function_targets import workload_labels, workload_namespace
+from ..model.nodes import GatewayNode
+from ..model.policy_attach import policies_for_workload
+from ..model.security import (
+    AuthorizationPolicy,
+    EnvoyFilter,
+    JWTRule,
+    PolicyResource,
+    RequestAuthentication,
+    Telemetry,
+)
+from .security_rules import RulePlan, for_traffic, policy_rules
+
+# Istio's built-in access log provider (``meshConfig.extensionProviders`` ``envoy``: file /dev/stdout).
+BUILTIN_LOG_PROVIDERS = {"envoy": "/dev/stdout"}
+
+
+@dataclass(frozen=True)
+class SecurityProblem:
+    """Something istiod would apply that the local export/simulation cannot (an MD09xx diagnostic)."""
+
+    code: str
+    policy: PolicyResource
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class AccessLogPlan:
+    provider: str
+    path: str | None            # None: a provider the design does not define
+    filter: str | None
+    telemetry: Telemetry
+
+
+@dataclass
+class SecurityPlan:
+    gateway: GatewayNode
+    labels: dict[str, str]
+    namespace: str
+    root_namespace: str
+    num_trusted_proxies: int
+    policies: list[PolicyResource] = field(default_factory=list)
+    authorization: dict[str, list[AuthorizationPolicy]] = field(default_factory=dict)
+    jwt_rules: list[tuple[RequestAuthentication, JWTRule]] = field(default_factory=list)
+    access_logs: list[AccessLogPlan] = field(default_factory=list)
+    envoy_filters: list[EnvoyFilter] = field(default_factory=list)
+    problems: list[SecurityProblem] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.policies
+
+    def rules(self, action: str, tcp: bool = False) -> list[RulePlan]:
+        """The rules of every policy with ``action``, as istiod generates them for HTTP or TCP."""
+        out = []
+        for policy in self.authorization.get(action, []):
+            for rule in policy_rules(policy):
+                kept = for_traffic(rule, tcp)
+                if kept is not None:
+                    out.append(kept)
+        return out
+
+    def has(self, action: str) -> bool:
+        return bool(self.authorization.get(action))
+
+    @property
+    def jwt_providers(self) -> list[tuple[str, RequestAuthentication, JWTRule]]:
+        return [(f"origins-{i}", ra, rule) for i, (ra, rule) in enumerate(self.jwt_rules)]
+
+
+def applicable_policies(project, gateway: GatewayNode) -> list[PolicyResource]:
+    settings = project.settings
+    return policies_for_workload(project.policies, workload_labels(gateway), _namespace(project, gateway),
+                                 settings.root_namespace)
+
+
+def _namespace(project, gateway: GatewayNode) -> str:
+    return workload_namespace(gateway, project.nodes.values())
+
+
+def security_plan(project, gateway: GatewayNode) -> SecurityPlan:
+    """What the design's policies make of ``gateway``'s workload (pure)."""
+    settings = project.settings
+    namespace = _namespace(project, gateway) if project.policies else gateway.gateway.namespace
+    plan = SecurityPlan(gateway, workload_labels(gateway), namespace, settings.root_namespace,
+                        settings.num_trusted_proxies)
+    if not project.policies:
+        return plan
+    plan.policies = policies_for_workload(project.policies, plan.labels, namespace, settings.root_namespace)
+    for policy in plan.policies:
+        if isinstance(policy, AuthorizationPolicy):
+            action = policy.spec.effective_action
+            plan.authorization.setdefault(action, []).append(policy)
+            if action == "CUSTOM":
+                provider = policy.spec.provider.name if policy.spec.provider else None
+                plan.problems.append(SecurityProblem(
+                    "MD0902", policy, "spec.provider",
+                    f"CUSTOM action with provider {provider!r}: the external authorizer is not part of the design, "
+                    "so the local Envoy config and the simulator cannot apply this policy"))
+        elif isinstance(policy, RequestAuthentication):
+            plan.jwt_rules += [(policy, rule) for rule in policy.spec.jwt_rules or []]
+        elif isinstance(policy, EnvoyFilter):
+            plan.envoy_filters.append(policy)
+        # Telemetry: see _access_logs; PeerAuthentication: a gateway's downstream TLS comes from its
+        # Gateway servers, not from PeerAuthentication (istiod applies it to inbound sidecar listeners).
+    plan.jwt_rules.sort(key=lambda pair: pair[1].issuer)
+    for ra, rule in plan.jwt_rules:
+        if rule.jwks is None and rule.jwks_uri:
+            plan.problems.append(SecurityProblem(
+                "MD0903", ra, f"spec.jwtRules[{(ra.spec.jwt_rules or []).index(rule)}].jwksUri",
+                f"issuer {rule.issuer!r}: the keys are at {rule.jwks_uri}, which istiod fetches; the local Envoy "
+                "config cannot, so every token of this issuer is rejected there (give the keys inline as jwks)"))
+    plan.access_logs = _access_logs(plan)
+    root = plan.root_namespace
+    plan.envoy_filters.sort(key=lambda ef: (ef.namespace != root, ef.spec.priority or 0, ef.name))
+    return plan
+
+
+def _access_logs(plan: SecurityPlan) -> list[AccessLogPlan]:
+    """istiod's ``mergeLogs`` (no mesh default providers): each level's providers replace the ones before;
+    ``disabled`` switches a provider off."""
+    telemetries = [p for p in plan.policies if isinstance(p, Telemetry)]
+    levels = ([t for t in telemetries if t.namespace == plan.root_namespace and t.selector_labels is None]
+              + [t for t in telemetries if t.namespace != plan.root_namespace and t.selector_labels is None]
+              + [t for t in telemetries if t.selector_labels is not None])
+    providers: dict[str, tuple[str | None, Telemetry] | None] = {}
+    in_scope: list[str] = []
+    for telemetry in levels:
+        names: list[str] = []
+        for logging in telemetry.spec.access_logging or []:
+            mode = (logging.match or {}).get("mode")
+            if mode not in (None, "CLIENT_AND_SERVER", "SERVER"):
+                continue
+            subproviders = [p.name for p in logging.providers or []] or list(in_scope)
+            names += [n for n in subproviders if n not in names]
+            for name in subproviders:
+                if logging.disabled:
+                    providers[name] = None
+                else:
+                    providers[name] = (logging.filter.expression if logging.filter else None, telemetry)
+        if names:
+            in_scope = names
+    out = []
+    for name in in_scope:
+        entry = providers.get(name)
+        if entry is None:
+            continue
+        expression, telemetry = entry
+        out.append(AccessLogPlan(name, BUILTIN_LOG_PROVIDERS.get(name), expression, telemetry))
+    return out
+
+
+def missing_log_providers(plan: SecurityPlan) -> list[SecurityProblem]:
+    return [SecurityProblem("MD0904", log.telemetry, "spec.accessLogging",
+                            f"access log provider {log.provider!r} is not defined in the design (only Istio's "
+                            "built-in 'envoy' provider is); the local Envoy config writes no log for it")
+            for log in plan.access_logs if log.path is None]
