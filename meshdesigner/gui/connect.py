@@ -3,8 +3,8 @@
 * gateway -> virtual service: the virtual service lists the gateway in ``gateways``;
 * virtual service -> mesh service / external service / egress gateway: a new route rule to it;
 * mesh service -> egress gateway: the Service selects the gateway's pods (it fronts the gateway);
-* egress gateway -> external service: the virtual service bound to the gateway (or the one for
-  the external host, which gets bound; or a new one) routes to the external service.
+* egress gateway -> external service: Istio's egress-task shape (:mod:`.egress`: TLS passthrough,
+  TLS origination or plain HTTP, with the mesh hop); the canvas asks through the egress dialog first.
 
 Anything else raises :class:`ConnectError` with a sentence for the status bar.
 """
@@ -19,15 +19,13 @@ from ..model import (
     MeshServiceNode,
     NodeBase,
     NodeKind,
-    ObjectMeta,
     Project,
-    VirtualService,
     VirtualServiceNode,
-    VirtualServiceSpec,
     expand_host,
     gateway_ref,
 )
 from .edits import node_data, rebuild
+from .egress import EgressError, plan_egress
 
 
 class ConnectError(ValueError):
@@ -71,7 +69,7 @@ def _routes_to(vs: VirtualServiceNode, target_host: str) -> bool:
                for _, d, _ in vs.virtual_service.all_destinations())
 
 
-def _add_route(vs: VirtualServiceNode, target: NodeBase, only_gateway: GatewayNode | None = None) -> NodeBase:
+def _add_route(vs: VirtualServiceNode, target: NodeBase) -> NodeBase:
     host, port = _host_for(target, vs.namespace)
     spec = vs.virtual_service.spec
     section = "http"
@@ -81,8 +79,6 @@ def _add_route(vs: VirtualServiceNode, target: NodeBase, only_gateway: GatewayNo
     if port is not None:
         destination["port"] = {"number": port}
     rule: dict = {"route": [{"destination": destination}]}
-    if only_gateway is not None:
-        rule["match"] = [{"gateways": [_gateway_entry(only_gateway, vs.namespace)]}]
     if section == "tls":
         rule.setdefault("match", [{}])[0]["sniHosts"] = list(spec.hosts or ["*"])
     data = node_data(vs)
@@ -131,30 +127,16 @@ def connect(project: Project, source_id: str, target_id: str) -> ConnectResult:
 
 
 def _egress_to_external(project: Project, gw: GatewayNode, ext: ExternalServiceNode) -> ConnectResult:
-    hosts = ext.service_entry.spec.hosts or []
-    if not hosts:
-        raise ConnectError(f"{ext.name} has no hosts yet; add one in its properties first")
-    bound = [vs for vs in project.virtual_services() if _is_bound(vs, gw)]
-    for vs in sorted(bound, key=lambda n: n.id):
-        if _routes_to(vs, hosts[0]):
-            raise ConnectError(f"{vs.name} already sends {gw.name}'s traffic to {ext.name}")
-        if hosts[0] in (vs.virtual_service.spec.hosts or []):
-            return ConnectResult([_add_route(vs, ext, only_gateway=gw)],
-                                 message=f"{vs.name} now sends {gw.name}'s traffic to {ext.name}")
-    for vs in sorted(project.virtual_services(), key=lambda n: n.id):
-        if hosts[0] in (vs.virtual_service.spec.hosts or []):
-            bound_vs = _bind(vs, gw)
-            assert isinstance(bound_vs, VirtualServiceNode)
-            return ConnectResult([_add_route(bound_vs, ext, only_gateway=gw)],
-                                 message=f"Bound {vs.name} to {gw.name}; it now routes to {ext.name}")
-    name = f"{ext.name}-via-{gw.name}"
-    vs_id = project.new_id(NodeKind.VIRTUAL_SERVICE, gw.namespace, name)
-    x, y = (gw.position[0] + ext.position[0]) / 2, ext.position[1] + 120
-    new_vs = VirtualServiceNode(id=vs_id, position=(x, y), virtual_service=VirtualService(
-        metadata=ObjectMeta(name=name, namespace=gw.namespace),
-        spec=VirtualServiceSpec(hosts=[hosts[0]], gateways=[gw.name])))
-    routed = _add_route(new_vs, ext, only_gateway=gw)
-    return ConnectResult(added=[routed], message=f"Created {name} to send {gw.name}'s traffic to {ext.name}")
+    """Istio's egress shape for the external service's ports (:mod:`.egress`), its default mode; the canvas
+    shows the egress dialog first (:meth:`CanvasView.connect_nodes`)."""
+    try:
+        plan = plan_egress(project, gw.id, ext.id)
+    except EgressError as exc:
+        raise ConnectError(str(exc)) from None
+    if not plan.replaced and not plan.added:
+        raise ConnectError(f"{gw.name} already sends mesh traffic for {plan.host} to {ext.name}")
+    return ConnectResult(plan.replaced, plan.added,
+                         message=f"Mesh traffic for {plan.host} now goes through {gw.name} ({plan.mode})")
 
 
 def _refusal(source: NodeBase, target: NodeBase) -> str:

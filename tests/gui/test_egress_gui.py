@@ -136,3 +136,27 @@ def test_user_can_say_the_design_exports_the_egress_service(make_editor):
     assert node.service_managed is True
     assert ("Service", "istio-egressgateway") in [(m["kind"], m["metadata"]["name"])
                                                   for m in project_manifests(window.document.project)]
+
+
+def test_programmatic_connect_builds_the_same_egress_shape():
+    """Document.connect_nodes (no dialog) gives the dialog's default, never the old HTTP-to-443 route."""
+    from meshdesigner.gui import templates
+    from meshdesigner.gui.connect import ConnectError, connect
+    from meshdesigner.model import NodeKind, Project
+
+    project = Project("p")
+    gw = templates.new_node(project, NodeKind.EGRESS_GATEWAY, (900.0, 80.0))
+    project.add_node(gw)
+    ext = with_value(templates.new_node(project, NodeKind.EXTERNAL_SERVICE, (1200.0, 80.0)),
+                     ("service_entry", "spec", "hosts"), [API])
+    project.add_node(ext)
+    result = connect(project, gw.id, ext.id)
+    for node in result.replaced:
+        project.replace_node(node)
+    for node in result.added:
+        project.add_node(node)
+    (vs,) = project.virtual_services()
+    assert not vs.virtual_service.spec.http and len(vs.virtual_service.spec.tls) == 2
+    assert not [d.code for d in analyze(project) if d.code.startswith("MD11")]
+    with pytest.raises(ConnectError, match="already"):
+        connect(project, gw.id, ext.id)
