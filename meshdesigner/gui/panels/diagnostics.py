@@ -169,7 +169,8 @@ class DiagnosticsPanel(QWidget):
                 self.diagnostics = []
         shown = self.detail.diagnostic
         self.model.set_rows(self.diagnostics)
-        self.detail.show_diagnostic(shown if shown in self.diagnostics else None)
+        # Keep explaining the finding the user chose; otherwise the first one (nothing to click to learn more).
+        self.detail.show_diagnostic(shown if shown in self.diagnostics else self._row(self.proxy.index(0, 0)))
         self._show_table_or_empty()
         self.sig_diagnostics_changed.emit(self.diagnostics)
 
