@@ -25,7 +25,14 @@ import ssl
 import tempfile
 from dataclasses import replace
 
-from ..analysis.route_tests.engine import MESH, MESH_GATEWAY, MESH_LABEL, Observation, mesh_stand_in
+from ..analysis.route_tests.engine import (
+    MESH,
+    MESH_GATEWAY,
+    MESH_LABEL,
+    Observation,
+    mesh_stand_in,
+    unsigned_token,
+)
 from ..analysis.route_tests.expectations import evaluate
 from ..analysis.route_tests.runner import CaseResult, RequestResult
 from ..analysis.simulate import resolve_gateway
@@ -38,7 +45,6 @@ from .envoy_process import EnvoyUnavailable, envoy_binary, free_port, running_en
 
 DETAILS_HEADER = "x-meshdesigner-details"
 REQUEST_TIMEOUT = 10.0
-DEFAULT_PORTS = {"http": 80, "https": 443, "tcp": 80, "tls": 443}
 DENIED_DETAILS = ("rbac_access_denied", "jwt_authn_access_denied", "ext_authz", "local_rate_limited",
                   "request_rate_limited")
 
@@ -127,7 +133,7 @@ class EnvoyTrial:
     def send(self, concrete: ConcreteRequest) -> Observation:
         """Send one request; what the client and the echo backend saw."""
         scheme = concrete.request.scheme
-        port = concrete.request.port or DEFAULT_PORTS[scheme]
+        port = concrete.port
         label = f"Envoy ({self.gateway.gateway.metadata.qualified})"
         local = self.port_map.get(port)
         if local is None:
@@ -157,8 +163,6 @@ class EnvoyTrial:
         headers = {"Host": concrete.authority, **concrete.request.headers}
         jwt = concrete.request.jwt
         if jwt is not None:
-            from ..analysis.route_tests.engine import unsigned_token
-
             headers.setdefault("authorization", "Bearer " + (jwt.token or unsigned_token(jwt.claims or {})))
         try:
             conn.request(concrete.method, concrete.uri, headers=headers)

@@ -37,6 +37,7 @@ from .virtualservice import Delegate, HTTPFaultInjection, HTTPRedirect, HTTPRewr
 # missing or wrong, TLS version). ``no_route`` covers Envoy's 404 NR (no virtual host or no route).
 OUTCOMES = ("routed", "redirect", "direct_response", "denied", "no_route", "tls_refused", "no_listener")
 SCHEMES = ("http", "https", "tcp", "tls")
+DEFAULT_PORTS = {"http": 80, "https": 443, "tcp": 80, "tls": 443}
 
 
 class _Strict(BaseModel):
@@ -104,6 +105,11 @@ class ConcreteRequest:
 
     def __init__(self, request: TestRequest, authority: str, method: str, uri: str) -> None:
         self.request, self.authority, self.method, self.uri = request, authority, method, uri
+
+    @property
+    def port(self) -> int:
+        """The port the request is sent to (the scheme's default unless the case names one)."""
+        return self.request.port or DEFAULT_PORTS[self.request.scheme]
 
     @property
     def url(self) -> str:

@@ -123,10 +123,6 @@ class DesignIndex:
         return sorted(set(found), key=lambda r: (r == MESH, r))
 
 
-def entries_for_host(project, host: str) -> list[str]:
-    return DesignIndex(project).entries_for_host(host)
-
-
 # ----- the mesh stand-in ---------------------------------------------------------------------------
 _STAND_INS: dict[int, tuple[weakref.ref, tuple, object]] = {}
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from ...model.route_tests import Entry, RouteTestCase, TestRequest
+from ...model.route_tests import DEFAULT_PORTS, Entry, RouteTestCase, TestRequest
 from ..simulate import Request, SimulationResult, parse_url
 from .engine import OUTCOME_NAMES
-
-DEFAULT_PORTS = {"http": 80, "https": 443, "tcp": 80, "tls": 443}
 
 
 def case_from_tried(gateway: str, request: Request, result: SimulationResult,
