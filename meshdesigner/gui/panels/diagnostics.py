@@ -1,12 +1,15 @@
 """The diagnostics table (sortable: severity, code, resource, field, message); a click goes there.
 
+Above it a filter bar: severity toggles with counts, a text filter, and grouping by code, resource or
+namespace (a tree with a count per group, see :mod:`.diagnostics_groups`).
+
 Diagnostics come from :mod:`meshdesigner.analysis` (an incremental ``Analyzer``), re-checked on a
 short timer after edits. Without the analysis package the panel says checks are unavailable.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -15,6 +18,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +27,7 @@ from ...io.gcpause import gc_paused
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
 from .diagnostic_detail import DiagnosticDetail
+from .diagnostics_groups import DIAGNOSTIC_ROLE, FilterBar, FilterProxy, grouped_model, matches
 
 try:  # the analysis package is optional for the editor
     from ...analysis import Analyzer
@@ -88,7 +93,10 @@ class DiagnosticsPanel(QWidget):
         self.notice.setVisible(Analyzer is None)
         layout.addWidget(self.notice)
         self.model = DiagnosticsModel()
-        self.proxy = QSortFilterProxyModel(self)
+        self.filter_bar = FilterBar()
+        self.filter_bar.sig_changed.connect(self._apply_filter)
+        layout.addWidget(self.filter_bar)
+        self.proxy = FilterProxy(self.filter_bar, self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(Qt.ItemDataRole.UserRole)
         self.table = QTableView()
@@ -113,9 +121,16 @@ class DiagnosticsPanel(QWidget):
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("Muted")
+        self.tree = QTreeView()  # the grouped view
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree.clicked.connect(self._tree_clicked)
+        self.tree.activated.connect(self._tree_clicked)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.tree)
         # Beside the table: what the selected finding means, how to fix it, and its quick fix.
         self.detail = DiagnosticDetail()
         self.detail.setMinimumWidth(340)
@@ -176,12 +191,36 @@ class DiagnosticsPanel(QWidget):
 
     def _show_table_or_empty(self) -> None:
         self.detail.setVisible(bool(self.diagnostics))  # nothing to explain when every check passed
+        self.filter_bar.set_counts(self.counts())
         if self.diagnostics or self.analyzer is None:
-            self.stack.setCurrentWidget(self.table)
+            self._apply_filter()
             return
         self.empty.setText("<span style='color:#009E73; font-size:15px'>✔</span>&nbsp; No problems found: "
                            "every check passed for this design.")
         self.stack.setCurrentWidget(self.empty)
+
+    def _apply_filter(self) -> None:
+        """Show the findings that pass the filter bar: in the table, or grouped in the tree."""
+        grouping = self.filter_bar.group_by()
+        if grouping == "none":
+            self.proxy.refresh()
+            self.filter_bar.set_shown(self.proxy.rowCount(), len(self.diagnostics))
+            self.stack.setCurrentWidget(self.table)
+            return
+        severities, text = self.filter_bar.severities(), self.filter_bar.text_filter()
+        shown = [d for d in self.diagnostics if matches(d, severities, text)]
+        self.filter_bar.set_shown(len(shown), len(self.diagnostics))
+        self.tree.setModel(grouped_model(shown, grouping, COLUMNS))
+        self.tree.selectionModel().currentRowChanged.connect(
+            lambda index, _old: self.detail.show_diagnostic(index.data(DIAGNOSTIC_ROLE)))
+        for i, width in enumerate((240, 130, 260, 200)):
+            self.tree.setColumnWidth(i, width)
+        self.stack.setCurrentWidget(self.tree)
+
+    def _tree_clicked(self, index: QModelIndex) -> None:
+        diagnostic = index.data(DIAGNOSTIC_ROLE)
+        if diagnostic is not None:
+            self.sig_go_to.emit(diagnostic)
 
     def counts(self) -> dict[str, int]:
         out = {"error": 0, "warning": 0, "info": 0}
