@@ -15,7 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour theme (default: system)")
     parser.add_argument("--size", default="1600x1000", metavar="WxH", type=window_size,
                         help="window size for --screenshot, e.g. 1600x1000")
-    parser.add_argument("--select", metavar="NAME", help="select the node with this name (with --screenshot)")
+    parser.add_argument("--select", metavar="NAME", help="select the node with this name (with --screenshot; a large design focuses on it)")
     return parser
 
 
@@ -87,7 +87,9 @@ def screenshot(window, args) -> int:
     window.view.fit_all()
     if args.select:
         match = [n.id for n in window.document.project if n.name == args.select]
-        if match:
+        if match and window.scene.navigator.enabled:
+            window.view.focus_node(match[0])  # a large design: focus on its neighbourhood
+        elif match:
             window.scene.select_only(match[:1])
     window.diagnostics.recheck()
     window.outline.rebuild()  # normally filled a moment after opening

@@ -338,12 +338,15 @@ class NodeItem(QGraphicsRectItem):
         painter.setFont(font("compact"))
         painter.drawText(QRectF(52, 10, room, 42), Qt.AlignmentFlag.AlignVCenter,
                          QFontMetricsF(font("compact")).elidedText(self.node.name, Qt.TextElideMode.ElideRight, room))
-        if self.height >= 84:
+        if self.height >= 84:  # the namespace, and a virtual service's host
             painter.setPen(QColor(theme.muted))
             painter.setFont(font("compact-small"))
-            painter.drawText(QRectF(52, 50, CARD_WIDTH - 62, 28), Qt.AlignmentFlag.AlignVCenter,
-                             QFontMetricsF(font("compact-small")).elidedText(
-                                 self.node.namespace, Qt.TextElideMode.ElideRight, CARD_WIDTH - 62))
+            small = QFontMetricsF(font("compact-small"))
+            lines = self.subtitle.split(" · ", 1)
+            for i, text in enumerate(lines[: 1 + (self.height >= 110)]):
+                painter.drawText(QRectF(12 if i else 52, 50 + 26 * i, CARD_WIDTH - (24 if i else 62), 26),
+                                 Qt.AlignmentFlag.AlignVCenter,
+                                 small.elidedText(text, Qt.TextElideMode.ElideRight, CARD_WIDTH - (24 if i else 62)))
         if severity:
             painter.setPen(QPen(QColor(theme.card), 2))
             painter.setBrush(QColor(SEVERITY_COLOURS.get(severity, "#888")))

@@ -77,13 +77,19 @@ class CanvasView(QGraphicsView):
         self.empty_hint.setVisible(not self.canvas.document.project.nodes)
 
     def _aspect(self) -> float:
+        """The shape groups are packed to: the viewport, above the minimap while focused (the overview
+        shows everything, so no minimap)."""
+        from .minimap import HEIGHT, MARGIN
+
         size = self.viewport().size()
-        return max(0.3, min(5.0, size.width() / max(1, size.height())))
+        room = HEIGHT + MARGIN if self.canvas.navigator.focus_id is not None else 0
+        return max(0.3, min(5.0, size.width() / max(1, size.height() - room)))
 
     # ----- groups and focus (large designs) ----------------------------------------------------
     def _navigated(self, what: str, subject) -> None:
         """Show what the user asked for: the focus box, an opened group, or the whole overview."""
         navigator = self.canvas.navigator
+        self._repack()  # focused, the minimap takes its corner: a different shape to pack to
         if what == "focus" and navigator.focus_rect is not None:
             self.fit_rect(navigator.focus_rect)
             if subject in self.canvas.items_by_id:
@@ -146,13 +152,24 @@ class CanvasView(QGraphicsView):
     def zoom_by(self, ratio: float) -> None:
         self.set_zoom(self.zoom() * ratio)
 
-    def fit_rect(self, rect: QRectF, margin: float = 40.0) -> None:
-        """Show ``rect`` as large as it fits, never above 100 %."""
+    def fit_rect(self, rect: QRectF, margin: float = 40.0, beside_minimap: bool = True) -> None:
+        """Show ``rect`` as large as it fits, never above 100 %: beside the minimap (above it or left of
+        it, whichever gives the larger zoom) when part of the design stays out of sight."""
+        from .minimap import HEIGHT, MARGIN, WIDTH
+
         rect = rect.adjusted(-margin, -margin, margin, margin)
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.zoom() > 1.0:
-            self.set_zoom(1.0)
-            self.centerOn(rect.center())
+        vw, vh = self.viewport().width(), self.viewport().height()
+        areas = [QRectF(0, 0, vw, max(1.0, vh - HEIGHT - MARGIN)), QRectF(0, 0, max(1.0, vw - WIDTH - MARGIN), vh)]
+        if not beside_minimap:
+            areas = [QRectF(0, 0, vw, vh)] * 2
+        zooms = [min(a.width() / max(1.0, rect.width()), a.height() / max(1.0, rect.height())) for a in areas]
+        best = max(range(2), key=lambda i: zooms[i])
+        zoom = min(1.0, zooms[best])
+        self.set_zoom(zoom)
+        zoom = self.zoom()  # clamped to the view's limits
+        area = areas[best]
+        offset = QPointF((vw / 2 - area.center().x()) / zoom, (vh / 2 - area.center().y()) / zoom)
+        self.centerOn(rect.center() + offset)
         self._zoom_changed()
         self.minimap.update()
 
@@ -160,8 +177,10 @@ class CanvasView(QGraphicsView):
         navigator = self.canvas.navigator
         if navigator.enabled and not navigator.content_rect().isEmpty():
             self._repack()
-            self.fit_rect(navigator.focus_rect if navigator.focus_rect is not None else navigator.content_rect(),
-                          30.0)
+            if navigator.focus_rect is not None:
+                self.fit_rect(navigator.focus_rect)
+            else:
+                self.fit_rect(navigator.content_rect(), 30.0, beside_minimap=False)
             return
         items = self.canvas.items_by_id.values()
         if not items:
