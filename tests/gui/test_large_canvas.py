@@ -19,7 +19,7 @@ import yaml
 from PySide6.QtCore import QEvent, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from conftest import drop_from_palette, send_mouse
+from conftest import connect_by_drag, drop_from_palette, send_mouse
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow, pytest.mark.qt_log_level_fail("WARNING"),
               pytest.mark.qt_log_ignore("propagateSizeHints")]
@@ -221,11 +221,12 @@ def test_editing_in_focus_keeps_groups_and_focus(make_editor, bench):
     # Add a service from the palette inside the focus box: it shows there, at once.
     node = drop_from_palette(window, "mesh-service", focus_rect.center())
     assert scene.items_by_id[node.id].isVisible() and node.id in navigator.focus_ids
+    # Connect a virtual service of the focus to it by dragging from the card's handle.
     vs = sorted(bench["virtual_services"])[0]
-    before = len(window.document.project.node(vs).virtual_service.spec.http)
-    view.connect_nodes(vs, node.id)
-    assert len(window.document.project.node(vs).virtual_service.spec.http) >= before
+    connect_by_drag(window, vs, node.id)
+    assert any(k[:2] == (vs, node.id) for k in scene.edges)
     assert navigator.focus_id == GW and navigator.collapsed == collapsed
+    assert title_height_on_screen(view, navigator.focus_frame) >= READABLE
     stack = window.document.undo_stack
     while stack.canUndo():
         stack.undo()
@@ -234,6 +235,22 @@ def test_editing_in_focus_keeps_groups_and_focus(make_editor, bench):
     assert_focused_readable(window, bench)
     # Only the two edits are in the undo history (opening, focusing and collapsing are view state).
     assert stack.count() == 2 and not window.document.dirty
+
+
+def test_adding_in_the_overview_opens_only_its_group(make_editor, bench):
+    window = open_bench(make_editor, bench)
+    scene, navigator = window.scene, window.scene.navigator
+    collapsed = set(navigator.collapsed)
+    node = drop_from_palette(window, "virtual-service", navigator.group_rect("ns-05").center())
+    item = scene.items_by_id[node.id]
+    assert item.isVisible() and node.namespace not in navigator.collapsed
+    assert navigator.group_rect(node.namespace).contains(item.sceneBoundingRect().adjusted(4, 12, -12, -4))
+    assert on_screen(window.view, item.sceneBoundingRect().adjusted(4, 12, -12, -4))  # the view went there
+    assert navigator.collapsed == collapsed - {node.namespace}
+    window.document.undo_stack.undo()
+    assert node.id not in scene.items_by_id
+    assert navigator.collapsed == collapsed - {node.namespace}  # view state is not undone
+    assert all(title_height_on_screen(window.view, g) >= READABLE for g in navigator.groups.values())
 
 
 # ----- helpers ----------------------------------------------------------------------------------

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 from ..style import ACCENT, KIND_COLOURS, KIND_LABELS, SEVERITY_COLOURS, current_theme, icon_pixmap
 
 SUMMARY_W, SUMMARY_H = 340.0, 176.0
-TITLE_BAR = 64.0          # an open group's title bar
 PAD_X, PAD_BOTTOM = 84.0, 28.0   # room for the internet marks left of the ingress lane
 TITLE_PX = 30             # title text height in scene pixels (the overview keeps it >= 9 px on screen)
 LINE_PX = 19
@@ -32,7 +31,6 @@ def _font(pixels: int, bold: bool = False) -> QFont:
     return font
 
 
-TITLE_FONT = _font(TITLE_PX, bold=True)
 
 
 def title_size(width: float, height: float, aspect: float) -> int:
@@ -324,21 +322,25 @@ class FocusFrame(QGraphicsItem):
         self.title = ""
         self.size = (0.0, 0.0)
         self.lanes: tuple[tuple[str, float, float], ...] = ()
+        self.title_px = TITLE_PX
         self.setZValue(-3)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip("Click the title to go back to the overview (Alt+Left goes back one step)")
 
-    def set_state(self, title: str, size: tuple[float, float], lanes) -> None:
+    def set_state(self, title: str, size: tuple[float, float], lanes, title_px: int = TITLE_PX) -> None:
         self.prepareGeometryChange()
-        self.title, self.size, self.lanes = title, size, tuple(lanes)
+        self.title, self.size, self.lanes, self.title_px = title, size, tuple(lanes), title_px
         self.update()
+
+    def title_pixel_size(self) -> int:
+        return self.title_px
 
     def boundingRect(self) -> QRectF:
         return QRectF(-3, -3, self.size[0] + 6, self.size[1] + 6)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
-        path.addRect(QRectF(0, 0, self.size[0], TITLE_BAR))
+        path.addRect(QRectF(0, 0, self.size[0], title_bar(self.title_px)))
         return path
 
     def mousePressEvent(self, event) -> None:
@@ -358,11 +360,12 @@ class FocusFrame(QGraphicsItem):
         lane = QColor(theme.lane)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(lane)
+        bar = title_bar(self.title_px)
         for _kind, left, right in self.lanes:
-            painter.drawRoundedRect(QRectF(PAD_X + left - 16, TITLE_BAR + 4 - 24, right - left + 32,
-                                           self.size[1] - TITLE_BAR - 4), 8, 8)
+            painter.drawRoundedRect(QRectF(PAD_X + left - 16, bar - 20, right - left + 32, self.size[1] - bar), 8, 8)
         painter.setPen(QColor(ACCENT))
-        painter.setFont(TITLE_FONT)
-        painter.drawText(QRectF(20, 6, self.size[0] - 40, 44), Qt.AlignmentFlag.AlignVCenter,
-                         QFontMetricsF(TITLE_FONT).elidedText(self.title, Qt.TextElideMode.ElideRight,
-                                                              self.size[0] - 40))
+        font = title_font(self.title_px)
+        painter.setFont(font)
+        painter.drawText(QRectF(20, self.title_px / 5, self.size[0] - 40, self.title_px * 1.5),
+                         Qt.AlignmentFlag.AlignVCenter,
+                         QFontMetricsF(font).elidedText(self.title, Qt.TextElideMode.ElideRight, self.size[0] - 40))

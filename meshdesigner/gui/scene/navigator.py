@@ -26,7 +26,6 @@ from .groups import (
     PAD_X,
     SUMMARY_H,
     SUMMARY_W,
-    TITLE_BAR,
     TITLE_PX,
     BundleLayer,
     FocusFrame,
@@ -165,11 +164,15 @@ class Navigator(QObject):
         self._members = None
         if not self.enabled:
             return
+        alone = sum(len(cards) for cards in self._members_now().get(node.namespace, {}).values()) <= 1
+        opened = self.focus_id is None and (alone or node.namespace in self.collapsed)
         if self.focus_id is not None:
             self.focus_ids.add(node.id)
         else:
             self.collapsed.discard(node.namespace)
         self.relayout()
+        if opened:  # show where the new card went
+            self.sig_changed.emit("group", node.namespace)
 
     def node_removed(self, node) -> None:
         self._members = None
@@ -258,14 +261,17 @@ class Navigator(QObject):
         if focused:
             block = lane_block(self._lanes(focused), self.aspect)
             width = max(SUMMARY_W * 2, block.width + 2 * PAD_X)
+            title_px = title_size(width, block.height + 2 * PAD_BOTTOM, self.aspect)
+            bar = title_bar(title_px)
             left = -(width + FOCUS_GAP)
             for node_id, (bx, by) in block.positions.items():
-                positions[node_id] = (left + PAD_X + bx, by + TITLE_BAR)
+                positions[node_id] = (left + PAD_X + bx, by + bar)
                 shown.add(node_id)
-            self.focus_rect = QRectF(left, 0, width, block.height + TITLE_BAR + PAD_BOTTOM)
+            self.focus_rect = QRectF(left, 0, width, block.height + bar + PAD_BOTTOM)
             node = scene.items_by_id[self.focus_id].node if self.focus_id in scene.items_by_id else None
             title = f"{node.namespace}/{node.name} and what a request through it can touch" if node else "Focus"
-            self.focus_frame.set_state(title, (self.focus_rect.width(), self.focus_rect.height()), block.lanes)
+            self.focus_frame.set_state(title, (self.focus_rect.width(), self.focus_rect.height()), block.lanes,
+                                       title_px)
             self.focus_frame.setPos(self.focus_rect.topLeft())
         if self.focus_frame is not None:
             self.focus_frame.setVisible(self.focus_rect is not None)
