@@ -119,3 +119,31 @@ def test_panel_never_wider_than_its_dock_with_a_certificate_shown(make_editor, t
     QApplication.processEvents()
     panel = window.properties
     assert panel.widget().minimumSizeHint().width() <= panel.viewport().width()
+
+
+@pytest.mark.parametrize("example", ["seed", "bookinfo", "egress", "gateway-functions", "public-private", "tcp"])
+def test_no_node_makes_the_panel_wider_than_its_dock(make_editor, example):
+    window = make_editor(str(EXAMPLES_DIR / f"{example}.mesh.yaml"))
+    panel = window.properties
+    too_wide = []
+    for node in window.document.project:
+        window.view.focus_node(node.id)
+        QApplication.processEvents()
+        if panel.widget().minimumSizeHint().width() > panel.viewport().width():
+            too_wide.append((node.id, panel.widget().minimumSizeHint().width(), panel.viewport().width()))
+    assert not too_wide
+
+
+def test_wheel_guard_covers_editors_added_after_a_rebuild(make_editor):
+    from PySide6.QtWidgets import QSpinBox
+
+    window = make_editor(str(EXAMPLES_DIR / "seed.mesh.yaml"))
+    gw_id = next(n.id for n in window.document.project if n.kind == NodeKind.INGRESS_GATEWAY)
+    window.view.focus_node(gw_id)
+    late = QSpinBox(window.properties.widget())  # as a section might add one without a rebuild
+    late.setRange(0, 100)
+    late.setValue(50)
+    late.show()
+    window.view.setFocus()
+    wheel_over(late, 3)
+    assert late.value() == 50

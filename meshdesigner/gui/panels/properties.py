@@ -99,7 +99,9 @@ class WheelGuard(QObject):
         self.scroll_area = scroll_area
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+        # Installed on the application, so editors a section adds later (a policy row, a new rule) are covered.
+        if (event.type() == QEvent.Type.Wheel and isinstance(watched, QComboBox | QAbstractSpinBox)
+                and not watched.hasFocus() and self.scroll_area.isAncestorOf(watched)):
             QApplication.sendEvent(self.scroll_area.verticalScrollBar(), event)
             return True
         return False
@@ -120,6 +122,9 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.collapsed: set[str] = set()
         self._shape: Any = None
         self._wheel_guard = WheelGuard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self._wheel_guard)
         self._inner = QWidget()
         self._layout = QVBoxLayout(self._inner)
         self._layout.setContentsMargins(10, 8, 10, 8)
@@ -233,7 +238,6 @@ class PropertiesPanel(QScrollArea, FieldHost):
                 box.setToolTip(box.toolTip() or box.text())
         for editor in self._inner.findChildren(QComboBox) + self._inner.findChildren(QAbstractSpinBox):
             editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a wheel over it does not focus it
-            editor.installEventFilter(self._wheel_guard)
 
     def _on_renamed(self, old: NodeBase, new: NodeBase) -> None:
         """The shown node's id followed its new name: keep showing it (and the field being typed in)."""
