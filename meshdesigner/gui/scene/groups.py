@@ -191,6 +191,7 @@ class GroupItem(QGraphicsItem):
             painter.setPen(QColor(theme.muted))
             text = " · ".join(f"{n} {KIND_LABELS[k].lower()}{'s' if n != 1 else ''}"
                               for k, n in summary.counts.items())
+            text = QFontMetricsF(LINE_FONT).elidedText(text, Qt.TextElideMode.ElideRight, 310)
             painter.drawText(QRectF(self.size[0] - 330, px / 3, 310, px * 4 / 3),
                              Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, text)
 

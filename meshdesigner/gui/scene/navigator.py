@@ -439,14 +439,15 @@ class Navigator(QObject):
             b = target if target in shown else "ns:" + items[target].node.namespace
             if a != b:
                 counts[(a, b)] += 1
+        rects = {ns: self.group_rect(ns) for ns in self.groups}
         for (a, b), count in sorted(counts.items()):
             ends = tuple(items[e].node.namespace if e in items else e[3:] for e in (a, b))
-            self._bundles.append((self._anchor(a, out=True), self._anchor(b, out=False), count, ends))
+            self._bundles.append((self._anchor(a, True, rects), self._anchor(b, False, rects), count, ends))
         return self._bundles
 
-    def _anchor(self, end: str, out: bool) -> QPointF:
+    def _anchor(self, end: str, out: bool, rects: dict[str, QRectF]) -> QPointF:
         if end.startswith("ns:"):
-            rect = self.group_rect(end[3:])
+            rect = rects[end[3:]]
             return QPointF(rect.right() if out else rect.left(), rect.top() + 28)
         item = self.scene.items_by_id[end]
         return item.out_anchor() if out else item.in_anchor()
