@@ -22,9 +22,10 @@ evaluates it (:mod:`meshdesigner.analysis.simulate_security`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
-from ..model.function_targets import workload_labels, workload_namespace
+from ..model.function_targets import TargetIndex, workload_labels, workload_namespace
 from ..model.nodes import GatewayNode
 from ..model.policy_attach import policies_for_workload
 from ..model.security import (
@@ -95,24 +96,50 @@ class SecurityPlan:
         return [(f"origins-{i}", ra, rule) for i, (ra, rule) in enumerate(self.jwt_rules)]
 
 
-def applicable_policies(project, gateway: GatewayNode) -> list[PolicyResource]:
-    settings = project.settings
-    return policies_for_workload(project.policies, workload_labels(gateway), _namespace(project, gateway),
-                                 settings.root_namespace)
+class _Memo:
+    """Plans of one project state: the exporter asks once per filter chain, the checks once per gateway."""
+
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+        self.index: TargetIndex | None = None
+        self.plans: dict[str, SecurityPlan] = {}
 
 
-def _namespace(project, gateway: GatewayNode) -> str:
-    return workload_namespace(gateway, project.nodes.values())
+# id(project) -> (weak reference, memo). A cache of pure results, dropped with the project and whenever
+# its nodes, policies or settings are other objects (the same scheme as the simulator's compiled gateways).
+_MEMO: dict[int, tuple[weakref.ref, _Memo]] = {}
+
+
+def _memo(project) -> _Memo:
+    key = (tuple(project.nodes.values()), tuple(project.policies), project.settings)
+    entry = _MEMO.get(id(project))
+    if entry is not None and entry[0]() is project and entry[1].key == key:
+        return entry[1]
+    memo = _Memo(key)
+    pid = id(project)
+    _MEMO[pid] = (weakref.ref(project, lambda _ref, pid=pid: _MEMO.pop(pid, None)), memo)
+    return memo
 
 
 def security_plan(project, gateway: GatewayNode) -> SecurityPlan:
-    """What the design's policies make of ``gateway``'s workload (pure)."""
+    """What the design's policies make of ``gateway``'s workload (pure; memoized per project state)."""
+    if not project.policies:
+        settings = project.settings
+        return SecurityPlan(gateway, workload_labels(gateway), gateway.gateway.namespace, settings.root_namespace,
+                            settings.num_trusted_proxies)
+    memo = _memo(project)
+    plan = memo.plans.get(gateway.id)
+    if plan is None or plan.gateway is not gateway:
+        if memo.index is None:
+            memo.index = TargetIndex(project.nodes.values())
+        plan = memo.plans[gateway.id] = _build(project, gateway, workload_namespace(gateway, memo.index))
+    return plan
+
+
+def _build(project, gateway: GatewayNode, namespace: str) -> SecurityPlan:
     settings = project.settings
-    namespace = _namespace(project, gateway) if project.policies else gateway.gateway.namespace
     plan = SecurityPlan(gateway, workload_labels(gateway), namespace, settings.root_namespace,
                         settings.num_trusted_proxies)
-    if not project.policies:
-        return plan
     plan.policies = policies_for_workload(project.policies, plan.labels, namespace, settings.root_namespace)
     for policy in plan.policies:
         if isinstance(policy, AuthorizationPolicy):

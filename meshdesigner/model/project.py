@@ -72,6 +72,7 @@ class Project:
         self.tests_changed = Signal()   # (old tuple, new tuple)
         self.policy_changed = Signal()  # (old or None, new or None): added, replaced or removed
         self._policies: dict[ResourceRef, PolicyResource] = {}
+        self._sorted_policies: list[PolicyResource] | None = None  # ``policies``, rebuilt after a change
         for node in nodes:
             self._insert(node)
         for policy in policies:
@@ -126,7 +127,9 @@ class Project:
     @property
     def policies(self) -> list[PolicyResource]:
         """Security, telemetry and EnvoyFilter resources (see :mod:`.security`), by kind, namespace and name."""
-        return [self._policies[k] for k in sorted(self._policies)]
+        if self._sorted_policies is None:
+            self._sorted_policies = [self._policies[k] for k in sorted(self._policies)]
+        return list(self._sorted_policies)
 
     def policy(self, ref: ResourceRef | tuple[str, str, str]) -> PolicyResource | None:
         return self._policies.get(ResourceRef(*ref))
@@ -233,6 +236,7 @@ class Project:
         if ref not in self._policies:
             raise ProjectError(f"no resource {ref}")
         old = self._policies.pop(ref)
+        self._sorted_policies = None
         self.policy_changed.emit(old, None)
         return old
 
@@ -245,6 +249,7 @@ class Project:
             raise ProjectError(f"a resource {policy.ref} already exists")
         old = self._policies.pop(old_ref)
         self._policies[policy.ref] = policy
+        self._sorted_policies = None
         self.policy_changed.emit(old, policy)
         return old
 
@@ -252,6 +257,7 @@ class Project:
         if policy.ref in self._policies:
             raise ProjectError(f"a resource {policy.ref} already exists")
         self._policies[policy.ref] = policy
+        self._sorted_policies = None
 
     def _insert(self, node: NodeBase) -> None:
         if node.id in self._nodes:
