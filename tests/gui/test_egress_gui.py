@@ -160,3 +160,21 @@ def test_programmatic_connect_builds_the_same_egress_shape():
     assert not [d.code for d in analyze(project) if d.code.startswith("MD11")]
     with pytest.raises(ConnectError, match="already"):
         connect(project, gw.id, ext.id)
+
+
+def test_dragging_a_virtual_service_for_the_external_host_onto_the_egress_gateway(make_editor, no_dialogs,
+                                                                                   monkeypatch):
+    from meshdesigner.gui import dialogs
+
+    window = make_editor()
+    window.new_file()
+    gw_id, ext_id = _egress_design(window)
+    vs = drop_from_palette(window, "virtual-service", QPointF(380, 80))
+    window.document.replace_node(with_value(vs, ("virtual_service", "spec", "hosts"), [API]))
+    seen: list = []
+    monkeypatch.setattr(dialogs, "confirm_egress", _answer_with_dialog("passthrough", seen))
+    connect_by_drag(window, vs.id, gw_id)
+    assert seen and seen[0].virtual_service_id == vs.id
+    spec = window.document.project.node(vs.id).virtual_service.spec
+    assert "mesh" in spec.gateways and [r.match[0].gateways for r in spec.tls] == [["mesh"], ["egress-gateway"]]
+    assert len(window.document.project.virtual_services()) == 1  # the dragged one carries both hops
