@@ -126,8 +126,10 @@ def test_simulate_expect(url, expect, code, tmp_path):
 
 
 def test_a_bad_tests_section_in_a_project_names_its_line(tmp_path):
+    from meshdesigner.io.project_file import FORMAT_VERSION
+
     path = tmp_path / "bad.mesh.yaml"
-    path.write_text("format_version: 1\nname: bad\nnodes: []\ntests:\n- description: x\n  request:\n"
+    path.write_text(f"format_version: {FORMAT_VERSION}\nname: bad\nnodes: []\ntests:\n- description: x\n  request:\n"
                     "    authority: [a]\n    scheme: ftp\n")
     done = meshdesigner("test", path)
     assert done.returncode == 2
