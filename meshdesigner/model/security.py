@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from .base import Json, WireModel
 from .resource import Resource
@@ -155,6 +155,12 @@ class PeerAuthenticationSpec(WireModel):
     selector: WorkloadSelector | None = None
     mtls: PeerMtls | None = None
     port_level_mtls: dict[str, PeerMtls] | None = None
+
+    @field_validator("port_level_mtls", mode="before")
+    @classmethod
+    def _port_keys_as_text(cls, value):
+        """YAML writes the port numbers as keys (``8080:``); the API server stores them as strings."""
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class ProviderRef(WireModel):
