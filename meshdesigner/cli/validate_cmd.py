@@ -56,8 +56,10 @@ def collect(paths: list[str]) -> list[Diagnostic]:
                 raise InputError("no such file or folder", file=path)
             project = load_project(path)
             with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
-                found += [d if d.file else _with_file(d, path)
-                          for d in analyze(project, project_sources(path, project))]
+                diagnostics = analyze(project)
+            # Lines only when there is something to point at: the line-tracking read is the slow part.
+            sources = project_sources(path, project) if diagnostics else {}
+            found += [_with_source(d, path, sources) for d in diagnostics]
     if manifests:
         result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), keep_nodes=True)
         first = os.path.abspath(manifests[0])
@@ -97,10 +99,18 @@ def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]
     return sources
 
 
-def _with_file(diag: Diagnostic, path: str) -> Diagnostic:
+def _with_source(diag: Diagnostic, path: str, sources: dict) -> Diagnostic:
+    """The diagnostic with the project file and, when known, the line of its field (as the analyzer's
+    ``_finish`` does for imported manifests)."""
     import dataclasses
 
-    return dataclasses.replace(diag, file=path)
+    from ..analysis.diagnostic import parse_path
+
+    source = sources.get(tuple(diag.resource))
+    if source is None:
+        return dataclasses.replace(diag, file=diag.file or path)
+    line = source.line_of(parse_path(diag.path)) if diag.path else source.line
+    return dataclasses.replace(diag, file=source.file, line=line)
 
 
 def run(args) -> int:
