@@ -7,7 +7,9 @@ Exit codes: 0 success, 1 the input has errors (diagnostics at or above the thres
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -59,8 +61,24 @@ def _gui_main(argv: list[str]) -> int:
     return gui_main(argv)
 
 
+def unknown_command(word: str) -> str | None:
+    """The error for a first word that is neither a command nor a file to open (``meshdesigner valdate``),
+    or None. Without it a typo would start the desktop app on a file that does not exist."""
+    if word.startswith("-") or os.path.exists(word) or word in SUBCOMMANDS:
+        return None
+    if os.sep in word or "." in word:  # looks like a path: the app reports the missing file itself
+        return None
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return (f"meshdesigner: error: unknown command '{word}'{hint}; commands: {', '.join(SUBCOMMANDS)}; "
+            f"or give a FILE to open in the app")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and (problem := unknown_command(argv[0])):
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _gui_main(argv)
     parser = build_parser()

@@ -29,6 +29,30 @@ def window_size(text: str) -> tuple[int, int]:
     return int(width), int(height)
 
 
+NO_DISPLAY = ("meshdesigner: the desktop app needs a display (none found: DISPLAY and WAYLAND_DISPLAY are "
+              "unset or unreachable); to get a picture without one run `meshdesigner FILE --screenshot out.png`, "
+              "and see `meshdesigner --help` for the headless commands")
+
+
+def missing_display(environ=os.environ) -> bool:
+    """True when Qt would find no display to open a window on (Linux/BSD: no X11 or Wayland server).
+
+    Qt aborts the process (exit 134, blaming an xcb library) in that case; we say so in one line first.
+    An explicit ``QT_QPA_PLATFORM`` (offscreen, vnc, eglfs...) is the user's choice and is respected.
+    """
+    if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")) or environ.get("QT_QPA_PLATFORM"):
+        return False
+    if environ.get("WAYLAND_DISPLAY"):
+        return False
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return True
+    if display.startswith(":"):  # a local X server listens on its socket; a remote one (host:N) is not checked
+        number = display[1:].split(".")[0]
+        return number.isdigit() and not os.path.exists(f"/tmp/.X11-unix/X{number}")
+    return False
+
+
 def application():
     """The QApplication (created once), with names for QSettings."""
     from PySide6.QtWidgets import QApplication
@@ -47,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif missing_display():
+        print(NO_DISPLAY, file=sys.stderr)
+        return 2
     app = application()
     from . import settings
     from .main_window import MainWindow
