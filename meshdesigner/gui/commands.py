@@ -124,3 +124,29 @@ class MacroCommand(QUndoCommand):
     def undo(self) -> None:
         for command in reversed(self.commands):
             command.undo()
+
+
+class SetPolicyCommand(QUndoCommand):
+    """Add, replace or remove one security/telemetry/EnvoyFilter resource (``old`` or ``new`` may be None).
+
+    A replaced resource keeps its place in the design: an imported, hand-written policy edited in the
+    app is written back as the same resource."""
+
+    def __init__(self, project: Project, old, new, text: str = "") -> None:
+        what = new if new is not None else old
+        super().__init__(text or f"Edit {what.KIND} {what.metadata.qualified}")
+        self.project, self.old, self.new = project, old, new
+
+    def _apply(self, before, after) -> None:
+        if before is None:
+            self.project.add_policy(after)
+        elif after is None:
+            self.project.remove_policy(before.ref)
+        else:
+            self.project.replace_policy(before.ref, after)
+
+    def redo(self) -> None:
+        self._apply(self.old, self.new)
+
+    def undo(self) -> None:
+        self._apply(self.new, self.old)

@@ -24,6 +24,7 @@ from .commands import (
     MoveNodesCommand,
     RemoveNodeCommand,
     ReplaceNodeCommand,
+    SetPolicyCommand,
     SetTestsCommand,
 )
 from .connect import ConnectResult, connect
@@ -41,6 +42,7 @@ class Document(QObject):
     sig_settings_changed = Signal(object, object)
     sig_extras_changed = Signal()
     sig_tests_changed = Signal()               # the route tests were added, removed or edited
+    sig_policies_changed = Signal()            # a security/telemetry/EnvoyFilter resource changed
     sig_path_changed = Signal(str)
     sig_dirty_changed = Signal(bool)
     sig_edited = Signal()                      # any model change (analysis timer, recovery file)
@@ -60,6 +62,7 @@ class Document(QObject):
             (self.project.settings_changed, self._on_settings),
             (self.project.extras_changed, self._on_extras),
             (self.project.tests_changed, self._on_tests),
+            (self.project.policy_changed, self._on_policy),
         ]
         for model_signal, slot in self._bridge:
             model_signal.connect(slot)
@@ -91,6 +94,10 @@ class Document(QObject):
 
     def _on_tests(self, _old: Any, _new: Any) -> None:
         self.sig_tests_changed.emit()
+        self.sig_edited.emit()
+
+    def _on_policy(self, _old: Any, _new: Any) -> None:
+        self.sig_policies_changed.emit()
         self.sig_edited.emit()
 
     def close(self) -> None:
@@ -204,6 +211,11 @@ class Document(QObject):
         commands += [AddNodeCommand(self.project, n) for n in added]
         if commands:
             self.undo_stack.push(MacroCommand(text, commands))
+
+    def set_policy(self, old, new, text: str = "") -> None:
+        """Add (``old`` None), replace or remove (``new`` None) a design policy: one undo step."""
+        if old != new:
+            self.undo_stack.push(SetPolicyCommand(self.project, old, new, text))
 
     def add_test(self, case) -> None:
         """Append a route test (one undo step)."""

@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         from .functions import install as install_functions  # gateway functions: property section, card tags
 
         install_functions(self)
+        from .security import install as install_security  # policies: property section, card tags
+
+        install_security(self)
         from .scene.navigation import install as install_navigation  # Back, Forward, groups, filter
 
         install_navigation(self)

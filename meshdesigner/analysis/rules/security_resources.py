@@ -181,14 +181,17 @@ def _envoyfilter_problems(policy: EnvoyFilter):
             yield f"{base}.match.context", f"Envoy filter: unknown context {context!r}"
 
 
+def webhook_problems(policy) -> list[tuple[str, str]]:
+    """(field path, Istio's message) for everything the admission webhook rejects in ``policy``."""
+    check = {AuthorizationPolicy: _authz_problems, RequestAuthentication: _authn_problems,
+             EnvoyFilter: _envoyfilter_problems}.get(type(policy))
+    return list(check(policy)) if check is not None else []
+
+
 @rule("security.webhook", codes=("MD0901",), scope=DESIGN)
 def webhook(ctx):
     for policy in ctx.project.policies:
-        check = {AuthorizationPolicy: _authz_problems, RequestAuthentication: _authn_problems,
-                 EnvoyFilter: _envoyfilter_problems}.get(type(policy))
-        if check is None:
-            continue
-        for path, message in check(policy):
+        for path, message in webhook_problems(policy):
             yield WEBHOOK_REJECTS.at(policy.ref, path, message=message)
 
 

@@ -135,6 +135,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.document = document
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(self._on_renamed)
+        document.sig_policies_changed.connect(self._on_policies_changed)
         document.sig_node_removed.connect(lambda node: node.id == self.node_id and self.show_node(None))
         self.show_node(None)
 
@@ -244,6 +245,11 @@ class PropertiesPanel(QScrollArea, FieldHost):
         if old.id == self.node_id:
             self.node_id = new.id
             self._on_changed(old, new)
+
+    def _on_policies_changed(self) -> None:
+        """The Policies section of a gateway lists the design's policies: show them anew."""
+        if self.node_id is not None and self.document is not None and self.node_id in self.document.project:
+            self.show_node(self.node_id)
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:

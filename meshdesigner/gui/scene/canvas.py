@@ -103,6 +103,14 @@ class CanvasScene(QGraphicsScene):
         document.sig_node_removed.connect(self._on_removed)
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(self._on_renamed)
+        document.sig_policies_changed.connect(self._on_policies_changed)
+
+    def _on_policies_changed(self) -> None:
+        """Policy tags on gateway cards follow the design's policies."""
+        for item in self.items():
+            if isinstance(item, NodeItem) and isinstance(item.node, GatewayNode):
+                item._tooltip_stale = True
+                item.update()
 
     # ----- building --------------------------------------------------------------------------
     def rebuild(self) -> None:

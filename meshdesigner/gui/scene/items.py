@@ -77,10 +77,15 @@ def font(kind: str) -> QFont:
 # Small tags in a card's header, e.g. the gateway functions (firewall, JWT, cache ...): each contributor is
 # ``fn(node) -> [(text, colour, description)]``; the text is drawn, the description joins the tooltip.
 CARD_TAGS: list = []
+# Tags that need the design (e.g. the policies applying to a gateway): ``fn(project, node) -> [...]``.
+PROJECT_CARD_TAGS: list = []
 
 
-def card_tags(node: NodeBase) -> list[tuple[str, str, str]]:
-    return [tag for contributor in CARD_TAGS for tag in contributor(node) or []]
+def card_tags(node: NodeBase, project=None) -> list[tuple[str, str, str]]:
+    tags = [tag for contributor in CARD_TAGS for tag in contributor(node) or []]
+    if project is not None:
+        tags += [tag for contributor in PROJECT_CARD_TAGS for tag in contributor(project, node) or []]
+    return tags
 
 
 def is_compact(lod: float) -> bool:
@@ -150,6 +155,11 @@ class NodeItem(QGraphicsRectItem):
     def node_id(self) -> str:
         return self.node.id
 
+    def _project(self):
+        """The design this card belongs to (for tags that depend on other resources), if any."""
+        document = getattr(self.scene(), "document", None)
+        return getattr(document, "project", None)
+
     def set_node(self, node: NodeBase, place: bool = True) -> None:
         """Show ``node``; ``place``: move the card to the node's position (not when the grouped canvas
         decides where cards go)."""
@@ -195,7 +205,7 @@ class NodeItem(QGraphicsRectItem):
             lines.append(f"<span style='color:{colour}'>●</span> {d.code} {d.message}")
         if len(self.diagnostics) > 12:
             lines.append(f"… and {len(self.diagnostics) - 12} more")
-        lines += [f"<b>{text}</b> {description}" for text, _colour, description in card_tags(self.node)]
+        lines += [f"<b>{text}</b> {description}" for text, _colour, description in card_tags(self.node, self._project())]
         self.setToolTip("<br>".join(lines))
 
     # ----- geometry ------------------------------------------------------------------------
@@ -353,7 +363,7 @@ class NodeItem(QGraphicsRectItem):
             painter.drawEllipse(QRectF(CARD_WIDTH - 38, 16, 28, 28))
         x = CARD_WIDTH - 20
         painter.setPen(Qt.PenStyle.NoPen)
-        for _text, tag_colour, _description in reversed(card_tags(self.node)):
+        for _text, tag_colour, _description in reversed(card_tags(self.node, self._project())):
             painter.setBrush(QColor(tag_colour))
             painter.drawEllipse(QRectF(x - 8, self.height - 24, 16, 16))
             x -= 22
@@ -400,7 +410,7 @@ class NodeItem(QGraphicsRectItem):
 
     def _paint_tags(self, painter: QPainter) -> float:
         """The CARD_TAGS chips, right-aligned on the namespace line; returns the width they take."""
-        tags = card_tags(self.node)
+        tags = card_tags(self.node, self._project())
         if not tags:
             return 0.0
         metrics = QFontMetricsF(font("badge"))

@@ -1,0 +1,88 @@
+"""Imported, hand-written policies in the window: a tag on the gateway card, the Policies section that
+lists them with where they come from, and a YAML edit that is one undo step (offscreen Qt)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pathlib  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication, QListWidget, QPlainTextEdit, QPushButton  # noqa: E402
+
+from meshdesigner.io.importer import import_manifests  # noqa: E402
+from meshdesigner.io.project_file import save_project  # noqa: E402
+
+pytestmark = [pytest.mark.gui]
+DATA = pathlib.Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    monkeypatch.setenv("MESHDESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
+    from meshdesigner.gui.main_window import MainWindow
+    from meshdesigner.gui.style import apply_theme
+
+    project = import_manifests([str(DATA / f) for f in ("gateway.yaml", "deny-ipblocks.yaml", "telemetry.yaml",
+                                                          "ratelimit.yaml")]).project
+    path = tmp_path / "policies.mesh.yaml"
+    save_project(project, str(path))
+    apply_theme(QApplication.instance(), "light")
+    win = MainWindow("light")
+    assert win.open_path(str(path))
+    win.resize(1400, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.document.undo_stack.setClean()
+    win.close()
+
+
+def _gateway_id(window) -> str:
+    (gateway,) = window.document.project.gateways()
+    return gateway.id
+
+
+def test_card_tag_counts_the_policies_applying_to_the_gateway(window):
+    from meshdesigner.gui.scene.items import card_tags
+
+    item = window.scene.items_by_id[_gateway_id(window)]
+    tags = card_tags(item.node, window.document.project)
+    assert tags[-1][0] == "3 policies"
+    assert "AuthorizationPolicy (DENY) istio-system/deny-peer: selector" in tags[-1][2]
+    assert "Telemetry istio-system/mesh-default: mesh-wide" in item.toolTip()
+
+
+def test_policies_section_edits_a_hand_written_policy_as_the_same_resource(window, qtbot):
+    window.view.focus_node(_gateway_id(window))
+    listing = window.properties.findChild(QListWidget, "PolicyList")
+    assert listing is not None
+    rows = [listing.item(i).text() for i in range(listing.count())]
+    assert rows == ["AuthorizationPolicy (DENY) istio-system/deny-peer: selector",
+                    "EnvoyFilter istio-system/filter-local-ratelimit-svc: selector",
+                    "Telemetry istio-system/mesh-default: mesh-wide"]
+    listing.setCurrentRow(0)
+    editor = window.properties.findChild(QPlainTextEdit, "PolicyYaml")
+    text = editor.toPlainText()
+    assert "127.0.0.2/32" in text
+    editor.setPlainText(text.replace("127.0.0.2/32", "198.51.100.0/24"))
+    apply = next(b for b in window.properties.findChildren(QPushButton) if b.text() == "Apply")
+    apply.click()
+    project = window.document.project
+    (policy,) = [p for p in project.policies if p.name == "deny-peer"]
+    assert policy.spec.rules[0].from_[0].source.ip_blocks == ["198.51.100.0/24"]
+    assert policy.api_version == "security.istio.io/v1"  # written back as the same resource
+    assert window.document.undo_stack.count() == 1
+    # a broken edit is refused with the reason, the design unchanged
+    editor = window.properties.findChild(QPlainTextEdit, "PolicyYaml")
+    editor.setPlainText("spec: {rules: 5}")
+    next(b for b in window.properties.findChildren(QPushButton) if b.text() == "Apply").click()
+    assert window.document.undo_stack.count() == 1
+    window.document.undo_stack.undo()
+    (policy,) = [p for p in window.document.project.policies if p.name == "deny-peer"]
+    assert policy.spec.rules[0].from_[0].source.ip_blocks == ["127.0.0.2/32"]
