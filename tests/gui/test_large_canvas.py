@@ -286,3 +286,15 @@ def find_leaf(tree, node_id: str):
         iterator += 1
     raise AssertionError(f"{node_id} is not in the outline")
 
+
+
+def test_a_highlighted_path_through_collapsed_groups_is_focused(make_editor, bench):
+    window = open_bench(make_editor, bench)
+    scene, navigator = window.scene, window.scene.navigator
+    vs = sorted(bench["virtual_services"])[0]
+    path = [GW, vs]
+    edges = [k for k in scene.edges if k[:2] == (GW, vs)]
+    window.view.highlight_path(path, edges)
+    assert navigator.focus_id == GW
+    assert all(scene.items_by_id[i].isVisible() and scene.items_by_id[i].highlighted for i in path)
+    assert all(scene.edges[k].isVisible() and scene.edges[k].highlighted for k in edges)

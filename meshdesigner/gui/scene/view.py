@@ -217,7 +217,14 @@ class CanvasView(QGraphicsView):
         self.ensureVisible(item, 80, 80)
 
     def highlight_path(self, node_ids, edge_keys) -> None:
-        """Light up a path (e.g. a tried request): nodes by id, edges by (source, target, kind, path)."""
+        """Light up a path (e.g. a tried request): nodes by id, edges by (source, target, kind, path).
+        On a grouped canvas a path through collapsed groups is brought into view by focusing its first
+        node (whose neighbourhood holds the whole path)."""
+        node_ids = list(node_ids)
+        navigator = self.canvas.navigator
+        known = [i for i in node_ids if i in self.canvas.items_by_id]
+        if navigator.enabled and known and not all(navigator.is_shown(i) for i in known):
+            navigator.focus(known[0])
         self.canvas.set_highlight(node_ids, edge_keys)
 
     def clear_highlight(self) -> None:
