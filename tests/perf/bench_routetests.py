@@ -2,10 +2,13 @@
 
 The cases are made from the workload's virtual services (one request each, half entering at the bound
 gateway, half without an entry, so the runner finds the gateways binding the host). Measured on a fresh
-copy of the design each time, as the editor's Tests panel runs them (a snapshot after every edit).
+copy of the design each time, as the editor's Tests panel runs them (a snapshot after every edit); the first
+run, which also compiles the design's plans, is reported beside it.
 """
 
 from __future__ import annotations
+
+import time
 
 CASES = 1000
 
@@ -36,16 +39,20 @@ def run(ctx) -> dict:
 
     project = ctx.project
     cases = make_cases(project)
-    results = run_cases(project.copy(), cases)
+    start = time.perf_counter()
+    results = run_cases(project.copy(), cases)  # the first run compiles the plans of the design
+    first = time.perf_counter() - start
     requests = sum(len(r.results) for r in results)
     cold = ctx.best_of(lambda: run_cases(project.copy(), cases), 3)
     snapshot = project.copy()
     run_cases(snapshot, cases)
     warm = ctx.best_of(lambda: run_cases(snapshot, cases), 3)
+    ctx.info("routetests.first_run_with_compile_seconds", first, "s")
+    ctx.info("routetests.requests_run", requests, "count")
     return {
-        # a fresh snapshot: includes compiling every gateway's plan, as after an edit in the editor
-        "routetests.run_1000_cases_seconds": ctx.metric(cold, "s", 2.0),
-        "routetests.run_1000_cases_compiled_seconds": ctx.metric(warm, "s", 1.0),
-        "routetests.requests_run": ctx.metric(requests, "count", float("inf")),
-        "routetests.cases_passing": ctx.metric(sum(r.passed for r in results), "count", 0, lower_is_better=False),
+        # a fresh snapshot of the design each time, as the editor's Tests panel runs them
+        "routetests.run_1000_cases_seconds": ctx.metric(cold, "s", ctx.budget(2.0, 2.0)),
+        "routetests.run_1000_cases_compiled_seconds": ctx.metric(warm, "s", ctx.budget(1.0, 1.0)),
+        "routetests.cases_passing": ctx.metric(sum(r.passed for r in results), "count", len(cases),
+                                               lower_is_better=False),
     }
