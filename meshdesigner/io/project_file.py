@@ -33,7 +33,7 @@ from .errors import InputError
 from .gcpause import gc_paused
 from .manifests import format_loc
 from .route_test_files import cases_from_list
-from .yamlio import Document, dump_canonical, flow, load_documents, load_fast, read_text
+from .yamlio import Document, dump_canonical, flow, load_documents, load_one, read_text
 
 FORMAT_VERSION = 2
 PROJECT_SUFFIX = ".mesh.yaml"
@@ -42,12 +42,20 @@ PROJECT_SUFFIX = ".mesh.yaml"
 def _migrate_0_to_1(data: dict) -> dict:
     """Format 0 (the prototype) kept positions as ``pos: {x, y}`` and named the list ``resources``."""
     data = dict(data)
+    found = data.pop("resources", None) or data.get("nodes") or []
+    if not isinstance(found, list):
+        data["nodes"] = found  # reported by the reader as "nodes must be a list"
+        return data
     nodes = []
-    for node in data.pop("resources", None) or data.get("nodes") or []:
+    for node in found:
+        if not isinstance(node, dict):
+            nodes.append(node)  # reported by the reader with its index
+            continue
         node = dict(node)
         pos = node.pop("pos", None)
         if isinstance(pos, dict):
-            node["position"] = [pos.get("x", 0.0), pos.get("y", 0.0)]
+            # The prototype wrote ``y:`` unquoted, which the reader (like Kubernetes) reads as the key "true".
+            node["position"] = [pos.get("x", 0.0), pos.get("y", pos.get("true", 0.0))]
         nodes.append(node)
     data["nodes"] = nodes
     return data
@@ -105,7 +113,7 @@ def save_project(project: Project, path: str) -> None:
 
 def parse_project(text: str, file: str = "<project>") -> Project:
     """Read project file text; errors name the file, the line and the field."""
-    data = load_fast(text, file)
+    data = load_one(text, file)
     if not isinstance(data, dict):
         raise InputError("a project file holds exactly one YAML mapping", file=file)
     # Line numbers are only needed for messages: the slow reader that tracks them runs on error only.

@@ -1,19 +1,33 @@
 """The one YAML reader and the one YAML writer of the project.
 
-Reading is defensive: a size limit, strict UTF-8, a guard against alias bombs, and documents
-returned with the composed node tree so errors can name the line of any field.
-Writing is canonical: block style, key order as given, no aliases, long lines unwrapped.
+Reading is defensive and reads what Kubernetes reads. ``kubectl`` and the API server read YAML
+with sigs.k8s.io/yaml, i.e. go-yaml v2 (``resolve.go``), and then see JSON: so plain scalars
+resolve as go-yaml v2 resolves them (``yes``/``y``/``on`` are booleans, ``0o17`` and ``1e3`` are
+numbers, ``1:20`` is text), quoted scalars are always text, mapping keys become text, and a date
+or time stays the text it was written as (Kubernetes turns it back into a string too). Tags other
+than the JSON ones (``!!set``, ``!!binary``, ``!!timestamp``, ``!foo``) are refused with a message,
+and so are tagged values that are not of their tag (``!!int web``), duplicate keys, recursive
+aliases, and documents whose aliases expand past a size limit or that nest too deep.
+Documents come back with the composed node tree so errors can name the line of any field.
+
+Writing is canonical: block style, key order as given, no aliases, long lines unwrapped. The
+project writer only writes what the reader reads back to the same data.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from yaml.constructor import ConstructorError
+from yaml.events import CollectionEndEvent, CollectionStartEvent, StreamEndEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import InputError
 
@@ -25,9 +39,172 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-# An alias may repeat a subtree; past this many expanded nodes per document we refuse (billion laughs).
+# Aliases may repeat a subtree: past these expanded sizes a document is refused (billion laughs,
+# or one long string aliased many times). Without aliases the file size limit bounds both.
 MAX_EXPANDED_NODES = 2_000_000
+MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
+# Kubernetes objects nest a few dozen levels at most (a CRD's schema); every reader and writer of
+# the project, and libyaml's composer (which crashes past ~30,000 levels), stays far from its limits.
+MAX_DEPTH = 100
+_COMPOSER_SAFE_DEPTH = 5_000
 _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
+_LEAF_FLOW = re.compile(r"[\[{][^\[\]{}\"'#\n]*[\]}]")
+_COMPACT_LEVEL = r"(?:[-?][ \t]+(?:[&!][^ \t\n]*[ \t]+)*)"
+_COMPACT_PAIRS = tuple(a + gap + b for a in "-?" for gap in (" ", "\t") for b in "-?&! \t")
+
+# ----- scalar resolution as go-yaml v2 does it (gopkg.in/yaml.v2 resolve.go: resolveMapList, resolve) -----
+_BOOL_VALUES = {**dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
+                **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"),
+                                False)}
+_BOOL = re.compile("^(?:" + "|".join(_BOOL_VALUES) + ")$")
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+# strconv.ParseInt(s without "_", base 0): decimal, 0x, 0o / 0 octal, 0b
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+)$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_TAG = "tag:yaml.org,2002:"
+
+
+def _parse_int(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace("_", "")
+    if digits.startswith(("0x", "0b", "0o")):
+        return sign * int(digits, 0)
+    if len(digits) > 1 and digits.startswith("0"):
+        return sign * int(digits, 8)
+    return sign * int(digits)
+
+
+def _parse_float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".inf"):
+        return float("-inf") if lowered.startswith("-") else float("inf")
+    if lowered == ".nan":
+        return float("nan")
+    return float(text.replace("_", ""))
+
+
+_STR, _SEQ, _MAP, _MERGE = _TAG + "str", _TAG + "seq", _TAG + "map", _TAG + "merge"
+
+
+def _error(node: yaml.Node, message: str) -> ConstructorError:
+    return ConstructorError(None, None, message, node.start_mark)
+
+
+def _typed(pattern: re.Pattern, tag: str, parse):
+    def convert(node: ScalarNode):
+        if not pattern.match(node.value):
+            raise _error(node, f"{node.value!r} is not a valid !!{tag}")
+        return parse(node.value)
+    return convert
+
+
+def _to_float(node: ScalarNode) -> float:
+    if _INT.match(node.value):  # !!float 1 is 1.0, as go-yaml v2 reads it
+        return float(_parse_int(node.value))
+    return _typed(_FLOAT, "float", _parse_float)(node)
+
+
+_SCALARS = {
+    _TAG + "bool": _typed(_BOOL, "bool", _BOOL_VALUES.__getitem__),
+    _TAG + "null": _typed(_NULL, "null", lambda _text: None),
+    _TAG + "int": _typed(_INT, "int", _parse_int),
+    _TAG + "float": _to_float,
+}
+
+
+def _refused(node: yaml.Node) -> ConstructorError:
+    tag = node.tag.replace(_TAG, "!!")
+    return _error(node, f"the tag {tag} is not supported here (Kubernetes objects hold only text, "
+                        "numbers, booleans, null, lists and mappings)")
+
+
+class StrictLoader(_BaseLoader):
+    """libyaml's C parser and composer with go-yaml v2's scalar resolution (the resolvers below)."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's ``Resolver.resolve`` without path resolvers (it runs once per scalar: kept short)."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if pattern.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
+
+
+StrictLoader.add_implicit_resolver(_TAG + "bool", _BOOL, list("yYnNtTfFoO"))
+StrictLoader.add_implicit_resolver(_TAG + "null", _NULL, ["~", "n", "N", ""])
+StrictLoader.add_implicit_resolver(_TAG + "int", _INT, list("-+0123456789"))
+StrictLoader.add_implicit_resolver(_TAG + "float", _FLOAT, list("-+.0123456789"))
+StrictLoader.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
+
+
+class _Builder:
+    """Composed nodes to JSON-like data (dict, list, str, int, float, bool, None).
+
+    Faster than PyYAML's generic constructor, and exact about types: any tag but the JSON ones is
+    refused, keys become text, duplicate keys are refused (keys a merge ``<<`` brings in may be
+    overridden, as YAML says). Recursive; callers bound the depth first."""
+
+    def __init__(self, loader: StrictLoader, shares_nodes: bool) -> None:
+        self.loader = loader
+        self.built: dict[int, Any] | None = {} if shares_nodes else None  # an aliased node is built once
+
+    def build(self, node: yaml.Node) -> Any:
+        cls = node.__class__
+        if cls is ScalarNode:
+            if node.tag == _STR:
+                return node.value
+            convert = _SCALARS.get(node.tag)
+            if convert is None:
+                raise _refused(node)
+            return convert(node)
+        if self.built is not None and id(node) in self.built:
+            return self.built[id(node)]
+        if cls is SequenceNode and node.tag == _SEQ:
+            result: Any = [self.build(item) for item in node.value]
+        elif cls is MappingNode and node.tag == _MAP:
+            result = self._mapping(node)
+        else:
+            raise _refused(node)
+        if self.built is not None:
+            self.built[id(node)] = result
+        return result
+
+    def _mapping(self, node: MappingNode) -> dict:
+        first_own = 0
+        if any(key.tag == _MERGE for key, _ in node.value):
+            own = sum(1 for key, _ in node.value if key.tag != _MERGE)
+            self.loader.flatten_mapping(node)
+            first_own = len(node.value) - own
+        mapping: dict[str, Any] = {}
+        own_keys: set[str] = set()
+        for index, (key_node, value_node) in enumerate(node.value):
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = self._key(key_node)
+            if index >= first_own:
+                if key in own_keys:
+                    raise _error(key_node, f"duplicate key {key!r}")
+                own_keys.add(key)
+            mapping[key] = self.build(value_node)
+        return mapping
+
+    def _key(self, node: yaml.Node) -> str:
+        """A key as JSON has it: Kubernetes (sigs.k8s.io/yaml) writes whole numbers and booleans as text."""
+        key = self.build(node) if node.__class__ is ScalarNode else None
+        if isinstance(key, bool):
+            return "true" if key else "false"
+        if isinstance(key, int):
+            return str(key)
+        if isinstance(key, str):
+            return key
+        raise _error(node, "a mapping key must be text, a whole number or a boolean")
+
 
 
 @dataclass
@@ -64,8 +241,7 @@ def line_of(node: yaml.Node | None, path: tuple[str | int, ...], default: int) -
 def decode(raw: bytes, file: str) -> str:
     """Strict UTF-8 (a BOM is allowed); the error names the line of the first bad byte."""
     if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"file is too large ({len(raw) / 1e6:.1f} MB; the limit is "
-                         f"{MAX_FILE_BYTES / 1e6:.0f} MB)", file=file)
+        raise InputError(f"file is too large (more than {MAX_FILE_BYTES:,} bytes, the limit)", file=file)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,40 +251,143 @@ def decode(raw: bytes, file: str) -> str:
 
 
 def read_text(path: str) -> str:
-    """Read a text file with the size limit and strict UTF-8."""
+    """Read a regular text file with the size limit and strict UTF-8 (a FIFO or device is refused:
+    reading it could block forever or never end)."""
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, ValueError) as exc:
+        raise InputError(_os_reason(exc), file=path) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InputError("not a regular file", file=path)
+        try:
             raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise InputError(exc.strerror or str(exc), file=path) from None
+        except OSError as exc:
+            raise InputError(_os_reason(exc), file=path) from None
     return decode(raw, path)
 
 
-def _expanded_size(root: yaml.Node, limit: int) -> int:
-    """Nodes the tree has once every alias is expanded; stops counting past ``limit``."""
-    memo: dict[int, int] = {}
+def _os_reason(exc: Exception) -> str:
+    if isinstance(exc, ValueError):  # a NUL byte in the path
+        return "not a valid file name"
+    return getattr(exc, "strerror", None) or str(exc)
 
-    def size(node: yaml.Node) -> int:
+
+def _may_nest_deeper(text: str, levels: int) -> bool:
+    """False when the documents of ``text`` surely nest at most ``levels`` deep (a cheap test).
+
+    Every flow level needs an opening bracket, and a bracketed list without brackets, quotes or
+    comments inside (``[40.0, 80.0]``) holds no deeper level; every block level needs more
+    indentation, or one more ``- ``/``? `` on its line."""
+    flow = text.count("[") + text.count("{") - len(_LEAF_FLOW.findall(text)) + 1
+    if flow >= levels // 2:
+        return True
+    block = (levels - flow) // 4
+    if "\n" + " " * block in text or text.startswith(" " * block):
+        return True
+    if not any(pair in text for pair in _COMPACT_PAIRS):  # no two block indicators in a row anywhere
+        return False
+    return bool(re.search(rf"{_COMPACT_LEVEL}{{{block},}}", text))
+
+
+def _event_depth(loader: _BaseLoader) -> int:
+    """The real nesting depth, from libyaml's events (no recursion; slower than composing)."""
+    depth = deepest = 0
+    while True:
+        event = loader.get_event()
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+        elif event is None or isinstance(event, StreamEndEvent):
+            return deepest
+
+
+def _check_depth(root: yaml.Node) -> str | None:
+    """Too deep? Level by level over the collections of a tree without aliases (so without cycles)."""
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        below = []
+        for node in level:
+            if node.__class__ is MappingNode:
+                below.extend(part for pair in node.value for part in pair if part.__class__ is not ScalarNode)
+            elif node.__class__ is SequenceNode:
+                below.extend(item for item in node.value if item.__class__ is not ScalarNode)
+        if not below:
+            return None
+        level = below
+    return f"YAML nests deeper than {MAX_DEPTH} levels"
+
+
+def _check_tree(root: yaml.Node) -> str | None:
+    """What is wrong with a composed document that has aliases, if anything: a recursive alias,
+    too deep, or aliases expanding past the size limits. Iterative, and memoised per node (an
+    aliased node is one object however often it is used), so a bomb is measured, not expanded."""
+    sizes: dict[int, tuple[int, int, int]] = {}  # id -> (nodes, characters, depth) once expanded
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    recursive = "a YAML alias refers to a node that contains it (a recursive alias)"
+    while stack:
+        node, children_done = stack.pop()
         key = id(node)
-        if key in memo:
-            return memo[key]
-        memo[key] = 1  # guards recursive aliases
-        if isinstance(node, yaml.MappingNode):
-            total = 1 + sum(size(k) + size(v) for k, v in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            total = 1 + sum(size(v) for v in node.value)
-        else:
-            total = 1
-        memo[key] = min(total, limit + 1)
-        return memo[key]
+        if children_done:
+            on_path.discard(key)
+            nodes, chars, depth = 1, 0, 0
+            for child in _children(node):
+                child_nodes, child_chars, child_depth = sizes[id(child)]
+                nodes += child_nodes
+                chars += child_chars
+                depth = max(depth, child_depth)
+                if nodes > MAX_EXPANDED_NODES:
+                    return f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias bomb?)"
+                if chars > MAX_EXPANDED_CHARS:
+                    return f"YAML aliases expand to more than {MAX_EXPANDED_CHARS:,} characters (an alias bomb?)"
+            if depth + 1 > MAX_DEPTH:
+                return f"YAML nests deeper than {MAX_DEPTH} levels"
+            sizes[key] = (nodes, chars, depth + 1)
+            continue
+        if key in sizes:
+            continue
+        if isinstance(node, ScalarNode):
+            sizes[key] = (1, len(node.value), 0)
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        pushed: set[int] = set()
+        for child in _children(node):
+            child_key = id(child)
+            if child_key in on_path:
+                return recursive
+            if child_key not in sizes and child_key not in pushed:
+                pushed.add(child_key)
+                stack.append((child, False))
+    return None
 
-    return size(root)
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Document]:
     """Parse every document of a YAML stream, with its first line; empty documents are skipped."""
-    guard_aliases = bool(_ANCHOR.search(text))
-    loader = _BaseLoader(text)
+    has_anchors = "&" in text and bool(_ANCHOR.search(text))
+    may_be_too_deep = _may_nest_deeper(text, MAX_DEPTH)
+    try:
+        if may_be_too_deep and _may_nest_deeper(text, _COMPOSER_SAFE_DEPTH):
+            scout = StrictLoader(text)
+            try:
+                if _event_depth(scout) > MAX_DEPTH:
+                    raise InputError(f"YAML nests deeper than {MAX_DEPTH} levels", file=file)
+            finally:
+                scout.dispose()
+        loader = StrictLoader(text)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, file) from None
     try:
         while True:
             try:
@@ -117,17 +396,17 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
                 node = loader.get_node()
                 if node is None:
                     continue
-                if guard_aliases and _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
-                    raise InputError("YAML aliases expand to too many nodes (an alias bomb?)",
-                                     file=file, line=node.start_mark.line + 1)
-                data = loader.construct_document(node)
-            except yaml.MarkedYAMLError as exc:
-                mark = exc.problem_mark or exc.context_mark
-                line = mark.line + 1 if mark else None
-                problem = exc.problem or exc.context or "invalid YAML"
-                raise InputError(f"invalid YAML: {problem}", file=file, line=line) from None
+                if has_anchors:
+                    problem = _check_tree(node)
+                elif may_be_too_deep:
+                    problem = _check_depth(node)
+                else:
+                    problem = None
+                if problem:
+                    raise InputError(problem, file=file, line=node.start_mark.line + 1)
+                data = _Builder(loader, shares_nodes=has_anchors).build(node)
             except yaml.YAMLError as exc:
-                raise InputError(f"invalid YAML: {exc}", file=file) from None
+                raise _yaml_error(exc, file) from None
             except RecursionError:
                 raise InputError("YAML nesting is too deep", file=file) from None
             if data is None:
@@ -137,12 +416,36 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
         loader.dispose()
 
 
+def _yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        return InputError(f"invalid YAML: {problem}", file=file, line=line)
+    return InputError(f"invalid YAML: {exc}", file=file)
+
+
+def load_one(text: str, file: str) -> Any:
+    """Exactly one YAML document (a project file), read as :func:`load_documents` reads."""
+    docs = list(load_documents(text, file, keep_nodes=False))
+    if len(docs) != 1:
+        raise InputError("expected exactly one YAML document", file=file)
+    return docs[0].data
+
+
 class _FlowList(list):
     """A list written in flow style (``[x, y]``): positions and other short tuples."""
 
 
 class CanonicalDumper(_BaseDumper):
-    """Block style, no aliases, keys in the order given."""
+    """Block style, no aliases, keys in the order given. A string is written plain only when no
+    reader takes it for anything else: neither ours (go-yaml v2's rules, as Kubernetes) nor a YAML
+    1.1 reader (PyYAML's rules: dates, ``1:20``), so others are quoted."""
+
+    yaml_implicit_resolvers = {
+        first: [*StrictLoader.yaml_implicit_resolvers.get(first, []),
+                *yaml.resolver.Resolver.yaml_implicit_resolvers.get(first, [])]
+        for first in {*StrictLoader.yaml_implicit_resolvers, *yaml.resolver.Resolver.yaml_implicit_resolvers}}
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
@@ -192,6 +495,9 @@ _RESERVED = frozenset(
 _NEEDS_ESCAPE = re.compile("[\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff\\ufffe\\uffff]")
 
 
+_MAX_SIMPLE_KEY = 1000
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -223,8 +529,14 @@ def _emit(value: Any, indent: str, out: list[str]) -> None:
     """Append the lines of a mapping or sequence ``value`` at ``indent``."""
     if isinstance(value, dict):
         for key, item in value.items():
-            out.append(f"{indent}{_scalar(str(key))}:")
-            _emit_value(item, indent, out)
+            key_text = _scalar(str(key))
+            if len(key_text) <= _MAX_SIMPLE_KEY:
+                out.append(f"{indent}{key_text}:")
+                _emit_value(item, indent, out)
+            else:  # YAML readers refuse implicit keys over 1,024 characters: an explicit "? key"
+                out.append(f"{indent}? {key_text}")
+                out.append(f"{indent}:")
+                _emit_value(item, indent + "  " if isinstance(item, list) else indent, out)
     else:
         for item in value:
             if isinstance(item, dict) and item:
@@ -263,23 +575,3 @@ def dump_canonical(data: dict) -> str:
     out: list[str] = []
     _emit(data, "", out)
     return "\n".join(out) + "\n"
-
-
-def load_fast(text: str, file: str) -> Any:
-    """Parse one YAML document quickly (yaml-rs where installed); errors and anchors go through
-    :func:`load_documents`, which names lines and guards against alias bombs."""
-    if _yaml_rs is not None and not _ANCHOR.search(text):
-        try:
-            return _yaml_rs.loads(text)
-        except Exception:  # noqa: BLE001 - the careful reader below reports the problem properly
-            pass
-    docs = list(load_documents(text, file, keep_nodes=False))
-    if len(docs) != 1:
-        raise InputError("expected exactly one YAML document", file=file)
-    return docs[0].data
-
-
-try:
-    import yaml_rs as _yaml_rs
-except ImportError:  # pragma: no cover - the pure PyYAML path still works, only slower
-    _yaml_rs = None
