@@ -44,7 +44,7 @@ def dns1123_label(value: str) -> str | None:
         return "must not be empty"
     if len(value) > 63:
         return "must be no more than 63 characters"
-    if not DNS1123_LABEL.match(value):
+    if not DNS1123_LABEL.fullmatch(value):  # fullmatch: "$" alone would accept a final newline
         return "must be a DNS-1123 label (lower-case letters, digits and '-', starting and ending with an " \
                "alphanumeric character)"
     return None

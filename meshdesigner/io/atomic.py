@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
+
+from .errors import InputError
 
 # No .json/.yaml/.yml suffix: `kubectl apply -f DIR` reads every such file in a folder.
 EXPORT_INDEX = ".meshdesigner-export"
@@ -56,11 +59,11 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
     Returns the written paths.
     """
     modes = modes or {}
+    _check_paths(files)
     os.makedirs(root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".meshdesigner-staging-", dir=root)
     try:
         for rel, text in files.items():
-            _check_relative(rel)
             target = os.path.join(staging, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with open(target, "w", encoding="utf-8", newline="\n") as fh:
@@ -79,9 +82,9 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
             os.replace(os.path.join(staging, rel), final)
             written.append(final)
         for stale in sorted(previous - set(files)):
-            with contextlib.suppress(OSError):
-                _check_relative(stale)
-                os.unlink(os.path.join(root, stale))
+            if _path_problem(stale) is None:  # an index edited by hand never removes files outside
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(root, stale))
         index[owner] = sorted(files)
         write_atomic(index_path, json.dumps(index, indent=1, sort_keys=True) + "\n")
         with contextlib.suppress(OSError):
@@ -91,10 +94,34 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _check_relative(rel: str) -> None:
-    norm = os.path.normpath(rel)
-    if os.path.isabs(norm) or norm.startswith(".."):
-        raise ValueError(f"refusing to write outside the export folder: {rel}")
+# A path part the export writes: letters, digits, '.', '_' and '-' (names Kubernetes accepts fit),
+# never '..' or a hidden file, and never a device name where Windows reserves one.
+_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
+_WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                              *(f"lpt{i}" for i in range(1, 10))})
+
+
+def _path_problem(rel: str) -> str | None:
+    parts = rel.split("/")
+    for part in parts:
+        if not _PART.fullmatch(part) or part in (".", ".."):
+            return "a path part is empty, '..' or holds characters other than letters, digits, '.', '_', '-'"
+        if os.name == "nt" and part.split(".")[0].lower() in _WINDOWS_DEVICES:
+            return f"{part!r} is a device name on Windows"
+    return None
+
+
+def _check_paths(files: dict[str, str]) -> None:
+    """Every relative path is safe, and no two are the same file on a case-insensitive disk."""
+    seen: dict[str, str] = {}
+    for rel in files:
+        problem = _path_problem(rel)
+        if problem:
+            raise InputError(f"refusing to write {rel!r}: {problem}; nothing was written")
+        other = seen.setdefault(rel.lower(), rel)
+        if other != rel:
+            raise InputError(f"refusing to write both {other!r} and {rel!r} (one file on a case-insensitive "
+                             "disk); nothing was written")
 
 
 def _read_index(path: str) -> dict[str, list[str]]:

@@ -112,6 +112,21 @@ def _items(doc: Document) -> Iterable[tuple[dict, tuple[str | int, ...]]]:
         yield data, ()
 
 
+def verbatim_problem(obj: dict) -> tuple[tuple[str, ...], str] | None:
+    """What a resource kept verbatim lacks to be exported (field path, message), or None."""
+    for key in ("apiVersion", "kind"):
+        if not isinstance(obj.get(key), str) or not obj[key]:
+            return (key,), f"{key} is missing or not text"
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return ("metadata",), "metadata is missing or not a mapping"
+    if not isinstance(metadata.get("name"), str) or not metadata["name"]:
+        return ("metadata", "name"), "metadata.name is missing or not text"
+    if not isinstance(metadata.get("namespace", ""), str):
+        return ("metadata", "namespace"), "metadata.namespace is not text"
+    return None
+
+
 def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAULT_NAMESPACE
                    ) -> Resource | dict:
     """One manifest object to a typed resource (known kinds) or a cleaned verbatim dict (other kinds)."""
@@ -124,6 +139,9 @@ def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAUL
     if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str) or not metadata["name"]:
         raise InputError(f"the {kind} has no metadata.name", file=source.file,
                          line=source.line_of(("metadata",)))
+    if not isinstance(metadata.get("namespace", ""), str):
+        raise InputError(f"the {kind}'s metadata.namespace is not text", file=source.file,
+                         line=source.line_of(("metadata", "namespace")), field="metadata.namespace")
     body = {k: v for k, v in obj.items() if k not in LIVE_OBJECT_FIELDS}
     body["metadata"] = clean_metadata(metadata)
     body["metadata"].setdefault("namespace", default_namespace)

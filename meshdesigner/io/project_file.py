@@ -31,7 +31,7 @@ from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .errors import InputError
 from .gcpause import gc_paused
-from .manifests import format_loc
+from .manifests import format_loc, verbatim_problem
 from .route_test_files import cases_from_list
 from .yamlio import Document, dump_canonical, flow, load_documents, load_one, read_text
 
@@ -208,6 +208,11 @@ def _build(data: dict, doc: _LazyDocument, migrated: bool) -> Project:
     extras = data.get("extra_resources") or []
     if not isinstance(extras, list) or not all(isinstance(e, dict) for e in extras):
         raise fail("extra_resources must be a list of mappings", ("extra_resources",))
+    for i, extra in enumerate(extras):
+        problem = verbatim_problem(extra)
+        if problem:
+            field, message = problem
+            raise fail(message, ("extra_resources", i, *field))
     project.set_extra_resources(extras)
     project.set_tests(_tests(data, doc, migrated))
     return project

@@ -463,6 +463,15 @@ CanonicalDumper.add_representer(
     tuple, lambda d, data: d.represent_sequence("tag:yaml.org,2002:seq", list(data)))
 
 
+_CONTROL = re.compile("[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029\\ufeff]")
+
+
+def comment_line(text: str) -> str:
+    """A generated ``# ...`` comment line that user text (names, hosts) cannot end early: control
+    characters and line separators are written as ``\\xNN``/``\\uNNNN`` escapes."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def flow(items) -> _FlowList:
     """Mark a short list to be written on one line."""
     return _FlowList(items)

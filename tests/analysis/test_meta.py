@@ -74,6 +74,8 @@ def test_rule_files_stay_in_their_ranges():
                 assert code.startswith("MD11"), (r.name, code)
             elif module.startswith("security_"):
                 assert code.startswith("MD09"), (r.name, code)
+            elif module.startswith("names_"):
+                assert code.startswith("MD12"), (r.name, code)
             else:
                 assert code.startswith(OWN_RANGES), (r.name, code)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from ...io.errors import InputError
 from ...io.yamlio import dump, dump_all
 from ...model import Project, Resource
+from ...model.names import name_problem, namespace_problem
 from .functions import function_manifests
 
 API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
@@ -31,10 +35,25 @@ def project_manifests(project: Project, api_version: str = "v1") -> list[dict]:
     return out + extras
 
 
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
+
+
 def resource_filename(manifest: dict) -> str:
-    """``resources/<namespace>.<kind>.<name>.yaml`` (lower-case kind)."""
+    """``resources/<namespace>.<kind>.<name>.yaml`` (lower-case kind), built only from names that
+    Kubernetes accepts (so never ``..``, ``/``, spaces or control characters); others raise
+    :class:`InputError` and nothing is exported."""
     md = manifest["metadata"]
-    return f"resources/{md.get('namespace', 'default')}.{str(manifest['kind']).lower()}.{md['name']}.yaml"
+    kind, namespace, name = manifest["kind"], md.get("namespace", "default"), md["name"]
+    where = f"{kind} {namespace!r}/{name!r}"
+    if not isinstance(kind, str) or not _KIND.fullmatch(kind):
+        raise InputError(f"cannot export {where}: the kind is not a Kubernetes kind name", field="kind")
+    reason = namespace_problem(namespace)
+    if reason:
+        raise InputError(f"cannot export {where}: the namespace {reason}", field="metadata.namespace")
+    reason = name_problem(kind, name)
+    if reason:
+        raise InputError(f"cannot export {where}: the name {reason}", field="metadata.name")
+    return f"resources/{namespace}.{kind.lower()}.{name}.yaml"
 
 
 def export_files(project: Project, api_version: str = "v1") -> dict[str, str]:
