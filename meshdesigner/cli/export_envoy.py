@@ -5,6 +5,7 @@ Also the options ``run-gateway`` shares (:func:`add_envoy_options`, :func:`optio
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 
@@ -42,7 +43,11 @@ def options_from_args(args) -> EnvoyOptions:
     if args.endpoints:
         kwargs["endpoints"] = load_endpoints(args.endpoints)
     if args.listen_address:
-        kwargs["listen_address"] = args.listen_address
+        try:  # Envoy binds an IP address, never a name
+            kwargs["listen_address"] = str(ipaddress.ip_address(args.listen_address.strip("[]")))
+        except ValueError:
+            raise UsageError(f"--listen-address {args.listen_address!r} is not an IP address "
+                             "(e.g. 127.0.0.1 or ::1)") from None
     if args.port_map:
         try:
             kwargs["port_map"] = parse_port_map(args.port_map)

@@ -21,7 +21,7 @@ from ..io.yamlio import dump
 from ..model.gateway import TERMINATING_TLS_MODES
 from ..tls.checks import key_matches
 from ..tls.inspect import CertificateError, is_encrypted_key, load_certificates, load_private_key
-from ..tls.sources import credential_files
+from ..tls.sources import credential_files, credential_name_is_safe
 
 SECRETS_FOLDER = "secrets"
 WARNING_HEADER = ("# WARNING: this Secret holds a PRIVATE KEY (tls.key). Keep this file private (mode 0600),\n"
@@ -67,9 +67,17 @@ def secret_manifest(namespace: str, name: str, directory: str) -> str | None:
     Raises :class:`InputError` for files that exist but would make a broken Secret (not PEM, an encrypted
     key, a key that is not the certificate's).
     """
+    if not credential_name_is_safe(name):
+        raise InputError(f"credential {name!r} is not a Secret name (a DNS-1123 subdomain); --with-secrets reads "
+                         "only folders inside its own folder", field="credentialName")
     files = credential_files(name, directory)
     if files.cert is None and files.key is None:
         return None
+    root = os.path.realpath(directory)
+    for path in (files.cert, files.key, files.ca):
+        if path is not None and os.path.commonpath([root, os.path.realpath(path)]) != root:
+            raise InputError(f"credential {name!r}: the file leads outside {directory} (a link?); not read",
+                             file=path)
     if files.cert is None or files.key is None:
         missing = "tls.crt" if files.cert is None else "tls.key"
         raise InputError(f"credential {name!r}: {missing} is missing", file=os.path.join(files.directory, missing))

@@ -9,15 +9,38 @@ signed it) and, for a new CA without a separate CA folder, ``ca.key``; client ce
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .checks import key_matches, normalize_host
-from .generate import KeyPair, create_ca, create_client_cert, create_server_cert, pair_from, write_pair
+from .generate import (
+    KeyPair,
+    create_ca,
+    create_client_cert,
+    create_server_cert,
+    make_private_folder,
+    pair_from,
+    write_pair,
+    write_public_file,
+)
 from .inspect import load_certificate_file, load_private_key_file
 
 RESERVED_NAMES = ("tls", "ca")
+# X.509 validity ends in 9999 at the latest: 100 years is plenty for a local trial.
+MAX_DAYS = 36_500
+# A certificate host: a DNS name, possibly with a leading "*." (RFC 6125), letters in any case.
+_HOST = re.compile(r"(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class CredentialError(ValueError):
@@ -71,13 +94,18 @@ def create_credential(folder: str, hosts: Sequence[str], *, ca_dir: str | None =
     names = certificate_hosts(hosts)
     if not names:
         raise CredentialError("no host a certificate can name (list host names; '*' cannot be one)")
-    if days <= 0:
-        raise CredentialError("the validity must be at least one day")
+    if not 0 < days <= MAX_DAYS:
+        raise CredentialError(f"the validity must be at least one day and at most {MAX_DAYS:,} days")
+    for host in names:
+        if not _HOST.fullmatch(host) and not _is_ip(host):
+            raise CredentialError(f"host {host!r} is not a DNS name or an IP address")
     for name in clients:
         if not name or name in RESERVED_NAMES or "/" in name or name.startswith("."):
             raise CredentialError(f"client name {name!r}: use a plain file name other than "
                                   f"{', '.join(RESERVED_NAMES)}")
     existing = [p for p in (os.path.join(folder, "tls.crt"), os.path.join(folder, "tls.key")) if os.path.exists(p)]
+    existing += [p for n in clients for p in (os.path.join(folder, f"{n}.crt"), os.path.join(folder, f"{n}.key"))
+                 if os.path.exists(p)]
     if existing and not overwrite:
         raise CredentialError(f"{existing[0]} exists (replace it explicitly)")
     home = ca_dir or folder
@@ -89,14 +117,14 @@ def create_credential(folder: str, hosts: Sequence[str], *, ca_dir: str | None =
         raise CredentialError(str(exc)) from None
     written: list[str] = []
     if new_ca:  # keep the CA and its key, to sign more later (ca_dir=...)
-        written += write_pair(ca, home, name="ca", passphrase=passphrase)
+        written += write_pair(ca, home, name="ca", passphrase=passphrase, overwrite=overwrite)
     if os.path.abspath(home) != os.path.abspath(folder):  # folder/ca.crt, as in a credential folder
-        os.makedirs(folder, exist_ok=True)
+        make_private_folder(folder)
         ca_copy = os.path.join(folder, "ca.crt")
-        with open(ca_copy, "wb") as handle:
-            handle.write(ca.cert_pem)
+        write_public_file(ca_copy, ca.cert_pem)
         written.append(ca_copy)
-    written += write_pair(server, folder, passphrase=passphrase)
+    written += write_pair(server, folder, passphrase=passphrase, overwrite=overwrite)
     for name in clients:
-        written += write_pair(create_client_cert(ca, name, days=days), folder, name=name, passphrase=passphrase)
+        written += write_pair(create_client_cert(ca, name, days=days), folder, name=name, passphrase=passphrase,
+                              overwrite=overwrite)
     return CreatedCredential(folder, tuple(written), server, ca, new_ca, tuple(clients))

@@ -10,6 +10,7 @@ validity window), ``hash_algorithm`` (e.g. ``hashes.SHA1()``), ``key_size`` and 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import ipaddress
 import os
 import secrets
@@ -210,32 +211,67 @@ def key_pem(pair: KeyPair, passphrase: bytes | str | None = None) -> bytes:
                                   serialization.BestAvailableEncryption(secret))
 
 
-def write_private_file(path: str, data: bytes) -> None:
+def write_private_file(path: str, data: bytes, overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` through a file created with mode 0600, replaced atomically.
 
     The temporary file is created by ``os.open(..., 0o600)``, so the bytes are never readable by others,
-    even for an instant, and an existing wider-mode file at ``path`` is replaced, not reused.
+    even for an instant, and an existing wider-mode file at ``path`` is replaced, not reused. With
+    ``overwrite=False`` an existing ``path`` is never replaced (:class:`FileExistsError`).
     """
+    _write_file(path, data, 0o600, overwrite)
+
+
+def write_public_file(path: str, data: bytes, overwrite: bool = True) -> None:
+    """Write a certificate: mode 0644 whatever the umask, replaced atomically."""
+    _write_file(path, data, 0o644, overwrite)
+
+
+def _write_file(path: str, data: bytes, mode: int, overwrite: bool) -> None:
     temp = f"{path}.{secrets.token_hex(6)}.tmp"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
+        os.fchmod(fd, mode)  # the umask may have taken bits away (certificates) or not: say it exactly
         with os.fdopen(fd, "wb") as out:
             out.write(data)
-        os.replace(temp, path)
+            out.flush()
+            os.fsync(out.fileno())
+        if overwrite:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)  # fails with FileExistsError instead of replacing, even in a race
+            os.unlink(temp)
     except BaseException:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
 
 
+def make_private_folder(directory: str) -> None:
+    """Create ``directory`` (and missing parents) with mode 0700 whatever the umask; an existing folder
+    is left as it is (it is the user's)."""
+    missing = []
+    current = os.path.abspath(directory)
+    while not os.path.isdir(current):
+        missing.append(current)
+        current = os.path.dirname(current)
+    for folder in reversed(missing):
+        os.mkdir(folder, 0o700)
+        os.chmod(folder, 0o700)
+
+
 def write_pair(pair: KeyPair, directory: str | os.PathLike, name: str = "tls",
-               passphrase: bytes | str | None = None) -> tuple[str, str]:
-    """Write ``DIR/<name>.crt`` and ``DIR/<name>.key`` (mode 0600, encrypted with ``passphrase`` if given)."""
+               passphrase: bytes | str | None = None, overwrite: bool = False) -> tuple[str, str]:
+    """Write ``DIR/<name>.crt`` (0644) and ``DIR/<name>.key`` (0600, encrypted with ``passphrase`` if
+    given); a new ``DIR`` is made 0700. An existing key or certificate is replaced only with
+    ``overwrite=True`` (the caller asked the user), else :class:`FileExistsError` and nothing is written."""
     directory = os.fspath(directory)
-    os.makedirs(directory, exist_ok=True)
+    make_private_folder(directory)
     cert_path = os.path.join(directory, f"{name}.crt")
     key_path = os.path.join(directory, f"{name}.key")
-    with open(cert_path, "wb") as out:
-        out.write(pair.cert_pem)
-    write_private_file(key_path, key_pem(pair, passphrase))
+    if not overwrite:
+        for path in (key_path, cert_path):
+            if os.path.lexists(path):
+                raise FileExistsError(errno.EEXIST, "exists; not replaced", path)
+    write_private_file(key_path, key_pem(pair, passphrase), overwrite)
+    write_public_file(cert_path, pair.cert_pem, overwrite)
     return cert_path, key_path

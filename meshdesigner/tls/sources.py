@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from ..model.gateway import ServerTLSSettings
+from ..model.names import subdomain_problem
 
 DEFAULT_CREDENTIALS_DIR = "credentials"
 CERT_FILES, KEY_FILES, CA_FILES = ("tls.crt", "cert"), ("tls.key", "key"), ("ca.crt", "cacert")
@@ -122,9 +123,17 @@ def _first_existing(directory: str, names: tuple[str, ...]) -> str | None:
     return None
 
 
+def credential_name_is_safe(name: str) -> bool:
+    """A credential is a Secret's name, a DNS-1123 subdomain: a folder name inside the credentials
+    folder, never ``..``, a path or an absolute path."""
+    return subdomain_problem(name) is None
+
+
 def credential_files(name: str, credentials_dir: str) -> CredentialFiles:
     """The local files for credential ``name`` (the CA also from ``<name>-cacert/``, as Istio reads it)."""
     directory = os.path.join(credentials_dir, name)
+    if not credential_name_is_safe(name):  # never read outside the credentials folder ("../x", "/etc/x")
+        return CredentialFiles(directory, None, None, None)
     ca = _first_existing(directory, CA_FILES) or _first_existing(
         os.path.join(credentials_dir, f"{name}-cacert"), CA_FILES)
     return CredentialFiles(directory, _first_existing(directory, CERT_FILES),

@@ -93,6 +93,6 @@ def test_write_pair_replaces_a_world_readable_key(ca, tmp_path):
     target = tmp_path / "ca.key"
     target.write_bytes(b"old")
     os.chmod(target, 0o644)
-    _, key_path = write_pair(ca, tmp_path, name="ca")
+    _, key_path = write_pair(ca, tmp_path, name="ca", overwrite=True)  # the caller asked the user
     assert stat.S_IMODE(os.stat(key_path).st_mode) == 0o600
     assert pathlib.Path(key_path).read_bytes() == ca.key_pem

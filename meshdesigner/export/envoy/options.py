@@ -97,6 +97,10 @@ def parse_port_map(text: str) -> dict[int, int]:
         for number in (int(left), int(right)):
             if not 0 < number < 65536:
                 raise ValueError(f"port map entry {entry!r}: port {number} is out of range 1-65535")
+        if int(left) in out:
+            raise ValueError(f"port map entry {entry!r}: gateway port {left} is mapped twice")
+        if int(right) in out.values():
+            raise ValueError(f"port map entry {entry!r}: local port {right} is already used by another entry")
         out[int(left)] = int(right)
     return out
 
