@@ -37,4 +37,9 @@ def run(args) -> int:
     print(f"imported {result.summary()} into {args.output}")
     for item in result.kept_verbatim:
         print(f"  kept verbatim (not drawn): {item}", file=sys.stderr)
+    for secret in result.secrets:
+        md = secret["metadata"]
+        print(f"warning: Secret {md['namespace']}/{md['name']} not imported: a project never holds Secret "
+              f"values (keys {', '.join(secret['dataKeys']) or 'none'}); apply it from its own file",
+              file=sys.stderr)
     return 0

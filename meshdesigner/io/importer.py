@@ -36,6 +36,8 @@ class ImportResult:
     project: Project
     sources: dict[tuple[str, str, str], SourceRef] = field(default_factory=dict)
     kept_verbatim: list[str] = field(default_factory=list)  # "Kind namespace/name" of other kinds
+    # Secrets read, as references without values (manifests.secret_reference): never in the project.
+    secrets: list[dict] = field(default_factory=list)
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
@@ -75,7 +77,7 @@ def build_project(manifests: ManifestSet, name: str = "imported") -> ImportResul
     adopt_policies(project)
     apply_layout(project)
     kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in project.extra_resources]
-    return ImportResult(project, manifests.sources, kept)
+    return ImportResult(project, manifests.sources, kept, manifests.secrets)
 
 
 def adopt_policies(project: Project) -> None:

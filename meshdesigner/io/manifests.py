@@ -47,6 +47,7 @@ class ManifestSet:
 
     resources: list[Resource] = field(default_factory=list)
     others: list[dict] = field(default_factory=list)
+    secrets: list[dict] = field(default_factory=list)  # Secrets without their values (see secret_reference)
     sources: dict[tuple[str, str, str], SourceRef] = field(default_factory=dict)
 
 
@@ -229,8 +230,24 @@ def _read_file(file: str, default_namespace: str, keep_nodes: bool,
             if isinstance(parsed, Resource):
                 result.resources.append(parsed)
                 result.sources[key] = source
+            elif is_secret(parsed):
+                result.secrets.append(secret_reference(parsed))
             else:
                 result.others.append(parsed)
+
+
+def is_secret(obj: dict) -> bool:
+    return obj.get("kind") == "Secret" and obj.get("apiVersion") == "v1"
+
+
+def secret_reference(secret: dict) -> dict:
+    """What a design may know of a Secret: its metadata, type and the names of its data keys, never the
+    values (a project file or an export must not carry key material). Annotations go too: kubectl's
+    last-applied-configuration and others can repeat the data."""
+    metadata = {k: v for k, v in secret["metadata"].items() if k in ("name", "namespace", "labels")}
+    keys = sorted({*(secret.get("data") or {}), *(secret.get("stringData") or {})}, key=str)
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata,
+            "type": secret.get("type", "Opaque"), "dataKeys": [str(k) for k in keys]}
 
 
 def _same_content(first: Resource | dict, second: Resource | dict) -> bool:

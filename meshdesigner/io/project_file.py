@@ -31,7 +31,7 @@ from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .errors import InputError
 from .gcpause import gc_paused
-from .manifests import format_loc, verbatim_problem
+from .manifests import format_loc, is_secret, verbatim_problem
 from .route_test_files import cases_from_list
 from .yamlio import Document, dump_canonical, flow, load_documents, load_one, read_text
 
@@ -93,8 +93,9 @@ def project_to_data(project: Project) -> dict[str, Any]:
     data["nodes"] = nodes
     if project.policies:
         data["policies"] = [policy.manifest() for policy in project.policies]
-    if project.extra_resources:
-        data["extra_resources"] = project.extra_resources
+    extras = [obj for obj in project.extra_resources if not is_secret(obj)]  # never key material in a file
+    if extras:
+        data["extra_resources"] = extras
     if project.tests:  # written only when there are some: older files keep their bytes
         data["tests"] = [case.to_wire() for case in project.tests]
     return data

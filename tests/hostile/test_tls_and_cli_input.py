@@ -124,3 +124,49 @@ def test_with_secrets_does_not_follow_a_link_out_of_its_folder(tmp_path):
     outcome = run_cli("export", str(design), "-o", str(tmp_path / "out"), "--force", "--with-secrets", str(creds))
     assert (outcome.crash, outcome.code) == (None, 2)
     assert "outside" in outcome.err
+
+
+TLS_SECRET = """apiVersion: v1
+kind: Secret
+metadata:
+  name: shop-cert
+  namespace: shop
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: '{"data": {"tls.key": "UFJJVkFURSBLRVk="}}'
+type: kubernetes.io/tls
+data:
+  tls.crt: Q0VSVElGSUNBVEU=
+  tls.key: UFJJVkFURSBLRVk=
+"""
+
+
+def test_an_imported_secret_never_enters_the_project_or_a_default_export(tmp_path):
+    manifests = tmp_path / "in.yaml"
+    manifests.write_text(GATEWAY_WITH_CREDENTIAL.format(credential="shop-cert") + "---\n" + TLS_SECRET)
+    project = tmp_path / "p.mesh.yaml"
+    outcome = run_cli("import", str(manifests), "-o", str(project))
+    assert (outcome.code, outcome.crash) == (0, None), outcome.err
+    assert "Secret shop/shop-cert" in outcome.err and "tls.key" in outcome.err  # the warning names it
+    assert "UFJJVkFURSBLRVk" not in project.read_text()
+    for source in (project, manifests):
+        out = tmp_path / f"out-{source.name}"
+        outcome = run_cli("export", str(source), "-o", str(out), "--force")
+        assert outcome.crash is None and outcome.code == 0, outcome.err
+        for path in out.rglob("*"):
+            if path.is_file():
+                assert "UFJJVkFURSBLRVk" not in path.read_text(), path
+
+
+def test_secrets_left_in_an_old_project_file_are_not_saved_again_nor_exported(tmp_path):
+    from meshdesigner.io.manifests import is_secret
+    from meshdesigner.io.project_file import load_project, save_project
+
+    old = tmp_path / "old.mesh.yaml"
+    old.write_text("format_version: 1\nname: old\nnodes: []\nextra_resources:\n- apiVersion: v1\n  kind: Secret\n"
+                   "  metadata: {name: s, namespace: shop}\n  data: {tls.key: UFJJVkFURSBLRVk=}\n")
+    project = load_project(str(old))
+    assert any(is_secret(o) for o in project.extra_resources)
+    save_project(project, str(tmp_path / "new.mesh.yaml"))
+    assert "UFJJVkFURSBLRVk" not in (tmp_path / "new.mesh.yaml").read_text()
+    assert run_cli("export", str(old), "-o", str(tmp_path / "out")).code == 0
+    assert "UFJJVkFURSBLRVk" not in (tmp_path / "out" / "istio.yaml").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ...io.errors import InputError
+from ...io.manifests import is_secret
 from ...io.yamlio import dump, dump_all
 from ...model import Project, Resource
 from ...model.names import name_problem, namespace_problem
@@ -30,7 +31,7 @@ def project_manifests(project: Project, api_version: str = "v1") -> list[dict]:
     out = [r.manifest(api_version_for(r, api_version)) for r in resources]
     out += function_manifests(project)  # gateway functions: policies, EnvoyFilters, Telemetry
     out += [policy.manifest() for policy in project.policies]  # in the apiVersion each was written in
-    extras = sorted(project.extra_resources,
+    extras = sorted((obj for obj in project.extra_resources if not is_secret(obj)),  # --with-secrets only
                     key=lambda d: (str(d.get("kind")), str(d["metadata"].get("namespace")), d["metadata"]["name"]))
     return out + extras
 
