@@ -45,7 +45,7 @@ from .scene.view import CanvasView
 from .style import app_icon, apply_theme, icon
 
 NODES_MIME = "application/x-meshdesigner-nodes"
-RECOVERY_DELAY_MS = 1500
+RECOVERY_SNAPSHOT_MS = 300  # a snapshot for the recovery journal at most this long after a change
 SIDE_DOCK_WIDTHS = (230, 300)     # palette, properties: the canvas gets the rest
 SIDE_DOCK_SHARES = (0.17, 0.3)    # ... and at most these shares of a small window (forms need ~300)
 BOTTOM_DOCK_HEIGHT = 180
@@ -78,8 +78,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_toolbar()
         self._build_status_bar()
-        self.recovery_timer = QTimer(self, singleShot=True, interval=RECOVERY_DELAY_MS)
+        # Started by the first change and not restarted by later ones: steady editing never postpones it.
+        self.recovery_timer = QTimer(self, singleShot=True, interval=RECOVERY_SNAPSHOT_MS)
         self.recovery_timer.timeout.connect(self.write_recovery)
+        self.journal: recovery.Journal | None = None
         self.view.sig_status.connect(self.show_message)
         self.view.sig_zoom_changed.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
         self.view.sig_mode_changed.connect(self._mode_changed)
@@ -343,7 +345,7 @@ class MainWindow(QMainWindow):
         self.act_redo.setEnabled(stack.canRedo())
         document.sig_dirty_changed.connect(self._update_title)
         document.sig_path_changed.connect(self._update_title)
-        document.sig_edited.connect(self.recovery_timer.start)
+        document.sig_edited.connect(self._changed_for_recovery)
         self.outline.set_document(document)
         self.properties.set_document(document)
         self.preview.set_document(document)
@@ -430,7 +432,7 @@ class MainWindow(QMainWindow):
 
     def new_file(self) -> None:
         if self.maybe_save():
-            recovery.clear()
+            self.discard_journal()
             self.set_document(Document(Project("untitled"), parent=self))
             self.view.set_zoom(1.0)
             self.view.centerOn(700, 400)
@@ -457,7 +459,7 @@ class MainWindow(QMainWindow):
         except (InputError, OSError, ValueError) as exc:
             dialogs.error(self, "Cannot open", f"{path}\n\n{exc}")
             return False
-        recovery.clear()
+        self.discard_journal()
         self.set_document(document, source=path)
         return True
 
@@ -476,6 +478,7 @@ class MainWindow(QMainWindow):
         except (InputError, OSError, ValueError) as exc:
             dialogs.error(self, "Cannot import", str(exc))
             return False
+        self.discard_journal()
         self.set_document(Document(result.project, None, self), source=paths[0])
         self.show_message(f"Imported {result.summary()}", 8000)
         return True
@@ -497,7 +500,7 @@ class MainWindow(QMainWindow):
             dialogs.error(self, "Cannot save", f"The design was not saved.\n\n{exc}")
             return False
         settings.add_recent_file(path)
-        recovery.clear()
+        self.discard_journal()
         self.show_message(f"Saved {os.path.basename(path)}", 4000)
         self._update_title()
         self._locate_certificates(path)  # saved under a new folder: its certificates are the ones that count
@@ -522,40 +525,69 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.written:
             self.show_message(f"Exported {len(dialog.written)} files to {dialog.options()[0]}", 8000)
 
+    def _changed_for_recovery(self) -> None:
+        if not self.recovery_timer.isActive():
+            self.recovery_timer.start()
+
     def write_recovery(self) -> None:
-        if self.document.dirty:
-            try:
-                recovery.write(self.document.project, self.document.path)
-            except OSError as exc:
-                self.show_message(f"Could not write the recovery copy: {exc}", 6000)
+        """Hand a snapshot of the unsaved design to this window's journal (written off this thread)."""
+        if not self.document.dirty:
+            return
+        try:
+            if self.journal is None:
+                self.journal = recovery.Journal(settings.recovery_dir())
+            self.journal.record(self.document.project.copy(), self.document.path)
+        except OSError as exc:
+            self.show_message(f"Could not write the recovery copy: {exc}", 6000)
+            return
+        if self.journal.error is not None:
+            self.show_message(f"Could not write the recovery copy: {self.journal.error}", 6000)
+
+    def discard_journal(self) -> None:
+        """The design was saved, replaced or closed on the user's word: its journal goes."""
+        self.recovery_timer.stop()
+        if self.journal is not None:
+            self.journal.discard()
+            self.journal = None
 
     def offer_recovery(self) -> bool:
-        """At start: restore a design a crashed session left behind (if the user wants it)."""
-        meta = recovery.pending()
-        if meta is None:
+        """At start: restore the newest design a window that is gone left unsaved (if the user wants it).
+        A journal is deleted only when the user declines it or once restored; one that cannot be read is
+        kept, and the user is told where."""
+        found = recovery.orphans(settings.recovery_dir())
+        if not found:
             return False
+        newest, others = found[0], found[1:]
+        for orphan in others:
+            orphan.release()  # offered at a later start
         import time
 
-        when = time.strftime("%d %b %H:%M", time.localtime(meta.get("time", 0)))
-        name = os.path.basename(meta.get("path") or "") or "an unsaved design"
+        when = time.strftime("%d %b %H:%M", time.localtime(float(newest.meta.get("time") or 0)))
+        path = newest.meta.get("path") if isinstance(newest.meta.get("path"), str) else None
+        name = os.path.basename(path or "") or "an unsaved design"
         if not dialogs.ask_restore(self, f"on {when}", name):
-            recovery.clear()
+            newest.discard()
             return False
         try:
-            project = recovery.load()
+            project = newest.load()
         except (InputError, OSError, ValueError) as exc:
-            dialogs.error(self, "Cannot restore", str(exc))
-            recovery.clear()
+            newest.release()
+            dialogs.error(self, "Cannot restore", f"{exc}\n\nThe copy is kept in {newest.folder}.")
             return False
-        document = Document(project, meta.get("path"), self)
+        document = Document(project, path, self)
         document.undo_stack.resetClean()  # restored work is unsaved work
         self.set_document(document)
         self._update_title()
+        self.write_recovery()  # this window journals it now; only then does the old copy go
+        if self.journal is not None and self.journal.wait_written() and self.journal.error is None:
+            newest.discard()
+        else:
+            newest.release()
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.maybe_save():
-            recovery.clear()
+            self.discard_journal()
             settings.settings().setValue("windowState", self.saveState())
             self.document.dispose()  # its undo stack must not emit into this window while both are deleted
             event.accept()

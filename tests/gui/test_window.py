@@ -66,26 +66,30 @@ def test_unsaved_changes_question_on_close(make_editor, no_dialogs):
     assert window.close()
 
 
-def test_recovery_file_is_offered_on_next_start(make_editor, no_dialogs, qtbot, monkeypatch):
-    from meshdesigner.gui import recovery
+def test_recovery_journal_is_offered_once_its_window_is_gone(make_editor, no_dialogs, qtbot, tmp_path):
+    import os
+
+    from meshdesigner.gui import recovery, settings
 
     window = make_editor(SEED)
     window.document.move_nodes({GW: (200.0, 400.0)})
-    qtbot.waitUntil(lambda: recovery._paths()[0] and __import__("os").path.exists(recovery._paths()[0]),
-                    timeout=4000)
+    qtbot.waitUntil(lambda: window.journal is not None, timeout=4000)
+    assert window.journal.wait_written()
     edited = dump_project(window.document.project)
-    # simulate a crash: the next session is another process
-    monkeypatch.setattr(recovery.os, "getpid", lambda: -1)
-    no_dialogs["ask_restore"] = True
     second = make_editor()
+    assert not second.offer_recovery()  # the first window is alive: its journal is not offered
+    window.journal.close()  # as if the first window's process had died (its lock is released)
+    no_dialogs["ask_restore"] = True
     assert second.offer_recovery()
     assert dump_project(second.document.project) == edited
     assert second.document.dirty and second.document.path.endswith("seed.mesh.yaml")
-    # a clean save removes the recovery copy
+    assert recovery.orphans(settings.recovery_dir()) == []
+    # a clean save removes the window's own journal
     second.document.path = None
-    no_dialogs["save_project_as"] = str(qtbot and __import__("tempfile").mkdtemp()) + "/r.mesh.yaml"
+    no_dialogs["save_project_as"] = str(tmp_path / "r.mesh.yaml")
     assert second.save()
-    assert recovery.pending() is None
+    assert second.journal is None
+    assert [d for d in os.listdir(settings.recovery_dir()) if d != os.path.basename(window.journal.folder)] == []
 
 
 def test_theme_switch_and_status_bar(make_editor, qtbot):
