@@ -60,7 +60,15 @@ kind: ConfigMap
 metadata: {{name: {name}, namespace: {ns}}}
 data: {{a: b}}
 """
-KINDS = {"VirtualService": VIRTUAL_SERVICE, "Service": SERVICE, "DestinationRule": DESTINATION_RULE,
+AUTHORIZATION_POLICY = """apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {{name: {name}, namespace: {ns}}}
+spec:
+  selector: {{matchLabels: {{istio: ingressgateway}}}}
+  action: DENY
+  rules: [{{from: [{{source: {{ipBlocks: [10.0.0.1]}}}}]}}]
+"""
+KINDS = {"AuthorizationPolicy": AUTHORIZATION_POLICY, "VirtualService": VIRTUAL_SERVICE, "Service": SERVICE, "DestinationRule": DESTINATION_RULE,
          "ServiceEntry": SERVICE_ENTRY, "ConfigMap": CONFIG_MAP}
 # Names the API server refuses (every kind here needs at least a DNS-1123 subdomain).
 BAD_NAMES = ["..", "../x", "../../istio", "/tmp/x", "CON", "a" * 5000, "a b", "a\nb", "a\x00b", "-a", "a.",

@@ -48,6 +48,8 @@ def resource_names(ctx, node):
 
 @rule("names.other_resources", codes=("MD1201", "MD1202"), scope=DESIGN)
 def other_resource_names(ctx):
+    for policy in ctx.project.policies:  # the security resources (AuthorizationPolicy, ...)
+        yield from _problems(policy.ref, policy.KIND, policy.name, policy.namespace)
     for obj in ctx.project.extra_resources:
         meta = obj.get("metadata") or {}
         kind, name, namespace = str(obj.get("kind")), meta.get("name"), meta.get("namespace", "default")
