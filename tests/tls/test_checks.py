@@ -71,16 +71,17 @@ def test_validity(ca, server):
     # the certificate's own clock: the fixture may be made minutes after this module was imported (a busy
     # machine), and a certificate starts only CLOCK_SKEW before it was made
     assert validity_problem(server.cert, server.cert.not_valid_before_utc + dt.timedelta(minutes=6), 30) is None
-    past = create_server_cert(ca, ["a.example.com"], not_before=NOW - dt.timedelta(days=100),
-                              not_after=NOW - dt.timedelta(days=10))
-    assert validity_problem(past.cert, NOW).kind == "expired"
-    future = create_server_cert(ca, ["a.example.com"], not_before=NOW + dt.timedelta(days=3))
-    problem = validity_problem(future.cert, NOW)
+    now = dt.datetime.now(dt.UTC)  # not the import time: a long run may reach this test minutes later
+    past = create_server_cert(ca, ["a.example.com"], not_before=now - dt.timedelta(days=100),
+                              not_after=now - dt.timedelta(days=10))
+    assert validity_problem(past.cert, now).kind == "expired"
+    future = create_server_cert(ca, ["a.example.com"], not_before=now + dt.timedelta(days=3))
+    problem = validity_problem(future.cert, now)
     assert problem.kind == "not-yet-valid" and "in 2 days" in problem.message
     soon = create_server_cert(ca, ["a.example.com"], days=10)
-    assert validity_problem(soon.cert, NOW, 30).kind == "expiring"
-    assert validity_problem(soon.cert, NOW, 5) is None   # the warning window is configurable
-    assert validity_problem(soon.cert, NOW, 0) is None   # 0 turns the warning off
+    assert validity_problem(soon.cert, now, 30).kind == "expiring"
+    assert validity_problem(soon.cert, now, 5) is None   # the warning window is configurable
+    assert validity_problem(soon.cert, now, 0) is None   # 0 turns the warning off
 
 
 def test_weak_key_and_sha1(ca, server):
