@@ -61,6 +61,7 @@ class Analyzer:
         self._recorded: dict[str, dict[str, set[Key]]] = {}  # node id -> rule name -> keys it looked up
         self._result: list[Diagnostic] | None = None
         self.last_recomputed: set[str] = set()   # node ids re-run by the last refresh (for tests and the GUI)
+        self._policies: tuple | None = None     # the design's policies at the last refresh (design rules read them)
 
     # ----- public ----------------------------------------------------------------------------------------
     def refresh(self) -> list[Diagnostic]:
@@ -104,7 +105,10 @@ class Analyzer:
                 if node_id in current and node_id not in dirty:
                     partial[node_id].add(rule_name)
         self.last_recomputed = dirty | set(partial)
-        if dirty or touched or self._result is None:
+        policies = tuple(self.project.policies)
+        policies_changed = policies != self._policies
+        self._policies = policies
+        if dirty or touched or policies_changed or self._result is None:
             self.context._references = None
             # a full run allocates many small objects: pausing the cyclic GC saves a third of the time
             with gc_paused() if len(dirty) > 100 else contextlib.nullcontext():

@@ -101,3 +101,21 @@ def test_webhook_messages_are_istios(tmp_path):
                if d.code == "MD0901"]
     assert diag.message.startswith("DENY action without `rules` is meaningless")
     assert diag.path == "spec.rules"
+
+
+def test_the_incremental_analyzer_follows_policy_edits(tmp_path):
+    from meshdesigner.analysis.engine import Analyzer
+    from meshdesigner.model.security import policy_from_manifest
+
+    project = import_manifests([str(DATA / "gateway.yaml")]).project
+    analyzer = Analyzer(project)
+    assert not [d for d in analyzer.refresh() if d.code.startswith("MD09")]
+    bad = policy_from_manifest({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+                                "metadata": {"name": "p", "namespace": "istio-system"},
+                                "spec": {"action": "DENY"}})
+    project.add_policy(bad)
+    assert [d.code for d in analyzer.refresh() if d.code.startswith("MD09")] == ["MD0901"]
+    fixed = policy_from_manifest({**bad.manifest(), "spec": {"action": "DENY", "rules": [
+        {"to": [{"operation": {"paths": ["/admin*"]}}]}]}})
+    project.replace_policy(bad.ref, fixed)
+    assert [d.code for d in analyzer.refresh() if d.code.startswith("MD09")] == []

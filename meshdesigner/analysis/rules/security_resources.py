@@ -103,14 +103,14 @@ def _authz_problems(policy: AuthorizationPolicy):
         yield "spec.action", f"unknown action {action!r} (ALLOW, DENY, AUDIT or CUSTOM)"
         return
     if action == "CUSTOM":
-        if spec.rules is None:
+        if not spec.rules:  # protobuf has no empty-vs-absent list: `rules: []` is nil to the webhook
             yield "spec.rules", ("CUSTOM action without `rules` is meaningless as it will never be triggered, add an "
                                  "empty rule `{}` if you want it be triggered for every request")
         if spec.provider is None or not spec.provider.name:
             yield "spec.provider.name", "`provider.name` must not be empty"
     elif spec.provider is not None:
         yield "spec.provider", f"`provider` must not be with non CUSTOM action, found {action}"
-    if action == "DENY" and spec.rules is None:
+    if action == "DENY" and not spec.rules:
         yield "spec.rules", ("DENY action without `rules` is meaningless as it will never be triggered, add an "
                              "empty rule `{}` if you want it be triggered for every request")
     if spec.selector is not None and (spec.target_ref is not None or spec.target_refs):
