@@ -279,7 +279,7 @@ class NodeItem(QGraphicsRectItem):
                 navigator is not None and navigator.focus_id is not None and self.node_id not in navigator.focus_ids):
             painter.setOpacity(0.35)  # not hovered, or outside the focus
         if is_compact(lod):
-            self._paint_compact(painter, theme, colour, radius, selected or self.highlighted or self.hasFocus())
+            self._paint_compact(painter, theme, colour, selected or self.highlighted or self.hasFocus())
             return
         # Card body, with a faint shadow.
         painter.setPen(Qt.PenStyle.NoPen)
@@ -333,14 +333,17 @@ class NodeItem(QGraphicsRectItem):
         painter.drawEllipse(QPointF(CARD_WIDTH, HEADER / 2), 4.5, 4.5)
         self._paint_badge(painter)
 
-    def _paint_compact(self, painter: QPainter, theme, colour: str, radius: float, outlined: bool) -> None:
+    def _paint_compact(self, painter: QPainter, theme, colour: str, outlined: bool) -> None:
         """Zoomed out: a large name, the kind's icon, a coloured mark for the worst diagnostic and a
         coloured dot per tag, so a card still says what it is where its details cannot be read."""
         rect = self.card_rect()
+        # Square corners: a few screen pixels at this zoom, and rounded ones cost ten times as much.
+        painter.fillRect(rect, QColor(theme.card))
+        painter.fillRect(rect, _tinted(colour, 40 if theme.name == "light" else 70))
         painter.setPen(QPen(QColor(colour), 2.0))
-        painter.setBrush(_tinted(colour, 40 if theme.name == "light" else 70))
-        painter.drawRoundedRect(rect, radius, radius)
-        painter.fillRect(QRectF(radius, 0, CARD_WIDTH - 2 * radius, 6), QColor(colour))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+        painter.fillRect(QRectF(0, 0, CARD_WIDTH, 6), QColor(colour))
         painter.drawPixmap(QRectF(10, 14, 34, 34), icon_pixmap(str(self.node.kind), colour, 68), QRectF(0, 0, 68, 68))
         severity = self.worst_severity()
         room = CARD_WIDTH - 62 - (34 if severity else 0)
@@ -370,7 +373,7 @@ class NodeItem(QGraphicsRectItem):
         if outlined:
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(QColor(ACCENT), 5))
-            painter.drawRoundedRect(rect.adjusted(-4, -4, 4, 4), radius + 4, radius + 4)
+            painter.drawRect(rect.adjusted(-4, -4, 4, 4))
 
     def _paint_rows(self, painter: QPainter, theme, colour: str) -> None:
         painter.setFont(font("row"))

@@ -58,7 +58,7 @@ class Navigator(QObject):
         self.history = FocusHistory()
         self.shown: set[str] | None = None   # ids with a visible card; None: all (not grouped)
         self.placed: dict[str, tuple[float, float]] = {}
-        self.aspect = 1.6
+        self.aspects = (1.6, 1.6)  # the viewport's width / height in the overview, and while focused
         self.matches: set[str] | None = None  # the outline filter's nodes
         self.bundle_layer: BundleLayer | None = None
         self.focus_frame: FocusFrame | None = None
@@ -206,6 +206,11 @@ class Navigator(QObject):
     # ----- layout -------------------------------------------------------------------------------
     def is_shown(self, node_id: str) -> bool:
         return self.shown is None or node_id in self.shown
+
+    @property
+    def aspect(self) -> float:
+        """The shape to pack to now (focused, the minimap takes a corner of the viewport)."""
+        return self.aspects[self.focus_id is not None]
 
     def relayout(self) -> None:
         """Place every group and visible card; hide the cards of collapsed groups."""

@@ -76,20 +76,19 @@ class CanvasView(QGraphicsView):
         """The "how to start" hint shows on an empty canvas only, and leaves with the first node."""
         self.empty_hint.setVisible(not self.canvas.document.project.nodes)
 
-    def _aspect(self) -> float:
-        """The shape groups are packed to: the viewport, above the minimap while focused (the overview
-        shows everything, so no minimap)."""
+    def _aspects(self) -> tuple[float, float]:
+        """The shapes groups are packed to, in the overview and while focused: the viewport, and the
+        viewport above the minimap (the overview shows everything, so it has no minimap)."""
         from .minimap import HEIGHT, MARGIN
 
         size = self.viewport().size()
-        room = HEIGHT + MARGIN if self.canvas.navigator.focus_id is not None else 0
-        return max(0.3, min(5.0, size.width() / max(1, size.height() - room)))
+        return tuple(max(0.3, min(5.0, size.width() / max(1, size.height() - room)))
+                     for room in (0, HEIGHT + MARGIN))
 
     # ----- groups and focus (large designs) ----------------------------------------------------
     def _navigated(self, what: str, subject) -> None:
         """Show what the user asked for: the focus box, an opened group, or the whole overview."""
         navigator = self.canvas.navigator
-        self._repack()  # focused, the minimap takes its corner: a different shape to pack to
         if what == "focus" and navigator.focus_rect is not None:
             self.fit_rect(navigator.focus_rect)
             if subject in self.canvas.items_by_id:
@@ -111,8 +110,9 @@ class CanvasView(QGraphicsView):
 
     def _repack(self) -> bool:
         navigator = self.canvas.navigator
-        if navigator.enabled and abs(navigator.aspect - self._aspect()) > 0.05:
-            navigator.aspect = self._aspect()
+        aspects = self._aspects()
+        if navigator.enabled and max(abs(a - b) for a, b in zip(navigator.aspects, aspects, strict=True)) > 0.05:
+            navigator.aspects = aspects
             navigator.relayout()
             return True
         return False
