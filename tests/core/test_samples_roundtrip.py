@@ -17,7 +17,7 @@ def _key(doc: dict) -> tuple[str, str, str]:
     return doc["kind"], md.get("namespace", "default"), md["name"]
 
 
-def test_all_22_samples_are_present():
+def test_all_22_samples_are_present(oracle):
     assert len(SAMPLES) == 22, [p.name for p in SAMPLES]
 
 

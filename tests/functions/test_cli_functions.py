@@ -52,6 +52,7 @@ def test_export_writes_the_function_resources(project_file, tmp_path):
     assert "istio-system.telemetry.edge-gw-access-log.yaml" in names
 
 
+@pytest.mark.envoy
 @pytest.mark.skipif(shutil.which("envoy") is None, reason="envoy is not installed")
 def test_export_envoy_config_with_functions_validates(project_file, tmp_path):
     out = tmp_path / "out"

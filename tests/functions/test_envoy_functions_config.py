@@ -15,7 +15,12 @@ from meshdesigner.io.yamlio import dump
 from .designs import FULL_FUNCTIONS, GATEWAY_ID, edge_design
 from .e2e_support import SigningKey, validate
 
-needs_envoy = pytest.mark.skipif(shutil.which("envoy") is None, reason="envoy is not installed")
+_envoy_missing = pytest.mark.skipif(shutil.which("envoy") is None, reason="envoy is not installed")
+
+
+def needs_envoy(test):
+    """Runs real Envoy: the ``envoy`` marker, skipped only where Envoy is not installed."""
+    return pytest.mark.envoy(_envoy_missing(test))
 
 
 def _bootstrap(project, **options):
