@@ -536,7 +536,8 @@ class EdgeItem(QGraphicsPathItem):
             path = QPainterPath(start)
             path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
             if (scene is not None and end.x() - start.x() > CARD_WIDTH  # skips a lane: may cross its cards
-                    and len(getattr(scene, "items_by_id", ())) <= DETOUR_MAX_NODES):
+                    and len(getattr(scene, "items_by_id", ())) <= DETOUR_MAX_NODES
+                    and not getattr(getattr(scene, "navigator", None), "enabled", False)):  # grouped: no lanes
                 path = self._around_cards(path, start, end, 6.0 * ((row or 0) + ordinal)) or path
         else:
             # A backward reference (e.g. an egress gateway bound to a virtual service on its left):
