@@ -13,7 +13,8 @@ from meshdesigner.gui.edits import with_value
 from meshdesigner.gui.egress import ORIGINATION, PASSTHROUGH, PLAIN_HTTP, plan_egress
 from meshdesigner.model import NodeKind, Project
 
-pytestmark = [pytest.mark.envoy, pytest.mark.skipif(ENVOY is None, reason="envoy is not installed")]
+pytestmark = [pytest.mark.envoy, pytest.mark.gui,  # the egress planner lives in the gui package (Qt-free itself)
+              pytest.mark.skipif(ENVOY is None, reason="envoy is not installed")]
 
 
 def _design(ports):

@@ -90,6 +90,14 @@ def make_editor(qtbot, no_dialogs):
     qtbot.wait(1)
 
 
+def docs_image(tmp_path, name: str) -> str:
+    """Where a test writes a screenshot: docs/NAME when MESHDESIGNER_WRITE_DOCS=1 (refreshing the committed
+    images on purpose), else the test's own folder (a test run leaves the checkout unchanged)."""
+    if os.environ.get("MESHDESIGNER_WRITE_DOCS") == "1":
+        return str(EXAMPLES_DIR.parent / "docs" / name)
+    return str(tmp_path / name)
+
+
 def view_point(view, scene_point: QPointF) -> QPoint:
     return view.mapFromScene(scene_point)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES_DIR
+from conftest import EXAMPLES_DIR, docs_image
 from meshdesigner.gui.cert_dialog import (
     CREDENTIAL,
     FILES,
@@ -82,11 +82,8 @@ def test_file_paths_when_asked(make_editor, no_dialogs, tmp_path):
 
 
 def test_certificate_dialog_screenshot(qtbot, tmp_path):
-    from pathlib import Path
-
     dialog = CertificateDialog(["ext-host.example.com"], "/home/me/shop/credentials")
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    docs = Path(__file__).resolve().parents[2] / "docs"
-    assert dialog.grab().save(str(docs / "certificate-dialog.png"))
+    assert dialog.grab().save(docs_image(tmp_path, "certificate-dialog.png"))

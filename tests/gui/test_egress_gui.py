@@ -4,19 +4,16 @@ exported. The expected resources are written by hand from istio.io's "Egress Gat
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPointF
 
-from conftest import connect_by_drag, drop_from_palette
+from conftest import connect_by_drag, docs_image, drop_from_palette
 from meshdesigner.analysis import analyze
 from meshdesigner.export.istio.manifests import project_manifests
 from meshdesigner.gui.edits import with_value
 
 pytestmark = pytest.mark.gui
 API = "api.partner.io"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _egress_design(window):
@@ -106,7 +103,7 @@ def test_cancelled_dialog_changes_nothing(make_editor, no_dialogs):
     assert window.document.undo_stack.count() == before
 
 
-def test_egress_dialog_screenshot(make_editor, qtbot):
+def test_egress_dialog_screenshot(make_editor, qtbot, tmp_path):
     from meshdesigner.gui.egress_dialog import EgressDialog
 
     window = make_editor()
@@ -117,8 +114,7 @@ def test_egress_dialog_screenshot(make_editor, qtbot):
     qtbot.waitExposed(dialog)
     assert dialog.mode == "passthrough"
     assert dialog.changes.count() >= 4
-    DOCS.mkdir(exist_ok=True)
-    assert dialog.grab().save(str(DOCS / "egress-dialog.png"))
+    assert dialog.grab().save(docs_image(tmp_path, "egress-dialog.png"))
     dialog.close()
 
 

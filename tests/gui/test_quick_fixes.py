@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import docs_image  # noqa: E402
 from meshdesigner.analysis import analyze
 from meshdesigner.gui.quickfix import quick_fix
 
@@ -107,7 +108,7 @@ def test_panel_explains_links_and_fixes_in_one_undo_step(make_editor, tmp_path, 
     window.resize(1600, 1000)
     window._docks["diagnostics"].raise_()
     qtbot.wait(50)
-    window.grab().save(str(Path(__file__).resolve().parents[2] / "docs" / "diagnostics-detail.png"))
+    window.grab().save(docs_image(tmp_path, "diagnostics-detail.png"))
     menu = detail.context_menu(panel.table, detail.diagnostic)
     assert [a.text() for a in menu.actions()][0] == "Go to the field"
     assert any(a.text().startswith("Quick fix:") for a in menu.actions())
