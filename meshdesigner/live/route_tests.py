@@ -44,6 +44,8 @@ from .echo import BACKEND_HEADER, EchoBackends
 from .envoy_process import EnvoyUnavailable, envoy_binary, free_port, running_envoy
 
 DETAILS_HEADER = "x-meshdesigner-details"
+START_ATTEMPTS = 3
+PORT_CLASH = ("Address already in use", "cannot bind")
 REQUEST_TIMEOUT = 10.0
 DENIED_DETAILS = ("rbac_access_denied", "jwt_authn_access_denied", "ext_authz", "local_rate_limited",
                   "request_rate_limited")
@@ -99,11 +101,18 @@ class EnvoyTrial:
         self.replaced: list[str] = []
 
     def __enter__(self) -> EnvoyTrial:
-        try:
-            self._start()
-        except BaseException:
-            self._stack.close()
-            raise
+        for attempt in range(START_ATTEMPTS):
+            try:
+                self._start()
+                return self
+            except EnvoyUnavailable as exc:
+                self._stack.close()
+                # a free port taken by another process (other Envoys run beside) between choosing and binding
+                if attempt + 1 == START_ATTEMPTS or not any(s in str(exc) for s in PORT_CLASH):
+                    raise
+            except BaseException:
+                self._stack.close()
+                raise
         return self
 
     def __exit__(self, *_exc) -> None:
