@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
             self.mode_group.addAction(action)
             self.mode_actions[mode] = action
         self.mode_actions["select"].setChecked(True)
-        self.act_recheck = A("recheck", "Run the Checks Now", lambda: self.diagnostics.recheck(), "F5", "check")
+        self.act_recheck = A("recheck", "Run the Checks Now", lambda: self.diagnostics.recheck_from_scratch(background=True), "F5", "check")
         self.theme_group = QActionGroup(self)
         self.theme_actions = {}
         for name, text in (("system", "Follow the System"), ("light", "Light"), ("dark", "Dark")):
@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         self._locate_certificates(document.path or source)
         self._attach(document)
         self._checks_running()
-        self.view.after_next_paint(self.diagnostics.recheck, FIRST_CHECK_MS)
+        self.view.after_next_paint(self.diagnostics.recheck_in_background, FIRST_CHECK_MS)
         if fit:
             QTimer.singleShot(0, self.view, self.view.fit_all)  # cancelled if the view is gone
             self.view.fit_all()

@@ -9,7 +9,10 @@ short timer after edits. Without the analysis package the panel says checks are 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
+import concurrent.futures
+import threading
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,6 +81,21 @@ class DiagnosticsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return d.format() if hasattr(d, "format") else d.message
         return None
+
+
+class _CheckRelay(QObject):
+    """Carries a finished check from the worker thread to the GUI thread (a queued signal)."""
+
+    sig_done = Signal(int, object)   # generation, list[Diagnostic] | Exception
+
+
+def _refresh_on(analyzer, snapshot) -> list:
+    """The analyzer's diagnostics for ``snapshot`` (incremental: nodes are compared by identity, and a
+    snapshot shares the unchanged frozen nodes)."""
+    analyzer.project = snapshot
+    if getattr(analyzer, "context", None) is not None:
+        analyzer.context.project = snapshot
+    return list(analyzer.refresh())
 
 
 class DiagnosticsPanel(QWidget):
@@ -150,7 +168,16 @@ class DiagnosticsPanel(QWidget):
         self.diagnostics: list = []
         self.available = Analyzer is not None
         self.timer = QTimer(self, singleShot=True, interval=RECHECK_MS)
-        self.timer.timeout.connect(self.recheck)
+        self.timer.timeout.connect(self.recheck_in_background)
+        # Checks after edits run on a worker over a snapshot (Project.copy(): the same frozen nodes); the
+        # generation counter drops a result the design has moved past. One lock: one run of the
+        # incremental analyzer at a time (the worker's, or recheck() when a caller needs the answer now).
+        self.generation = 0
+        self._analyzer_lock = threading.Lock()
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
+        self._relay = _CheckRelay(self)
+        self._relay.sig_done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
+        self.destroyed.connect(lambda *_: self._executor.shutdown(wait=False, cancel_futures=True))
 
     def set_document(self, document: Document) -> None:
         self.document = document
@@ -163,25 +190,61 @@ class DiagnosticsPanel(QWidget):
         # The first check of a newly opened design waits for the window to show it (see
         # MainWindow.set_document): a large design is visible at once, its checks a moment later.
 
-    def recheck_from_scratch(self) -> None:
-        """Forget cached results (the certificate folder changed, which the model does not know) and check."""
+    def recheck_from_scratch(self, background: bool = False) -> None:
+        """Forget cached results (certificate files may have changed, which the model does not know: F5)
+        and run every check again, off the GUI thread unless ``background`` is False."""
         if self.document is not None and Analyzer is not None:
             self.analyzer = Analyzer(self.document.project)
-        self.recheck()
+        if background:
+            self.recheck_in_background()
+        else:
+            self.recheck()
+
+    def recheck_in_background(self) -> None:
+        """Check a snapshot of the design on the worker; the result shows if nothing changed meanwhile."""
+        self.timer.stop()
+        if self.analyzer is None or self.document is None:
+            self.recheck()
+            return
+        self.generation += 1
+        generation, analyzer, snapshot = self.generation, self.analyzer, self.document.project.copy()
+        relay, lock = self._relay, self._analyzer_lock
+
+        def work() -> None:
+            with lock:
+                try:
+                    outcome = _refresh_on(analyzer, snapshot)
+                except Exception as exc:  # a failing rule must not take the editor down
+                    outcome = exc
+            relay.sig_done.emit(generation, outcome)
+
+        self._executor.submit(work)
+
+    def _finished(self, generation: int, outcome) -> None:
+        if generation == self.generation:  # otherwise the design moved on: a newer run is coming
+            self._show_outcome(outcome)
 
     def recheck(self) -> None:
-        """Run the checks now (the timer calls this shortly after the last edit)."""
+        """Run the checks now, on this thread (for callers that need the answer at once, e.g. export)."""
         self.timer.stop()
-        if self.analyzer is None:
+        self.generation += 1  # a background run still going is overtaken
+        if self.analyzer is None or self.document is None:
+            self._show_outcome([])
+            return
+        with self._analyzer_lock, gc_paused():  # a first check of a large design builds many small objects
+            try:
+                outcome = _refresh_on(self.analyzer, self.document.project.copy())
+            except Exception as exc:  # a failing rule must not take the editor down
+                outcome = exc
+        self._show_outcome(outcome)
+
+    def _show_outcome(self, outcome) -> None:
+        if isinstance(outcome, Exception):
+            self.notice.setText(f"Checks failed: {outcome}")
+            self.notice.show()
             self.diagnostics = []
         else:
-            try:
-                with gc_paused():  # a first check of a large design builds many small objects
-                    self.diagnostics = list(self.analyzer.refresh())
-            except Exception as exc:  # a failing rule must not take the editor down
-                self.notice.setText(f"Checks failed: {exc}")
-                self.notice.show()
-                self.diagnostics = []
+            self.diagnostics = outcome
         shown = self.detail.diagnostic
         self.model.set_rows(self.diagnostics)
         # Keep explaining the finding the user chose; otherwise the first one (nothing to click to learn more).

@@ -1,0 +1,54 @@
+"""Checks run off the GUI thread on a snapshot, stale results are dropped, F5 checks from scratch (#16)."""
+
+from __future__ import annotations
+
+import pathlib
+import threading
+
+import pytest
+
+import meshdesigner.gui.panels.diagnostics as diagnostics_module
+
+pytestmark = pytest.mark.gui
+SEED = str(pathlib.Path(__file__).resolve().parents[2] / "examples" / "seed.mesh.yaml")
+
+
+def test_checks_after_an_edit_run_on_a_worker_over_a_snapshot(make_editor, qtbot, monkeypatch):
+    window = make_editor(SEED)
+    panel = window.diagnostics
+    runs = []
+    real = diagnostics_module._refresh_on
+
+    def recording(analyzer, snapshot):
+        runs.append((threading.current_thread() is threading.main_thread(), snapshot))
+        return real(analyzer, snapshot)
+
+    monkeypatch.setattr(diagnostics_module, "_refresh_on", recording)
+    with qtbot.waitSignal(panel.sig_diagnostics_changed, timeout=10000):
+        panel.recheck_in_background()
+    on_gui_thread, snapshot = runs[-1]
+    assert not on_gui_thread
+    assert snapshot is not window.document.project  # a copy nobody edits
+    assert set(snapshot.nodes) == set(window.document.project.nodes)
+
+
+def test_a_result_the_design_moved_past_is_dropped(make_editor, qtbot):
+    window = make_editor(SEED)
+    panel = window.diagnostics
+    panel.recheck()
+    current = list(panel.diagnostics)
+    stale_generation = panel.generation
+    panel.generation += 1  # an edit started a newer run
+    panel._finished(stale_generation, ["stale"])
+    assert panel.diagnostics == current
+
+
+def test_f5_checks_from_scratch_in_the_background(make_editor, qtbot):
+    window = make_editor(SEED)
+    panel = window.diagnostics
+    panel.recheck()
+    before, analyzer = list(panel.diagnostics), panel.analyzer
+    with qtbot.waitSignal(panel.sig_diagnostics_changed, timeout=10000):
+        window.act_recheck.trigger()
+    assert panel.analyzer is not analyzer  # a new analyzer: nothing cached (certificate files re-read)
+    assert [d.code for d in panel.diagnostics] == [d.code for d in before]
