@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,6 +27,8 @@ from ..model import Project
 from . import dialogs
 from .exporting import envoy_available, planned_files, write_export
 from .forms import load_form
+
+FOLDER_PAUSE_MS = 300  # the preview is re-made this long after the last keystroke in the folder field
 
 
 class ExportDialog(QDialog):
@@ -74,10 +77,14 @@ class ExportDialog(QDialog):
         self.override.setVisible(bool(self.errors))
         self.texts: dict[str, str] = {}
         self.written: list[str] = []
-        for widget in (self.api, self.envoy, self.override, self.folder):
-            signal = getattr(widget, "currentIndexChanged", None) or getattr(widget, "toggled", None) \
-                or widget.textChanged
+        for widget in (self.api, self.envoy, self.override):
+            signal = getattr(widget, "currentIndexChanged", None) or widget.toggled
             signal.connect(lambda *_: self.refresh())
+        # Typing a folder does not re-export on each keystroke: the button follows at once, the
+        # preview once typing pauses (a large design's export takes a moment).
+        self.folder_timer = QTimer(self, singleShot=True, interval=FOLDER_PAUSE_MS)
+        self.folder_timer.timeout.connect(self.refresh)
+        self.folder.textChanged.connect(self._folder_edited)
         self.files.currentTextChanged.connect(lambda name: self.preview.setPlainText(self.texts.get(name, "")))
         self.refresh()
 
@@ -89,7 +96,12 @@ class ExportDialog(QDialog):
     def options(self) -> tuple[str, str, bool]:
         return self.folder.text().strip(), self.api.currentText(), self.envoy.isChecked()
 
+    def _folder_edited(self, _text: str) -> None:
+        self._update_button()
+        self.folder_timer.start()
+
     def refresh(self) -> None:
+        self.folder_timer.stop()
         folder, api, envoy = self.options()
         try:
             self.texts, _ = planned_files(self.project, folder or ".", api, envoy)
@@ -102,6 +114,10 @@ class ExportDialog(QDialog):
         if self.texts:
             names = sorted(self.texts)
             self.files.setCurrentRow(names.index(current) if current in names else 0)
+        self._update_button()
+
+    def _update_button(self) -> None:
+        folder = self.options()[0]
         blocked = bool(self.errors) and not self.override.isChecked()
         self.export_button.setEnabled(bool(folder) and bool(self.texts) and not blocked)
         where = os.path.basename(folder.rstrip("/")) or folder

@@ -52,3 +52,20 @@ def test_f5_checks_from_scratch_in_the_background(make_editor, qtbot):
         window.act_recheck.trigger()
     assert panel.analyzer is not analyzer  # a new analyzer: nothing cached (certificate files re-read)
     assert [d.code for d in panel.diagnostics] == [d.code for d in before]
+
+
+def test_the_export_dialog_does_not_re_export_on_each_keystroke(make_editor, qtbot, monkeypatch, tmp_path):
+    import meshdesigner.gui.export_dialog as export_dialog
+
+    window = make_editor(SEED)
+    window.diagnostics.recheck()
+    dialog = export_dialog.ExportDialog(window.document.project, window.diagnostics.diagnostics, "", window)
+    calls = []
+    real = export_dialog.planned_files
+    monkeypatch.setattr(export_dialog, "planned_files", lambda *a, **k: calls.append(a) or real(*a, **k))
+    for i in range(1, 12):
+        dialog.folder.setText(str(tmp_path / "deploy")[:i + 10])
+    assert calls == []  # typing: no export yet, the button follows
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=3000)
+    assert dialog.export_button.isEnabled()
+    dialog.reject()
