@@ -61,7 +61,9 @@ def collect(paths: list[str]) -> list[Diagnostic]:
             sources = project_sources(path, project) if diagnostics else {}
             found += [_with_source(d, path, sources) for d in diagnostics]
     if manifests:
-        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), keep_nodes=True)
+        # Without node trees (a large file would hold gigabytes of them): a document is composed again,
+        # alone, when a diagnostic needs the line of one of its fields.
+        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"))
         first = os.path.abspath(manifests[0])
         with certificate_location(first if os.path.isdir(first) else os.path.dirname(first)):
             found += analyze(result.project, result.sources)

@@ -21,4 +21,5 @@ class InputError(Exception):
             where = self.file + (f":{self.line}" if self.line else "")
         parts = [p for p in (where, self.resource, self.field) if p]
         prefix = ": ".join(parts)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return " ".join(text.splitlines())  # one line, whatever a file name or a library message holds

@@ -212,8 +212,9 @@ def _read_file(file: str, default_namespace: str, keep_nodes: bool,
     text = read_text(file)
     for doc in load_documents(text, file, keep_nodes=keep_nodes):
         for obj, item_path in _items(doc):
-            line = doc.line_of(item_path) if item_path else doc.line
-            source = SourceRef(file, line, doc if keep_nodes else None, item_path)
+            # Without node trees a List item starts at its List's line until a message asks for a field.
+            line = doc.line_of(item_path) if item_path and keep_nodes else doc.line
+            source = SourceRef(file, line, doc, item_path)
             parsed = parse_resource(obj, source, default_namespace)
             if isinstance(parsed, Resource):
                 key = tuple(parsed.ref)
@@ -245,7 +246,8 @@ def secret_reference(secret: dict) -> dict:
     values (a project file or an export must not carry key material). Annotations go too: kubectl's
     last-applied-configuration and others can repeat the data."""
     metadata = {k: v for k, v in secret["metadata"].items() if k in ("name", "namespace", "labels")}
-    keys = sorted({*(secret.get("data") or {}), *(secret.get("stringData") or {})}, key=str)
+    keys = sorted({key for field in ("data", "stringData") if isinstance(secret.get(field), dict)
+                   for key in secret[field]}, key=str)
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata,
             "type": secret.get("type", "Opaque"), "dataKeys": [str(k) for k in keys]}
 

@@ -17,11 +17,12 @@ project writer only writes what the reader reads back to the same data.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -101,8 +102,12 @@ def _typed(pattern: re.Pattern, tag: str, parse):
 
 def _to_float(node: ScalarNode) -> float:
     if _INT.match(node.value):  # !!float 1 is 1.0, as go-yaml v2 reads it
-        return float(_parse_int(node.value))
-    return _typed(_FLOAT, "float", _parse_float)(node)
+        value = float(_parse_int(node.value))
+    else:
+        value = _typed(_FLOAT, "float", _parse_float)(node)
+    if not math.isfinite(value):  # sigs.k8s.io/yaml converts to JSON, which has no NaN or infinity
+        raise _error(node, f"{node.value!r} is not a number Kubernetes can hold (JSON has no NaN or infinity)")
+    return value
 
 
 _SCALARS = {
@@ -123,6 +128,12 @@ class StrictLoader(_BaseLoader):
     """libyaml's C parser and composer with go-yaml v2's scalar resolution (the resolvers below)."""
 
     yaml_implicit_resolvers: dict = {}
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers here: skip PyYAML's bookkeeping of them (called for every node)."""
+
+    def ascend_resolver(self) -> None:
+        """See :meth:`descend_resolver`."""
 
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """PyYAML's ``Resolver.resolve`` without path resolvers (it runs once per scalar: kept short)."""
@@ -215,10 +226,30 @@ class Document:
     file: str
     line: int
     node: yaml.Node | None = None
+    # Read without its node tree (a large file): the stream and this document's span in it, to compose
+    # just this document again, with line tracking, when a message needs the line of a field.
+    text: str | None = field(default=None, repr=False, compare=False)
+    span: tuple[int, int] | None = None
 
     def line_of(self, path: tuple[str | int, ...]) -> int:
         """The 1-based line of the field at ``path`` (the nearest existing parent if absent)."""
+        if self.node is None and self.text is not None and self.span is not None:
+            self.node = self._compose_again()
+            self.text = None
         return line_of(self.node, path, self.line)
+
+    def _compose_again(self) -> yaml.Node | None:
+        start, end = self.span  # type: ignore[misc]
+        line_start = self.text.rfind("\n", 0, start) + 1  # type: ignore[union-attr]
+        padded = "\n" * (self.line - 1) + " " * (start - line_start) + self.text[start:end]  # type: ignore[index]
+        try:
+            loader = StrictLoader(padded)
+            try:
+                return loader.get_single_node()
+            finally:
+                loader.dispose()
+        except yaml.YAMLError:  # e.g. a %TAG directive of the stream: the document's first line will do
+            return None
 
 
 def line_of(node: yaml.Node | None, path: tuple[str | int, ...], default: int) -> int:
@@ -387,7 +418,7 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
                 scout.dispose()
         loader = StrictLoader(text)
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
+        raise _yaml_error(exc, file, text) from None
     try:
         while True:
             try:
@@ -406,17 +437,24 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
                     raise InputError(problem, file=file, line=node.start_mark.line + 1)
                 data = _Builder(loader, shares_nodes=has_anchors).build(node)
             except yaml.YAMLError as exc:
-                raise _yaml_error(exc, file) from None
+                raise _yaml_error(exc, file, text) from None
             except RecursionError:
                 raise InputError("YAML nesting is too deep", file=file) from None
             if data is None:
                 continue
-            yield Document(data, file, node.start_mark.line + 1, node if keep_nodes else None)
+            if keep_nodes:
+                yield Document(data, file, node.start_mark.line + 1, node)
+            else:
+                yield Document(data, file, node.start_mark.line + 1, None, text,
+                               (node.start_mark.index, node.end_mark.index))
     finally:
         loader.dispose()
 
 
-def _yaml_error(exc: yaml.YAMLError, file: str) -> InputError:
+def _yaml_error(exc: yaml.YAMLError, file: str, text: str | None = None) -> InputError:
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[: exc.position].count("\n") + 1 if text is not None else None
+        return InputError(f"invalid YAML: the character #x{exc.character:04x} is not allowed", file=file, line=line)
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

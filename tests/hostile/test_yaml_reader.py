@@ -50,6 +50,8 @@ def test_scalars_read_as_kubernetes_reads_them(text, expected):
     ("data: !!omap [a: 1]", "the tag !!omap is not supported"),
     ("data: !custom x", "the tag !custom is not supported"),
     ("x: &r [*r]", "recursive alias"),
+    ("a: .inf", "not a number Kubernetes can hold"), ("a: -.Inf", "not a number Kubernetes can hold"),
+    ("a: .nan", "not a number Kubernetes can hold"), ("a: 1e400", "not a number Kubernetes can hold"),
     ("a: 1\na: 2", "duplicate key 'a'"),
     ("[1, 2]: x", "a mapping key must be text"),
     ("[" * 200 + "]" * 200, "nests deeper than"),
