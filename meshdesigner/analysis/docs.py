@@ -18,6 +18,7 @@ RANGES = (
     ("MD05", "Design checks Istio does not make"),
     ("MD06", "TLS and certificates"),
     ("MD07", "Gateway functions"),
+    ("MD08", "Gateway workloads: what istiod drops when it merges Gateways"),
     ("MD09", "Security, telemetry and EnvoyFilter resources"),
     ("MD11", "Egress paths and editor checks"),
 )

@@ -28,9 +28,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
-from ..export.envoy.plan import GatewayPlan, build_plan
+from ..compile import CompileOptions, WorkloadPlan, compile_workload, own_workload, resolve_gateway
+from ..compile.workloads import gateway_workloads
 from ..model.nodes import GatewayNode
-from ..model.references import ReferenceIndex
 from .simulate_match import CompiledRoute, CompiledVirtualHost, HttpFacts
 from .simulate_steps import (
     DEFAULT_PORTS,
@@ -117,6 +117,9 @@ class SimulationResult:
     cors: dict | None = None
     headers: dict | None = None
     functions: dict = field(default_factory=dict)   # gateway functions: firewall, jwt, rate_limit, cache
+    istio_version: str | None = None        # the Istio release whose behaviour the answer follows
+    workload: dict | None = None            # {"labels", "gateways"}: the Gateways merged into the proxy
+    server_gateways: list[str] = field(default_factory=list)   # the Gateway of each entry in ``servers``
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -125,9 +128,10 @@ class SimulationResult:
 class SimulationContext:
     """What the steps share: the request (parsed), the gateway's compiled tables, the result so far."""
 
-    def __init__(self, compiled: CompiledGateway, request: Request) -> None:
+    def __init__(self, compiled: CompiledWorkload, request: Request, gateway: GatewayNode) -> None:
         self.compiled = compiled
         self.plan = compiled.plan
+        self.gateway = gateway
         self.request = request
         parts = parse_url(request.url)
         self.scheme = parts.scheme.lower()
@@ -149,7 +153,10 @@ class SimulationContext:
         self.chain = None
         self.vhost: CompiledVirtualHost | None = None
         self.route: CompiledRoute | None = None
-        self.result = SimulationResult(gateway=self.plan.gateway.gateway.metadata.qualified)
+        self.result = SimulationResult(gateway=gateway.gateway.metadata.qualified,
+                                       istio_version=self.plan.istio_version,
+                                       workload={"labels": dict(self.plan.labels),
+                                                 "gateways": list(self.plan.gateway_refs)})
 
     def explain(self, text: str) -> None:
         self.result.explanation.append(text)
@@ -199,11 +206,11 @@ def remove_step(name: str) -> None:
     STEPS[:] = [(n, s) for n, s in STEPS if n != name]
 
 
-# ----- compiled gateways, cached per project version -------------------------------------------------
-class CompiledGateway:
-    """A gateway's plan with every route matcher built once (the per-request work is only matching)."""
+# ----- compiled workloads, cached per project version -------------------------------------------------
+class CompiledWorkload:
+    """A workload's plan with every route matcher built once (the per-request work is only matching)."""
 
-    def __init__(self, plan: GatewayPlan) -> None:
+    def __init__(self, plan: WorkloadPlan) -> None:
         self.plan = plan
         self.vhosts: dict[int, list[CompiledVirtualHost]] = {}
         for listener in plan.listeners:
@@ -214,60 +221,45 @@ class CompiledGateway:
                         for v in chain.route_config.virtual_hosts]
 
 
+CompiledGateway = CompiledWorkload   # the name before workloads were merged
+
+
 class _ProjectCache:
-    def __init__(self, nodes: tuple) -> None:
-        self.nodes = nodes
-        self.index: ReferenceIndex | None = None
-        self.gateways: dict[str, CompiledGateway] = {}
+    def __init__(self, key: tuple) -> None:
+        self.key = key
+        self.workloads: dict[tuple, CompiledWorkload] = {}
 
 
 # id(project) -> (weak reference, cache); Project defines __eq__ and so cannot be a weak dict key.
 _CACHE: dict[int, tuple[weakref.ref, _ProjectCache]] = {}
 
 
-def _project_cache(project, nodes: tuple) -> _ProjectCache:
-    key = id(project)
-    entry = _CACHE.get(key)
-    if entry is not None and entry[0]() is project and entry[1].nodes == nodes:
+def _project_cache(project, key: tuple) -> _ProjectCache:
+    ident = id(project)
+    entry = _CACHE.get(ident)
+    if entry is not None and entry[0]() is project and entry[1].key == key:
         return entry[1]
-    cache = _ProjectCache(nodes)
-    _CACHE[key] = (weakref.ref(project, lambda _ref, key=key: _CACHE.pop(key, None)), cache)
+    cache = _ProjectCache(key)
+    _CACHE[ident] = (weakref.ref(project, lambda _ref, ident=ident: _CACHE.pop(ident, None)), cache)
     return cache
 
 
-def compiled_gateway(project, gateway: GatewayNode) -> CompiledGateway:
-    """The gateway's compiled tables, rebuilt only when a node of the project changed."""
-    nodes = tuple(project.nodes.values())
-    cache = _project_cache(project, nodes)
-    found = cache.gateways.get(gateway.id)
-    if found is None or found.plan.gateway is not gateway:
-        if cache.index is None:
-            cache.index = ReferenceIndex(project)
-        found = cache.gateways[gateway.id] = CompiledGateway(build_plan(project, gateway, cache.index))
+def compiled_gateway(project, gateway: GatewayNode, options: CompileOptions | None = None) -> CompiledWorkload:
+    """The compiled workload serving ``gateway``, rebuilt only when the design or the options changed."""
+    options = options or CompileOptions.for_project(project)
+    cache = _project_cache(project, (tuple(project.nodes.values()), options))
+    workload = own_workload(gateway_workloads(project), gateway)
+    found = cache.workloads.get(workload.labels)
+    if found is None:
+        found = cache.workloads[workload.labels] = CompiledWorkload(compile_workload(project, workload, options))
     return found
 
 
-def resolve_gateway(project, ref) -> GatewayNode:
-    """A gateway by node, node id, ``namespace/name`` or unique ``name``; LookupError says why not."""
-    if isinstance(ref, GatewayNode):
-        return ref
-    if ref in project and isinstance(project.node(ref), GatewayNode):
-        return project.node(ref)
-    namespace, _, name = str(ref).rpartition("/")
-    found = [g for g in project.gateways()
-             if g.gateway.name == name and (not namespace or g.gateway.namespace == namespace)]
-    if len(found) == 1:
-        return found[0]
-    names = ", ".join(sorted(g.gateway.metadata.qualified for g in project.gateways())) or "none"
-    if not found:
-        raise LookupError(f"no gateway {ref!r} in the design (gateways: {names})")
-    raise LookupError(f"gateway name {name!r} is ambiguous; write NAMESPACE/NAME (gateways: {names})")
-
-
-def simulate(project, gateway_ref, request: Request) -> SimulationResult:
-    """Follow ``request`` through the gateway as Envoy would; the result says where it goes and why."""
+def simulate(project, gateway_ref, request: Request, options: CompileOptions | None = None) -> SimulationResult:
+    """Follow ``request`` through the workload serving the gateway as Envoy would; the result says where
+    it goes and why."""
     gateway = resolve_gateway(project, gateway_ref)
-    ctx = SimulationContext(compiled_gateway(project, gateway), request)
+    ctx = SimulationContext(compiled_gateway(project, gateway, options), request, gateway)
     ctx.project = project  # the design's policies (simulate_security reads them)
     for _name, step in list(STEPS):
         if step(ctx) is not None:
@@ -278,5 +270,5 @@ def simulate(project, gateway_ref, request: Request) -> SimulationResult:
 from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
 from . import simulate_security as _security  # noqa: E402,F401  (registers the policy steps)
 
-__all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "Request", "SimulationContext", "SimulationResult",
+__all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "CompiledWorkload", "Request", "SimulationContext", "SimulationResult",
            "add_step", "compiled_gateway", "parse_url", "remove_step", "resolve_gateway", "simulate"]

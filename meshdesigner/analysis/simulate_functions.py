@@ -27,8 +27,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import replace
 
-from ..export.envoy.functions_rbac import rules_for_traffic
-from ..export.istio.functions import jwks_text
+from ..compile.gateway_functions import jwks_text, rules_for_traffic
 from ..model.functions import FirewallRule, GatewayFunctions, JwtAuthentication
 from .simulate import Request, SimulationContext, SimulationResult, add_step, resolve_gateway, simulate
 from .simulate_jwt import check_token
@@ -38,7 +37,7 @@ RBAC_DENIED = "RBAC: access denied"
 
 
 def _functions(ctx: SimulationContext) -> GatewayFunctions | None:
-    gateway = ctx.plan.gateway
+    gateway = ctx.chain.gateway if ctx.chain is not None else ctx.gateway
     functions = getattr(gateway, "functions", None)
     if functions is None or functions.is_empty() or not gateway.gateway.spec.selector:
         return None

@@ -8,8 +8,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..export.envoy.plan import FilterChainPlan, ListenerPlan, RoutePlan, VirtualHostPlan
-from ..export.envoy.routes import route_match
+from ..compile.plan import FilterChainPlan, ListenerPlan, RoutePlan, VirtualHostPlan
 
 
 @lru_cache(maxsize=4096)
@@ -44,6 +43,36 @@ def describe_matcher(matcher: dict | None) -> str:
     return f"matches the regex {matcher['safe_regex']['regex']!r}"
 
 
+def header_matches(header: dict, value: str | None) -> bool:
+    """Envoy's ``HeaderUtility::HeaderData::matchesHeaders``: a missing header fails a string match
+    (an inverted one too) unless ``treat_missing_header_as_empty``, which compares the empty string."""
+    matcher = header.get("string_match")
+    invert = bool(header.get("invert_match"))
+    if value is None:
+        if header.get("treat_missing_header_as_empty"):
+            value = ""
+        elif matcher is None:            # present_match: a missing header is "not present"
+            return invert
+        else:
+            return False
+    ok = True if matcher is None else string_matches(matcher, value)
+    return ok != invert
+
+
+def header_mismatch(header: dict, value: str | None) -> str | None:
+    """None when the header condition holds, else why not (in words)."""
+    if header_matches(header, value):
+        return None
+    name, matcher = header["name"], header.get("string_match")
+    shown = "is missing" if value is None else f"is {value!r}"
+    if header.get("invert_match"):
+        if value is None and matcher is not None:
+            return (f"header {name} is missing, and an inverted match (withoutHeaders) fails on a missing header "
+                    "before Istio 1.22")
+        return f"header {name} {shown} and {describe_matcher(matcher)}, but the rule requires it not to"
+    return f"header {name} {shown}; the rule requires it {describe_matcher(matcher)}"
+
+
 @dataclass
 class HttpFacts:
     """The parts of a request route matching looks at (header names lower-case)."""
@@ -58,7 +87,7 @@ class CompiledRoute:
 
     def __init__(self, plan: RoutePlan) -> None:
         self.plan = plan
-        self.match = route_match(plan.match)
+        self.match = plan.envoy_match
         self.case_sensitive = self.match.get("case_sensitive", True)
 
     def mismatch(self, req: HttpFacts) -> str | None:
@@ -74,21 +103,9 @@ class CompiledRoute:
         elif "safe_regex" in m and not string_matches(m, path):
             return f"the path {path!r} does not match the regex {m['safe_regex']['regex']!r}"
         for header in m.get("headers", ()):
-            name = header["name"]
-            value = req.headers.get(name)
-            matcher = header.get("string_match")
-            if value is None:
-                ok = False
-            elif matcher is None:
-                ok = True
-            else:
-                ok = string_matches(matcher, value)
-            if header.get("invert_match"):
-                if ok:
-                    return f"header {name} {describe_matcher(matcher)} but the rule requires it not to"
-            elif not ok:
-                shown = "is missing" if value is None else f"is {value!r}"
-                return f"header {name} {shown}; the rule requires it {describe_matcher(matcher)}"
+            reason = header_mismatch(header, req.headers.get(header["name"].lower()))
+            if reason is not None:
+                return reason
         for param in m.get("query_parameters", ()):
             name = param["name"]
             value = req.query.get(name)

@@ -9,15 +9,9 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from ..export.envoy.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
-from ..export.envoy.routes import (
-    cors_config,
-    direct_response_action,
-    fault_config,
-    header_changes,
-    redirect_action,
-    retry_policy,
-)
+from ..compile.http import REDIRECT_STATUS
+from ..compile.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
+from ..compile.units import fraction_value
 from ..model.hosts import expand_host, host_matches
 from .simulate_match import select_chain, select_virtual_host
 
@@ -100,7 +94,8 @@ def step_connection(ctx: SimulationContext) -> str | None:
             ctx.chain = plain_chain
         else:
             ctx.chain = listener.chains[0]
-    ctx.result.servers = [i for i, _ in ctx.chain.servers]
+    ctx.result.servers = [s.index for s in ctx.chain.servers]
+    ctx.result.server_gateways = [s.gateway_ref for s in ctx.chain.servers]
     if ctx.chain.server_class in (TCP, PASSTHROUGH, TLS_TERMINATED):
         return _tcp_routed(ctx)
     if ctx.scheme in ("tcp", "tls"):
@@ -132,7 +127,7 @@ def step_virtual_host(ctx: SimulationContext) -> str | None:
     ctx.vhost = vhost
     ctx.result.virtual_host = vhost.plan.name
     if route_config.blackhole:
-        servers = sorted({h for _, server in ctx.chain.servers for h in server_hosts(server)})
+        servers = sorted({h for s in ctx.chain.servers for h in server_hosts(s.server)})
         for vs in ctx.plan.virtual_services:
             hosts = [expand_host(h, vs.namespace).lower() for h in vs.spec.hosts or []]
             short = " (short names expand to <name>.<namespace>.svc.cluster.local)" if any(
@@ -149,7 +144,7 @@ def step_virtual_host(ctx: SimulationContext) -> str | None:
 
 def _unserved_host_hints(ctx: SimulationContext, host: str) -> list[str]:
     """Bound VirtualServices that name this host although no server here serves it: the usual cause."""
-    servers = sorted({h for _, server in ctx.chain.servers for h in server_hosts(server)})
+    servers = sorted({h for s in ctx.chain.servers for h in server_hosts(s.server)})
     hints = []
     for vs in ctx.plan.virtual_services:
         names = [expand_host(h, vs.namespace).lower() for h in vs.spec.hosts or []]
@@ -190,51 +185,45 @@ def step_route(ctx: SimulationContext) -> str | None:
 
 
 def step_action(ctx: SimulationContext) -> str:
+    """What the matched route does, as the plan says (redirect, direct response, or forwarding)."""
     plan = ctx.route.plan
-    rule = plan.rule
     result = ctx.result
-    changes = {}
-    if rule.headers is not None:
-        for part, ops in (("request", rule.headers.request), ("response", rule.headers.response)):
-            changes.update(header_changes(ops, part))
+    changes = {**plan.request_headers, **plan.response_headers}
     result.headers = changes or None
-    if rule.cors_policy is not None:
-        result.cors = {k: v for k, v in cors_config(rule.cors_policy).items() if k != "@type"}
-    if rule.redirect is not None:
-        action = redirect_action(rule.redirect, ctx.port)
-        status = {"MOVED_PERMANENTLY": 301, "FOUND": 302, "SEE_OTHER": 303, "TEMPORARY_REDIRECT": 307,
-                  "PERMANENT_REDIRECT": 308}[action["response_code"]]
+    if plan.cors is not None:
+        result.cors = dict(plan.cors)
+    if plan.redirect is not None:
+        action = plan.redirect
+        status = REDIRECT_STATUS[action["response_code"]]
         location = _redirect_location(ctx, action)
         result.redirect = {"location": location, "status": status, **action}
         return ctx.stop("redirect", f"The rule redirects with {status} to {location}.", status)
-    if rule.direct_response is not None:
-        action = direct_response_action(rule.direct_response)
-        result.direct_response = action
+    if plan.direct_response is not None:
+        action = plan.direct_response
+        result.direct_response = dict(action)
         body = action.get("body", {})
         shown = body.get("inline_string", "(bytes)" if body else "(empty)")
         return ctx.stop("direct_response", f"The rule answers directly with {action['status']} and body {shown!r}.",
                         action["status"])
     result.destinations = [_dest(d) for d in plan.destinations]
-    if rule.rewrite is not None:
-        result.rewrite = rule.rewrite.to_wire()
+    if plan.rule.rewrite is not None:
+        result.rewrite = plan.rule.rewrite.to_wire()
         ctx.explain(f"Rewrite before forwarding: {result.rewrite}.")
-    result.timeout = rule.timeout or None
-    retries = retry_policy(rule.retries)
-    result.retries = None if retries is None else {k: v for k, v in retries.items() if k != "retry_host_predicate"}
-    ctx.explain(f"Timeout: {rule.timeout or 'none (disabled)'}; retries: "
+    result.timeout = plan.rule.timeout or None
+    retries = plan.retry_policy
+    result.retries = None if retries is None else {k: v for k, v in retries.items() if k != "previous_hosts"}
+    ctx.explain(f"Timeout: {plan.rule.timeout or 'none (disabled)'}; retries: "
                 f"{'none' if retries is None else str(retries['num_retries']) + ' on ' + retries['retry_on']}.")
     if plan.mirrors:
         result.mirrors = [{**_dest(m.destination), "percent": m.percent} for m in plan.mirrors]
         ctx.explain("Mirrored (copies, responses ignored) to " +
                     ", ".join(f"{m.destination.host} ({m.percent:g}%)" for m in plan.mirrors) + ".")
-    if rule.fault is not None:
-        fault = fault_config(rule.fault)
-        if fault:
-            result.fault = {k: v for k, v in fault.items() if k != "@type"}
-            abort = result.fault.get("abort")
-            if abort and "http_status" in abort and abort["percentage"]["numerator"] >= 1_000_000:
-                result.status = abort["http_status"]
-            ctx.explain(f"Fault injection: {result.fault}.")
+    if plan.fault is not None:
+        result.fault = dict(plan.fault)
+        abort = result.fault.get("abort")
+        if abort and "http_status" in abort and fraction_value(abort["percentage"]) >= 100:
+            result.status = abort["http_status"]
+        ctx.explain(f"Fault injection: {result.fault}.")
     return ctx.stop("routed", f"Forwarded to {_dest_text(plan.destinations)}.")
 
 

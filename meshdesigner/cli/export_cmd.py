@@ -1,28 +1,16 @@
-"""``meshdesigner export PROJECT -o DIR``: Istio manifests (and, with --envoy, Envoy configs)."""
+"""``meshdesigner export PROJECT -o DIR``: Istio manifests (and, with --envoy, Envoy configs; with
+--with-secrets, Secrets), through :func:`meshdesigner.export.bundle.write_export` like the editor."""
 
 from __future__ import annotations
 
-import importlib
+import os
 import sys
 
-from ..export.istio import API_VERSIONS, export_files
-from ..io.atomic import write_tree
+from ..analysis import analyze
+from ..export.bundle import ExportOptions, write_export
+from ..export.istio import API_VERSIONS
 from .common import open_design
-
-# Options other features add to ``export`` (Envoy, secrets): module -> ``add_export_options(parser)``
-# and ``extra_files(project, args) -> dict[str, str]`` (+ optional ``file_modes``, ``after_write``).
-EXPORT_PLUGINS = ("meshdesigner.cli.export_envoy", "meshdesigner.cli.export_secrets")
-
-
-def _plugins():
-    out = []
-    for name in EXPORT_PLUGINS:
-        try:
-            out.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return out
+from .export_envoy import TRIAL_OPTIONS, add_envoy_options, options_from_args
 
 
 def add_parser(sub) -> None:
@@ -35,26 +23,39 @@ def add_parser(sub) -> None:
     p.add_argument("--api-version", choices=API_VERSIONS, default="v1",
                    help="networking.istio.io version to write (default: v1)")
     p.add_argument("--force", action="store_true", help="export even when the design has error-level diagnostics")
-    for plugin in _plugins():
-        plugin.add_export_options(p)
+    p.add_argument("--envoy", action="store_true",
+                   help="also write DIR/envoy/<namespace>.<gateway>.yaml: the standalone Envoy bootstrap of the "
+                        "workload serving each gateway")
+    p.add_argument("--with-secrets", metavar="DIR",
+                   help="also write kubernetes.io/tls Secrets (they hold PRIVATE KEYS) for servers that "
+                        "use credentialName, from DIR/<credentialName>/tls.crt, tls.key, ca.crt; "
+                        "written to OUT/secrets/ with mode 0600")
+    add_envoy_options(p)
     p.set_defaults(run=run)
 
 
 def _blocking_errors(project, args) -> list[str]:
-    try:
-        from ..analysis import analyze
-    except ImportError:  # the analysis package is optional at this layer
-        return []
     return [d.format() for d in analyze(project) if d.severity == "error"]
 
 
-def run(args) -> int:
-    import os
+def export_options(args) -> ExportOptions:
+    """The typed options of the command line (UsageError for Envoy options without --envoy)."""
+    from . import UsageError
 
+    if not args.envoy:
+        used = [f"--{name.replace('_', '-')}" for name in TRIAL_OPTIONS if getattr(args, name, None) is not None]
+        if used:
+            raise UsageError(f"{', '.join(used)} only apply to Envoy configs: add --envoy")
+    return ExportOptions(api_version=args.api_version, envoy=options_from_args(args) if args.envoy else None,
+                         secrets_dir=args.with_secrets)
+
+
+def run(args) -> int:
     from . import UsageError
 
     if os.path.exists(args.output) and not os.path.isdir(args.output):
         raise UsageError(f"-o {args.output} is a file; give a folder (it is created when missing)")
+    options = export_options(args)
     project, _ = open_design(args.project)
     errors = _blocking_errors(project, args)
     if errors and not args.force:
@@ -63,14 +64,10 @@ def run(args) -> int:
         for line in errors:
             print("  " + line, file=sys.stderr)
         return 1
-    files = export_files(project, args.api_version)
-    modes: dict[str, int] = {}
-    for plugin in _plugins():
-        extra = plugin.extra_files(project, args)
-        files.update(extra)
-        modes.update(getattr(plugin, "file_modes", lambda _f: {})(extra))
-    written = write_tree(args.output, files, modes=modes)
+    written, result = write_export(project, args.output, options)
+    for warning in result.warnings:
+        print(f"meshdesigner export: {warning}", file=sys.stderr)
     print(f"wrote {len(written)} files to {args.output}")
-    for plugin in _plugins():  # optional ``after_write(files, args)``: warnings about what was written
-        getattr(plugin, "after_write", lambda _f, _a: None)(files, args)
+    for message in result.missing_file_warnings(args.output):
+        print(f"warning: {message}", file=sys.stderr)
     return 0

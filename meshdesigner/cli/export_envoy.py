@@ -1,19 +1,15 @@
-"""``export --envoy``: one standalone Envoy bootstrap per gateway in ``DIR/envoy/<ns>.<gw>.yaml``.
-
-Also the options ``run-gateway`` shares (:func:`add_envoy_options`, :func:`options_from_args`).
-"""
+"""The Envoy trial options ``export --envoy`` and ``run-gateway`` share (:func:`add_envoy_options`,
+:func:`options_from_args`)."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import sys
 
-from ..export.envoy import EnvoyOptions, export_envoy_files, load_endpoints, parse_port_map
-from ..export.envoy.files import missing_files, missing_files_message
+from ..export.envoy import EnvoyOptions, load_endpoints, parse_port_map
 from ..export.envoy.options import DEFAULT_ADMIN_PORT, DEFAULT_CREDENTIALS_DIR
 
-_TRIAL_OPTIONS = ("endpoints", "listen_address", "port_map", "credentials", "admin_port", "files_root")
+TRIAL_OPTIONS = ("endpoints", "listen_address", "port_map", "credentials", "admin_port", "files_root", "system_ca")
 
 
 def add_envoy_options(parser) -> None:
@@ -33,6 +29,10 @@ def add_envoy_options(parser) -> None:
                             "a relative DIR is made absolute from the current folder")
     group.add_argument("--admin-port", metavar="N", type=int,
                        help=f"Envoy admin port on 127.0.0.1 (default {DEFAULT_ADMIN_PORT})")
+    group.add_argument("--system-ca", metavar="FILE",
+                       help="the root certificates Envoy trusts where Istio verifies an upstream against the system "
+                            "roots (DestinationRule TLS without caCertificates); default "
+                            "/etc/ssl/certs/ca-certificates.crt")
 
 
 def options_from_args(args) -> EnvoyOptions:
@@ -62,32 +62,6 @@ def options_from_args(args) -> EnvoyOptions:
         if not 0 < args.admin_port < 65536:
             raise UsageError(f"--admin-port {args.admin_port} is out of range 1-65535")
         kwargs["admin_port"] = args.admin_port
+    if getattr(args, "system_ca", None):
+        kwargs["system_ca_file"] = os.path.abspath(args.system_ca)
     return EnvoyOptions(**kwargs)
-
-
-def add_export_options(parser) -> None:
-    parser.add_argument("--envoy", action="store_true",
-                        help="also write DIR/envoy/<namespace>.<gateway>.yaml: a standalone Envoy bootstrap per gateway")
-    add_envoy_options(parser)
-
-
-def extra_files(project, args) -> dict[str, str]:
-    if not args.envoy:
-        used = [f"--{name.replace('_', '-')}" for name in _TRIAL_OPTIONS if getattr(args, name, None) is not None]
-        if used:
-            from . import UsageError
-
-            raise UsageError(f"{', '.join(used)} only apply to Envoy configs: add --envoy")
-        return {}
-    return export_envoy_files(project, options_from_args(args))
-
-
-def after_write(files: dict[str, str], args) -> None:
-    """One warning per written Envoy config that names files missing here (the export stays valid for
-    a cluster, where the gateway pod mounts them; exit code unchanged)."""
-    if not args.envoy:
-        return
-    for path in sorted(files):
-        if path.startswith("envoy/") and (missing := missing_files(files[path])):
-            message = missing_files_message(os.path.join(args.output, path), missing)
-            print(f"warning: {message}", file=sys.stderr)

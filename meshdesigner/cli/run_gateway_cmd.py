@@ -18,11 +18,11 @@ import time
 import urllib.request
 
 from ..analysis.simulate import resolve_gateway
-from ..export.envoy import build_plan
+from ..compile import workload_for_gateway
+from ..compile.plan import server_hosts
 from ..export.envoy.bootstrap import bootstrap_text
 from ..export.envoy.files import PROVIDE_HINT, missing_files
 from ..export.envoy.listeners import listener_address
-from ..export.envoy.plan import server_hosts
 from ..io.atomic import write_atomic
 from .common import open_design
 from .export_envoy import add_envoy_options, options_from_args
@@ -66,7 +66,7 @@ def _describe(plan, options) -> list[str]:
         address, port = listener_address(listener, options)
         servers = []
         for chain in listener.chains:
-            hosts = sorted({h for _, server in chain.servers for h in server_hosts(server)})
+            hosts = sorted({h for s in chain.servers for h in server_hosts(s.server)})
             if chain.server_names:
                 hosts = chain.server_names
             servers.append(f"{chain.server_class.upper()} {', '.join(hosts) or 'any host'}")
@@ -163,7 +163,7 @@ def run(args) -> int:
         for line in errors:
             print("  " + line, file=sys.stderr)
         return EXIT_FINDINGS
-    plan = build_plan(project, gateway)
+    plan = workload_for_gateway(project, gateway)
     text = bootstrap_text(project, plan, options)
     missing = missing_files(text)
     if missing:  # Envoy would refuse the config with a log line that does not say what to do
@@ -190,8 +190,9 @@ def run(args) -> int:
                 print(f"meshdesigner run-gateway: Envoy did not start (exit code {code}); see its log above."
                       + hint, file=sys.stderr)
                 return EXIT_FINDINGS
-            print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}); "
-                  "listening on:", flush=True)
+            merged = ", ".join(plan.gateway_refs)
+            print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}) with its "
+                  f"workload's config (Gateways {merged}); listening on:", flush=True)
             for line in _describe(plan, options):
                 print(line, flush=True)
             print(f"  admin: http://127.0.0.1:{options.admin_port}/  -  Ctrl-C stops it", flush=True)

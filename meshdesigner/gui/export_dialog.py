@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from ..export.istio import API_VERSIONS
 from ..model import Project
 from . import dialogs
-from .exporting import envoy_available, planned_files, write_export
+from .exporting import planned_files, write_export
 from .forms import load_form
 
 FOLDER_PAUSE_MS = 300  # the preview is re-made this long after the last keystroke in the folder field
@@ -65,7 +65,6 @@ class ExportDialog(QDialog):
         mono.setStyleHint(QFont.StyleHint.Monospace)
         self.preview.setFont(mono)
         self.api.addItems(list(API_VERSIONS))
-        self.envoy.setEnabled(envoy_available())
         self.folder.setText(folder)
         self.errors = [d for d in diagnostics if d.severity == "error"]
         if self.errors:
@@ -104,7 +103,7 @@ class ExportDialog(QDialog):
         self.folder_timer.stop()
         folder, api, envoy = self.options()
         try:
-            self.texts, _ = planned_files(self.project, folder or ".", api, envoy)
+            self.texts, _ = planned_files(self.project, api, envoy)
         except Exception as exc:  # noqa: BLE001 - show any exporter problem rather than crash
             self.texts = {}
             self.status.setText(f"<b style='color:#D55E00'>Cannot export:</b> {exc}")

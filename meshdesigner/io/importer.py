@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..export.istio.functions import absorb_functions
+from ..compile.gateway_functions import absorb_functions
 from ..model import (
     DestinationRule,
     ExternalServiceNode,

@@ -46,6 +46,10 @@ class ProjectSettings(BaseModel):
                                 "policies there without a selector apply mesh-wide")
     num_trusted_proxies: int = Field(default=0, ge=0, description="meshConfig gatewayTopology.numTrustedProxies: "
                                      "proxies in front of the gateways whose X-Forwarded-For is trusted")
+    istio_version: str | None = Field(
+        default=None, pattern=r"^1\.\d{1,3}(\.\d{1,3})?$",
+        description="MAJOR.MINOR of the Istio release whose behaviour the design follows "
+                    "(None: the newest MeshDesigner knows, see meshdesigner.compile.options)")
 
 
 class ProjectError(ValueError):

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 from envoy_support import Backends, Credentials, free_port, running_envoy, trial_options, validate
 
 from meshdesigner.analysis.simulate import Request
+from meshdesigner.compile.plan import PASSTHROUGH, server_hosts
 from meshdesigner.export.envoy import Address, bootstrap_from_plan, build_plan
-from meshdesigner.export.envoy.plan import PASSTHROUGH, server_hosts
 from meshdesigner.io.yamlio import dump
 
 IO_TIMEOUT = 5.0
@@ -54,8 +54,8 @@ class Trial:
         self.gateway = gateway
         self.tmp = tmp
         self.plan = build_plan(project, gateway)
-        hosts = [h for lst in self.plan.listeners for c in lst.chains for _, server in c.servers
-                 for h in server_hosts(server)]
+        hosts = [h for lst in self.plan.listeners for c in lst.chains for s in c.servers
+                 for h in server_hosts(s.server)]
         hosts += [c.host for c in self.plan.clusters.values()]
         self.credentials = Credentials(hosts + ["localhost"])
         self.backends = Backends(self.credentials, tmp)

@@ -17,8 +17,8 @@ from envoy_trial import agreement, gateway_trial
 from conftest import example_files, sample_files
 from meshdesigner.analysis.simulate import Request, simulate
 from meshdesigner.cli.common import open_design
+from meshdesigner.compile.plan import PASSTHROUGH, TLS_TERMINATED
 from meshdesigner.export.envoy import build_plan
-from meshdesigner.export.envoy.plan import PASSTHROUGH, TLS_TERMINATED
 from meshdesigner.io.importer import import_manifests
 
 pytestmark = [pytest.mark.envoy, pytest.mark.skipif(ENVOY is None, reason="envoy is not installed")]
@@ -81,8 +81,6 @@ def request_for_route(scheme: str, host: str, port: int, sni: str | None, compil
 
 
 def generated_requests(plan) -> list[Request]:
-    from meshdesigner.export.envoy.routes import route_match
-
     out: list[Request] = []
     for listener in plan.listeners:
         port = listener.port
@@ -96,7 +94,7 @@ def generated_requests(plan) -> list[Request]:
             for vhost in chain.route_config.virtual_hosts:
                 host = concrete(vhost.domains[0])
                 for route in vhost.routes:
-                    request = request_for_route(scheme, host, port, sni or host, route_match(route.match))
+                    request = request_for_route(scheme, host, port, sni or host, route.envoy_match)
                     if request is not None:
                         out.append(request)
                 out.append(Request(f"{scheme}://{host}:{port}/no/such/path-xyz", sni=sni or host))

@@ -6,6 +6,7 @@ import pathlib
 import textwrap
 
 import pytest
+import yaml
 
 from conftest import EXAMPLES, SAMPLES
 from meshdesigner.cli import main
@@ -216,10 +217,16 @@ def test_duplicate_tls_host_on_a_port_is_skipped_with_a_note(tmp_path):
             tls: {mode: SIMPLE, credentialName: two}
           - port: {number: 443, name: plain, protocol: HTTP}
             hosts: [b.example.com]
+          - port: {number: 443, name: raw, protocol: TCP}
+            hosts: [c.example.com]
         """)
     plan = build_plan(project, only_gateway(project))
-    assert len(plan.listeners[0].chains) == 1
-    assert any("already served on port 443" in n for n in plan.notes)
+    # mergeGateways: the second HTTPS server repeats a TLS host (CheckDuplicates: skipped); a plain HTTP
+    # server after TLS servers on the port gets a chain of its own (no SNI match); a TCP server after
+    # that plain HTTP server cannot merge with it (canMergeProtocols: skipped).
+    assert [c.server_class for c in plan.listeners[0].chains] == ["https", "http"]
+    assert [d.code for d in plan.drops] == ["MD0803", "MD0802"]
+    assert any("already served with TLS on port 443" in n for n in plan.notes)
     assert any("cannot share port 443" in n for n in plan.notes)
     text = export_envoy_files(project)["envoy/ns.gw.yaml"]
     assert "# note: Gateway ns/gw spec.servers[1]" in text
@@ -264,8 +271,14 @@ def test_mutual_optional_and_istio_mutual_tls(tmp_path):
 def test_egress_tls_origination_from_destination_rule():
     project = design(SAMPLES / "docs-egress-gateway-tls-origination-istio-mutual.yaml")
     boot = gateway_bootstrap(project, only_gateway(project, "istio-egressgateway"))
-    upstream = clusters(boot)["outbound|443||edition.cnn.com"]["transport_socket"]["typed_config"]
-    assert upstream["sni"] == "edition.cnn.com"
+    cluster = clusters(boot)["outbound|443||edition.cnn.com"]
+    upstream = cluster["transport_socket"]["typed_config"]
+    # SIMPLE without sni and caCertificates (constructUpstreamTLS, setAutoSniAndAutoSanValidation): SNI and
+    # the SAN check come from the request's host, and the server is verified against the system roots.
+    assert "sni" not in upstream
+    options = cluster["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert options["upstream_http_protocol_options"] == {"auto_sni": True, "auto_san_validation": True}
+    assert upstream["common_tls_context"]["validation_context_sds_secret_config"] == {"name": "file-root:system"}
     chain, = listeners(boot)["0.0.0.0_80"]["filter_chains"]
     assert chain["transport_socket"]["typed_config"]["require_client_certificate"] is True  # ISTIO_MUTUAL
 
@@ -356,7 +369,8 @@ def test_cli_export_envoy_writes_one_file_per_gateway(tmp_path, capsys):
     files = sorted(p.name for p in (out / "envoy").iterdir())
     assert files == ["edge.private-gateway.yaml", "edge.public-gateway.yaml"]
     text = (out / "envoy" / "edge.public-gateway.yaml").read_text()
-    assert "name: 127.0.0.1_18443" in text and "port_value: 19200" in text
+    boot = yaml.safe_load(text)
+    assert "127.0.0.1_18443" in listeners(boot) and boot["admin"]["address"]["socket_address"]["port_value"] == 19200
     assert str(tmp_path / "creds" / "shop-example-com-cert" / "tls.crt") in text
 
 
@@ -418,7 +432,7 @@ def test_rule_without_action_is_skipped_with_a_note(tmp_path):
     routes = plan.listeners[0].chains[0].route_config.virtual_hosts[0].routes
     assert [r.rule_index for r in routes] == [1]
     assert [d.weight for d in routes[0].destinations] == [1, 1]
-    assert any("spec.http[0] has no route" in n for n in plan.notes)
+    assert any("spec.http[0]: has no route" in n for n in plan.notes)
 
 
 def test_cli_relative_files_root_and_credentials_become_absolute(tmp_path, monkeypatch, capsys):

@@ -13,7 +13,7 @@ from envoy_support import ENVOY, Credentials, trial_options, validate
 from conftest import example_files, sample_files
 from meshdesigner.cli.common import open_design
 from meshdesigner.export.envoy import bootstrap_from_plan, build_plan, export_envoy_files
-from meshdesigner.io.yamlio import dump, load_documents
+from meshdesigner.io.yamlio import dump_canonical, load_documents
 
 pytestmark = [pytest.mark.envoy, pytest.mark.skipif(ENVOY is None, reason="envoy is not installed")]
 FEATURES = pathlib.Path(__file__).parent / "data" / "features.yaml"
@@ -75,4 +75,4 @@ def test_exported_text_is_the_bootstrap(tmp_path):
     (text,) = files.values()
     (doc,) = list(load_documents(text, "x"))
     assert doc.data == gateway_bootstrap(project, gateway)
-    assert dump(gateway_bootstrap(project, gateway)) in text
+    assert dump_canonical(gateway_bootstrap(project, gateway)) in text

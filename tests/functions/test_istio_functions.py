@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from meshdesigner.compile.gateway_functions import ANNOTATION_DESIGN, function_manifests
 from meshdesigner.export.istio import export_files, project_manifests
-from meshdesigner.export.istio.functions import ANNOTATION_DESIGN, function_manifests
 from meshdesigner.io.importer import import_manifests
 from meshdesigner.io.project_file import dump_project, parse_project
 from meshdesigner.io.yamlio import dump_all

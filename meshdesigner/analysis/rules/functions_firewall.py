@@ -149,7 +149,7 @@ def functions_unknown_fields(ctx, node):
 @rule("functions.name_clash", codes=("MD0716",), scope=DESIGN)
 def function_name_clash(ctx):
     """Two gateways whose generated resources share a name and namespace."""
-    from ...export.istio.functions import generated_names
+    from ...compile.gateway_functions import generated_names
 
     nodes = ctx.nodes()
     gateways = [n for n in nodes if isinstance(n, GatewayNode) and n.functions is not None

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ...export.envoy.common import duration_seconds
-from ...export.istio.functions import ENVOY_STATUS_NAMES
+from ...compile.gateway_functions import ENVOY_STATUS_NAMES
+from ...compile.units import duration_seconds
 from ...model.function_targets import binds, envoy_route_names
 from ..registry import GATEWAY_KINDS, rule
 from . import functions_messages as fm

@@ -12,16 +12,12 @@ Registered when :mod:`meshdesigner.export.envoy` is imported:
   routes a route-scoped cache does not cover;
 * ``access_log`` on the connection manager (and tcp_proxy) when the gateway has an access log.
 
-Istio's equivalents are in :mod:`meshdesigner.export.istio.functions`; both read the same model.
+Istio's equivalents are in :mod:`meshdesigner.compile.gateway_functions`; both read the same model.
 """
 
 from __future__ import annotations
 
-from ...model.function_targets import workload_namespace
-from ...model.functions import GatewayFunctions, JwtAuthentication, JwtRule
-from ...model.gateway import HTTP_PROTOCOLS, Server
-from ...model.nodes import GatewayNode
-from ..istio.functions import (
+from ...compile.gateway_functions import (
     CACHE_FILTER,
     CACHE_TYPE,
     FILTER_CONFIG_TYPE,
@@ -30,6 +26,10 @@ from ..istio.functions import (
     cache_config,
     ratelimit_config,
 )
+from ...model.function_targets import workload_namespace
+from ...model.functions import GatewayFunctions, JwtAuthentication, JwtRule
+from ...model.gateway import HTTP_PROTOCOLS, Server
+from ...model.nodes import GatewayNode
 from .functions_rbac import JWT_FILTER, rbac_filters
 from .hooks import (
     http_filter_contributor,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ...compile.gateway_functions import rules_for_traffic
 from ...model.functions import FirewallRule, GatewayFunctions, JwtAuthentication
 
 JWT_FILTER = "envoy.filters.http.jwt_authn"
@@ -140,21 +141,6 @@ def principal_matcher(jwt: JwtAuthentication, pattern: str) -> dict:
         return {"not_id": {"any": True}}
     return _or([_and([_jwt_present(i, "iss"), _jwt_present(i, "sub", None if subject in ("", "*") else subject)],
                      "principal") for i in candidates], "principal")
-
-
-def rules_for_traffic(rules: list[FirewallRule], action: str, http: bool) -> list[FirewallRule]:
-    """The rules that take part for this traffic: TCP drops ALLOW rules with HTTP-only conditions
-    and strips those conditions from DENY rules."""
-    if http:
-        return rules
-    out = []
-    for rule in rules:
-        http_only = rule.http_only_fields
-        if not http_only:
-            out.append(rule)
-        elif action == "DENY":
-            out.append(rule.model_copy(update={f: None for f in http_only}))
-    return out
 
 
 def policies(functions: GatewayFunctions, namespace: str, gateway_name: str, action: str, http: bool,

@@ -10,7 +10,7 @@ A feature registers plain functions here; the renderers call them for every filt
   http_connection_manager or tcp_proxy of the chain (e.g. a network RBAC for TCP servers).
 * ``ROUTE_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, route_plan, options) -> dict`` —
   ``typed_per_filter_config`` entries (filter name -> typed config) merged into that route.
-  ``route_plan`` is a :class:`~meshdesigner.export.envoy.plan.RoutePlan` (its VirtualService, rule
+  ``route_plan`` is a :class:`~meshdesigner.compile.plan.RoutePlan` (its VirtualService, rule
   and match).
 * ``TERMINAL_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> dict`` — fields
   merged into the ``typed_config`` of the chain's http_connection_manager or tcp_proxy (e.g.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...compile.plan import HTTPS, FilterChainPlan, ListenerPlan, TcpRoutePlan
 from .common import (
     CORS_FILTER,
     CORS_TYPE,
@@ -14,7 +15,6 @@ from .common import (
     TLS_INSPECTOR_TYPE,
 )
 from .hooks import HTTP_FILTER_CONTRIBUTORS, NETWORK_FILTER_CONTRIBUTORS, TERMINAL_CONFIG_CONTRIBUTORS
-from .plan import HTTPS, FilterChainPlan, ListenerPlan, TcpRoutePlan
 from .routes import render_route_config
 from .tls import Secrets, downstream_tls
 
@@ -22,11 +22,11 @@ from .tls import Secrets, downstream_tls
 class ListenerContext:
     """What rendering a listener needs besides the plan."""
 
-    def __init__(self, project, gateway, options, secrets: Secrets) -> None:
+    def __init__(self, project, options, secrets: Secrets, mirror_suffix: bool = False) -> None:
         self.project = project
-        self.gateway = gateway
         self.options = options
         self.secrets = secrets
+        self.mirror_suffix = mirror_suffix
 
 
 def listener_address(plan: ListenerPlan, options) -> tuple[str, int]:
@@ -41,7 +41,7 @@ def listener_name(plan: ListenerPlan, options) -> str:
 def http_filters(ctx: ListenerContext, chain: FilterChainPlan) -> list[dict]:
     filters: list[dict] = []
     for contributor in HTTP_FILTER_CONTRIBUTORS:
-        filters.extend(contributor(ctx.project, ctx.gateway, chain.server, ctx.options) or [])
+        filters.extend(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or [])
     filters += [
         {"name": CORS_FILTER, "typed_config": {"@type": CORS_TYPE}},
         {"name": FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
@@ -51,15 +51,23 @@ def http_filters(ctx: ListenerContext, chain: FilterChainPlan) -> list[dict]:
 
 
 def connection_manager(ctx: ListenerContext, chain: FilterChainPlan, listener: ListenerPlan, name: str) -> dict:
+    """``buildGatewayConnectionManager`` + ``buildHTTPConnectionManager``: codec AUTO, remote address,
+    SANITIZE_SET client cert details, HTTP/1.1 without HTTP/1.0, path normalization BASE
+    (``normalize_path``, escaped slashes kept), no stream idle timeout, websocket upgrades."""
     config = {
         "@type": HCM_TYPE,
         "stat_prefix": chain.server.name or f"outbound_{name}",
+        "codec_type": "AUTO",
         "use_remote_address": True,
+        "normalize_path": True,
+        "path_with_escaped_slashes_action": "KEEP_UNCHANGED",
+        "stream_idle_timeout": "0s",
+        "upgrade_configs": [{"upgrade_type": "websocket"}],
         "forward_client_cert_details": "SANITIZE_SET",
         "set_current_client_cert_details": {"subject": True, "cert": True, "dns": True, "uri": True},
         "http_protocol_options": {},
-        "route_config": render_route_config(chain.route_config, listener.port, ctx.project, ctx.gateway,
-                                            ctx.options),
+        "route_config": render_route_config(chain.route_config, listener.port, ctx.project, chain.gateway,
+                                            ctx.options, ctx.mirror_suffix),
         "http_filters": http_filters(ctx, chain),
     }
     _contribute_terminal(ctx, chain, config)
@@ -68,7 +76,7 @@ def connection_manager(ctx: ListenerContext, chain: FilterChainPlan, listener: L
 
 def _contribute_terminal(ctx: ListenerContext, chain: FilterChainPlan, config: dict) -> None:
     for contributor in TERMINAL_CONFIG_CONTRIBUTORS:
-        config.update(contributor(ctx.project, ctx.gateway, chain.server, ctx.options) or {})
+        config.update(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or {})
 
 
 def tcp_proxy(route: TcpRoutePlan) -> dict:
@@ -91,7 +99,7 @@ def filter_chain(ctx: ListenerContext, chain: FilterChainPlan, listener: Listene
         out["transport_socket"] = downstream_tls(ctx.secrets, chain.server.tls, http=chain.server_class == HTTPS)
     filters: list[dict] = []
     for contributor in NETWORK_FILTER_CONTRIBUTORS:
-        filters.extend(contributor(ctx.project, ctx.gateway, chain.server, ctx.options) or [])
+        filters.extend(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or [])
     if chain.is_http:
         filters.append(connection_manager(ctx, chain, listener, name))
     else:

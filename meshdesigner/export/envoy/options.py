@@ -17,6 +17,7 @@ from ...io.yamlio import load_documents, read_text
 
 DEFAULT_CREDENTIALS_DIR = "/etc/istio/credentials"
 DEFAULT_ADMIN_PORT = 15000
+DEFAULT_SYSTEM_CA_FILE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class EnvoyOptions:
     * ``files_root``: read certificate files named by absolute paths (``serverCertificate``...) under
       this folder instead of ``/`` (tests and trials without root); None uses the paths as written.
     * ``admin_port``: the admin listener, always on 127.0.0.1.
+    * ``system_ca_file``: the system root certificates Envoy trusts where Istio verifies an upstream
+      against the system roots (DestinationRule TLS without ``caCertificates``).
     """
 
     endpoints: Mapping[str, Address] = field(default_factory=dict)
@@ -60,6 +63,7 @@ class EnvoyOptions:
     credentials_dir: str = DEFAULT_CREDENTIALS_DIR
     files_root: str | None = None
     admin_port: int = DEFAULT_ADMIN_PORT
+    system_ca_file: str = DEFAULT_SYSTEM_CA_FILE
 
     def local_port(self, gateway_port: int) -> int:
         return int(self.port_map.get(gateway_port, gateway_port))

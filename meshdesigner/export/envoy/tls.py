@@ -51,6 +51,10 @@ class Secrets:
     def credential_ca(self, credential: str) -> dict:
         return self.trusted_ca(f"kubernetes://{credential}-cacert", self.options.credential_path(credential, "ca.crt"))
 
+    def system_ca(self) -> dict:
+        """The system roots istio-agent serves for ``CaCertificatePath: "system"``."""
+        return self.trusted_ca("file-root:system", self.options.system_ca_file)
+
     def istio_identity(self) -> tuple[dict, dict]:
         path = self.options.credential_path
         cert = self.certificate("default", path(ISTIO_CREDENTIAL, "tls.crt"), path(ISTIO_CREDENTIAL, "tls.key"))
@@ -126,35 +130,38 @@ def downstream_tls(secrets: Secrets, tls, http: bool) -> dict:
     return {"name": "envoy.transport_sockets.tls", "typed_config": context}
 
 
-def upstream_tls(secrets: Secrets, tls, host: str, port: int | None, subset: str | None) -> dict | None:
-    """The transport socket of a cluster whose DestinationRule asks for TLS origination."""
-    mode = (tls.mode or "DISABLE").upper()
-    if mode not in ("SIMPLE", "MUTUAL", "ISTIO_MUTUAL"):
-        return None
+def upstream_tls(secrets: Secrets, tls, http2: bool = False) -> dict:
+    """The transport socket of a cluster originating TLS (``buildUpstreamClusterTLSContext``): the plan's
+    :class:`~meshdesigner.compile.destinations.UpstreamTls` with its defaults already decided."""
+    settings = tls.settings
     common: dict = {}
     context: dict = {"@type": UPSTREAM_TLS_TYPE}
-    if mode == "ISTIO_MUTUAL":
+    if tls.mode == "ISTIO_MUTUAL":
         cert, ca_ref = secrets.istio_identity()
         common["tls_certificate_sds_secret_configs"] = [cert]
         common["alpn_protocols"] = ["istio-peer-exchange", "istio"]
-        common.update(_validation(ca_ref, tls.subject_alt_names))
-        context["sni"] = tls.sni or f"outbound_.{port or ''}_.{subset or ''}_.{host}"
+        common.update(_validation(ca_ref, list(tls.subject_alt_names)))
     else:
-        if mode == "MUTUAL":
+        if tls.mode == "MUTUAL":
             if tls.credential_name:
                 common["tls_certificate_sds_secret_configs"] = [secrets.credential(tls.credential_name)]
             elif tls.client_certificate and tls.private_key:
                 common["tls_certificate_sds_secret_configs"] = [
                     secrets.file_certificate(tls.client_certificate, tls.private_key)]
-        ca_ref = None
-        if not tls.insecure_skip_verify:
+        params = _tls_params(settings)
+        if params:
+            common["tls_params"] = params
+        if tls.verify:
             if tls.ca_certificates:
                 ca_ref = secrets.file_ca(tls.ca_certificates)
             elif tls.credential_name:
                 ca_ref = secrets.credential_ca(tls.credential_name)
-            common.update(_validation(ca_ref, tls.subject_alt_names))
-        sni = tls.sni or (host if not host.startswith("*") else None)
-        if sni:
-            context["sni"] = sni
+            else:
+                ca_ref = secrets.system_ca()
+            common.update(_validation(ca_ref, list(tls.subject_alt_names)))
+        if http2:
+            common["alpn_protocols"] = ["h2"]
+    if tls.sni:
+        context["sni"] = tls.sni
     context["common_tls_context"] = common
     return {"name": "envoy.transport_sockets.tls", "typed_config": context}

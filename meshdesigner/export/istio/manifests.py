@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ...compile.gateway_functions import function_manifests
 from ...io.errors import InputError
 from ...io.manifests import is_secret
 from ...io.yamlio import dump, dump_all
 from ...model import Project, Resource
 from ...model.names import name_problem, namespace_problem
-from .functions import function_manifests
 
 API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 # Kinds in the order kubectl should see them: what others refer to first.

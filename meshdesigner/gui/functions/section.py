@@ -35,7 +35,7 @@ def positive(text: str) -> str | None:
 
 
 def status_code(text: str) -> str | None:
-    from ...export.istio.functions import ENVOY_STATUS_NAMES
+    from ...compile.gateway_functions import ENVOY_STATUS_NAMES
 
     return None if text.isdigit() and int(text) in ENVOY_STATUS_NAMES else "an HTTP error status Envoy knows (e.g. 429)"
 

@@ -4,7 +4,7 @@ Above it a filter bar: severity toggles with counts, a text filter, and grouping
 namespace (a tree with a count per group, see :mod:`.diagnostics_groups`).
 
 Diagnostics come from :mod:`meshdesigner.analysis` (an incremental ``Analyzer``), re-checked on a
-short timer after edits. Without the analysis package the panel says checks are unavailable.
+short timer after edits.
 """
 
 from __future__ import annotations
@@ -26,16 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analysis import Analyzer
 from ...io.gcpause import gc_paused
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
 from .diagnostic_detail import DiagnosticDetail
 from .diagnostics_groups import DIAGNOSTIC_ROLE, FilterBar, FilterProxy, grouped_model, matches
-
-try:  # the analysis package is optional for the editor
-    from ...analysis import Analyzer
-except ImportError:  # pragma: no cover - exercised only before analysis existed
-    Analyzer = None
 
 COLUMNS = ("Severity", "Code", "Resource", "Field", "Message")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -106,9 +102,9 @@ class DiagnosticsPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.notice = QLabel("Checks unavailable: the analysis package is not installed.")
+        self.notice = QLabel()          # says why checks failed, if they ever do
         self.notice.setObjectName("Muted")
-        self.notice.setVisible(Analyzer is None)
+        self.notice.setVisible(False)
         layout.addWidget(self.notice)
         self.model = DiagnosticsModel()
         self.filter_bar = FilterBar()
@@ -166,7 +162,7 @@ class DiagnosticsPanel(QWidget):
         self.document: Document | None = None
         self.analyzer = None
         self.diagnostics: list = []
-        self.available = Analyzer is not None
+        self.available = True
         self.timer = QTimer(self, singleShot=True, interval=RECHECK_MS)
         self.timer.timeout.connect(self.recheck_in_background)
         # Checks after edits run on a worker over a snapshot (Project.copy(): the same frozen nodes); the
@@ -183,7 +179,7 @@ class DiagnosticsPanel(QWidget):
         self.document = document
         self.detail.document = document
         self.detail.show_diagnostic(None)
-        self.analyzer = Analyzer(document.project) if Analyzer is not None else None
+        self.analyzer = Analyzer(document.project)
         document.sig_edited.connect(self.timer.start)
         self.diagnostics = []
         self.model.set_rows([])
@@ -193,7 +189,7 @@ class DiagnosticsPanel(QWidget):
     def recheck_from_scratch(self, background: bool = False) -> None:
         """Forget cached results (certificate files may have changed, which the model does not know: F5)
         and run every check again, off the GUI thread unless ``background`` is False."""
-        if self.document is not None and Analyzer is not None:
+        if self.document is not None:
             self.analyzer = Analyzer(self.document.project)
         if background:
             self.recheck_in_background()

@@ -8,16 +8,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from ...export.envoy import gateway_bootstrap
 from ...export.istio.manifests import api_version_for
 from ...io.yamlio import dump, dump_all
 from ...model import GatewayNode
 from ..document import Document
 from ..style import current_theme
-
-try:
-    from ...export.envoy import gateway_bootstrap
-except ImportError:  # pragma: no cover - before the Envoy exporter existed
-    gateway_bootstrap = None
 
 
 class YamlHighlighter(QSyntaxHighlighter):
@@ -94,7 +90,7 @@ class PreviewPanel(QWidget):
             self.text.setPlainText("")
             return
         node = self.document.project.node(self.node_id)
-        is_gateway = isinstance(node, GatewayNode) and gateway_bootstrap is not None
+        is_gateway = isinstance(node, GatewayNode)
         self.which.setEnabled(is_gateway)
         if not is_gateway and self.which.currentData() == "envoy":
             self.which.setCurrentIndex(0)

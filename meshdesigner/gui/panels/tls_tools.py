@@ -7,16 +7,12 @@ import os
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ...tls import generate, passphrases
+from ...tls.inspect import CertificateError, is_encrypted_key, load_private_key_file, summarize
+from ...tls.sources import current_location, resolve_path
 from .. import dialogs
 from ..edits import Path, get_in, node_data
 from ..style import icon
-
-try:
-    from ...tls import generate, passphrases
-    from ...tls.inspect import CertificateError, is_encrypted_key, load_private_key_file, summarize
-    from ...tls.sources import current_location, resolve_path
-except ImportError:  # pragma: no cover - before the TLS package existed
-    generate = None
 
 
 def certificate_summary(path: str | None, credential: str | None) -> tuple[str, str]:
@@ -174,5 +170,5 @@ def certificate_tools(panel, section, tls_path: Path) -> None:
 def register() -> None:
     from .node_sections import TLS_EXTRAS
 
-    if generate is not None and certificate_tools not in TLS_EXTRAS:
+    if certificate_tools not in TLS_EXTRAS:
         TLS_EXTRAS.append(certificate_tools)

@@ -1,24 +1,21 @@
-"""The gateway's routing, resolved once: what istiod would build, before it becomes Envoy YAML.
+"""A gateway workload's routing, resolved once: what istiod builds for one proxy, before it becomes Envoy YAML.
 
-:func:`build_plan` applies pilot's rules (istio-notes section 3) to one gateway of a project:
-servers grouped per port into listeners and filter chains, bound VirtualServices intersected with
-server hosts into virtual hosts, rules into routes in order (catch-alls last, a catch-all ends a
-VirtualService), destinations into ``outbound|port|subset|fqdn`` clusters (the rules themselves:
-:mod:`.plan_builder`). The Envoy renderers
-(:mod:`.listeners`, :mod:`.routes`, :mod:`.clusters`) and the request simulator
-(:mod:`meshdesigner.analysis.simulate`) both read this plan, so they cannot disagree on which
-route exists. Everything here is plain data; nothing is Envoy-specific except the names.
+Plain data. :mod:`.builder` fills it (pilot's rules, istio-notes section 3); the Envoy exporter
+(:mod:`meshdesigner.export.envoy`) serializes it and the simulator (:mod:`meshdesigner.analysis.simulate`)
+interprets it, so binding, matching and merging are decided in one place. Route-level semantics
+(match, retry policy, timeout, fault, CORS, redirect, header operations) are computed by
+:mod:`.http` into Envoy-shaped values on :class:`RoutePlan` because Envoy is the data plane both
+consumers speak about.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ...model.gateway import HTTP_PROTOCOLS, Server
-from ...model.hosts import host_matches, split_gateway_host
-from ...model.nodes import GatewayNode, NodeBase
-from ...model.references import ReferenceIndex
-from ...model.virtualservice import HTTPMatchRequest, HTTPRoute, VirtualService
+from ..model.gateway import HTTP_PROTOCOLS, Server
+from ..model.hosts import host_matches, split_gateway_host
+from ..model.nodes import GatewayNode, NodeBase
+from ..model.virtualservice import HTTPMatchRequest, HTTPRoute, VirtualService
 
 # Server classes on one port; plain-text and TLS servers never share a listener (pilot's mergeGateways).
 HTTP, HTTPS, TLS_TERMINATED, PASSTHROUGH, TCP = "http", "https", "tls", "passthrough", "tcp"
@@ -35,6 +32,41 @@ def rule_location(vs_ref: str, section: str, rule_index: int, match_index: int |
     if match_index is not None:
         path += f".match[{match_index}]"
     return f"VirtualService {vs_ref} {path}"
+
+
+@dataclass(frozen=True)
+class Drop:
+    """Something istiod skips or drops while building the workload's config (an MD08xx diagnostic).
+
+    ``kind`` and ``ref`` name the resource (``Gateway``, ``ns/name``), ``field`` the path in it,
+    ``code`` the catalogue entry in :mod:`meshdesigner.analysis.messages`.
+    """
+
+    code: str
+    kind: str
+    ref: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.ref} {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """One server of one Gateway, as merged into the workload."""
+
+    gateway: GatewayNode
+    index: int                # in the Gateway's spec.servers
+    server: Server
+
+    @property
+    def gateway_ref(self) -> str:
+        return self.gateway.gateway.metadata.qualified
+
+    @property
+    def where(self) -> str:
+        return f"Gateway {self.gateway_ref} spec.servers[{self.index}]"
 
 
 @dataclass(frozen=True)
@@ -61,7 +93,12 @@ class MirrorPlan:
 
 @dataclass
 class RoutePlan:
-    """One Envoy route: a (rule, match) of a VirtualService."""
+    """One Envoy route: a (rule, match) of a VirtualService, with Istio's semantics resolved.
+
+    ``vs`` is the VirtualService the rule comes from (a delegate child for delegated rules, then
+    ``root`` is the delegating VirtualService). The Envoy-shaped fields are filled by
+    :func:`meshdesigner.compile.http.resolve_route`.
+    """
 
     vs: VirtualService
     rule_index: int
@@ -71,6 +108,18 @@ class RoutePlan:
     destinations: list[DestinationPlan]
     mirrors: list[MirrorPlan]
     catch_all: bool
+    root: VirtualService | None = None       # the delegating VirtualService, for delegated rules
+    envoy_match: dict = field(default_factory=dict)       # Envoy RouteMatch
+    timeout: str = "0s"                       # Envoy duration; "0s" = disabled (Istio's default)
+    retry_policy: dict | None = None          # Envoy RetryPolicy; None = no retries
+    fault: dict | None = None                 # HTTPFault per-route config (no @type)
+    cors: dict | None = None                  # CorsPolicy per-route config (no @type)
+    redirect: dict | None = None              # Envoy RedirectAction
+    direct_response: dict | None = None       # Envoy DirectResponseAction
+    rewrite: dict | None = None               # prefix_rewrite / regex_rewrite / host_rewrite_literal
+    request_headers: dict = field(default_factory=dict)    # request_headers_to_add / _to_remove
+    response_headers: dict = field(default_factory=dict)   # response_headers_to_add / _to_remove
+    hash_policy: list[dict] = field(default_factory=list)  # consistent hash of the destination's DR
 
     @property
     def vs_ref(self) -> str:
@@ -85,7 +134,10 @@ class RoutePlan:
     @property
     def where(self) -> str:
         """``spec.http[2].match[0]`` of ``ns/name``: for explanations."""
-        return rule_location(self.vs_ref, "http", self.rule_index, self.match_index)
+        text = rule_location(self.vs_ref, "http", self.rule_index, self.match_index)
+        if self.root is not None:
+            text += f" (delegated from VirtualService {self.root.metadata.qualified})"
+        return text
 
 
 @dataclass
@@ -128,14 +180,23 @@ class FilterChainPlan:
     """One filter chain: which servers it serves, its SNI names, TLS and what it runs (HCM or tcp_proxy)."""
 
     server_class: str                       # HTTP | HTTPS | TLS_TERMINATED | PASSTHROUGH | TCP
-    servers: list[tuple[int, Server]]       # (index in spec.servers, server)
+    servers: list[ServerPlan]
     server_names: list[str]                 # SNI names; empty = any
     route_config: RouteConfigPlan | None = None
     tcp_route: TcpRoutePlan | None = None
 
     @property
+    def first(self) -> ServerPlan:
+        return self.servers[0]
+
+    @property
     def server(self) -> Server:
-        return self.servers[0][1]
+        return self.servers[0].server
+
+    @property
+    def gateway(self) -> GatewayNode:
+        """The Gateway of the chain's first server (whose functions the chain carries)."""
+        return self.servers[0].gateway
 
     @property
     def terminates_tls(self) -> bool:
@@ -166,15 +227,43 @@ class ClusterPlan:
     subset: str | None
     target: NodeBase | None                  # the design node the host resolves to (None: unknown)
     vs_namespace: str
+    destination_rule: object = None          # the DestinationRule that applies by host (or None)
+    traffic_policy: object = None            # the merged TrafficPolicy for this port and subset
+    upstream_tls: object = None              # ClientTLSSettings in force (mode != DISABLE), or None
+    http2: bool = False                      # upstream speaks HTTP/2 (port protocol / appProtocol)
 
 
 @dataclass
-class GatewayPlan:
-    gateway: GatewayNode
+class WorkloadPlan:
+    """One gateway workload (pods selected by ``labels``): every Gateway merged into its Envoy config.
+
+    ``gateways`` are in istiod's merge order (creation time, then name, then namespace; a design has
+    no creation times). ``security`` is filled by :mod:`meshdesigner.compile.security` when present
+    (AuthorizationPolicy, RequestAuthentication, PeerAuthentication applying to the workload).
+    """
+
+    labels: dict[str, str]
+    gateways: list[GatewayNode]
     listeners: list[ListenerPlan]
     clusters: dict[str, ClusterPlan]
-    notes: list[str]                         # servers or routes istiod would skip, in plain words
-    virtual_services: list[VirtualService] = field(default_factory=list)   # bound to this gateway
+    drops: list[Drop]
+    virtual_services: list[VirtualService] = field(default_factory=list)   # bound to any merged Gateway
+    istio_version: str = ""
+    security: object = None
+
+    @property
+    def gateway(self) -> GatewayNode:
+        """The primary Gateway (first in merge order)."""
+        return self.gateways[0]
+
+    @property
+    def gateway_refs(self) -> list[str]:
+        return [g.gateway.metadata.qualified for g in self.gateways]
+
+    @property
+    def notes(self) -> list[str]:
+        """What istiod would skip, in plain words (one per drop)."""
+        return [str(d) for d in self.drops]
 
     def listener(self, port: int) -> ListenerPlan | None:
         return next((lst for lst in self.listeners if lst.port == port), None)
@@ -232,12 +321,3 @@ def is_catch_all(match: HTTPMatchRequest) -> bool:
         return False
     return not (match.headers or match.without_headers or match.query_params or match.method
                 or match.authority or match.scheme)
-
-
-def build_plan(project, gateway: GatewayNode, index: ReferenceIndex | None = None) -> GatewayPlan:
-    """Resolve one gateway's listeners, virtual hosts, routes and clusters (pure)."""
-    from .plan_builder import PlanBuilder
-
-    builder = PlanBuilder(project, gateway, index)
-    listeners = builder.listeners()
-    return GatewayPlan(gateway, listeners, builder.clusters, builder.notes, list(builder.bound))

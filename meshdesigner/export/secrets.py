@@ -1,4 +1,4 @@
-"""``export --with-secrets DIR``: ``kubernetes.io/tls`` Secrets for the servers that use ``credentialName``.
+"""``kubernetes.io/tls`` Secrets for the servers that use ``credentialName`` (``export --with-secrets DIR``).
 
 Only on request: a default export never contains key material. The Secret for credential ``NAME`` is read
 from the local files ``DIR/NAME/tls.crt``, ``tls.key`` and (optional) ``ca.crt`` -- the layout
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import os
-import sys
 
 from ..io.errors import InputError
 from ..io.yamlio import dump
@@ -26,13 +25,6 @@ from ..tls.sources import credential_files, credential_name_is_safe
 SECRETS_FOLDER = "secrets"
 WARNING_HEADER = ("# WARNING: this Secret holds a PRIVATE KEY (tls.key). Keep this file private (mode 0600),\n"
                   "# never commit it, and delete it once applied.\n")
-
-
-def add_export_options(parser) -> None:
-    parser.add_argument("--with-secrets", metavar="DIR",
-                        help="also write kubernetes.io/tls Secrets (they hold PRIVATE KEYS) for servers that "
-                             "use credentialName, from DIR/<credentialName>/tls.crt, tls.key, ca.crt; "
-                             "written to OUT/secrets/ with mode 0600")
 
 
 def credential_uses(project) -> dict[tuple[str, str], list[str]]:
@@ -106,26 +98,24 @@ def secret_manifest(namespace: str, name: str, directory: str) -> str | None:
     return WARNING_HEADER + dump(manifest)
 
 
-def extra_files(project, args) -> dict[str, str]:
-    directory = getattr(args, "with_secrets", None)
-    if not directory:
-        return {}
+def secret_files(project, directory: str) -> tuple[dict[str, str], list[str]]:
+    """``secrets/<namespace>.<credential>.yaml`` texts from ``directory``, and warnings for credentials
+    without local files. Raises :class:`InputError` when ``directory`` does not exist or holds broken files."""
     if not os.path.isdir(directory):
         raise InputError("--with-secrets: no such folder", file=directory)
     files: dict[str, str] = {}
-    skipped: list[str] = []
+    warnings: list[str] = []
     for (namespace, name), users in sorted(credential_uses(project).items()):
         text = secret_manifest(namespace, name, directory)
         if text is None:
-            skipped.append(f"{name} (used by {', '.join(users)}): no {os.path.join(directory, name, 'tls.crt')}")
+            warnings.append(f"no Secret for credential {name} (used by {', '.join(users)}): no "
+                            f"{os.path.join(directory, name, 'tls.crt')}")
             continue
         files[f"{SECRETS_FOLDER}/{namespace}.{name}.yaml"] = text
-    for line in skipped:
-        print(f"meshdesigner export: warning: no Secret for credential {line}", file=sys.stderr)
     if files:
-        print(f"meshdesigner export: WARNING: {len(files)} Secret file(s) in {SECRETS_FOLDER}/ hold PRIVATE KEYS "
-              "(mode 0600); keep them private and never commit them", file=sys.stderr)
-    return files
+        warnings.append(f"WARNING: {len(files)} Secret file(s) in {SECRETS_FOLDER}/ hold PRIVATE KEYS (mode 0600); "
+                        "keep them private and never commit them")
+    return files, warnings
 
 
 def file_modes(files: dict[str, str]) -> dict[str, int]:

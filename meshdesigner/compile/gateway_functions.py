@@ -26,16 +26,16 @@ import json
 import pathlib
 from collections.abc import Iterable
 
-from ...model import GatewayNode, Project
-from ...model.function_targets import TargetIndex, bound_http_routes, workload_labels, workload_namespace
-from ...model.functions import (
+from ..model import GatewayNode, Project
+from ..model.function_targets import TargetIndex, bound_http_routes, workload_labels, workload_namespace
+from ..model.functions import (
     FirewallRule,
     GatewayFunctions,
     JwtRule,
     LocalRateLimit,
     ResponseCache,
 )
-from ...model.nodes import NodeBase
+from ..model.nodes import NodeBase
 
 ANNOTATION_GATEWAY = "meshdesigner.io/gateway"
 ANNOTATION_FUNCTION = "meshdesigner.io/function"
@@ -88,6 +88,21 @@ def jwks_text(rule: JwtRule) -> str | None:
         except OSError:
             return None
     return None
+
+
+def rules_for_traffic(rules: list[FirewallRule], action: str, http: bool) -> list[FirewallRule]:
+    """The rules that take part for this traffic: TCP drops ALLOW rules with HTTP-only conditions
+    and strips those conditions from DENY rules."""
+    if http:
+        return rules
+    out = []
+    for rule in rules:
+        http_only = rule.http_only_fields
+        if not http_only:
+            out.append(rule)
+        elif action == "DENY":
+            out.append(rule.model_copy(update={f: None for f in http_only}))
+    return out
 
 
 def envoy_status(code: int) -> str | int:
