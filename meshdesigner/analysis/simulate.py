@@ -41,20 +41,34 @@ from .simulate_steps import (
     step_route,
     step_virtual_host,
 )
+from .simulate_upstream import normalize_path
 
 OUTCOMES = ("routed", "redirect", "direct_response", "no_listener", "tls_no_match", "no_virtual_host",
-            "no_route", "denied")
+            "no_route", "denied", "tls_refused", "cors_preflight", "upstream_tls_failed")
 
 
 @dataclass
 class Request:
-    """A request as a client sends it. ``url`` schemes: http, https, tcp (raw TCP) or tls (TLS, no HTTP)."""
+    """A request as a client sends it. ``url`` schemes: http, https, tcp (raw TCP) or tls (TLS, no HTTP).
+
+    The client's side of TLS: ``client_cert``/``client_key`` (PEM files it presents), ``tls_version`` (the
+    highest it offers: ``1.2``, ``TLSv1.3``...). What the simulator cannot see: ``upstream_certificates``
+    (service host or SNI -> the PEM certificate that upstream presents), ``files_root`` (where certificate
+    files named by absolute paths in the design are read, as ``--files-root``) and ``credentials_dir``
+    (``DIR/<credentialName>/ca.crt``, as ``--credentials``).
+    """
 
     url: str
     method: str = "GET"
     headers: dict[str, str] = field(default_factory=dict)
     sni: str | None = None
     client_address: str | None = None      # the client's IP (firewall rules); None: a local trial, 127.0.0.1
+    client_cert: str | None = None
+    client_key: str | None = None
+    tls_version: str | None = None
+    upstream_certificates: dict[str, str] = field(default_factory=dict)
+    files_root: str | None = None
+    credentials_dir: str | None = None
 
     def __post_init__(self) -> None:
         parse_url(self.url)  # a bad URL is a clear ValueError here, not a traceback mid-simulation
@@ -117,6 +131,11 @@ class SimulationResult:
     cors: dict | None = None
     headers: dict | None = None
     functions: dict = field(default_factory=dict)   # gateway functions: firewall, jwt, rate_limit, cache
+    upstream: dict | None = None            # {"path", "authority", "headers"}: the request as the backend sees it
+    response_headers: dict | None = None    # {"set", "add", "remove"}: what the gateway changes in the response
+    rule: dict | None = None                # the HTTP rule that answered, after delegate merge (Istio field names)
+    delegate: dict | None = None            # {"name", "namespace"} when that rule comes from a delegate
+    upstream_tls: dict | None = None        # {"mode", "sni", "verified", ...}: the TLS the gateway originates
     istio_version: str | None = None        # the Istio release whose behaviour the answer follows
     workload: dict | None = None            # {"labels", "gateways"}: the Gateways merged into the proxy
     server_gateways: list[str] = field(default_factory=list)   # the Gateway of each entry in ``servers``
@@ -137,7 +156,8 @@ class SimulationContext:
         self.scheme = parts.scheme.lower()
         self.host = (parts.hostname or "").lower()
         self.port = parts.port or DEFAULT_PORTS.get(self.scheme)
-        self.path = parts.path or "/"
+        self.raw_path = parts.path or "/"
+        self.path = normalize_path(self.raw_path)   # pathNormalization BASE: routing sees the normalized path
         self.query_string = parts.query
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.authority = headers.pop("host", None) or parts.netloc.rpartition("@")[2]
@@ -149,6 +169,7 @@ class SimulationContext:
         for key, value in parse_qsl(parts.query, keep_blank_values=True):
             query.setdefault(key, value)
         self.http = HttpFacts(self.path, headers, query)
+        self.options = SimulateOptions()
         self.listener = None
         self.chain = None
         self.vhost: CompiledVirtualHost | None = None
@@ -157,6 +178,14 @@ class SimulationContext:
                                        istio_version=self.plan.istio_version,
                                        workload={"labels": dict(self.plan.labels),
                                                  "gateways": list(self.plan.gateway_refs)})
+
+    @property
+    def files_root(self) -> str | None:
+        return self.request.files_root or self.options.files_root
+
+    @property
+    def credentials_dir(self) -> str | None:
+        return self.request.credentials_dir or self.options.credentials_dir
 
     def explain(self, text: str) -> None:
         self.result.explanation.append(text)
@@ -255,11 +284,27 @@ def compiled_gateway(project, gateway: GatewayNode, options: CompileOptions | No
     return found
 
 
-def simulate(project, gateway_ref, request: Request, options: CompileOptions | None = None) -> SimulationResult:
+@dataclass(frozen=True)
+class SimulateOptions:
+    """How to simulate besides the request: the Istio version (None: the project's setting) and where the
+    files live that certificate checks read (a request's own ``files_root``/``credentials_dir`` win)."""
+
+    istio_version: str | None = None
+    files_root: str | None = None
+    credentials_dir: str | None = None
+    system_ca_file: str | None = "/etc/ssl/certs/ca-certificates.crt"
+
+    def compile_options(self, project) -> CompileOptions:
+        return CompileOptions(self.istio_version) if self.istio_version else CompileOptions.for_project(project)
+
+
+def simulate(project, gateway_ref, request: Request, options: SimulateOptions | None = None) -> SimulationResult:
     """Follow ``request`` through the workload serving the gateway as Envoy would; the result says where
     it goes and why."""
+    options = options or SimulateOptions()
     gateway = resolve_gateway(project, gateway_ref)
-    ctx = SimulationContext(compiled_gateway(project, gateway, options), request, gateway)
+    ctx = SimulationContext(compiled_gateway(project, gateway, options.compile_options(project)), request, gateway)
+    ctx.options = options
     ctx.project = project  # the design's policies (simulate_security reads them)
     for _name, step in list(STEPS):
         if step(ctx) is not None:
@@ -270,5 +315,5 @@ def simulate(project, gateway_ref, request: Request, options: CompileOptions | N
 from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
 from . import simulate_security as _security  # noqa: E402,F401  (registers the policy steps)
 
-__all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "CompiledWorkload", "Request", "SimulationContext", "SimulationResult",
+__all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "CompiledWorkload", "Request", "SimulateOptions", "SimulationContext", "SimulationResult",
            "add_step", "compiled_gateway", "parse_url", "remove_step", "resolve_gateway", "simulate"]

@@ -13,7 +13,9 @@ from ..compile.http import REDIRECT_STATUS
 from ..compile.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
 from ..compile.units import fraction_value
 from ..model.hosts import expand_host, host_matches
-from .simulate_match import select_chain, select_virtual_host
+from .simulate_match import select_chain, select_virtual_host, string_matches
+from .simulate_tls import downstream_problem, upstream_problem
+from .simulate_upstream import response_changes, upstream_request
 
 if TYPE_CHECKING:
     from .simulate import SimulationContext
@@ -76,6 +78,15 @@ def step_connection(ctx: SimulationContext) -> str | None:
         ctx.chain = chain
         ctx.result.tls = _tls_facts(chain, sni)
         names = ", ".join(chain.server_names) or "any name"
+        if chain.terminates_tls and chain.server.tls is not None:
+            problem, note = downstream_problem(chain.server.tls, ctx.request, ctx.files_root, ctx.credentials_dir)
+            if problem is not None:
+                ctx.result.servers = [s.index for s in chain.servers]
+                ctx.result.server_gateways = [s.gateway_ref for s in chain.servers]
+                return ctx.stop("tls_refused", f"TLS: SNI {sni!r} selects the server for {names}, which refuses the "
+                                f"handshake: {problem}.")
+            if note:
+                ctx.explain(f"TLS: {note}.")
         if chain.terminates_tls:
             mode = ctx.result.tls["mode"]
             extra = " and requires a client certificate" if ctx.result.tls["client_certificate"] else ""
@@ -109,7 +120,7 @@ def _tcp_routed(ctx: SimulationContext) -> str:
     ctx.result.rule_index = route.rule_index
     ctx.result.match_index = route.match_index
     ctx.result.section = route.section
-    ctx.result.destinations = [_dest(d) for d in route.destinations]
+    ctx.result.destinations = [_dest(ctx, d) for d in route.destinations]
     return ctx.stop("routed", f"{route.where} sends the connection (tcp_proxy) to {_dest_text(route.destinations)}.")
 
 
@@ -184,14 +195,62 @@ def step_route(ctx: SimulationContext) -> str | None:
                     "(NR, route not found).", 404)
 
 
+def _rule_facts(ctx: SimulationContext) -> None:
+    plan = ctx.route.plan
+    ctx.result.rule = plan.rule.to_wire()
+    if plan.root is not None:
+        ctx.result.delegate = {"name": plan.vs.name, "namespace": plan.vs.namespace}
+
+
+def _cors(ctx: SimulationContext) -> str | None:
+    """Envoy's CORS filter before the router: a preflight from an allowed origin is answered by the gateway;
+    other requests from an allowed origin get the allow-origin (and expose/credentials) headers."""
+    cors = ctx.route.plan.cors
+    headers = ctx.http.headers
+    origin = headers.get("origin")
+    if cors is None or origin is None:
+        return None
+    allowed = any(string_matches(m, origin) for m in cors.get("allow_origin_string_match", ()))
+    preflight = headers[":method"] == "OPTIONS" and "access-control-request-method" in headers
+    if preflight:
+        if not allowed:
+            if cors.get("forward_not_matching_preflights", True):
+                ctx.explain(f"CORS: origin {origin!r} is not allowed; the preflight is forwarded to the backend.")
+                return None
+            return ctx.stop("cors_preflight", f"CORS: origin {origin!r} is not allowed; the gateway answers the "
+                            "preflight itself without CORS headers.", 200)
+        answer = {"access-control-allow-origin": origin}
+        for key, header in (("allow_methods", "access-control-allow-methods"),
+                            ("allow_headers", "access-control-allow-headers"), ("max_age", "access-control-max-age")):
+            if cors.get(key):
+                answer[header] = cors[key]
+        if cors.get("allow_credentials"):
+            answer["access-control-allow-credentials"] = "true"
+        ctx.result.response_headers = {"set": answer, "add": {}, "remove": []}
+        return ctx.stop("cors_preflight", f"CORS: a preflight from the allowed origin {origin!r}: the gateway answers "
+                        "it itself (200) with the CORS headers; nothing reaches the backend.", 200)
+    if allowed:
+        extra = {"access-control-allow-origin": origin}
+        if cors.get("expose_headers"):
+            extra["access-control-expose-headers"] = cors["expose_headers"]
+        if cors.get("allow_credentials"):
+            extra["access-control-allow-credentials"] = "true"
+        ctx.cors_response = extra
+    return None
+
+
 def step_action(ctx: SimulationContext) -> str:
     """What the matched route does, as the plan says (redirect, direct response, or forwarding)."""
     plan = ctx.route.plan
     result = ctx.result
+    _rule_facts(ctx)
     changes = {**plan.request_headers, **plan.response_headers}
     result.headers = changes or None
+    ctx.cors_response = {}
     if plan.cors is not None:
         result.cors = dict(plan.cors)
+        if _cors(ctx) is not None:
+            return result.outcome
     if plan.redirect is not None:
         action = plan.redirect
         status = REDIRECT_STATUS[action["response_code"]]
@@ -201,21 +260,32 @@ def step_action(ctx: SimulationContext) -> str:
     if plan.direct_response is not None:
         action = plan.direct_response
         result.direct_response = dict(action)
+        result.response_headers = response_changes(plan, None)
         body = action.get("body", {})
         shown = body.get("inline_string", "(bytes)" if body else "(empty)")
         return ctx.stop("direct_response", f"The rule answers directly with {action['status']} and body {shown!r}.",
                         action["status"])
-    result.destinations = [_dest(d) for d in plan.destinations]
+    result.destinations = [_dest(ctx, d) for d in plan.destinations]
+    first = plan.destinations[0]
     if plan.rule.rewrite is not None:
         result.rewrite = plan.rule.rewrite.to_wire()
-        ctx.explain(f"Rewrite before forwarding: {result.rewrite}.")
+    result.upstream = upstream_request(plan, first, ctx.path, ctx.query_string, ctx.authority, ctx.http.headers,
+                                       ctx.http.headers[":scheme"])
+    response = response_changes(plan, first)
+    response["set"].update(ctx.cors_response)
+    result.response_headers = response
+    ctx.explain(f"The backend sees {result.upstream['path']} on host {result.upstream['authority']}"
+                + (" (first weighted destination's header changes)." if len(plan.destinations) > 1 else "."))
     result.timeout = plan.rule.timeout or None
     retries = plan.retry_policy
     result.retries = None if retries is None else {k: v for k, v in retries.items() if k != "previous_hosts"}
     ctx.explain(f"Timeout: {plan.rule.timeout or 'none (disabled)'}; retries: "
-                f"{'none' if retries is None else str(retries['num_retries']) + ' on ' + retries['retry_on']}.")
+                f"{'none' if retries is None else str(retries['num_retries']) + ' on ' + retries['retry_on']}"
+                + (f" and status {', '.join(map(str, retries['retriable_status_codes']))}"
+                   if retries and retries.get("retriable_status_codes") else "")
+                + f" (Istio {ctx.plan.istio_version}).")
     if plan.mirrors:
-        result.mirrors = [{**_dest(m.destination), "percent": m.percent} for m in plan.mirrors]
+        result.mirrors = [{**_dest(ctx, m.destination), "percent": m.percent} for m in plan.mirrors]
         ctx.explain("Mirrored (copies, responses ignored) to " +
                     ", ".join(f"{m.destination.host} ({m.percent:g}%)" for m in plan.mirrors) + ".")
     if plan.fault is not None:
@@ -224,7 +294,35 @@ def step_action(ctx: SimulationContext) -> str:
         if abort and "http_status" in abort and fraction_value(abort["percentage"]) >= 100:
             result.status = abort["http_status"]
         ctx.explain(f"Fault injection: {result.fault}.")
+    if result.status is None and len(plan.destinations) == 1:
+        failed = _upstream_tls(ctx, first, result.upstream["authority"])
+        if failed is not None:
+            return failed
     return ctx.stop("routed", f"Forwarded to {_dest_text(plan.destinations)}.")
+
+
+def _upstream_tls(ctx: SimulationContext, destination, authority: str) -> str | None:
+    """The TLS the gateway originates to the cluster (503 when the handshake fails, as Envoy answers)."""
+    cluster = ctx.plan.clusters.get(destination.cluster)
+    tls = cluster.upstream_tls if cluster is not None else None
+    if tls is None:
+        return None
+    host = authority.rpartition(":")[0] if authority.count(":") == 1 else authority
+    sni = tls.sni or (host if tls.auto_sni else None)
+    certs = ctx.request.upstream_certificates or {}
+    cert = certs.get(cluster.host) or (certs.get(sni) if sni else None)
+    problem, note = upstream_problem(tls, sni, cert, ctx.files_root, ctx.credentials_dir,
+                                     ctx.options.system_ca_file)
+    ctx.result.upstream_tls = {"mode": tls.mode, "sni": sni, "auto_sni": tls.auto_sni,
+                               "auto_san_validation": tls.auto_san_validation, "verify": tls.verify,
+                               "ca_certificates": tls.ca_certificates,
+                               "system_roots": tls.uses_system_roots,
+                               "subject_alt_names": list(tls.subject_alt_names), "failed": problem}
+    if problem is not None:
+        return ctx.stop("upstream_tls_failed", f"TLS origination ({tls.mode}, SNI {sni or '(none)'}) to {cluster.host} "
+                        f"fails: {problem}; Envoy answers 503.", 503)
+    ctx.explain(f"TLS origination ({tls.mode}, SNI {sni or '(none)'}): {note}.")
+    return None
 
 
 # ----- helpers -----------------------------------------------------------------------------------
@@ -236,8 +334,28 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-def _dest(d) -> dict:
-    return {"host": d.host, "subset": d.subset, "port": d.port, "weight": d.weight, "cluster": d.cluster}
+def _dest(ctx: SimulationContext, d) -> dict:
+    out = {"host": d.host, "subset": d.subset, "port": d.port, "weight": d.weight, "cluster": d.cluster}
+    cluster = ctx.plan.clusters.get(d.cluster)
+    balancer = _load_balancer(cluster)
+    if balancer is not None:
+        out["load_balancer"] = balancer
+    return out
+
+
+def _load_balancer(cluster) -> dict | None:
+    """The cluster's load balancer in the DestinationRule's words (snake_case keys)."""
+    lb = (cluster.traffic_policy or {}).get("load_balancer") if cluster is not None else None
+    if not isinstance(lb, dict):
+        return None
+    hashing = lb.get("consistentHash")
+    if isinstance(hashing, dict):
+        keys = {"httpHeaderName": "http_header_name", "httpQueryParameterName": "http_query_parameter_name",
+                "useSourceIp": "use_source_ip", "httpCookie": "http_cookie"}
+        return {"consistent_hash": {keys[k]: v for k, v in hashing.items() if k in keys}}
+    if lb.get("simple"):
+        return {"simple": str(lb["simple"]).upper()}
+    return None
 
 
 def _dest_text(dests) -> str:

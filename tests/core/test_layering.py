@@ -9,11 +9,12 @@ import pathlib
 PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "meshdesigner"
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph")
 LAYERS = ("analysis", "export", "io", "tls", "cli", "gui")
-PACKAGES = ("model", "compile", "io", "tls", "analysis", "export", "cli", "gui")
+PACKAGES = ("model", "compile", "io", "tls", "analysis", "export", "live", "cli", "gui")
 
 # Which packages each package may import (besides itself). ``io`` reads and writes files and YAML for the
 # layers above it; ``tls`` reads certificate files through it; ``analysis`` and ``export`` are siblings that
 # never import each other (the simulator and the exporter both read the compiler's plan, not each other).
+# ``live`` runs real Envoy on the exporter's output and judges it with the analysis' expectations.
 # ``cli`` may start the GUI (``meshdesigner`` without a subcommand, ``flow --format png``); the GUI never
 # goes through the command line.
 ALLOWED = {
@@ -23,8 +24,9 @@ ALLOWED = {
     "tls": {"model", "io"},
     "analysis": {"model", "compile", "io", "tls"},
     "export": {"model", "compile", "io", "tls"},
-    "cli": {"model", "compile", "io", "tls", "analysis", "export", "gui"},
-    "gui": {"model", "compile", "io", "tls", "analysis", "export"},
+    "live": {"model", "compile", "io", "tls", "analysis", "export"},
+    "cli": {"model", "compile", "io", "tls", "analysis", "export", "live", "gui"},
+    "gui": {"model", "compile", "io", "tls", "analysis", "export", "live"},
 }
 TOP_LEVEL_MODULES = {"assets": "model", "__init__": "model", "__main__": "cli"}
 

@@ -67,6 +67,10 @@ def render_route(route: RoutePlan, listener_port: int, project=None, gateway=Non
     if route.name:
         out["name"] = route.name
     out["match"] = dict(route.envoy_match)
+    # TranslateRoute: the rule's header operations first, then a single destination's (processDestination).
+    for changes in (route.request_headers, route.response_headers):
+        for key, value in changes.items():
+            out.setdefault(key, []).extend(value)
     if route.redirect is not None:
         out["redirect"] = dict(route.redirect)
     elif route.direct_response is not None:
@@ -75,9 +79,6 @@ def render_route(route: RoutePlan, listener_port: int, project=None, gateway=Non
         out["route"] = _route_action(route, out, mirror_suffix)
         first = route.destinations[0]
         out["decorator"] = {"operation": f"{first.host}:{first.port}/*"}
-    for changes in (route.request_headers, route.response_headers):
-        for key, value in changes.items():
-            out.setdefault(key, []).extend(value)
     per_filter: dict = {}
     if route.fault is not None:
         per_filter[FAULT_FILTER] = {"@type": FAULT_TYPE, **route.fault}
