@@ -69,6 +69,7 @@ class Request:
     upstream_certificates: dict[str, str] = field(default_factory=dict)
     files_root: str | None = None
     credentials_dir: str | None = None
+    mesh_identity: bool = False            # a sidecar or gateway of the mesh sends it (its Istio certificate)
 
     def __post_init__(self) -> None:
         parse_url(self.url)  # a bad URL is a clear ValueError here, not a traceback mid-simulation
@@ -136,6 +137,7 @@ class SimulationResult:
     rule: dict | None = None                # the HTTP rule that answered, after delegate merge (Istio field names)
     delegate: dict | None = None            # {"name", "namespace"} when that rule comes from a delegate
     upstream_tls: dict | None = None        # {"mode", "sni", "verified", ...}: the TLS the gateway originates
+    hops: list[dict] = field(default_factory=list)   # requests from the mesh: every hop's result, in order
     istio_version: str | None = None        # the Istio release whose behaviour the answer follows
     workload: dict | None = None            # {"labels", "gateways"}: the Gateways merged into the proxy
     server_gateways: list[str] = field(default_factory=list)   # the Gateway of each entry in ``servers``

@@ -10,6 +10,7 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from ..compile.http import REDIRECT_STATUS
+from ..compile.options import CompileOptions
 from ..compile.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
 from ..compile.units import fraction_value
 from ..model.hosts import expand_host, host_matches
@@ -285,7 +286,13 @@ def step_action(ctx: SimulationContext) -> str:
                    if retries and retries.get("retriable_status_codes") else "")
                 + f" (Istio {ctx.plan.istio_version}).")
     if plan.mirrors:
-        result.mirrors = [{**_dest(ctx, m.destination), "percent": m.percent} for m in plan.mirrors]
+        # TranslateRequestMirrorPolicy: before Istio 1.28 Envoy appends -shadow to the mirrored Host
+        suffix = not CompileOptions(ctx.plan.istio_version).at_least("1.28") if ctx.plan.istio_version else False
+        authority = result.upstream["authority"] if result.upstream else ctx.authority
+        shadow = authority.replace(":", "-shadow:", 1) if suffix and ":" in authority else (
+            authority + "-shadow" if suffix else authority)
+        result.mirrors = [{**_dest(ctx, m.destination), "percent": m.percent, "host_header": shadow}
+                          for m in plan.mirrors]
         ctx.explain("Mirrored (copies, responses ignored) to " +
                     ", ".join(f"{m.destination.host} ({m.percent:g}%)" for m in plan.mirrors) + ".")
     if plan.fault is not None:

@@ -77,6 +77,8 @@ def downstream_problem(tls, request, files_root: str | None, credentials_dir: st
     wants_cert = mode in ("MUTUAL", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL")
     if not wants_cert:
         return None, ""
+    if getattr(request, "mesh_identity", False) and mode in ("ISTIO_MUTUAL", "OPTIONAL_MUTUAL"):
+        return None, "the mesh client presents its Istio certificate, signed by the mesh's root"
     if not request.client_cert:
         if mode == "OPTIONAL_MUTUAL":
             return None, "no client certificate (OPTIONAL_MUTUAL accepts that)"

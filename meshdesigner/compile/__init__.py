@@ -13,6 +13,7 @@ Public API (pure; the same design and options give equal plans)::
     resolve_gateway(project, ref) -> GatewayNode     # node, node id, "ns/name" or a unique "name"
     gateway_workloads(project) -> list[Workload]     # which Gateways share which pods
     workload_drops(project, options=None) -> list[Drop]   # what istiod drops (no HTTP routes built: cheap)
+    compile_sidecar(project, namespace, port, options=None) -> WorkloadPlan   # a sidecar's outbound routes
     CompileOptions(istio_version="1.30")             # CompileOptions.for_project(project) reads settings
 
 What a :class:`WorkloadPlan` holds (see :mod:`.plan`): the merged ``gateways`` (istiod's merge order),
@@ -99,6 +100,14 @@ def workload_drops(project, options: CompileOptions | None = None) -> list[Drop]
     return list(out)
 
 
+def compile_sidecar(project, namespace: str, port: int, options: CompileOptions | None = None,
+                    tls: bool = False) -> WorkloadPlan:
+    """The outbound HTTP (or, with ``tls``, TLS) routes of a sidecar in ``namespace`` for ``port`` (:mod:`.mesh`)."""
+    from .mesh import compile_mesh
+
+    return compile_mesh(project, namespace, port, options, _Shared(project), tls)
+
+
 def compile_workload(project, workload: Workload, options: CompileOptions | None = None) -> WorkloadPlan:
     options = options or CompileOptions.for_project(project)
     return _build(project, workload, options, _Shared(project))
@@ -131,5 +140,5 @@ __all__ = [
     "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileOptions", "DestinationPlan", "Drop",
     "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan", "ServerPlan", "TcpRoutePlan",
     "VirtualHostPlan", "Workload", "WorkloadPlan", "compile_workload", "compile_workloads", "gateway_workloads",
-    "own_workload", "resolve_gateway", "workload_drops", "workload_for_gateway",
+    "compile_sidecar", "own_workload", "resolve_gateway", "workload_drops", "workload_for_gateway",
 ]

@@ -12,6 +12,8 @@
   Envoy sets SNI from the request's host (``auto_sni``) and, without ``subjectAltNames``, checks the
   certificate against it (``auto_san_validation``) (``setAutoSniAndAutoSanValidation``). ISTIO_MUTUAL
   sends the cluster name as SNI.
+* Connection pools (``applyConnectionPool``): circuit-breaker limits (Istio's defaults are 2^32-1),
+  connect and idle timeouts, requests per connection, ``h2UpgradePolicy`` / ``useClientProtocol``.
 * A consistent-hash load balancer becomes a route hash policy (``ConsistentHashToHashPolicy``) and
   a RING_HASH / MAGLEV cluster (``ApplyRingHashLoadBalancer``).
 """
@@ -24,6 +26,7 @@ from ..model.destinationrule import DestinationRule
 from ..model.hosts import expand_host, host_matches
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase
 from .plan import ClusterPlan
+from .units import envoy_duration
 
 _H2_PROTOCOLS = ("HTTP2", "GRPC", "GRPC-WEB")
 _POLICY_FIELDS = ("load_balancer", "connection_pool", "outlier_detection", "tls")
@@ -138,6 +141,47 @@ def load_balancer(cluster: ClusterPlan) -> tuple[str, dict | None]:
             "RANDOM": "RANDOM", "PASSTHROUGH": "CLUSTER_PROVIDED"}.get(simple, "LEAST_REQUEST"), None
 
 
+MAX_UINT32 = 4294967295
+
+
+def connection_pool(cluster: ClusterPlan) -> dict:
+    """``applyConnectionPool`` (+ ``getDefaultCircuitBreakerThresholds``, ``shouldH2Upgrade``): Envoy cluster
+    pieces ``connect_timeout``, ``circuit_breakers``, ``common_http_protocol_options`` and ``http2`` /
+    ``use_downstream_protocol`` from the DestinationRule's connectionPool. Without settings, the thresholds are
+    Istio's defaults (every limit 2^32-1, remaining counts tracked) and the connect timeout 10s."""
+    settings = (cluster.traffic_policy or {}).get("connection_pool")
+    settings = settings if isinstance(settings, dict) else {}
+    http = settings.get("http") if isinstance(settings.get("http"), dict) else {}
+    tcp = settings.get("tcp") if isinstance(settings.get("tcp"), dict) else {}
+    threshold = {"max_connections": MAX_UINT32, "max_pending_requests": MAX_UINT32, "max_requests": MAX_UINT32,
+                 "max_retries": MAX_UINT32, "track_remaining": True}
+    for field_name, key in (("http2MaxRequests", "max_requests"), ("http1MaxPendingRequests", "max_pending_requests"),
+                            ("maxRetries", "max_retries")):
+        if isinstance(http.get(field_name), int) and http[field_name] > 0:
+            threshold[key] = http[field_name]
+    if isinstance(tcp.get("maxConnections"), int) and tcp["maxConnections"] > 0:
+        threshold["max_connections"] = tcp["maxConnections"]
+    out: dict = {"connect_timeout": envoy_duration(tcp.get("connectTimeout")) or "10s",
+                 "circuit_breakers": {"thresholds": [threshold]}}
+    common: dict = {}
+    idle = envoy_duration(http.get("idleTimeout")) or envoy_duration(tcp.get("idleTimeout"))
+    if idle:
+        common["idle_timeout"] = idle
+    if isinstance(http.get("maxRequestsPerConnection"), int) and http["maxRequestsPerConnection"] > 0:
+        common["max_requests_per_connection"] = http["maxRequestsPerConnection"]
+    if envoy_duration(tcp.get("maxConnectionDuration")):
+        common["max_connection_duration"] = envoy_duration(tcp.get("maxConnectionDuration"))
+    if common:
+        out["common_http_protocol_options"] = common
+    if http.get("useClientProtocol"):
+        out["use_downstream_protocol"] = True
+    elif str(http.get("h2UpgradePolicy", "")).upper() == "UPGRADE":
+        out["http2"] = True
+    elif str(http.get("h2UpgradePolicy", "")).upper() == "DO_NOT_UPGRADE":
+        out["http2"] = False
+    return out
+
+
 def _wants_http2(target: NodeBase | None, port: int | None) -> bool:
     """The port's protocol (name prefix or appProtocol for Services, ``protocol`` for ServiceEntries)."""
     if isinstance(target, MeshServiceNode) or (isinstance(target, GatewayNode) and target.service):
@@ -192,4 +236,8 @@ class DestinationRules:
         policy = effective_policy(dr, port, subset)
         plan = ClusterPlan(name, host, port, subset, target, vs_namespace, dr, policy,
                            upstream_tls(policy.get("tls"), name), _wants_http2(target, port))
+        pool = connection_pool(plan)
+        if "http2" in pool:
+            plan.http2 = pool["http2"]        # h2UpgradePolicy overrides the port's protocol
+        plan.connection_pool = pool
         return plan

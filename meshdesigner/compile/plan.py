@@ -230,7 +230,8 @@ class ClusterPlan:
     destination_rule: object = None          # the DestinationRule that applies by host (or None)
     traffic_policy: object = None            # the merged TrafficPolicy for this port and subset
     upstream_tls: object = None              # ClientTLSSettings in force (mode != DISABLE), or None
-    http2: bool = False                      # upstream speaks HTTP/2 (port protocol / appProtocol)
+    http2: bool = False                      # upstream speaks HTTP/2 (port protocol, appProtocol, h2UpgradePolicy)
+    connection_pool: dict = field(default_factory=dict)   # Envoy pieces of the connectionPool (destinations.py)
 
 
 @dataclass

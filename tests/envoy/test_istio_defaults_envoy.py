@@ -52,6 +52,16 @@ spec:
   trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}
 ---
 apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: echo, namespace: t}
+spec:
+  host: echo
+  trafficPolicy:
+    connectionPool:
+      tcp: {connectTimeout: 2s, maxConnections: 50}
+      http: {http1MaxPendingRequests: 10, maxRequestsPerConnection: 5, idleTimeout: 30s}
+---
+apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: t}
 spec:
@@ -156,7 +166,7 @@ def gateway(tmp_path_factory):
         checked = validate(str(config), str(tmp))
         assert checked.returncode == 0, checked.stderr[-2000:]
         with running_envoy(str(config), admin, str(tmp), os.path.join(tmp, "envoy.log")):
-            yield project, port
+            yield project, port, bootstrap
     finally:
         for server in servers.values():
             server.shutdown()
@@ -180,14 +190,14 @@ def _sim(project, path: str, headers: dict | None = None):
 
 
 def test_route_timeout_gives_504_after_the_timeout(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     status, _headers, seconds = _get(port, "/slow")
     assert status == 504 and 0.4 < seconds < 1.2       # setTimeout: 0.5s route timeout, backend takes 1.5 s
     assert _sim(project, "/slow").timeout == "0.5s"
 
 
 def test_without_headers_matches_a_request_without_the_header(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     # Istio 1.22+: a missing header is the empty string, which is not "yes": the rule matches
     status, headers, _ = _get(port, "/public/a")
     assert (status, headers.get("x-backend")) == (200, "echo")
@@ -197,14 +207,14 @@ def test_without_headers_matches_a_request_without_the_header(gateway):
 
 
 def test_redirect_leaves_the_default_port_out(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     status, headers, _ = _get(port, "/go/x?y=1")
     assert (status, headers["location"]) == (301, "https://t.example.com/go/x?y=1")
     assert _sim(project, "/go/x?y=1").redirect["location"] == "https://t.example.com/go/x?y=1"
 
 
 def test_dot_segments_are_normalized_before_routing(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     status, headers, _ = _get(port, "/x/../exact")
     assert (status, headers.get("x-seen-path")) == (200, "/exact")
     result = _sim(project, "/x/../exact")
@@ -212,14 +222,14 @@ def test_dot_segments_are_normalized_before_routing(gateway):
 
 
 def test_abort_without_percentage_aborts_nothing(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     assert [_get(port, "/abort")[0] for _ in range(5)] == [200] * 5
     result = _sim(project, "/abort")
     assert result.outcome == "routed" and result.status is None
 
 
 def test_header_operations_at_both_levels_reach_the_backend_and_the_client(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     status, headers, _ = _get(port, "/headers", {"x-drop": "1", "x-keep": "2"})
     assert status == 200
     assert (headers.get("x-seen-x-route"), headers.get("x-seen-x-dest"), headers.get("x-seen-x-keep")) == ("r", "d", "2")
@@ -233,10 +243,27 @@ def test_header_operations_at_both_levels_reach_the_backend_and_the_client(gatew
 
 
 def test_consistent_hash_keeps_one_user_on_one_endpoint(gateway):
-    project, port = gateway
+    project, port, _bootstrap = gateway
     backends = {_get(port, "/sticky", {"x-user": "alice"})[1]["x-backend"] for _ in range(20)}
     assert len(backends) == 1
     spread = {_get(port, "/sticky", {"x-user": f"user-{i}"})[1]["x-backend"] for i in range(40)}
     assert spread == {"sticky-a", "sticky-b"}      # 40 users on a two-host ring: both get some (p fail ~2e-12)
     dest = _sim(project, "/sticky").destinations[0]
     assert dest["load_balancer"] == {"consistent_hash": {"http_header_name": "x-user"}}
+
+
+def test_connection_pool_settings_reach_the_cluster(gateway):
+    """applyConnectionPool: connect timeout, circuit-breaker limits (Istio's defaults elsewhere: 2^32-1),
+    requests per connection and idle timeout; Envoy accepted the config (validated by the fixture)."""
+    project, port, bootstrap = gateway
+    clusters = {c["name"]: c for c in bootstrap["static_resources"]["clusters"]}
+    echo = clusters["outbound|80||echo.t.svc.cluster.local"]
+    assert echo["connect_timeout"] == "2s"
+    assert echo["circuit_breakers"]["thresholds"][0] == {
+        "max_connections": 50, "max_pending_requests": 10, "max_requests": 4294967295, "max_retries": 4294967295,
+        "track_remaining": True}
+    options = echo["typed_extension_protocol_options"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert options["common_http_protocol_options"] == {"idle_timeout": "30s", "max_requests_per_connection": 5}
+    slow = clusters["outbound|80||slow.t.svc.cluster.local"]
+    assert slow["connect_timeout"] == "10s" and slow["circuit_breakers"]["thresholds"][0]["max_requests"] == 4294967295
+    assert _get(port, "/exact")[0] == 200

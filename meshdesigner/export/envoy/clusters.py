@@ -40,7 +40,9 @@ def render_cluster(cluster: ClusterPlan, options: EnvoyOptions, secrets: Secrets
     override = endpoint_override(options, cluster)
     addresses = [override] if override else _upstream_addresses(cluster)
     static = all(a.is_ip for a in addresses)
-    out: dict = {"name": cluster.name, "type": "STATIC" if static else "STRICT_DNS", "connect_timeout": "10s"}
+    pool = cluster.connection_pool
+    out: dict = {"name": cluster.name, "type": "STATIC" if static else "STRICT_DNS",
+                 "connect_timeout": pool.get("connect_timeout", "10s")}
     lb_policy, lb_config = load_balancer(cluster)
     out["lb_policy"] = lb_policy
     if lb_config:
@@ -51,8 +53,14 @@ def render_cluster(cluster: ClusterPlan, options: EnvoyOptions, secrets: Secrets
                  for a in addresses]
     out["load_assignment"] = {"cluster_name": cluster.name,
                               "endpoints": [{"lb_endpoints": endpoints}] if endpoints else []}
+    if pool.get("circuit_breakers"):
+        out["circuit_breakers"] = pool["circuit_breakers"]
     protocol_options: dict = {}
-    if cluster.http2:
+    if pool.get("common_http_protocol_options"):
+        protocol_options["common_http_protocol_options"] = pool["common_http_protocol_options"]
+    if pool.get("use_downstream_protocol"):
+        protocol_options["use_downstream_protocol_config"] = {}
+    elif cluster.http2:
         protocol_options["explicit_http_config"] = {"http2_protocol_options": {}}
     tls = cluster.upstream_tls
     if tls is not None and (tls.auto_sni or tls.auto_san_validation):
@@ -63,8 +71,12 @@ def render_cluster(cluster: ClusterPlan, options: EnvoyOptions, secrets: Secrets
         if tls.auto_san_validation:
             upstream["auto_san_validation"] = True
         protocol_options["upstream_http_protocol_options"] = upstream
-        protocol_options.setdefault("explicit_http_config",
-                                    {"http2_protocol_options": {}} if cluster.http2 else {"http_protocol_options": {}})
+        if "use_downstream_protocol_config" not in protocol_options:
+            protocol_options.setdefault("explicit_http_config", {"http2_protocol_options": {}} if cluster.http2
+                                        else {"http_protocol_options": {}})
+    if protocol_options and not any(k in protocol_options for k in ("explicit_http_config",
+                                                                     "use_downstream_protocol_config")):
+        protocol_options["explicit_http_config"] = {"http_protocol_options": {}}   # the oneof Envoy requires
     if protocol_options:
         out["typed_extension_protocol_options"] = {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
