@@ -24,6 +24,7 @@ Extension (gateway functions such as a firewall or rate limit): :func:`add_step`
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from urllib.parse import SplitResult, parse_qsl, urlsplit
@@ -31,7 +32,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 from ..compile import CompileOptions, WorkloadPlan, compile_workload, own_workload, resolve_gateway
 from ..compile.workloads import gateway_workloads
 from ..model.nodes import GatewayNode
-from .simulate_match import CompiledRoute, CompiledVirtualHost, HttpFacts
+from .simulate_match import ChainIndex, CompiledRoute, CompiledVirtualHost, HttpFacts
 from .simulate_steps import (
     DEFAULT_PORTS,
     step_action,
@@ -244,6 +245,7 @@ class CompiledWorkload:
     def __init__(self, plan: WorkloadPlan) -> None:
         self.plan = plan
         self.vhosts: dict[int, list[CompiledVirtualHost]] = {}
+        self.chains: dict[int, ChainIndex] = {id(listener): ChainIndex(listener) for listener in plan.listeners}
         for listener in plan.listeners:
             for chain in listener.chains:
                 if chain.route_config is not None:
@@ -255,34 +257,50 @@ class CompiledWorkload:
 CompiledGateway = CompiledWorkload   # the name before workloads were merged
 
 
-class _ProjectCache:
-    def __init__(self, key: tuple) -> None:
-        self.key = key
-        self.workloads: dict[tuple, CompiledWorkload] = {}
+class _DesignCache:
+    """The compiled workloads of one design content: the same node objects (a ``project.copy()`` snapshot of an
+    unchanged design shares them) with the same compile options."""
+
+    def __init__(self, project, nodes: tuple, options: CompileOptions) -> None:
+        self.nodes = nodes                # held, so the ids in the key cannot be reused by new objects
+        self.workload_of = {g.id: own_workload(workloads, g)
+                            for workloads in [gateway_workloads(project)] for g in project.gateways()}
+        self.compiled: dict[tuple, CompiledWorkload] = {}
 
 
-# id(project) -> (weak reference, cache); Project defines __eq__ and so cannot be a weak dict key.
-_CACHE: dict[int, tuple[weakref.ref, _ProjectCache]] = {}
+_CACHE_SIZE = 4
+_CACHES: OrderedDict[tuple, _DesignCache] = OrderedDict()   # (node ids, options) -> cache, newest last
+# The last project asked about: (weak reference, revision, options, cache): a repeated request costs no scan.
+_LAST: list = [None, -1, None, None]
 
 
-def _project_cache(project, key: tuple) -> _ProjectCache:
-    ident = id(project)
-    entry = _CACHE.get(ident)
-    if entry is not None and entry[0]() is project and entry[1].key == key:
-        return entry[1]
-    cache = _ProjectCache(key)
-    _CACHE[ident] = (weakref.ref(project, lambda _ref, ident=ident: _CACHE.pop(ident, None)), cache)
-    return cache
+def _design_cache(project, options: CompileOptions) -> _DesignCache:
+    ref, revision, last_options, cache = _LAST
+    current = getattr(project, "revision", None)
+    if ref is not None and ref() is project and current is not None and revision == current \
+            and last_options == options:
+        return cache
+    nodes = tuple(project)
+    key = (tuple(map(id, nodes)), options)
+    found = _CACHES.get(key)
+    if found is not None:
+        _CACHES.move_to_end(key)
+    else:
+        found = _CACHES[key] = _DesignCache(project, nodes, options)
+        while len(_CACHES) > _CACHE_SIZE:
+            _CACHES.popitem(last=False)
+    _LAST[:] = [weakref.ref(project), current, options, found]
+    return found
 
 
 def compiled_gateway(project, gateway: GatewayNode, options: CompileOptions | None = None) -> CompiledWorkload:
-    """The compiled workload serving ``gateway``, rebuilt only when the design or the options changed."""
+    """The compiled workload serving ``gateway``, rebuilt only when the design's nodes or the options changed."""
     options = options or CompileOptions.for_project(project)
-    cache = _project_cache(project, (tuple(project.nodes.values()), options))
-    workload = own_workload(gateway_workloads(project), gateway)
-    found = cache.workloads.get(workload.labels)
+    cache = _design_cache(project, options)
+    workload = cache.workload_of.get(gateway.id) or own_workload(gateway_workloads(project), gateway)
+    found = cache.compiled.get(workload.labels)
     if found is None:
-        found = cache.workloads[workload.labels] = CompiledWorkload(compile_workload(project, workload, options))
+        found = cache.compiled[workload.labels] = CompiledWorkload(compile_workload(project, workload, options))
     return found
 
 

@@ -164,3 +164,34 @@ def select_chain(listener: ListenerPlan, sni: str | None) -> FilterChainPlan | N
         if best_rank is None or rank < best_rank:
             best, best_rank = chain, rank
     return best
+
+
+class ChainIndex:
+    """:func:`select_chain` for one listener with the SNI names indexed (a workload may have hundreds of
+    TLS chains): exact names, then ``*.suffix`` wildcards longest first, then the chain without names."""
+
+    def __init__(self, listener: ListenerPlan) -> None:
+        self.exact: dict[str, FilterChainPlan] = {}
+        self.wildcards: list[tuple[str, FilterChainPlan]] = []
+        self.any: FilterChainPlan | None = None
+        for chain in listener.chains:
+            if not chain.server_names:
+                self.any = self.any or chain
+            for name in chain.server_names:
+                name = name.lower()
+                if name.startswith("*"):
+                    self.wildcards.append((name[1:], chain))
+                else:
+                    self.exact.setdefault(name, chain)
+        self.wildcards.sort(key=lambda item: -len(item[0]))      # stable: the first chain wins a tie
+
+    def select(self, sni: str | None) -> FilterChainPlan | None:
+        sni = (sni or "").lower()
+        if sni:
+            found = self.exact.get(sni)
+            if found is not None:
+                return found
+            for suffix, chain in self.wildcards:
+                if sni.endswith(suffix) and len(sni) > len(suffix):
+                    return chain
+        return self.any

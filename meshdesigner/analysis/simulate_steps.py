@@ -14,7 +14,7 @@ from ..compile.options import CompileOptions
 from ..compile.plan import PASSTHROUGH, TCP, TLS_TERMINATED, server_hosts
 from ..compile.units import fraction_value
 from ..model.hosts import expand_host, host_matches
-from .simulate_match import select_chain, select_virtual_host, string_matches
+from .simulate_match import select_virtual_host, string_matches
 from .simulate_tls import downstream_problem, upstream_problem
 from .simulate_upstream import response_changes, upstream_request
 
@@ -70,7 +70,7 @@ def step_connection(ctx: SimulationContext) -> str | None:
         sni = ctx.request.sni if ctx.request.sni is not None else ctx.host
         if sni and _is_ip(sni):
             sni = None
-        chain = select_chain(listener, sni)
+        chain = ctx.compiled.chains[id(listener)].select(sni)
         if chain is None:
             names = sorted({n for c in listener.chains for n in c.server_names})
             return ctx.stop("tls_no_match", f"No server on port {ctx.port} accepts the SNI name {sni or '(none)'!r} "

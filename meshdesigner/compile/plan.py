@@ -11,6 +11,7 @@ consumers speak about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..model.gateway import HTTP_PROTOCOLS, Server
 from ..model.hosts import host_matches, split_gateway_host
@@ -257,7 +258,7 @@ class WorkloadPlan:
         """The primary Gateway (first in merge order)."""
         return self.gateways[0]
 
-    @property
+    @cached_property
     def gateway_refs(self) -> list[str]:
         return [g.gateway.metadata.qualified for g in self.gateways]
 

@@ -77,10 +77,17 @@ class Project:
         self.policy_changed = Signal()  # (old or None, new or None): added, replaced or removed
         self._policies: dict[ResourceRef, PolicyResource] = {}
         self._sorted_policies: list[PolicyResource] | None = None  # ``policies``, rebuilt after a change
+        self.revision = 0               # bumped by every announced change of nodes or settings (for caches)
+        for signal in (self.node_added, self.node_removed, self.node_changed, self.node_renamed,
+                       self.settings_changed, self.policy_changed):
+            signal.connect(self._bump_revision)
         for node in nodes:
             self._insert(node)
         for policy in policies:
             self._insert_policy(policy)
+
+    def _bump_revision(self, *_args) -> None:
+        self.revision += 1
 
     # ----- reading -------------------------------------------------------------------------
     @property

@@ -5,6 +5,7 @@ Expected answers are written from Istio's behaviour (named per test)."""
 from __future__ import annotations
 
 import json
+import pathlib
 import textwrap
 
 import pytest
@@ -237,10 +238,10 @@ def test_drops_of_servers_and_delegates(tmp_path):
 
 
 def test_mesh_tls_passthrough_through_the_egress_gateway():
-    from conftest import EXAMPLES
     from meshdesigner.cli.common import open_design
 
-    project, _ = open_design(str(EXAMPLES / "egress.mesh.yaml"))
+    examples = pathlib.Path(__file__).resolve().parents[2] / "examples"
+    project, _ = open_design(str(examples / "egress.mesh.yaml"))
     result = simulate_request(project, FromMesh("default"), Request("https://api.payments.example.com/"))
     # tls[0] (gateways: mesh) sends the stream to the egress gateway, whose tls[1] passes it to the API
     assert [h["gateway"] for h in result.hops] == ["mesh:default", "istio-system/istio-egressgateway"]

@@ -9,9 +9,10 @@ list for the feature design.
 from __future__ import annotations
 
 import pathlib
+from dataclasses import replace
 
 import pytest
-from envoy_support import ENVOY
+from envoy_support import ENVOY, trial_options
 from envoy_trial import agreement, gateway_trial
 
 from conftest import example_files, sample_files
@@ -179,7 +180,12 @@ def test_simulate_agrees_with_envoy(tmp_path):
         workdir.mkdir()
         with gateway_trial(project, gateway, str(workdir)) as trial:
             for request in requests:
-                result = simulate(project, gateway, request)
+                # the trial's client presents its certificate (signed by the CA the trial writes for the
+                # gateway's credentials): tell the simulator so, and where those credentials are
+                where = trial_options(str(workdir))
+                told = replace(request, client_cert=trial.client_cert[0], client_key=trial.client_cert[1],
+                               files_root=where.files_root, credentials_dir=where.credentials_dir)
+                result = simulate(project, gateway, told)
                 observed = trial.send(request)
                 total += 1
                 outcomes.add(result.outcome)
