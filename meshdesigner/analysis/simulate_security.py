@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 from types import SimpleNamespace
 
-from ..compile.security import SecurityPlan, security_plan
+from ..compile.security import SecurityPlan, security_plan, unusable_jwks
 from ..compile.security_rules import (
     DEST_IP,
     DEST_PORT,
@@ -210,11 +210,9 @@ def step_security_http(ctx: SimulationContext) -> str | None:
         return None
     claims = None
     if plan.jwt_rules:
-        from ..export.envoy.security import _unusable_jwks
-
         rules = [rule for _ra, rule in plan.jwt_rules]
         verdict = check_token(SimpleNamespace(rules=rules),
-                              lambda r: r.jwks if r.jwks is not None else _unusable_jwks(),
+                              lambda r: r.jwks if r.jwks is not None else unusable_jwks(),
                               ctx.http.headers, ctx.http.query)
         info = {"token": verdict.state, "principal": verdict.principal}
         ctx.result.functions["jwt"] = info

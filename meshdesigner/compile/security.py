@@ -22,6 +22,7 @@ evaluates it (:mod:`meshdesigner.analysis.simulate_security`).
 
 from __future__ import annotations
 
+import base64
 import weakref
 from dataclasses import dataclass, field
 
@@ -209,3 +210,9 @@ def missing_log_providers(plan: SecurityPlan) -> list[SecurityProblem]:
                             f"access log provider {log.provider!r} is not defined in the design (only Istio's "
                             "built-in 'envoy' provider is); the local Envoy config writes no log for it")
             for log in plan.access_logs if log.path is None]
+
+
+def unusable_jwks() -> str:
+    """istiod's answer when it cannot fetch a ``jwksUri``: a key nobody holds, so every token fails."""
+    n = base64.urlsafe_b64encode((2 ** 2047 + 1).to_bytes(256, "big")).rstrip(b"=").decode()
+    return '{"keys":[{"kty":"RSA","alg":"RS256","kid":"unfetched","e":"AQAB","n":"' + n + '"}]}'

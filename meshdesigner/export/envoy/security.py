@@ -17,9 +17,8 @@ writes a gateway's config:
 
 from __future__ import annotations
 
-import base64
-
 from ...compile.security import security_plan
+from ...compile.security import unusable_jwks as _unusable_jwks
 from .functions import CEL_FILTER_TYPE, FILE_LOG_TYPE, ISTIO_LOG_FORMAT, is_http_server
 from .hooks import (
     bootstrap_patcher,
@@ -33,12 +32,6 @@ JWT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAu
 HTTP_RBAC = ("envoy.filters.http.rbac", "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC")
 NETWORK_RBAC = ("envoy.filters.network.rbac", "type.googleapis.com/envoy.extensions.filters.network.rbac.v3.RBAC")
 RBAC_ACTIONS = (("AUDIT", "LOG"), ("DENY", "DENY"), ("ALLOW", "ALLOW"))
-
-
-def _unusable_jwks() -> str:
-    """istiod's answer when it cannot fetch a ``jwksUri``: a key nobody holds, so every token fails."""
-    n = base64.urlsafe_b64encode((2 ** 2047 + 1).to_bytes(256, "big")).rstrip(b"=").decode()
-    return '{"keys":[{"kty":"RSA","alg":"RS256","kid":"unfetched","e":"AQAB","n":"' + n + '"}]}'
 
 
 def jwt_filter(plan) -> dict | None:
