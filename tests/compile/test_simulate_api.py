@@ -248,3 +248,26 @@ def test_mesh_tls_passthrough_through_the_egress_gateway():
     assert (result.hops[0]["section"], result.hops[0]["rule_index"]) == ("tls", 0)
     assert (result.outcome, result.section, result.rule_index) == ("routed", "tls", 1)
     assert result.destinations[0]["cluster"] == "outbound|443||api.payments.example.com"
+
+
+def test_sidecar_routes_render_as_an_envoy_config_envoy_accepts(tmp_path):
+    import shutil
+    import subprocess
+
+    from meshdesigner.export.envoy import EnvoyOptions, bootstrap_from_plan
+    from meshdesigner.io.yamlio import dump
+
+    if shutil.which("envoy") is None:
+        pytest.skip("envoy is not installed")
+    project = sample("docs-egress-gateway-http.yaml")
+    plan = compile_sidecar(project, "default", 80)
+    bootstrap = bootstrap_from_plan(project, plan, EnvoyOptions(listen_address="127.0.0.1", admin_port=0))
+    route_config = bootstrap["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][-1][
+        "typed_config"]["route_config"]
+    assert route_config["name"] == "80"
+    assert "edition.cnn.com" in route_config["virtual_hosts"][0]["domains"]
+    path = tmp_path / "sidecar.yaml"
+    path.write_text(dump(bootstrap))
+    checked = subprocess.run(["envoy", "--mode", "validate", "-c", str(path), "-l", "error", "--disable-hot-restart"],
+                             capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr[-2000:]
