@@ -250,6 +250,7 @@ def test_mesh_tls_passthrough_through_the_egress_gateway():
     assert result.destinations[0]["cluster"] == "outbound|443||api.payments.example.com"
 
 
+@pytest.mark.envoy
 def test_sidecar_routes_render_as_an_envoy_config_envoy_accepts(tmp_path):
     import shutil
     import subprocess
