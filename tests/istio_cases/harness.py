@@ -216,11 +216,11 @@ def _tail(path: str) -> str:
 
 
 @contextlib.contextmanager
-def running_envoy(config: str, admin_port: int, log_path: str):
+def running_envoy(config: str, admin_port: int, log_path: str, cwd: str | None = None):
     with open(log_path, "w") as log:
         proc = subprocess.Popen([ENVOY, "-c", config, "--disable-hot-restart", "-l", "warning",
                                  "--base-id", str(admin_port)], stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, cwd=cwd)
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -329,6 +329,7 @@ class Design:
     credentials: Mapping[str, tuple[str, ...]] = field(default_factory=dict)   # credentialName -> hosts
     tls_services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # service fqdn -> cert hosts
     ca_files: tuple[str, ...] = ()          # absolute paths the design names that hold the test CA
+    force: bool = False                     # export despite error-level findings (a design Istio rejects)
 
 
 def _cli(*args: str, cwd: str) -> subprocess.CompletedProcess:
@@ -361,7 +362,8 @@ class DesignRun:
 
     def export(self) -> None:
         probe = os.path.join(self.folder, "probe")
-        done = _cli("export", self.manifest_file, "-o", probe, "--envoy", cwd=self.folder)
+        force = ("--force",) if self.design.force else ()
+        done = _cli("export", self.manifest_file, "-o", probe, "--envoy", *force, cwd=self.folder)
         if done.returncode != 0:
             raise AssertionError(f"export --envoy failed ({done.returncode}): {done.stderr}")
         endpoints: dict[str, str] = {}
@@ -378,7 +380,7 @@ class DesignRun:
         with open(endpoints_file, "w") as fh:
             yaml.safe_dump(endpoints, fh)
         port_map = ",".join(f"{k}:{v}" for k, v in sorted(self.port_map.items()))
-        done = _cli("export", self.manifest_file, "-o", self.out, "--envoy", "--endpoints", endpoints_file,
+        done = _cli("export", self.manifest_file, "-o", self.out, "--envoy", *force, "--endpoints", endpoints_file,
                     "--port-map", port_map, "--listen-address", "127.0.0.1", "--admin-port",
                     str(self.admin_port), "--credentials", self.credentials_dir, "--files-root", self.files_root,
                     cwd=self.folder)
