@@ -266,10 +266,9 @@ def test_oracle_and_export_answer_alike(tmp_path):
                    for c in yaml.safe_load((STANDALONE / name).read_text())["static_resources"]["clusters"]
                    } - set(endpoints)
         assert not missing, f"the oracle has clusters our export lacks: {sorted(missing)}"
-        matrix = _oracle_config("feature-matrix.envoy.yaml", str(oracle_dir), ports, free_port(), endpoints)
-        ext = _oracle_config("ext-host-gwy.envoy.yaml", str(oracle_dir), ports, free_port(), endpoints)
-        admin_a = yaml.safe_load(open(ext))["admin"]["address"]["socket_address"]["port_value"]
-        admin_b = yaml.safe_load(open(matrix))["admin"]["address"]["socket_address"]["port_value"]
+        admin_a, admin_b = free_port(), free_port()
+        ext = _oracle_config("ext-host-gwy.envoy.yaml", str(oracle_dir), ports, admin_a, endpoints)
+        matrix = _oracle_config("feature-matrix.envoy.yaml", str(oracle_dir), ports, admin_b, endpoints)
         with running_envoy(ext, admin_a, str(tmp_path / "oracle-a.log"), cwd=str(oracle_dir)), \
                 running_envoy(matrix, admin_b, str(tmp_path / "oracle-b.log"), cwd=str(oracle_dir)):
             theirs = _ask_all(run, FEATURES + EXT_HOST, lambda oracle_port, _p: ports[oracle_port])
