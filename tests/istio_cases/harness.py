@@ -101,6 +101,8 @@ class Want:
     mirrored_to: str | None = None        # this cluster's backend also receives a copy
     backend_fails: bool = False           # the backend itself answers ``status`` (simulate: routed there)
     retries_503: bool | None = None       # simulate: does the retry policy in force retry a 503?
+    hash_header: str | None = None        # consistent hashing on this header: every repeat on one endpoint
+    spread: bool = False                  # no hashing: repeats reach both endpoints of a 2-endpoint cluster
 
 
 @dataclass(frozen=True)
@@ -330,6 +332,7 @@ class Design:
     tls_services: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # service fqdn -> cert hosts
     ca_files: tuple[str, ...] = ()          # absolute paths the design names that hold the test CA
     force: bool = False                     # export despite error-level findings (a design Istio rejects)
+    two_endpoints: tuple[str, ...] = ()     # clusters given a second backend ("<cluster>#2") after export
 
 
 def _cli(*args: str, cwd: str) -> subprocess.CompletedProcess:
@@ -386,6 +389,21 @@ class DesignRun:
                     cwd=self.folder)
         if done.returncode != 0:
             raise AssertionError(f"export --envoy failed ({done.returncode}): {done.stderr}")
+        if self.design.two_endpoints:
+            self._add_second_endpoints()
+
+    def _add_second_endpoints(self) -> None:
+        """A second endpoint for some clusters, so a load balancer's choice can be seen (only the endpoint
+        list is touched: the load-balancing policy stays as exported)."""
+        folder = os.path.join(self.out, "envoy")
+        for name, config in self._configs(self.out).items():
+            for c in config.get("static_resources", {}).get("clusters", []):
+                if c["name"] in self.design.two_endpoints:
+                    port = self.backends.start(c["name"] + "#2")
+                    c["load_assignment"]["endpoints"][0]["lb_endpoints"].append(
+                        {"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": port}}}})
+            with open(os.path.join(folder, name), "w") as fh:
+                yaml.safe_dump(config, fh)
 
     @staticmethod
     def _configs(out: str) -> dict[str, dict]:
@@ -482,6 +500,8 @@ def simulated(project, case: Case, pki: Pki) -> Seen:
     seen.counts = {d["cluster"]: d["weight"] for d in dests}
     seen.timeout = result.timeout  # type: ignore[attr-defined]
     seen.retries = result.retries  # type: ignore[attr-defined]
+    balancer = (dests[0].get("load_balancer") or {}) if dests else {}
+    seen.hash_header = (balancer.get("consistent_hash") or {}).get("http_header_name")  # type: ignore[attr-defined]
     seen.mirrors = [m.get("cluster") for m in (result.mirrors or [])]  # type: ignore[attr-defined]
     return seen
 
@@ -522,6 +542,20 @@ def differences(want: Want, seen: Seen, via: str) -> list[str]:
         seen = Seen(want.status, seen.backend, seen.path, seen.authority, seen.headers, seen.response)
     if seen.status != want.status:
         out.append(f"status {seen.status!r}, want {want.status!r}")
+    if want.hash_header or want.spread:
+        if seen.status != want.status:
+            out.append(f"status {seen.status!r}, want {want.status!r}")
+        if via == "envoy":
+            endpoints = sorted(seen.counts)
+            if want.hash_header and len(endpoints) != 1:
+                out.append(f"consistent hash on {want.hash_header}: requests spread over {seen.counts}")
+            if want.spread and len(endpoints) < 2:
+                out.append(f"without hashing both endpoints should answer: {seen.counts}")
+        else:
+            got = getattr(seen, "hash_header", None)
+            if got != want.hash_header:
+                out.append(f"simulate reports hashing on {got!r}, want {want.hash_header!r}")
+        return out
     if want.split is not None:
         for name, (low, high) in want.split.items():
             got = seen.counts.get(name, 0)

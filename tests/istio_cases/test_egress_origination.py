@@ -12,7 +12,8 @@ from __future__ import annotations
 from istio_cases.conftest import run_cases
 from istio_cases.harness import Case, Design, Req, Want, cluster
 
-HOSTS = ["api.partner.io", "second.partner.io", "third.partner.io", "fourth.partner.io"]
+HOSTS = ["api.partner.io", "second.partner.io", "third.partner.io", "fourth.partner.io", "fifth.partner.io",
+         "sixth.partner.io"]
 
 
 def route(host: str) -> str:
@@ -29,8 +30,8 @@ spec:
     route: [{{destination: {{host: {host}, port: {{number: 443}}}}}}]"""
 
 
-def origination(host: str, ca: bool) -> str:
-    tls = "{mode: SIMPLE, caCertificates: /etc/partner/ca.crt}" if ca else "{mode: SIMPLE}"
+def origination(host: str, ca: bool, extra: str = "") -> str:
+    tls = f"{{mode: SIMPLE, caCertificates: /etc/partner/ca.crt{extra}}}" if ca else "{mode: SIMPLE}"
     return f"""apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {{name: {host.split('.')[0]}-tls, namespace: apps}}
@@ -61,7 +62,7 @@ spec:
 kind: ServiceEntry
 metadata: {name: partner-b, namespace: apps}
 spec:
-  hosts: [second.partner.io, third.partner.io]
+  hosts: [second.partner.io, third.partner.io, fifth.partner.io, sixth.partner.io]
   ports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: https, protocol: HTTPS}]
   resolution: DNS
   location: MESH_EXTERNAL""",
@@ -72,17 +73,21 @@ spec:
   selector: {istio: egressgateway}
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [api.partner.io, second.partner.io, third.partner.io, fourth.partner.io]""",
+    hosts: [api.partner.io, second.partner.io, third.partner.io, fourth.partner.io, fifth.partner.io,
+            sixth.partner.io]""",
     *(route(h) for h in HOSTS),
     origination("api.partner.io", ca=True),
     origination("second.partner.io", ca=False),
     origination("third.partner.io", ca=True),
     origination("fourth.partner.io", ca=True),
+    origination("fifth.partner.io", ca=True, extra=", sni: real-fifth.partner.io"),
+    origination("sixth.partner.io", ca=True, extra=", subjectAltNames: [expected.partner.io]"),
 ])
 
 DESIGN = Design("egress", MANIFESTS, ports=(80,), ca_files=("/etc/partner/ca.crt",),
                 tls_services={"api.partner.io": ("api.partner.io",), "second.partner.io": ("second.partner.io",),
-                              "third.partner.io": ("wrong.partner.io",), "fourth.partner.io": ("fourth.partner.io",)})
+                              "third.partner.io": ("wrong.partner.io",), "fourth.partner.io": ("fourth.partner.io",),
+                              "fifth.partner.io": ("not-fifth.partner.io",), "sixth.partner.io": ("sixth.partner.io",)})
 GW = "istio-system/istio-egressgateway"
 
 CASES = [
@@ -96,6 +101,11 @@ CASES = [
     Case(GW, Req("fourth.partner.io"),
          Want(200, "a DestinationRule for the second host of a ServiceEntry applies to that host",
               backend=cluster("fourth.partner.io", 443))),
+    Case(GW, Req("fifth.partner.io"),
+         Want(200, "an explicit sni turns auto SAN validation off: only the CA is checked "
+                   "(setAutoSniAndAutoSanValidation)", backend=cluster("fifth.partner.io", 443))),
+    Case(GW, Req("sixth.partner.io"),
+         Want(503, "explicit subjectAltNames must name the certificate (it names sixth.partner.io)")),
     Case(GW, Req("unknown.partner.io"), Want(404, "no server host and no virtual service for this host")),
 ]
 

@@ -20,7 +20,7 @@ def c(name: str, subset: str = "") -> str:
     return cluster(svc(name), 80, subset)
 
 
-SERVICES = ["web", "login", "api", "items", "orders", "debug", "slow", "flaky", "mirror-target"]
+SERVICES = ["web", "login", "api", "items", "orders", "debug", "slow", "flaky", "mirror-target", "hash", "spread"]
 
 MANIFESTS = "\n---\n".join([
     f"""apiVersion: v1
@@ -39,6 +39,14 @@ spec:
   - {name: v1, labels: {version: v1}}
   - {name: v2, labels: {version: v2}}
   - {name: v3, labels: {version: v3}}""",
+    """apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: hash, namespace: shop}
+spec:
+  host: hash
+  trafficPolicy:
+    loadBalancer:
+      consistentHash: {httpHeaderName: x-user}""",
     """apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: shop-gw, namespace: shop}
@@ -165,6 +173,12 @@ spec:
     route: [{destination: {host: web}}]
     mirror: {host: mirror-target}
     mirrorPercentage: {value: 100}
+  - name: hashed
+    match: [{uri: {prefix: /hash}}]
+    route: [{destination: {host: hash}}]
+  - name: spread
+    match: [{uri: {prefix: /spread}}]
+    route: [{destination: {host: spread}}]
   - name: direct
     match: [{uri: {exact: /healthz}}]
     directResponse: {status: 200, body: {string: ok}}
@@ -172,7 +186,7 @@ spec:
     route: [{destination: {host: api, subset: v1}}]""",
 ])
 
-DESIGN = Design("shop", MANIFESTS, ports=(80,))
+DESIGN = Design("shop", MANIFESTS, ports=(80,), two_endpoints=(c("hash"), c("spread")))
 GW = "shop/shop-gw"
 API = "api.shop.example.com"
 
@@ -284,6 +298,11 @@ CASES = [
     Case(GW, get("/cors", headers={"origin": "https://app.example.com"}),
          Want(200, "a simple request from an allowed origin reaches the backend with the allow-origin header",
               backend=c("web"), response={"access-control-allow-origin": "https://app.example.com"})),
+    # load balancing (each cluster gets a second endpoint after export)
+    Case(GW, get("/hash", headers={"x-user": "alice"}, repeat=30),
+         Want(200, "consistentHash on x-user: one user always reaches the same endpoint", hash_header="x-user")),
+    Case(GW, get("/spread", repeat=30),
+         Want(200, "Istio's default LEAST_REQUEST spreads requests over both endpoints", spread=True)),
     # mirror and direct response
     Case(GW, get("/mirror"),
          Want(200, "the primary answers; mirror-target gets a copy at 100%", backend=c("web"),
