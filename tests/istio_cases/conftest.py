@@ -57,7 +57,7 @@ def run_cases(design: Design, cases: list[Case]):
         run = _run(design, tmp_path_factory)
         if design.name not in _PROJECTS:
             _PROJECTS[design.name] = open_design(run.manifest_file)[0]
-        problems = differences(case.want, simulated(_PROJECTS[design.name], case, run.pki), "simulate")
+        problems = differences(case.want, simulated(_PROJECTS[design.name], case, run), "simulate")
         assert not problems, f"simulate differs from Istio ({case.want.why}): " + "; ".join(problems)
 
     return test_envoy, test_simulate

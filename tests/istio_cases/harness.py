@@ -315,11 +315,19 @@ class Pki:
             fh.write(self.ca.cert_pem)
 
     def server_context(self, hosts: Iterable[str]) -> ssl.SSLContext:
-        pair = certs.create_server_cert(self.ca, list(hosts), 2, key_type="ec")
-        cert, key = certs.write_pair(pair, os.path.join(self.folder, "backend-" + "-".join(hosts)), "tls")
+        cert, key = self.backend_files(hosts)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(cert, key)
         return ctx
+
+    def backend_files(self, hosts: Iterable[str]) -> tuple[str, str]:
+        """The certificate and key a TLS backend for ``hosts`` presents (made once, then reused)."""
+        folder = os.path.join(self.folder, "backend-" + "-".join(hosts))
+        cert = os.path.join(folder, "tls.crt")
+        if not os.path.exists(cert):
+            pair = certs.create_server_cert(self.ca, list(hosts), 2, key_type="ec")
+            certs.write_pair(pair, folder, "tls")
+        return cert, os.path.join(folder, "tls.key")
 
 
 # ----- one design, exported and served -------------------------------------------------------------
@@ -462,17 +470,21 @@ class DesignRun:
 
 
 # ----- simulate -----------------------------------------------------------------------------------
-def simulated(project, case: Case, pki: Pki) -> Seen:
-    """What ``simulate`` says the client gets, in the same terms as :class:`Seen`."""
+def simulated(project, case: Case, run: DesignRun) -> Seen:
+    """What ``simulate`` says the client gets, in the same terms as :class:`Seen`.
+
+    simulate is told what it cannot see: the client's certificate and TLS version, the certificates TLS
+    backends present, and where the design's certificate files and credentials are.
+    """
     from meshdesigner.analysis import simulate as sim
 
-    req = case.req
-    kwargs: dict = {}
-    params = getattr(sim.Request, "__dataclass_fields__", {})
-    if req.client_cert and "client_cert" in params:
-        kwargs["client_cert"] = pki.client_files[req.client_cert][0]
-        kwargs["client_key"] = pki.client_files[req.client_cert][1]
-    if req.tls_max and "tls_version" in params:
+    req, pki = case.req, run.pki
+    kwargs: dict = {"files_root": run.files_root, "credentials_dir": run.credentials_dir,
+                    "upstream_certificates": {fqdn: pki.backend_files(hosts)[0]
+                                              for fqdn, hosts in run.design.tls_services.items()}}
+    if req.client_cert:
+        kwargs["client_cert"], kwargs["client_key"] = pki.client_files[req.client_cert]
+    if req.tls_max:
         kwargs["tls_version"] = "TLSv" + req.tls_max
     result = sim.simulate(project, case.gateway,
                           sim.Request(req.url(), req.method, dict(req.headers), req.sni, None, **kwargs))
