@@ -147,7 +147,9 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         service = self.name.rsplit("|", 1)[-1]
-        self.log.append({"path": self.path, "host": self.headers.get("host", "")})
+        # the path as sent: http.server collapses a leading "//" in self.path (a CPython safeguard)
+        raw_path = self.requestline.split(" ")[1] if self.requestline.count(" ") >= 2 else self.path
+        self.log.append({"path": raw_path, "host": self.headers.get("host", "")})
         status = 200
         if service.startswith("slow"):
             time.sleep(SLOW_BACKEND_SECONDS)
@@ -156,7 +158,7 @@ class _Echo(http.server.BaseHTTPRequestHandler):
             if test_id not in self.flaky_seen:
                 self.flaky_seen.add(test_id)
                 status = 503
-        body = json.dumps({"backend": self.name, "path": self.path, "host": self.headers.get("host", ""),
+        body = json.dumps({"backend": self.name, "path": raw_path, "host": self.headers.get("host", ""),
                            "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
