@@ -691,3 +691,49 @@ def trace(graph: FlowGraph, project: Project, result) -> FlowPath:
             path.add_edge(edge)
             path.add_node(graph, edge.target)
     return path
+
+
+def trace_mesh(graph: FlowGraph, project: Project, result) -> FlowPath:
+    """The path of a request that starts at a sidecar (``result.gateway == "mesh:NS"``, every hop in
+    ``result.hops``): mesh workloads -> the mesh-bound rule that matched -> its destination (an egress
+    gateway's Service), then each gateway hop as :func:`trace` draws it."""
+    path = FlowPath()
+    hops = [_hop_result(h) for h in getattr(result, "hops", None) or []] or [result]
+    first = hops[0]
+    namespace, _, name = (first.virtual_service or "").partition("/")
+    vs_node = project.find(ResourceRef("VirtualService", namespace, name)) if name else None
+    router = f"router:{vs_node.id}@routing" if vs_node is not None else None
+    ids = {n.id for n in graph.nodes}
+    if router in ids and first.rule_index is not None:
+        rule_row = f"rule:{first.section or 'http'}:{first.rule_index}"
+        for edge in graph.edges:
+            if edge.source == MESH_CLIENTS and edge.target == router:
+                path.add_node(graph, MESH_CLIENTS)
+                path.add_edge(edge)
+        path.add_node(graph, router, rule_row)
+        for edge in graph.edges:
+            if edge.source == router and edge.source_row == rule_row and edge.kind == "routes":
+                path.add_edge(edge)
+                path.add_node(graph, edge.target)
+                for onward in graph.edges:   # a Service fronting the egress gateway: on to the gateway
+                    if onward.source == edge.target and onward.kind == "fronts":
+                        path.add_edge(onward)
+                        path.add_node(graph, onward.target)
+    for hop in hops[1:]:
+        part = trace(graph, project, hop)
+        for node_id in part.nodes:
+            for row in part.rows.get(node_id, {None}):
+                path.add_node(graph, node_id, row)
+        for edge in graph.edges:
+            if edge.key in part.edges:
+                path.add_edge(edge)
+    return path
+
+
+def _hop_result(hop):
+    """One hop of a mesh request (a dict, as ``SimulationResult.hops`` keeps them) as a result object."""
+    if not isinstance(hop, dict):
+        return hop
+    from types import SimpleNamespace
+
+    return SimpleNamespace(**{"servers": [], "skipped": [], "destinations": [], **hop})

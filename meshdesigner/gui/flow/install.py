@@ -64,7 +64,7 @@ def install(window) -> FlowPanels:
 
     def tried(result) -> None:
         if result is not None:  # the request was valid, or the simulator would not have answered
-            split.use_tried_request(try_panel.gateway.currentText(), try_panel.request(), result)
+            split.use_tried_request(try_panel.entry(), try_panel.request(), result)
 
     # After an edit the old answer may be wrong: ask the simulator again (once the typing stops).
     resend = QTimer(window, singleShot=True, interval=RESEND_DELAY_MS)

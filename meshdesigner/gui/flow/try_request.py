@@ -24,14 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...analysis.flow import FlowPath, compute_flow, trace
+from ...analysis.flow import FlowPath, compute_flow, trace, trace_mesh
 from ...analysis.route_tests.from_result import case_from_tried
-from ...analysis.simulate import Request, SimulationResult, simulate
+from ...analysis.simulate import Request, SimulationResult
+from ...analysis.simulate_mesh import simulate_request
 from ...analysis.split import WeightedRule, destination_label, sample_request, weighted_rules
 from ...model.hosts import gateway_ref
 from ..document import Document
 from ..style import SEVERITY_COLOURS
 
+MESH_PREFIX = "mesh:"   # the start "from a sidecar in namespace NS" (simulate_mesh.FromMesh)
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 OUTCOME_WORDS = {
     "routed": ("Routed", "#009E73"),
@@ -77,7 +79,9 @@ class TryRequestPanel(QWidget):
         self.sent: tuple[str, Request] | None = None   # (gateway, request) of the last answer
         self.path: FlowPath | None = None
         self.gateway = QComboBox()
-        self.gateway.setToolTip("The gateway the request arrives at")
+        self.gateway.setObjectName("try:start")
+        self.gateway.setToolTip("Where the request starts: a gateway it arrives at, or a workload's sidecar in "
+                                "a namespace (its mesh-bound routes, then any egress gateway they lead to)")
         self.method = QComboBox()
         self.method.setEditable(True)
         self.method.addItems(METHODS)
@@ -115,7 +119,7 @@ class TryRequestPanel(QWidget):
         line.addWidget(self.method)
         line.addWidget(self.url, 1)
         form = QFormLayout()
-        form.addRow("Gateway", self.gateway)
+        form.addRow("Starts at", self.gateway)
         form.addRow("Request", line)
         form.addRow("SNI", self.sni)
         form.addRow("Client", self.client)
@@ -161,16 +165,29 @@ class TryRequestPanel(QWidget):
         self.clear()
 
     def _fill_gateways(self, *_args) -> None:
+        """The starts: every gateway (``ns/name``), then a sidecar in each namespace of the design."""
         if self.document is None:
             return
-        names = sorted(g.gateway.metadata.qualified for g in self.document.project.gateways())
-        if [self.gateway.itemText(i) for i in range(self.gateway.count())] == names:
+        project = self.document.project
+        entries = [(name, name) for name in sorted(g.gateway.metadata.qualified for g in project.gateways())]
+        entries += [(f"{MESH_PREFIX}{ns}", f"From a sidecar in namespace {ns}")
+                    for ns in sorted({n.namespace for n in project})]
+        if [(self.gateway.itemData(i), self.gateway.itemText(i)) for i in range(self.gateway.count())] == entries:
             return
-        current = self.gateway.currentText()
+        current = self.entry()
         self.gateway.clear()
-        self.gateway.addItems(names)
-        if current in names:
-            self.gateway.setCurrentText(current)
+        for data, text in entries:
+            self.gateway.addItem(text, data)
+        self.set_entry(current)
+
+    def entry(self) -> str:
+        """The chosen start: a gateway's ``ns/name`` or ``mesh:NS`` (empty when the design has neither)."""
+        return self.gateway.currentData() or self.gateway.currentText()
+
+    def set_entry(self, entry: str) -> None:
+        index = self.gateway.findData(entry)
+        if index >= 0:
+            self.gateway.setCurrentIndex(index)
 
     # ----- the request -------------------------------------------------------------------------
     def request(self) -> Request:
@@ -190,7 +207,7 @@ class TryRequestPanel(QWidget):
                        parse_headers(self.headers.toPlainText()), self.sni.text().strip() or None, client)
 
     def set_request(self, gateway: str, request: Request) -> None:
-        self.gateway.setCurrentText(gateway)
+        self.set_entry(gateway)
         self.url.setText(request.url)
         self.method.setCurrentText(request.method)
         self.sni.setText(request.sni or "")
@@ -202,7 +219,11 @@ class TryRequestPanel(QWidget):
         if self.document is None:
             return
         project = self.document.project
-        gateway = self.gateway.currentText()
+        gateway = self.entry()
+        if gateway.startswith(MESH_PREFIX):
+            self.outcome.setText("Suggest builds a request for a gateway's rules; from a sidecar, type the URL "
+                                 "the application calls (e.g. https://api.partner.io/).")
+            return
         candidates = list(weighted_rules(project))
         for vs_node in sorted(project.virtual_services(), key=lambda n: n.id):
             vs = vs_node.virtual_service
@@ -220,8 +241,9 @@ class TryRequestPanel(QWidget):
 
     def send(self) -> SimulationResult | None:
         """Run the simulator on the entered request, show its explanation, emit the lit path."""
-        if self.document is None or not self.gateway.currentText():
-            self._show_problem("Add a gateway to the design first: requests enter through one.")
+        entry = self.entry()
+        if self.document is None or not entry:
+            self._show_problem("Add a gateway or a service to the design first: requests start at one.")
             return None
         try:
             request = self.request()
@@ -233,14 +255,16 @@ class TryRequestPanel(QWidget):
         self.headers_error.hide()
         project = self.document.project
         try:
-            result = simulate(project, self.gateway.currentText(), request)
+            result = simulate_request(project, entry, request)
         except LookupError as exc:
             self._show_problem(str(exc))
             return None
         self.result = result
-        self.sent = (self.gateway.currentText(), request)
-        self.save_test_button.setEnabled(True)
-        self.path = trace(compute_flow(project), project, result)
+        self.sent = (entry, request)
+        from_mesh = entry.startswith(MESH_PREFIX)
+        self.save_test_button.setEnabled(not from_mesh)  # route tests start at a gateway
+        graph = compute_flow(project)
+        self.path = trace_mesh(graph, project, result) if from_mesh else trace(graph, project, result)
         self._show_result(result)
         self.sig_result.emit(result)
         self.sig_path.emit(self.path)
@@ -286,8 +310,25 @@ class TryRequestPanel(QWidget):
             summary += f" · {result.virtual_service} {result.section or 'http'} rule {result.rule_index + 1}"
         self.outcome.setText(summary)
         self.outcome.setStyleSheet(f"color: {colour}; font-weight: bold")
-        items = "".join(f"<li>{html.escape(step)}</li>" for step in result.explanation)
-        self.explanation.setHtml(f"<ol style='margin-left:-20px'>{items}</ol>")
+        self.explanation.setHtml("".join(
+            f"<p style='margin:4px 0 0 0'><b>{html.escape(title)}</b></p>" * bool(title)
+            + "<ol style='margin-left:-20px'>" + "".join(f"<li>{html.escape(step)}</li>" for step in steps)
+            + "</ol>" for title, steps in self._hops(result)))
+
+    @staticmethod
+    def _hops(result: SimulationResult) -> list[tuple[str, list[str]]]:
+        """``(title, explanation)`` per hop: one untitled hop for a gateway; sidecar, then each gateway, for a
+        request from the mesh."""
+        hops = result.hops or []
+        if len(hops) < 2:
+            return [("", list(result.explanation))]
+        out = []
+        for i, hop in enumerate(hops):
+            where = hop.get("gateway") or ""
+            title = (f"{i + 1}. In the sidecar ({where.removeprefix(MESH_PREFIX)})" if where.startswith(MESH_PREFIX)
+                     else f"{i + 1}. In gateway {where}")
+            out.append((title, list(hop.get("explanation") or [])))
+        return out
 
     def explanation_lines(self) -> list[str]:
-        return list(self.result.explanation) if self.result else []
+        return [step for _title, steps in self._hops(self.result) for step in steps] if self.result else []
