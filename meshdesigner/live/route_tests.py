@@ -1,7 +1,7 @@
 """``meshdesigner test --envoy``: the requests of route tests through real Envoy, compared with the simulator.
 
-For every entry point the simulator used (a gateway, or the mesh stand-in of
-:mod:`meshdesigner.analysis.route_tests.engine`), the design's Envoy bootstrap is exported with:
+For every entry point the simulator used (a gateway's workload, or a sidecar's outbound routes for one
+port: :func:`meshdesigner.compile.compile_sidecar`), the design's Envoy bootstrap is exported with:
 listeners on free loopback ports, every cluster pointing at an :mod:`echo <.echo>` backend named
 after the cluster, certificates provided by :mod:`.certificates`, and one test instrument added to
 each HTTP connection manager: a local-reply mapper that puts Envoy's ``%RESPONSE_CODE_DETAILS%``
@@ -25,18 +25,13 @@ import ssl
 import tempfile
 from dataclasses import replace
 
-from ..analysis.route_tests.engine import (
-    MESH,
-    MESH_GATEWAY,
-    MESH_LABEL,
-    Observation,
-    mesh_stand_in,
-    unsigned_token,
-)
+from ..analysis.route_tests.engine import MESH_PREFIX, Observation, unsigned_token
 from ..analysis.route_tests.expectations import evaluate
 from ..analysis.route_tests.runner import CaseResult, RequestResult
 from ..analysis.simulate import resolve_gateway
+from ..compile import compile_sidecar
 from ..export.envoy import EnvoyOptions, gateway_bootstrap
+from ..export.envoy.bootstrap import bootstrap_from_plan
 from ..export.envoy.options import Address
 from ..model.route_tests import ConcreteRequest
 from .certificates import ThrowawayCertificates, provide_files
@@ -60,21 +55,21 @@ def run_through_envoy(project, results: list[CaseResult]) -> None:
         from .envoy_process import INSTALL_HINT
 
         raise EnvoyUnavailable(INSTALL_HINT)
-    by_entry: dict[str, list[tuple[CaseResult, RequestResult]]] = {}
+    by_entry: dict[tuple, list[tuple[CaseResult, RequestResult]]] = {}
     for case in results:
         for res in case.results:
-            ref = _entry_ref(res.observation.entry)
+            ref = res.observation.entry_ref
             source = res.request.request.source_address
             if ref is None:
                 res.envoy_note = "no gateway or mesh route names the host: there is no Envoy to ask"
+            elif res.observation.outcome == "passthrough":
+                res.envoy_note = "the sidecar passes it through, unchanged, out of the mesh: nothing to serve here"
             elif source not in (None, "127.0.0.1"):
                 res.envoy_note = f"a request from {source} cannot be sent from loopback (judged by the simulator)"
             else:
-                by_entry.setdefault(ref, []).append((case, res))
-    for ref, items in sorted(by_entry.items()):
-        design = mesh_stand_in(project) if ref == MESH else project
-        gateway = resolve_gateway(design, MESH_GATEWAY if ref == MESH else ref)
-        with EnvoyTrial(design, gateway) as trial:
+                by_entry.setdefault(_proxy_key(ref, res.request), []).append((case, res))
+    for key, items in sorted(by_entry.items()):
+        with EnvoyTrial(*_proxy(project, key)) as trial:
             for case, res in items:
                 obs = trial.send(res.request)
                 obs.virtual_service = res.observation.virtual_service  # short destination names expand there
@@ -83,19 +78,32 @@ def run_through_envoy(project, results: list[CaseResult]) -> None:
                 res.disagreements = disagreements(res.observation, obs)
 
 
-def _entry_ref(label: str) -> str | None:
-    if label == MESH_LABEL:
-        return MESH
-    if label.startswith("gateway "):
-        return label.removeprefix("gateway ")
-    return None  # "nowhere"
+def _proxy_key(ref: str, concrete: ConcreteRequest) -> tuple:
+    """Which Envoy serves the request: a gateway's, or a sidecar's config for the request's port."""
+    if not ref.startswith(MESH_PREFIX):
+        return (ref,)
+    return (ref, concrete.port, concrete.request.scheme in ("https", "tls"))
+
+
+def _proxy(project, key: tuple):
+    """(label, bootstrap builder, hosts for throwaway certificates) of the Envoy behind ``key``."""
+    ref = key[0]
+    if ref.startswith(MESH_PREFIX):
+        namespace, port, tls = ref.removeprefix(MESH_PREFIX), key[1], key[2]
+        plan = compile_sidecar(project, namespace, port, tls=tls)
+        return f"a sidecar in {namespace}, port {port}", lambda options: bootstrap_from_plan(project, plan, options), []
+    gateway = resolve_gateway(project, ref)
+    return (f"gateway {gateway.gateway.metadata.qualified}",
+            lambda options: gateway_bootstrap(project, gateway, options), _server_hosts(gateway))
 
 
 class EnvoyTrial:
-    """One gateway's exported config served by real Envoy on loopback, with echo backends (a context)."""
+    """One proxy's exported config served by real Envoy on loopback, with echo backends (a context).
 
-    def __init__(self, design, gateway) -> None:
-        self.design, self.gateway = design, gateway
+    ``build(options) -> bootstrap`` exports the config; ``hosts`` name the throwaway server certificate."""
+
+    def __init__(self, label: str, build, hosts: list[str]) -> None:
+        self.label, self.build, self.hosts = label, build, hosts
         self._stack = contextlib.ExitStack()
         self.port_map: dict[int, int] = {}
         self.replaced: list[str] = []
@@ -123,14 +131,14 @@ class EnvoyTrial:
         self.tmp = tmp
         options = EnvoyOptions(listen_address="127.0.0.1", files_root=os.path.join(tmp, "files"),
                                credentials_dir=os.path.join(tmp, "credentials"), admin_port=free_port())
-        first = gateway_bootstrap(self.design, self.gateway, options)
+        first = self.build(options)
         backends = self._stack.enter_context(EchoBackends())
         endpoints = {name: Address("127.0.0.1", backends.start(name)) for name in _cluster_names(first)}
         self.port_map = {port: free_port() for port in _listener_ports(first)}
         options = replace(options, endpoints=endpoints, port_map=self.port_map)
-        bootstrap = gateway_bootstrap(self.design, self.gateway, options)
+        bootstrap = self.build(options)
         add_details_header(bootstrap)
-        self.certificates = ThrowawayCertificates(_server_hosts(self.gateway))
+        self.certificates = ThrowawayCertificates(self.hosts)
         self.replaced = provide_files(bootstrap, options, self.certificates)
         self.client_cert = self.certificates.write_client(os.path.join(tmp, "client"))
         config = os.path.join(tmp, "envoy.json")
@@ -143,7 +151,7 @@ class EnvoyTrial:
         """Send one request; what the client and the echo backend saw."""
         scheme = concrete.request.scheme
         port = concrete.port
-        label = f"Envoy ({self.gateway.gateway.metadata.qualified})"
+        label = f"Envoy ({self.label})"
         local = self.port_map.get(port)
         if local is None:
             return Observation(label, "no_listener", source="envoy",

@@ -35,7 +35,9 @@ from .virtualservice import Delegate, HTTPFaultInjection, HTTPRedirect, HTTPRewr
 
 # What the client experiences. ``tls_refused``: the TLS handshake fails (unknown SNI, client certificate
 # missing or wrong, TLS version). ``no_route`` covers Envoy's 404 NR (no virtual host or no route).
-OUTCOMES = ("routed", "redirect", "direct_response", "denied", "no_route", "tls_refused", "no_listener")
+# ``passthrough``: from a sidecar, a host no route serves leaves the mesh unchanged (ALLOW_ANY).
+OUTCOMES = ("routed", "redirect", "direct_response", "denied", "no_route", "tls_refused", "no_listener",
+            "passthrough")
 SCHEMES = ("http", "https", "tcp", "tls")
 DEFAULT_PORTS = {"http": 80, "https": 443, "tcp": 80, "tls": 443}
 
@@ -151,7 +153,7 @@ class RouteTestCase(_Strict):
     delegate: Delegate | None = None
     # MeshDesigner's: what the client and the backend see
     outcome: Literal["routed", "redirect", "direct_response", "denied", "no_route", "tls_refused",
-                     "no_listener"] | None = None
+                     "no_listener", "passthrough"] | None = None
     status: StrictInt | None = Field(default=None, ge=100, le=599)
     upstream: UpstreamExpectation | None = None
     response_headers: dict[StrictStr, StrictStr | None] | None = None

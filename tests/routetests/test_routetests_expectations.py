@@ -140,7 +140,7 @@ def test_a_sidecar_entry_uses_the_mesh_routes():
     result = run_case(shop_project(), case("{entry: {sidecar: shop}, request: {authority: "
                                            "['api.shop.svc.cluster.local:8080']}, outcome: routed}"))
     assert result.passed, result.first_failure()
-    assert result.results[0].observation.entry == "mesh (stand-in)"
+    assert result.results[0].observation.entry == "a sidecar in namespace shop"
     assert result.results[0].observation.destinations[0]["host"] == "api.shop.svc.cluster.local"
 
 

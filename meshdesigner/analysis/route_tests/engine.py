@@ -1,38 +1,34 @@
 """The one place route tests call the request simulator: a request in, an :class:`Observation` out.
 
 Everything else in :mod:`meshdesigner.analysis.route_tests` reads observations only, so when the
-simulator's API changes (the compiler of gateway workloads, issue 11) only this module follows.
+simulator's API changes only this module follows.
 
-Entry points:
+Entry points (an entry is a string: a gateway ``ns/name``, or ``mesh:NAMESPACE``):
 
-* ``{gateway: NS/NAME}``: :func:`meshdesigner.analysis.simulate.simulate` through that gateway.
-* ``{sidecar: NS}`` and VirtualServices bound to ``mesh``: the simulator has no sidecar entry yet.
-  Until it has, :func:`mesh_stand_in` builds a copy of the design with one stand-in gateway
-  (:data:`MESH_GATEWAY`, plain HTTP on port 80 and on every mesh service port, hosts ``*/*``) bound
-  to every VirtualService that binds ``mesh``. Its routes are built by the same code istiod uses
-  for both (``BuildHTTPRoutesForVirtualService``); what a sidecar does differently (short-name
-  domains, passthrough of unknown hosts) is not modelled. Reports say "mesh (stand-in)".
-* none: every gateway that binds a VirtualService naming the host, and the mesh when one binds
-  ``mesh``, as istio-config-validator looks through every VirtualService naming the host.
+* ``{gateway: NS/NAME}``: :func:`meshdesigner.analysis.simulate_mesh.simulate_request` at that gateway
+  (its workload: every Gateway selecting the same pods).
+* ``{sidecar: NS}``: ``simulate_request`` with :class:`~meshdesigner.analysis.simulate_mesh.FromMesh`:
+  a sidecar's outbound routes in that namespace (and on through an egress gateway when they lead there).
+* none: every gateway that binds a VirtualService naming the host, and a sidecar in the VirtualService's
+  namespace when it binds ``mesh``, as istio-config-validator looks through every VirtualService naming the
+  host.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import weakref
 from dataclasses import dataclass, field
 
-from ...model.gateway import Gateway
 from ...model.hosts import expand_host, gateway_ref, host_matches
-from ...model.nodes import GatewayNode, MeshServiceNode, NodeKind, VirtualServiceNode
+from ...model.nodes import GatewayNode, VirtualServiceNode
 from ...model.route_tests import ConcreteRequest, Entry
 from ...model.virtualservice import HTTPRoute
-from ..simulate import Request, SimulationResult, resolve_gateway, simulate
+from ..simulate import Request, SimulationResult, resolve_gateway
+from ..simulate_mesh import FromMesh, simulate_request
 
 MESH = "mesh"
-MESH_GATEWAY = "meshdesigner-mesh/sidecar"  # the stand-in gateway's NS/NAME (see the module docstring)
-MESH_LABEL = "mesh (stand-in)"
+MESH_PREFIX = "mesh:"
 
 # the simulator's outcomes -> the outcomes a test states (what the client experiences)
 OUTCOME_NAMES = {"no_virtual_host": "no_route", "tls_no_match": "tls_refused"}
@@ -42,7 +38,7 @@ OUTCOME_NAMES = {"no_virtual_host": "no_route", "tls_no_match": "tls_refused"}
 class Observation:
     """What happened to one request at one entry point: what the client and the backend saw."""
 
-    entry: str                               # "gateway ns/name" | "mesh (stand-in)" | "nowhere"
+    entry: str                               # "gateway ns/name" | "a sidecar in namespace ns" | "nowhere"
     outcome: str
     status: int | None = None                # the client's status (200 when a backend answers)
     destinations: list[dict] = field(default_factory=list)   # host, port, subset, weight, cluster
@@ -57,7 +53,8 @@ class Observation:
     backend: str | None = None               # Envoy runs: the echo backend (cluster) that answered
     source: str = "simulator"                # "simulator" | "envoy"
     result: SimulationResult | None = None   # the simulator's own answer (the editor lights its path)
-    gateway: str | None = None               # the gateway it entered (ns/name), None for the mesh stand-in
+    gateway: str | None = None               # the gateway it entered (ns/name), None from a sidecar
+    entry_ref: str | None = None             # "ns/name" | "mesh:NS" (None: nowhere, or Envoy's)
 
 
 def simulator_request(concrete: ConcreteRequest) -> Request:
@@ -100,7 +97,8 @@ class DesignIndex:
         for node in project.virtual_services():
             vs = node.virtual_service
             self.virtual_services.setdefault(vs.metadata.qualified, node)
-            refs = [r for r in vs_gateways(node) if r == MESH or r in self.gateways]
+            refs = [MESH_PREFIX + vs.namespace if r == MESH else r for r in vs_gateways(node)
+                    if r == MESH or r in self.gateways]
             for host in vs.spec.hosts or []:
                 name = expand_host(host, vs.namespace).lower()
                 if name.startswith("*"):
@@ -114,67 +112,41 @@ class DesignIndex:
         return found if found is not None else resolve_gateway(self.project, ref)
 
     def entries_for_host(self, host: str) -> list[str]:
-        """Gateway refs (``ns/name``) and/or ``mesh`` binding a VirtualService that names ``host``."""
+        """Gateway refs (``ns/name``) and/or ``mesh:NS`` binding a VirtualService that names ``host``."""
         host = (host.rpartition(":")[0] if host.count(":") == 1 else host).lower()
         found = list(self.exact_hosts.get(host, []))
         for pattern, refs in self.wildcard_hosts:
             if host_matches(pattern, host):
                 found.extend(refs)
-        return sorted(set(found), key=lambda r: (r == MESH, r))
+        return sorted(set(found), key=lambda r: (r.startswith(MESH_PREFIX), r))
 
 
-# ----- the mesh stand-in ---------------------------------------------------------------------------
-_STAND_INS: dict[int, tuple[weakref.ref, tuple, object]] = {}
-
-
-def mesh_stand_in(project):
-    """A copy of the design with :data:`MESH_GATEWAY` bound where ``mesh`` is (cached per design version)."""
-    nodes = tuple(project.nodes.values())
-    cached = _STAND_INS.get(id(project))
-    if cached is not None and cached[0]() is project and cached[1] == nodes:
-        return cached[2]
-    copy = project.copy()
-    namespace, _, name = MESH_GATEWAY.partition("/")
-    ports = sorted({80} | {p.port for n in nodes if isinstance(n, MeshServiceNode) for p in n.service.spec.ports or []
-                           if p.port})
-    servers = [{"port": {"number": port, "name": f"http-{port}", "protocol": "HTTP"}, "hosts": ["*/*"]}
-               for port in ports]
-    gateway = Gateway.model_validate({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-                                      "metadata": {"name": name, "namespace": namespace},
-                                      "spec": {"selector": {"meshdesigner.io/stand-in": "sidecar"},
-                                               "servers": servers}})
-    copy.add_node(GatewayNode(id="meshdesigner:mesh-stand-in", kind=NodeKind.INGRESS_GATEWAY, gateway=gateway))
-    for node in copy.virtual_services():
-        refs = vs_gateways(node)
-        if MESH in refs:
-            vs = node.virtual_service
-            bound = [g for g in (vs.spec.gateways or []) if g != MESH] + [MESH_GATEWAY]
-            spec = vs.spec.model_copy(update={"gateways": bound})
-            copy.replace_node(node.model_copy(update={"virtual_service": vs.model_copy(update={"spec": spec})}))
-    key = id(project)
-    _STAND_INS[key] = (weakref.ref(project, lambda _r: _STAND_INS.pop(key, None)), nodes, copy)
-    return copy
 
 
 # ----- running one request ---------------------------------------------------------------------------
+def entry_label(entry: str) -> str:
+    if entry.startswith(MESH_PREFIX):
+        return f"a sidecar in namespace {entry.removeprefix(MESH_PREFIX)}"
+    return f"gateway {entry}"
+
+
 def observe(index: DesignIndex, entry: str, concrete: ConcreteRequest) -> Observation:
-    """Simulate ``concrete`` entering at ``entry`` (a gateway ``ns/name`` or ``mesh``)."""
+    """Simulate ``concrete`` entering at ``entry`` (a gateway ``ns/name`` or ``mesh:NAMESPACE``)."""
     request = simulator_request(concrete)
-    if entry == MESH:
-        design = mesh_stand_in(index.project)
-        result = simulate(design, resolve_gateway(design, MESH_GATEWAY), request)
-        return observation_from_result(DesignIndex(design), MESH_LABEL, concrete, result)
+    if entry.startswith(MESH_PREFIX):
+        result = simulate_request(index.project, FromMesh(entry.removeprefix(MESH_PREFIX)), request)
+        return observation_from_result(index, entry, concrete, result)
     gateway = index.gateway(entry)
-    result = simulate(index.project, gateway, request)
-    return observation_from_result(index, f"gateway {gateway.gateway.metadata.qualified}", concrete, result)
+    result = simulate_request(index.project, gateway, request)
+    return observation_from_result(index, gateway.gateway.metadata.qualified, concrete, result)
 
 
 def observe_case_entry(index: DesignIndex, entry: Entry | None, concrete: ConcreteRequest) -> list[Observation]:
     """Observations of one request: at the case's entry, or at every entry binding its host."""
     if entry is not None and entry.gateway is not None:
         return [observe(index, entry.gateway, concrete)]
-    if entry is not None:  # a sidecar: the mesh stand-in (the namespace matters once sidecars are modelled)
-        return [observe(index, MESH, concrete)]
+    if entry is not None:
+        return [observe(index, MESH_PREFIX + entry.sidecar, concrete)]
     refs = index.entries_for_host(concrete.authority)
     if not refs:
         return [Observation("nowhere", "no_route", 404, explanation=[
@@ -209,12 +181,12 @@ def _rule_of(index: DesignIndex, result: SimulationResult):
     return rules[result.rule_index] if result.rule_index < len(rules) else None
 
 
-def observation_from_result(index: DesignIndex, label: str, concrete: ConcreteRequest,
+def observation_from_result(index: DesignIndex, entry: str, concrete: ConcreteRequest,
                             result: SimulationResult) -> Observation:
     outcome = OUTCOME_NAMES.get(result.outcome, result.outcome)
-    obs = Observation(label, outcome, result.status, list(result.destinations), result.virtual_service,
-                      explanation=list(result.explanation), result=result,
-                      gateway=label.removeprefix("gateway ") if label.startswith("gateway ") else None)
+    obs = Observation(entry_label(entry), outcome, result.status, list(result.destinations),
+                      result.virtual_service, explanation=list(result.explanation), result=result,
+                      gateway=None if entry.startswith(MESH_PREFIX) else entry, entry_ref=entry)
     rule = _rule_of(index, result)
     obs.rule = rule
     delegate = getattr(result, "delegate", None)
