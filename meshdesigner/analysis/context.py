@@ -29,6 +29,25 @@ class Context:
         return self.project.settings
 
     @property
+    def closed_world(self) -> bool:
+        """The project declares which resources live elsewhere: every other missing reference is an error."""
+        return bool(self.project.settings.external_resources)
+
+    def is_external(self, kind: str, name: str, namespace: str) -> bool:
+        """Whether ``name`` (a bare name in ``namespace``, ``ns/name``, or for Services a host such as
+        ``name.ns.svc.cluster.local``) is declared as living elsewhere (``settings.external_resources``)."""
+        declared = self.project.settings.external_resources
+        if not declared:
+            return False
+        if kind == "Service" and "." in name and "/" not in name:
+            parts = name.split(".")
+            name = f"{parts[1]}/{parts[0]}" if len(parts) > 1 else name
+        ns, _, bare = name.rpartition("/")
+        ns = ns or namespace
+        wanted = f"{ns}/{kind}/{bare}".lower()
+        return any(entry.lower() == wanted or entry.lower() == f"*/{kind}/{bare}".lower() for entry in declared)
+
+    @property
     def references(self) -> ReferenceIndex:
         if self._references is None:
             self._references = ReferenceIndex(self.index.nodes.values())
@@ -121,9 +140,9 @@ class Context:
         """Gateways with this exact selector and a server of this protocol category on port+bind."""
         return self._lookup(("gw-port", (selector_key(selector), port, bind, category)))  # type: ignore
 
-    def gateways_serving(self, selector, port: int, bind: str, category: str, host: str) -> list[GatewayNode]:
-        """Gateways with this exact selector serving ``host`` on port+bind with that protocol category."""
-        return self._lookup(("gw-host", (selector_key(selector), port, bind, category, host.lower())))  # type: ignore
+    def gateways_serving(self, selector, port: int, bind: str, host: str) -> list[GatewayNode]:
+        """Gateways with this exact selector listing ``host`` (as written) on port+bind, any protocol."""
+        return self._lookup(("gw-host", (selector_key(selector), port, bind, host)))  # type: ignore
 
     def gateways_with_selector(self, selector: dict[str, str] | None) -> list[GatewayNode]:
         """Gateways with exactly this workload selector (so certainly the same pods)."""

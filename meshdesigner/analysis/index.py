@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model.gateway import HTTP_PROTOCOLS, TLS_PROTOCOLS
-from ..model.hosts import gateway_ref, split_gateway_host
+from ..model.hosts import gateway_ref
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.resource import ResourceRef
 from .memo import destinations_of, fqdn_of
@@ -34,15 +34,16 @@ def protocol_category(protocol: str) -> str:
 
 
 def server_keys(gw) -> set[Key]:
-    """Keys of a gateway's servers: ``gw-port`` (selector, port, bind, category) and ``gw-host`` (the same
-    plus one host), so conflicting gateways are found without comparing every pair."""
+    """Keys of a gateway's servers: ``gw-port`` (selector, port, bind, category) and ``gw-host`` (selector,
+    port, bind, host as written), so conflicting gateways are found without comparing every pair."""
     sel = selector_key(gw.spec.selector)
     out: set[Key] = set()
     for server in gw.spec.servers or []:
         port = (sel, server.port.number, server.bind or "", protocol_category(server.protocol))
         out.add(("gw-port", port))
         for entry in server.hosts:
-            out.add(("gw-host", port + (split_gateway_host(entry)[1].lower(),)))
+            # ConflictingGatewayAnalyzer compares hosts as written (model.CheckDuplicates), any protocol
+            out.add(("gw-host", (sel, server.port.number, server.bind or "", entry)))
     return out
 
 

@@ -402,10 +402,12 @@ DR_EXPORT_WITH_SELECTOR = _m(
 
 # ----- MD04xx: cross-resource analyzers ----------------------------------------------------------------------
 GATEWAY_NOT_FOUND = _m(
-    "MD0401", "ReferencedGatewayNotFound", W, "IST0101", "referenced gateway not found in the design: {gateway!r}",
-    """The virtual service binds to a gateway this design does not hold. If the gateway is managed
-    elsewhere (a shared ingress gateway) suppress this code on the resource; otherwise add the gateway or
-    fix the name ('<namespace>/<name>'; a bare name means the virtual service's namespace).""")
+    "MD0401", "ReferencedGatewayNotFound", E, "IST0101", "Referenced gateway not found: {gateway!r}",
+    """The virtual service binds to a gateway this design does not hold (virtualservice/gateways.go,
+    GatewayAnalyzer: an error in Istio, with IST0132 for its hosts, MD1001). If the gateway is managed
+    elsewhere (a shared ingress gateway owned by another team) declare it as external (project setting
+    external_resources, or validate --external NAMESPACE/Gateway/NAME); otherwise add the gateway or fix the
+    name ('<namespace>/<name>'; a bare name means the virtual service's namespace).""")
 DESTINATION_HOST_UNKNOWN = _m(
     "MD0402", "DestinationHostNotInDesign", I, "IST0101",
     "destination host {host!r} is not in this design; it could not be checked",
@@ -467,16 +469,21 @@ SUBSET_NO_EFFECT_ON_GATEWAY = _m(
     the subsets here too, or bind the other virtual service to the gateway.""")
 CONFLICTING_GATEWAYS = _m(
     "MD0413", "ConflictingGateways", E, "IST0145",
-    "conflict with gateway {other} (workload selector {selector}, port {port}, hosts {hosts})",
-    """Two gateways selecting the same gateway pods serve the same host on the same port; Envoy keeps only
-    one of the servers. Merge the servers into one gateway or use different hosts.""")
+    "Conflict with gateways {other} (workload selector {selector}, port {port}, hosts {hosts}).",
+    """Two gateways selecting the same gateway pods list the same host (written the same way, with the same
+    bind) on the same port, whatever the servers' protocols; istiod keeps only one of the servers. Istio
+    compares the host strings as written: 'foo.example.com', './foo.example.com' and '*/foo.example.com' are
+    not compared with each other. Gateways with different selectors are compared when the input holds a pod
+    both select. Merge the servers into one gateway or use different hosts.""")
 # MD0414 retired before release: IST0162 (gateway port not on its Service) is MD0701 in the gateway-functions
 # area (rules/functions_addresses.py), which models the gateway's Service.
 DR_HOST_UNKNOWN = _m(
-    "MD0415", "DestinationRuleHostNotInDesign", I, "IST0174",
-    "destination rule host {host!r} is no service of this design; it could not be checked",
-    """The destination rule configures a host this design has no service or service entry for. That is
-    normal when the service exists only in the cluster. Add it to the design to have it checked.""")
+    "MD0415", "DestinationRuleHostNotInDesign", W, "IST0174",
+    "The host {host} defined in the DestinationRule does not match any services in the mesh.",
+    """The destination rule configures a host this design has no service or service entry for
+    (destinationrule/subset.go, PodNotSelectedAnalyzer: a warning in Istio). If the service lives elsewhere,
+    declare it as external (project setting external_resources or validate --external
+    NAMESPACE/Service/NAME); otherwise add it to the design or fix the host.""")
 SE_PROTOCOL_CONFLICT = _m(
     "MD0416", "ConflictingServiceEntryProtocol", W, "IST0177",
     "service entries {entries} define host {host!r} port {port} with conflicting protocols ({protocols})",
@@ -490,8 +497,8 @@ PORT_NAME_CONVENTION = _m(
     the port '<protocol>[-suffix]' or set appProtocol.""")
 GATEWAY_PORT_PROTOCOL_CONFLICT = _m(
     "MD0418", "GatewayPortProtocolConflict", E, None,
-    "port {port} is also served by gateway {other} on the same workload with protocol {other_protocol}; "
-    "plain-text and TLS servers cannot share a port",
+    "port {port} ({protocol}) is also served by gateway {other} on the same workload with protocol "
+    "{other_protocol}; {category} and {other_category} servers cannot share a port",
     """All gateways selecting the same pods are merged per port. A plain-text server (HTTP) and a TLS
     server on one port cannot be merged, so Istio drops one of them without an error. Use different
     ports.""")

@@ -39,12 +39,34 @@ def add_parser(sub) -> None:
                    help="lowest severity that makes the exit code 1 (default: error)")
     p.add_argument("--ignore", action="append", default=[], metavar="CODE,...",
                    help="codes to suppress (MD or IST codes; repeatable)")
+    p.add_argument("--external", action="append", default=[], metavar="NS/KIND/NAME,...",
+                   help="resources that live elsewhere (e.g. istio-system/Gateway/shared): references to them "
+                        "are fine; with any given, every other missing reference is an error, as in Istio "
+                        "(added to a project's settings.external_resources; repeatable)")
     p.add_argument("--list-codes", action="store_true",
                    help="print the page of every diagnostic code (Markdown) and exit")
     p.set_defaults(run=run)
 
 
-def collect(paths: list[str]) -> list[Diagnostic]:
+def external_entries(values: list[str]) -> tuple[str, ...]:
+    """``--external`` values: comma-separated NAMESPACE/KIND/NAME entries (checked, else a usage error)."""
+    from . import UsageError
+
+    entries = tuple(e.strip() for v in values for e in v.split(",") if e.strip())
+    for entry in entries:
+        if entry.count("/") != 2 or not all(entry.split("/")):
+            raise UsageError(f"--external {entry!r}: write NAMESPACE/KIND/NAME, e.g. istio-system/Gateway/shared")
+    return entries
+
+
+def _with_external(project, external: tuple[str, ...]):
+    if external:
+        merged = tuple(dict.fromkeys(project.settings.external_resources + external))
+        project.set_settings(project.settings.model_copy(update={"external_resources": merged}))
+    return project
+
+
+def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic]:
     """Diagnostics of every path (projects one by one, manifests as one design)."""
     from ..io.errors import InputError
 
@@ -54,7 +76,7 @@ def collect(paths: list[str]) -> list[Diagnostic]:
         if is_project_file(path):
             if not os.path.exists(path):
                 raise InputError("no such file or folder", file=path)
-            project = load_project(path)
+            project = _with_external(load_project(path), external)
             with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
                 diagnostics = analyze(project)
             # Lines only when there is something to point at: the line-tracking read is the slow part.
@@ -65,6 +87,7 @@ def collect(paths: list[str]) -> list[Diagnostic]:
         # alone, when a diagnostic needs the line of one of its fields.
         result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"))
         first = os.path.abspath(manifests[0])
+        _with_external(result.project, external)
         with certificate_location(first if os.path.isdir(first) else os.path.dirname(first)):
             found += analyze(result.project, result.sources)
     return sort_diagnostics(found)
@@ -127,7 +150,7 @@ def run(args) -> int:
         raise UsageError("give at least one PATH (or --list-codes)")
     ignored = parse_codes(args.ignore)
     _warn_unknown_codes(ignored)
-    diagnostics = [d for d in collect(args.paths)
+    diagnostics = [d for d in collect(args.paths, external_entries(args.external))
                    if d.code not in ignored and (d.istio_code is None or d.istio_code not in ignored)]
     if args.format == "json":
         print(json.dumps([d.to_json() for d in diagnostics], indent=2))

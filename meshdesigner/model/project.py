@@ -50,6 +50,10 @@ class ProjectSettings(BaseModel):
         default=None, pattern=r"^1\.\d{1,3}(\.\d{1,3})?$",
         description="MAJOR.MINOR of the Istio release whose behaviour the design follows "
                     "(None: the newest MeshDesigner knows, see meshdesigner.compile.options)")
+    external_resources: tuple[str, ...] = Field(
+        default=(), description="Resources that live elsewhere, as NAMESPACE/KIND/NAME (e.g. istio-system/Gateway/"
+                                "shared): references to them are fine; once any is declared, the design is "
+                                "taken as complete and every other missing reference is an error, as in Istio")
 
 
 class ProjectError(ValueError):

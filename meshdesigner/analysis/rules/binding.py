@@ -42,7 +42,7 @@ def gateways_exist(ctx, node):
     for i, entry, gw in ctx.gateways_named_in(node):
         if INTERNAL_GATEWAY_MARK in entry:
             yield m.INTERNAL_GATEWAY_REFERENCE.at(vs.ref, f"spec.gateways[{i}]", gateway=entry)
-        elif gw is None:
+        elif gw is None and not ctx.is_external("Gateway", entry, vs.namespace):
             yield m.GATEWAY_NOT_FOUND.at(vs.ref, f"spec.gateways[{i}]", gateway=entry)
 
 

@@ -1,9 +1,11 @@
-"""Gateways that share pods: conflicting servers (MD0413, IST0145), protocols that cannot share a port
-(MD0418), duplicate SNI routes (MD0420). (IST0162, the gateway's Service ports, is MD0701 in functions_*.)"""
+"""Gateways that share pods: conflicting servers (MD0413, IST0145: ported from istio/istio
+pkg/config/analysis/analyzers/gateway/conflictinggateway.go, ConflictingGatewayAnalyzer.analyzeGateway and
+isGWConflict -> model.CheckDuplicates: the same selector, port number, bind and a host *string* in common,
+whatever the protocols), protocols that cannot share a port (MD0418), duplicate SNI routes (MD0420). (IST0162, the gateway's Service ports, is MD0701 in functions_*.)"""
 
 from __future__ import annotations
 
-from ...model.hosts import gateway_ref, split_gateway_host
+from ...model.hosts import gateway_ref
 from .. import messages as m
 from ..index import protocol_category
 from ..registry import GATEWAY_KINDS, rule
@@ -36,16 +38,22 @@ def gateway_servers(ctx, node):
                             and protocol_category(s.protocol) == other_category)
             yield m.GATEWAY_PORT_PROTOCOL_CONFLICT.at(gw.ref, f"{path}.port", port=port,
                                                       other=other.gateway.metadata.qualified,
-                                                      other_protocol=protocol)
-        shared: dict[str, list[str]] = {}
-        for entry in server.hosts:
-            host = split_gateway_host(entry)[1].lower()
-            for other in ctx.gateways_serving(selector, port, bind, category, host):
-                if other.id != node.id:
-                    shared.setdefault(other.gateway.metadata.qualified, []).append(host)
-        for name, hosts in sorted(shared.items()):
-            yield m.CONFLICTING_GATEWAYS.at(gw.ref, f"{path}.hosts", other=name, selector=_selector_text(selector),
-                                            port=port, hosts=sorted(set(hosts)))
+                                                      protocol=server.port.protocol, other_protocol=protocol,
+                                                      category=category, other_category=other_category)
+        others = sorted({other.gateway.metadata.qualified
+                         for entry in server.hosts
+                         for other in ctx.gateways_serving(selector, port, bind, entry) if other.id != node.id})
+        if others:
+            yield conflicting_gateways(gw, i, others, selector)
+
+
+def conflicting_gateways(gw, index: int, others: list[str], selector) -> object:
+    """IST0145 as ConflictingGatewayAnalyzer.analyzeGateway words it: every other gateway (sorted, joined by
+    ',') on the same selector and port with a host written the same way and the same bind; hosts joined."""
+    server = gw.spec.servers[index]
+    return m.CONFLICTING_GATEWAYS.at(gw.ref, f"spec.servers[{index}].hosts", other=",".join(others),
+                                     selector=_selector_text(selector), port=server.port.number,
+                                     hosts=",".join(server.hosts))
 
 
 def _sni_routes(vs, gateway_qualified: str):

@@ -110,7 +110,8 @@ def export_with_selector(ctx, node):
     dr = _rule_of(node)
     if dr is None or dr.spec.workload_selector is None:
         return
-    if any(v not in (".", dr.namespace) for v in dr.spec.export_to or ["*"]):
+    # validateExportTo(..., isDestinationRuleWithSelector): only a non-empty exportTo is checked
+    if any(v not in (".", dr.namespace) for v in dr.spec.export_to or []):
         yield m.DR_EXPORT_WITH_SELECTOR.at(dr.ref, "spec.exportTo")
 
 

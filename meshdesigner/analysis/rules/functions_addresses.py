@@ -194,6 +194,8 @@ def duplicate_addresses(ctx):
         for b, (other, _k, other_value, other_net, other_ports) in enumerate(entries):
             if a == b or other.ref == se.ref or net.version != other_net.version:
                 continue
+            if set(se.spec.hosts or ()) & set(other.spec.hosts or ()):
+                continue  # the same host declared twice: istiod merges the entries into one service
             if net.overlaps(other_net) and (ports & other_ports or not ports or not other_ports):
                 yield fm.DUPLICATE_ADDRESS.at(se.ref, f"spec.addresses[{j}]", what="address", value=value,
                                               other=f"ServiceEntry {other.metadata.qualified} ({other_value})")

@@ -47,6 +47,9 @@ def destination_rule_host(ctx, node):
         return
     if ctx.destination(dr.spec.host, dr.namespace) not in (None, node):
         return
+    if ctx.is_external("Service", dr.spec.host, dr.namespace) or ctx.is_external("ServiceEntry", dr.spec.host,
+                                                                                   dr.namespace):
+        return
     yield m.DR_HOST_UNKNOWN.at(dr.ref, "spec.host", host=dr.spec.host)
 
 

@@ -144,9 +144,8 @@ def fault(ctx, node):
             if delay.exponential_delay is not None:
                 yield m.FAULT_INVALID.at(vs.ref, f"{base}.delay.exponentialDelay",
                                          reason="exponentialDelay not supported yet")
-            elif delay.fixed_delay is None:
-                yield m.FAULT_INVALID.at(vs.ref, f"{base}.delay", reason="delay must set fixedDelay")
-            else:
+            elif delay.fixed_delay is not None:
+                # validateHTTPFaultInjectionDelay: a delay with neither fixedDelay nor exponentialDelay passes.
                 reason = duration_problem(delay.fixed_delay)
                 if reason:
                     yield m.FAULT_INVALID.at(vs.ref, f"{base}.delay.fixedDelay",
