@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..model.hosts import gateway_ref, host_matches
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.project import Project, ProjectSettings
 from ..model.references import ReferenceIndex
+from .cluster import ClusterInput, read_cluster
 from .index import DesignIndex, Key, selector_key
 from .memo import fqdn_of
 
@@ -18,15 +21,26 @@ class Context:
     and not tracked, so only ``scope="design"`` rules may use it.
     """
 
-    def __init__(self, project: Project, index: DesignIndex) -> None:
+    def __init__(self, project: Project, index: DesignIndex, secrets: Iterable[dict] = ()) -> None:
         self.project = project
         self.index = index
+        self.secrets = tuple(secrets)   # Secret references read with the input (never in the project)
+        self._cluster: tuple[int, ClusterInput] | None = None
         self._recorded: set[Key] | None = None
         self._references: ReferenceIndex | None = None
 
     @property
     def settings(self) -> ProjectSettings:
         return self.project.settings
+
+    @property
+    def cluster(self) -> ClusterInput:
+        """The context objects of the input (Pods, Namespaces, Secrets): rebuilt when the verbatim resources
+        change. Not tracked: only ``scope="design"`` rules may use it."""
+        revision = self.project.extras_revision
+        if self._cluster is None or self._cluster[0] != revision:
+            self._cluster = (revision, read_cluster([*self.project.extra_resources, *self.secrets]))
+        return self._cluster[1]
 
     @property
     def closed_world(self) -> bool:

@@ -39,9 +39,11 @@ class Analyzer:
     """
 
     def __init__(self, project: Project, sources: Mapping | None = None,
-                 rules: Iterable[Rule] | None = None, track: bool = True) -> None:
-        """``track=False`` skips recording look-ups: for one-shot runs (:func:`analyze`), never refreshed."""
+                 rules: Iterable[Rule] | None = None, track: bool = True, secrets: Iterable[dict] = ()) -> None:
+        """``track=False`` skips recording look-ups: for one-shot runs (:func:`analyze`), never refreshed.
+        ``secrets``: Secret references read with the input (an ImportResult's), which a project never holds."""
         self.project = project
+        self.secrets = tuple(secrets)
         self.track = track
         self.sources = dict(sources or {})
         all_rules = list(rules) if rules is not None else registered_rules()
@@ -52,7 +54,7 @@ class Analyzer:
                     self._node_rules[kind].append(r)
         self._design_rules = [r for r in all_rules if r.scope == DESIGN]
         self.index = DesignIndex()
-        self.context = Context(project, self.index)
+        self.context = Context(project, self.index, self.secrets)
         self._seen: dict[str, NodeBase] = {}
         self._settings = None
         self._per_node: dict[str, dict[str, list[Diagnostic]]] = {}   # node id -> rule name -> findings
@@ -74,7 +76,7 @@ class Analyzer:
             # settings other than the ignore list may change any rule's view: start again (rare)
             self._settings = settings
             self.index = DesignIndex()
-            self.context = Context(self.project, self.index)
+            self.context = Context(self.project, self.index, self.secrets)
             self._seen, self._per_node, self._deps, self._recorded = {}, {}, defaultdict(set), {}
         seen = self._seen
         for node_id, old in list(seen.items()):
@@ -212,11 +214,11 @@ class Analyzer:
         return dataclasses.replace(diag, node_id=node_id, file=file, line=line)
 
 
-def analyze(project: Project, sources: Mapping | None = None) -> list[Diagnostic]:
+def analyze(project: Project, sources: Mapping | None = None, secrets: Iterable[dict] = ()) -> list[Diagnostic]:
     """Every diagnostic of ``project``, sorted by severity, resource, path and code.
 
     ``sources`` is an :class:`~meshdesigner.io.importer.ImportResult`'s ``sources`` mapping, so diagnostics
     of imported manifests carry their file and line. Suppressions apply: the project's
     ``settings.ignore`` and the ``meshdesigner.io/ignore: MD0123,MD0456`` annotation on a resource.
     """
-    return Analyzer(project, sources, track=False).refresh()
+    return Analyzer(project, sources, track=False, secrets=secrets).refresh()

@@ -165,6 +165,16 @@ def _match_covers(section: str, outer, inner) -> bool:
     return _l4_common_covers(outer, inner)
 
 
+def _match_covers_any(section: str, outer, inner) -> bool:
+    return _match_covers(section, outer, inner)
+
+
+def _same_match(section: str, outer, inner) -> bool:
+    """validation.go asJSON: two matches are duplicates when equal apart from an HTTP match's name."""
+    return outer.model_dump(exclude={"name"}, exclude_none=True) == inner.model_dump(exclude={"name"},
+                                                                                    exclude_none=True)
+
+
 def _is_catch_all(section: str, match) -> bool:
     empty = {"http": HTTPMatchRequest, "tls": TLSMatchAttributes, "tcp": L4MatchAttributes}[section]()
     return _match_covers(section, match, empty)
@@ -175,8 +185,16 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
     """Rules that can never match and single matches that never apply, in every section of ``vs``.
 
     A rule without ``match`` catches everything (in TLS sections Istio requires a match, but an
-    empty one still catches everything of its kind).
+    empty one still catches everything of its kind). A match covered by an earlier match of its own rule
+    is ineffective too (analyzeUnreachableHTTPRules records each match as it goes).
+
+    A delegate (a virtual service without hosts) is judged only as Istio's webhook judges it
+    (analyzeUnreachableHTTPRules: rules after a rule without match, exact duplicate matches): once istiod
+    merges it into its parent, the parent's match narrows every child rule, so a wider covering analysis
+    of the child alone would call rules unreachable that serve requests.
     """
+    covers = _same_match if not vs.spec.hosts else _match_covers_any
+
     rules_out: list[ShadowedRule] = []
     matches_out: list[IneffectiveMatch] = []
     for section in SECTIONS:
@@ -198,10 +216,12 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
                 continue
             covered_by: list[int] = []
             for m_index, match in enumerate(matches):
-                by = next((i for i, earlier in seen if _match_covers(section, earlier, match)), None)
+                by = next((i for i, earlier in seen if covers(section, earlier, match)), None)
                 if by is not None:
                     covered_by.append(by)
                     matches_out.append(IneffectiveMatch(section, index, m_index, by))
+                elif any(covers(section, earlier, match) for earlier in matches[:m_index]):
+                    matches_out.append(IneffectiveMatch(section, index, m_index, index))
             if len(covered_by) == len(matches):
                 names = sorted(set(covered_by))
                 who = ", ".join(rule_label(section, i, getattr(rules[i], "name", None)) for i in names)
@@ -209,7 +229,7 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
                     section, index, names[-1],
                     f"every request it matches is already taken by {who}", "IST0130"))
             seen.extend((index, m) for m in matches)
-            if any(_is_catch_all(section, m) for m in matches):
+            if vs.spec.hosts and any(_is_catch_all(section, m) for m in matches):
                 catch_all = index
     return rules_out, matches_out
 

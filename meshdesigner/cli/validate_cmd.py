@@ -16,6 +16,7 @@ import urllib.parse
 
 from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
 from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
+from ..analysis.rules.istio_input import rejected_object_diagnostic
 from ..io.importer import import_manifests
 from ..io.manifests import SourceRef
 from ..io.project_file import FORMAT_VERSION, load_project
@@ -85,12 +86,30 @@ def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic
     if manifests:
         # Without node trees (a large file would hold gigabytes of them): a document is composed again,
         # alone, when a diagnostic needs the line of one of its fields.
-        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"))
+        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), lenient=True)
+        found += [rejected_object_diagnostic(r) for r in result.rejected]
+        _say_unchecked_kinds(result.project)
         first = os.path.abspath(manifests[0])
         _with_external(result.project, external)
         with certificate_location(first if os.path.isdir(first) else os.path.dirname(first)):
-            found += analyze(result.project, result.sources)
+            found += analyze(result.project, result.sources, getattr(result, "secrets", ()))
     return sort_diagnostics(found)
+
+
+def _say_unchecked_kinds(project) -> None:
+    """One info line naming the kinds kept verbatim that no check reads (Pods, Namespaces and Secrets are
+    read as context by the Istio analyzer ports)."""
+    counts: dict[str, int] = {}
+    for obj in project.extra_resources:
+        kind = str(obj.get("kind"))
+        if kind not in CONTEXT_KINDS:
+            counts[kind] = counts.get(kind, 0) + 1
+    if counts:
+        kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(counts.items()))
+        print(f"info: kept but not checked: {kinds}", file=sys.stderr)
+
+
+CONTEXT_KINDS = ("Pod", "Namespace", "Secret")
 
 
 def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]:

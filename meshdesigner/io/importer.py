@@ -28,7 +28,7 @@ from ..model.layout import apply_layout
 from ..model.meta import DEFAULT_NAMESPACE
 from ..model.security import policy_from_manifest, policy_type
 from .gcpause import gc_paused
-from .manifests import ManifestSet, SourceRef, read_manifests
+from .manifests import ManifestSet, RejectedObject, SourceRef, read_manifests
 
 
 @dataclass
@@ -38,6 +38,7 @@ class ImportResult:
     kept_verbatim: list[str] = field(default_factory=list)  # "Kind namespace/name" of other kinds
     # Secrets read, as references without values (manifests.secret_reference): never in the project.
     secrets: list[dict] = field(default_factory=list)
+    rejected: list[RejectedObject] = field(default_factory=list)  # Istio objects the model cannot hold (lenient)
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
@@ -96,11 +97,15 @@ def adopt_policies(project: Project) -> None:
 
 def import_manifests(paths: Iterable[str], name: str = "imported", default_namespace: str = DEFAULT_NAMESPACE,
                      progress: Callable[[int, int, str], None] | None = None,
-                     keep_nodes: bool = False) -> ImportResult:
-    """Read manifest files or folders into a new project (raises ``InputError`` on bad input)."""
+                     keep_nodes: bool = False, lenient: bool = False) -> ImportResult:
+    """Read manifest files or folders into a new project (raises ``InputError`` on bad input; with
+    ``lenient``, objects the model cannot hold are listed in ``rejected`` instead)."""
     with gc_paused():
-        manifests = read_manifests(paths, default_namespace, progress=progress, keep_nodes=keep_nodes)
-        return build_project(manifests, name)
+        manifests = read_manifests(paths, default_namespace, progress=progress, keep_nodes=keep_nodes,
+                                   lenient=lenient)
+        result = build_project(manifests, name)
+        result.rejected = list(manifests.rejected)
+        return result
 
 
 def _node_for(project: Project, res: Resource):

@@ -41,6 +41,17 @@ class SourceRef:
         return self.document.line_of(self.item_path + path)
 
 
+@dataclass(frozen=True)
+class RejectedObject:
+    """An Istio object the model cannot hold (read leniently, e.g. by ``validate``): the reason, with the
+    object's file, line and field, and the object's kind, namespace and name."""
+
+    kind: str
+    namespace: str
+    name: str
+    error: InputError
+
+
 @dataclass
 class ManifestSet:
     """What a set of manifest files holds: typed resources and other kinds kept verbatim."""
@@ -48,6 +59,7 @@ class ManifestSet:
     resources: list[Resource] = field(default_factory=list)
     others: list[dict] = field(default_factory=list)
     secrets: list[dict] = field(default_factory=list)  # Secrets without their values (see secret_reference)
+    rejected: list[RejectedObject] = field(default_factory=list)  # only when read with lenient=True
     sources: dict[tuple[str, str, str], SourceRef] = field(default_factory=dict)
 
 
@@ -184,8 +196,10 @@ def _check_policy(body: dict, source: SourceRef) -> None:
 
 def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESPACE,
                    progress: Callable[[int, int, str], None] | None = None,
-                   keep_nodes: bool = True) -> ManifestSet:
-    """Read every manifest under ``paths``. Raises :class:`InputError` on the first bad input."""
+                   keep_nodes: bool = True, lenient: bool = False) -> ManifestSet:
+    """Read every manifest under ``paths``. Raises :class:`InputError` on the first bad input, except, with
+    ``lenient``, for an Istio object the model cannot hold: that one is set aside in ``rejected`` (with its
+    file, line and field) and the rest of the file is still read."""
     files = manifest_files(paths)
     result = ManifestSet()
     seen: dict[tuple[str, str, str], tuple[SourceRef, Resource | dict]] = {}
@@ -194,7 +208,7 @@ def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESP
             progress(index, len(files), file)
         seen_before = dict(seen)
         try:
-            _read_file(file, default_namespace, keep_nodes, seen, result)
+            _read_file(file, default_namespace, keep_nodes, seen, result, lenient)
         except InputError:
             if keep_nodes:
                 raise
@@ -208,14 +222,23 @@ def read_manifests(paths: Iterable[str], default_namespace: str = DEFAULT_NAMESP
 
 
 def _read_file(file: str, default_namespace: str, keep_nodes: bool,
-               seen: dict[tuple[str, str, str], tuple[SourceRef, Resource | dict]], result: ManifestSet) -> None:
+               seen: dict[tuple[str, str, str], tuple[SourceRef, Resource | dict]], result: ManifestSet,
+               lenient: bool = False) -> None:
     text = read_text(file)
     for doc in load_documents(text, file, keep_nodes=keep_nodes):
         for obj, item_path in _items(doc):
             # Without node trees a List item starts at its List's line until a message asks for a field.
             line = doc.line_of(item_path) if item_path and keep_nodes else doc.line
             source = SourceRef(file, line, doc, item_path)
-            parsed = parse_resource(obj, source, default_namespace)
+            try:
+                parsed = parse_resource(obj, source, default_namespace)
+            except InputError as exc:
+                if not lenient or exc.resource is None:
+                    raise  # not even a named object of a known kind: the file cannot be read
+                md = obj["metadata"]
+                result.rejected.append(RejectedObject(str(obj["kind"]), str(md.get("namespace") or default_namespace),
+                                                      str(md["name"]), exc))
+                continue
             if isinstance(parsed, Resource):
                 key = tuple(parsed.ref)
             else:

@@ -130,6 +130,11 @@ class Project:
         return [n for n in self._nodes.values() if isinstance(n, ExternalServiceNode)]
 
     @property
+    def extras_revision(self) -> int:
+        """Changes whenever :meth:`set_extra_resources` replaces the verbatim resources (a cheap cache key)."""
+        return id(self._extra)
+
+    @property
     def extra_resources(self) -> list[dict]:
         """Resources of kinds the model does not draw, kept verbatim (deep copies)."""
         return copy.deepcopy(self._extra)

@@ -103,7 +103,84 @@ DESTINATION_RULES = [
      "MD0415", "IST0174", W, False),
 ]
 
-TABLES = GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES
+# gateway/secret.go SecretAnalyzer + getGatewayNamespace; gateway/conflictinggateway.go (selector not found);
+# run only when the input holds Pods / Secrets (absent: nothing is guessed).
+INGRESS_POD = pod("ingress-1", {"istio": "ingressgateway", "app": "ingress"}, ns="istio-system")
+TLS_GW = gw()  # one HTTPS server, credentialName a-cert
+CONTEXT = [
+    ("selector-matches-no-pod", [TLS_GW, vs(), svc(), pod("x", {"app": "other"})], None, "MD1004", "IST0101", E,
+     True),
+    ("selector-matches-a-pod", [TLS_GW, vs(), svc(), INGRESS_POD], None, "MD1004", "IST0101", E, False),
+    ("no-pods-in-input", [TLS_GW, vs(), svc()], None, "MD1004", "IST0101", E, False),
+    ("secret-missing", [TLS_GW, vs(), svc(), INGRESS_POD, secret("other", "istio-system")], None,
+     "MD1005", "IST0101", E, True),
+    ("secret-in-gateway-resource-namespace-only", [TLS_GW, vs(), svc(), INGRESS_POD, secret("a-cert", "default")],
+     None, "MD1005", "IST0101", E, True),
+    ("secret-in-workload-namespace", [TLS_GW, vs(), svc(), INGRESS_POD, secret("a-cert", "istio-system")], None,
+     "MD1005", "IST0101", E, False),
+    ("no-secrets-in-input", [TLS_GW, vs(), svc(), INGRESS_POD], None, "MD1005", "IST0101", E, False),
+    ("no-secrets-credential-is-info", [TLS_GW, vs(), svc(), INGRESS_POD], None, "MD0602", None, I, True),
+    ("secret-wrong-keys", [TLS_GW, vs(), svc(), INGRESS_POD, secret("a-cert", "istio-system", keys=("ca.crt",))],
+     None, "MD1006", "IST0161", E, True),
+    ("secret-generic-keys", [TLS_GW, vs(), svc(), INGRESS_POD,
+                             secret("a-cert", "istio-system", keys=("cert", "key"), kind="Opaque")],
+     None, "MD1006", "IST0161", E, False),
+    ("secret-tls-keys", [TLS_GW, vs(), svc(), INGRESS_POD, secret("a-cert", "istio-system")], None,
+     "MD1006", "IST0161", E, False),
+]
+
+# destinationrule/subset.go PodNotSelectedAnalyzer: a subset selecting no Pod (only with Pods in the input).
+SUBSETS = [
+    ("subset-selects-no-pod", [svc(), dr(), pod("r1", {"app": "reviews", "version": "v2"})], None,
+     "MD1007", "IST0173", E, True),
+    ("subset-selects-a-pod", [svc(), dr(), pod("r1", {"app": "reviews", "version": "v1"})], None,
+     "MD1007", "IST0173", E, False),
+    ("subset-no-pods-in-input", [svc(), dr()], None, "MD1007", "IST0173", E, False),
+]
+
+# ConflictingGatewayAnalyzer, the Pod half: selector strings that contain one another and a Pod both select.
+SHARED_POD = pod("ingress-1", {"istio": "ingressgateway", "app": "edge"})
+POD_CONFLICTS = [
+    ("selectors-overlap-through-a-pod", [gw(HTTP80, name="a"),
+                                         gw(HTTP80, name="b", selector={"istio": "ingressgateway", "app": "edge"}),
+                                         SHARED_POD], None, "MD0413", "IST0145", E, True),
+    ("selectors-overlap-no-common-pod", [gw(HTTP80, name="a"),
+                                         gw(HTTP80, name="b", selector={"istio": "ingressgateway", "app": "edge"}),
+                                         pod("p", {"istio": "ingressgateway"})], None, "MD0413", "IST0145", E,
+     False),
+    ("selectors-overlap-no-pods", [gw(HTTP80, name="a"),
+                                   gw(HTTP80, name="b", selector={"istio": "ingressgateway", "app": "edge"})],
+     None, "MD0413", "IST0145", E, False),
+]
+
+# pkg/config/validation analyzeUnreachableHTTPRules (IST0130 / IST0131 through schema/validation.go).
+def rr(*matches, **extra):
+    rule = {"route": [{"destination": {"host": "reviews"}}], **extra}
+    if matches:
+        rule["match"] = [{"uri": {"prefix": p}} for p in matches]
+    return rule
+
+
+CHILD_PARENT = vs(http=[{"match": [{"uri": {"prefix": "/p"}}], "delegate": {"name": "child"}}])
+REACHABILITY = [
+    ("duplicate-match-in-one-rule", [gw(), svc(), vs(http=[rr("/a", "/a"), rr()])], None, "MD0211", "IST0131", I,
+     True),
+    ("overlapping-match-in-one-rule", [gw(), svc(), vs(http=[rr("/a", "/a/b"), rr()])], None,
+     "MD0211", "IST0131", I, True),
+    ("overlapping-match-across-rules", [gw(), svc(), vs(http=[rr("/a"), rr("/a/b", "/z"), rr()])], None,
+     "MD0211", "IST0131", I, True),
+    ("distinct-matches", [gw(), svc(), vs(http=[rr("/a", "/b"), rr("/c"), rr()])], None, "MD0211", "IST0131", I,
+     False),
+    ("rule-after-rule-without-match", [gw(), svc(), vs(http=[rr(), rr("/a")])], None, "MD0210", "IST0130", W, True),
+    ("delegate-child-wide-then-narrow", [gw(), svc(), CHILD_PARENT,
+                                         vs(name="child", hosts=None, gateways=None, http=[rr("/"), rr("/p/v1")])],
+     None, "MD0210", "IST0130", W, False),
+    ("delegate-child-after-no-match", [gw(), svc(), CHILD_PARENT,
+                                       vs(name="child", hosts=None, gateways=None, http=[rr(), rr("/p/v1")])],
+     None, "MD0210", "IST0130", W, True),
+]
+
+TABLES = REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
 
 
 @pytest.mark.parametrize(("case", "docs", "settings", "code", "istio", "severity", "triggers"), TABLES,
@@ -174,3 +251,46 @@ def test_validate_external_flag(tmp_path, capsys):
     assert "MD0401" not in out and "MD1001" not in out and "MD1003" in out
     assert main(["validate", str(path), "--external", "istio-system/Gateway/shared,default/Service/reviews"]) == 0
     assert main(["validate", str(path), "--external", "shared"]) == 2
+
+
+ONE_BAD_OBJECT = """\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: broken, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: other, namespace: default}
+spec:
+  hosts: [a.example.com]
+  gateways: [missing]
+  http:
+  - route:
+    - destination: {host: reviews}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec: {}
+"""
+
+
+def test_one_bad_object_does_not_sink_the_file(tmp_path, capsys):
+    from meshdesigner.cli import main
+
+    path = tmp_path / "mixed.yaml"
+    path.write_text(ONE_BAD_OBJECT)
+    assert main(["validate", str(path), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    import json
+
+    found = {(d["code"], d["resource"]["name"] if isinstance(d["resource"], dict) else d["resource"][2], d["line"])
+             for d in json.loads(captured.out)}
+    assert ("MD1008", "broken", 8) in found          # the bad object: one finding, with its line
+    assert ("MD0401", "other", 15) in found          # the rest of the file is still checked
+    assert "info: kept but not checked: Deployment (1)" in captured.err

@@ -126,7 +126,7 @@ def test_flow_image_that_cannot_be_written_exits_2(tmp_path, capsys):
 def test_any_os_error_of_a_command_is_a_message_naming_the_path(monkeypatch, capsys):
     import meshdesigner.cli.validate_cmd as validate_cmd
 
-    def unreadable(_paths):
+    def unreadable(*_args):
         raise PermissionError(13, "Permission denied", "/secret/file.yaml")
 
     monkeypatch.setattr(validate_cmd, "collect", unreadable)

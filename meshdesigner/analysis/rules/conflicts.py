@@ -1,14 +1,16 @@
 """Gateways that share pods: conflicting servers (MD0413, IST0145: ported from istio/istio
 pkg/config/analysis/analyzers/gateway/conflictinggateway.go, ConflictingGatewayAnalyzer.analyzeGateway and
 isGWConflict -> model.CheckDuplicates: the same selector, port number, bind and a host *string* in common,
-whatever the protocols), protocols that cannot share a port (MD0418), duplicate SNI routes (MD0420). (IST0162, the gateway's Service ports, is MD0701 in functions_*.)"""
+whatever the protocols), protocols that cannot share a port (MD0418), duplicate SNI routes (MD0420).
+(IST0162, the gateway's Service ports, is MD0701 in functions_*.)"""
 
 from __future__ import annotations
 
 from ...model.hosts import gateway_ref
+from ...model.nodes import GatewayNode
 from .. import messages as m
 from ..index import protocol_category
-from ..registry import GATEWAY_KINDS, rule
+from ..registry import DESIGN, GATEWAY_KINDS, rule
 
 CATEGORIES = ("plain-text HTTP", "TLS", "TCP")
 
@@ -86,3 +88,28 @@ def duplicate_sni(ctx, node):
             owner = taken.get((sni, port)) or (taken.get((sni, None)) if port is not None else None)
             if owner:
                 yield m.DUPLICATE_SNI_ROUTE.at(vs.ref, path, sni=sni, gateway=q, port=port or "any", other=owner)
+
+
+@rule("conflicts.gateways_sharing_pods", codes=("MD0413",), scope=DESIGN)
+def gateways_sharing_pods(ctx):
+    """The pod half of ConflictingGatewayAnalyzer: selectors that differ as strings but contain one another,
+    and a Pod both select. (Identical selectors are compared by conflicts.gateway_servers.)"""
+    cluster = ctx.cluster
+    if not cluster.has_pods:
+        return
+    gateways = [(n, _selector_text(n.gateway.spec.selector)) for n in ctx.nodes() if isinstance(n, GatewayNode)
+                if n.gateway.spec.selector]
+    for node, mine in gateways:
+        gw = node.gateway
+        sharing = [(other, theirs) for other, theirs in gateways
+                   if theirs != mine and (mine in theirs or theirs in mine)
+                   and any(p in cluster.pods_selected_by(other.gateway.spec.selector)
+                           for p in cluster.pods_selected_by(gw.spec.selector))]
+        for i, server in enumerate(gw.spec.servers or []):
+            others = sorted({
+                other.gateway.metadata.qualified for other, _ in sharing
+                for s in other.gateway.spec.servers or []
+                if s.port.number == server.port.number and (s.bind or "") == (server.bind or "")
+                and set(s.hosts) & set(server.hosts)})
+            if others:
+                yield conflicting_gateways(gw, i, others, gw.spec.selector)

@@ -63,7 +63,7 @@ FILE_UNREADABLE = _m(
     inside the gateway pod, so this is often expected; MeshDesigner then cannot check the certificate. To
     have it checked, keep a copy at the same path (relative paths resolve against the project's folder).""")
 CREDENTIAL_NOT_LOCAL = _m(
-    "MD0602", "CredentialNotAvailableLocally", WARNING, "no local {what} for credentialName {name!r} "
+    "MD0602", "CredentialNotAvailableLocally", INFO, "no local {what} for credentialName {name!r} "
     "(looked for {file})",
     """A credentialName names a Kubernetes Secret, which MeshDesigner cannot read. To have its certificate
     checked (and to export it with --with-secrets), put its files in credentials/<credentialName>/ next to

@@ -1,0 +1,79 @@
+"""Context objects: what the input says about the cluster (Pods, Namespaces, Secrets), read as Istio's
+analyzers read them.
+
+A design holds gateways, routes and services; the objects around them (Pods, Deployments, Namespaces,
+Secrets, Kubernetes Gateway API objects ...) are kept verbatim in the project (``extra_resources``) and
+Secrets only as references (metadata, type and the *names* of their data keys: never their values). The
+checks that use them (``rules/istio_context.py``) run only when the input holds objects of that kind: with
+no Pod in the input nothing is known about pods, and nothing is guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    namespace: str
+    name: str
+    labels: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    namespace: str
+    name: str
+    type: str
+    keys: frozenset[str]
+
+
+@dataclass
+class ClusterInput:
+    pods: list[PodInfo] = field(default_factory=list)
+    namespaces: set[str] = field(default_factory=set)
+    secrets: dict[tuple[str, str], SecretInfo] = field(default_factory=dict)
+    has_namespaces: bool = False
+    has_secrets: bool = False
+    kinds: dict[str, int] = field(default_factory=dict)   # every verbatim kind and how many
+
+    @property
+    def has_pods(self) -> bool:
+        return bool(self.pods)
+
+    def pods_selected_by(self, selector: dict[str, str] | None) -> list[PodInfo]:
+        """labels.SelectorFromSet(selector).Matches(pod labels), over every namespace (as Istio's analyzers)."""
+        want = selector or {}
+        return [p for p in self.pods if all(p.labels.get(k) == v for k, v in want.items())]
+
+
+def _secret_keys(obj: dict) -> frozenset[str]:
+    if "dataKeys" in obj:  # a Secret reference (io.manifests.secret_reference): the names only
+        return frozenset(str(k) for k in obj.get("dataKeys") or [])
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    string_data = obj.get("stringData") if isinstance(obj.get("stringData"), dict) else {}
+    return frozenset(str(k) for k in (*data, *string_data))
+
+
+def read_cluster(objects: Iterable[dict]) -> ClusterInput:
+    """The context objects among verbatim resources (and Secret references)."""
+    out = ClusterInput()
+    for obj in objects:
+        if not isinstance(obj, dict):
+            continue
+        kind, md = obj.get("kind"), obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        out.kinds[str(kind)] = out.kinds.get(str(kind), 0) + 1
+        ns, name = str(md.get("namespace") or "default"), str(md.get("name") or "")
+        if obj.get("apiVersion") != "v1":
+            continue
+        if kind == "Pod":
+            labels = md.get("labels") if isinstance(md.get("labels"), dict) else {}
+            out.pods.append(PodInfo(ns, name, {str(k): str(v) for k, v in labels.items()}))
+        elif kind == "Namespace":
+            out.has_namespaces = True
+            out.namespaces.add(name)
+        elif kind == "Secret":
+            out.has_secrets = True
+            out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj))
+    return out
