@@ -19,6 +19,11 @@ class PodInfo:
     namespace: str
     name: str
     labels: dict[str, str]
+    annotations: dict[str, str] = field(default_factory=dict)
+    has_istio_proxy: bool = False    # a container named istio-proxy with an image (util.hasIstioProxy)
+
+
+INJECT = "sidecar.istio.io/inject"
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,29 @@ class SecretInfo:
 class ClusterInput:
     pods: list[PodInfo] = field(default_factory=list)
     namespaces: set[str] = field(default_factory=set)
+    namespace_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     secrets: dict[tuple[str, str], SecretInfo] = field(default_factory=dict)
     has_namespaces: bool = False
     has_secrets: bool = False
     kinds: dict[str, int] = field(default_factory=dict)   # every verbatim kind and how many
+    authorization_policies: list[dict] = field(default_factory=list)  # kept verbatim (wire form)
 
     @property
     def has_pods(self) -> bool:
         return bool(self.pods)
+
+    def in_mesh(self, pod: PodInfo) -> bool:
+        """util.PodInMesh (+ PodInAmbientMode): an istio-proxy container; else the pod's
+        sidecar.istio.io/inject label, then annotation; else its Namespace's istio-injection=enabled."""
+        if pod.has_istio_proxy:
+            return True
+        if pod.annotations.get("ambient.istio.io/redirection") == "enabled":
+            return True
+        for where in (pod.labels, pod.annotations):
+            if INJECT in where:
+                return where[INJECT] == "true"
+        labels = self.namespace_labels.get(pod.namespace)
+        return labels is not None and labels.get("istio-injection") == "enabled"
 
     def pods_selected_by(self, selector: dict[str, str] | None) -> list[PodInfo]:
         """labels.SelectorFromSet(selector).Matches(pod labels), over every namespace (as Istio's analyzers)."""
@@ -65,15 +85,28 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
         kind, md = obj.get("kind"), obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         out.kinds[str(kind)] = out.kinds.get(str(kind), 0) + 1
         ns, name = str(md.get("namespace") or "default"), str(md.get("name") or "")
+        if kind == "AuthorizationPolicy" and str(obj.get("apiVersion", "")).startswith("security.istio.io/"):
+            out.authorization_policies.append(obj)
         if obj.get("apiVersion") != "v1":
             continue
         if kind == "Pod":
-            labels = md.get("labels") if isinstance(md.get("labels"), dict) else {}
-            out.pods.append(PodInfo(ns, name, {str(k): str(v) for k, v in labels.items()}))
+            out.pods.append(PodInfo(ns, name, _text_map(md.get("labels")), _text_map(md.get("annotations")),
+                                    _has_istio_proxy(obj.get("spec"))))
         elif kind == "Namespace":
             out.has_namespaces = True
             out.namespaces.add(name)
+            out.namespace_labels[name] = _text_map(md.get("labels"))
         elif kind == "Secret":
             out.has_secrets = True
             out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj))
     return out
+
+
+def _text_map(value) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def _has_istio_proxy(spec) -> bool:
+    spec = spec if isinstance(spec, dict) else {}
+    containers = [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
+    return any(isinstance(c, dict) and c.get("name") == "istio-proxy" and c.get("image") for c in containers)

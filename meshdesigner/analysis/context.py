@@ -85,6 +85,11 @@ class Context:
         """Every node (only for ``scope="design"`` rules: not tracked)."""
         return [self.index.nodes[i] for i in sorted(self.index.nodes)]
 
+    def nodes_of_kind(self, *kinds: str) -> list[NodeBase]:
+        """Every node of these kinds, by kind then id (only for ``scope="design"`` rules: not tracked);
+        cheaper than :meth:`nodes` when a rule reads a few kinds of a large design."""
+        return [node for kind in kinds for node in self.index.get(("kind", kind))]
+
     def gateway(self, entry: str, vs_namespace: str) -> GatewayNode | None:
         """The gateway a virtual service's ``gateways`` entry names, if the design holds it."""
         ref = gateway_ref(entry, vs_namespace)

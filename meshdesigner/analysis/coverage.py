@@ -36,7 +36,8 @@ WEBHOOK_NOT_APPLICABLE: dict[str, str] = {
 
 ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0002": ("MD0229",),
-    "IST0101": ("MD0401", "MD0402", "MD0403", "MD0404", "MD0405"),
+    "IST0101": ("MD0401", "MD0402", "MD0403", "MD0404", "MD0405", "MD1002", "MD1003", "MD1004", "MD1005",
+                "MD1010"),
     "IST0106": ("MD01xx-MD03xx errors",),
     "IST0109": ("MD0406",),
     "IST0112": ("MD0407",),
@@ -45,35 +46,40 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0129": ("MD0409",),
     "IST0130": ("MD0210",),
     "IST0131": ("MD0211",),
-    "IST0132": ("MD0410",),
+    "IST0127": ("MD1009",),
+    "IST0132": ("MD0410", "MD1001"),
     "IST0133": ("MD01xx-MD03xx warnings",),
     "IST0134": ("MD0305",),
     "IST0138": ("MD0618",),
     "IST0140": ("MD0412",),
     "IST0145": ("MD0413",),
+    "IST0150": ("MD1011",),
+    "IST0161": ("MD1006",),
     "IST0162": ("MD0701",),
     "IST0165": ("MD0419",),
+    "IST0173": ("MD1007",),
     "IST0174": ("MD0415",),
     "IST0177": ("MD0416",),
 }
 
 # Parts of mapped analyzers that stay silent on purpose (a design holds no pods, Secrets or cluster state).
 ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
-    "IST0101": "'selector not found' needs the cluster's pods and 'credentialName not found' its Secrets: "
-               "neither is in a design, so they are never guessed (the TLS rules MD06xx check local copies of "
-               "credentials when the user provides them). Hosts missing from the design are reported at info "
-               "level (MD0402) because designs often hold only gateways and virtual services.",
-    "IST0145": "gateways are compared when their selectors are identical; gateways whose different selectors "
-               "might pick the same pods are not (the pods are not in a design).",
+    "IST0101": "'selector not found' (MD1004) and 'credentialName not found' (MD1005) are checked only when the "
+               "input holds Pods / Secrets, and namespaces (MD1010) only when it holds Namespaces: otherwise "
+               "nothing is guessed. Hosts missing from the design are info (MD0402) unless the project declares "
+               "its external resources (then MD1003, an error as in Istio).",
+    "IST0145": "gateways with different selectors are compared only through Pods of the input (MD0413).",
+    "IST0161": "only the Secret's key names are checked (tls.crt+tls.key or cert+key): the certificate itself "
+               "is never in a project (values of imported Secrets are dropped).",
+    "IST0173": "checked only when the input holds Pods; node topology labels (AugmentLabels) are not added.",
+    "IST0127": "only AuthorizationPolicy (not RequestAuthentication/Telemetry selectors); only with Pods in the "
+               "input; the root namespace is istio-system (istioctl's default mesh config).",
 }
 
 ANALYZERS_NOT_APPLICABLE: dict[str, str] = {
     "IST0149": "needs the RequestAuthentication objects selecting the gateway pods (cluster state and the "
                "gateway-functions area, MD07xx); the webhook half, JWT claim routing without a gateway, is "
                "MD0204",
-    "IST0161": "needs the contents of the credentialName Secret in the cluster; certificates the user provides "
-               "locally are checked by the TLS rules (MD06xx)",
-    "IST0173": "needs the pods in the cluster to know whether a subset's labels select any",
 }
 
 
@@ -82,3 +88,57 @@ def mapped_codes() -> set[str]:
     codes = {c for cs in WEBHOOK_RULES.values() for c in cs}
     codes |= {c for cs in ANALYZERS.values() for c in cs if c.startswith("MD") and len(c) == 6}
     return codes
+
+
+# Every analyzer of istio/istio pkg/config/analysis/analyzers/all.go (plus schema validation): how far it is
+# ported. (analyzer, IST codes, status, what is covered / missing / why not). status: covered, partly, no.
+ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
+    ("annotations.K8sAnalyzer", "IST0108 ...", "no", "annotations on Pods/Deployments/Services: Kubernetes "
+     "objects a design does not model (kept verbatim, not checked)"),
+    ("authn.BlockedCIDRsAnalyzer", "IST0178", "no", "mesh-wide PeerAuthentication/network settings: not part of "
+     "a design's edge"),
+    ("authz.AuthorizationPoliciesAnalyzer", "IST0127, IST0101", "covered", "MD1009, MD1010 (with Pods / "
+     "Namespaces in the input)"),
+    ("conditions.ConditionAnalyzer", "IST0175", "no", "reads status conditions of live objects; status is "
+     "dropped on import"),
+    ("deployment.ServiceAssociationAnalyzer", "IST0116 ...", "no", "Deployments' pods vs Services' ports: "
+     "workload objects a design does not model"),
+    ("deployment.ApplicationUIDAnalyzer", "IST0144", "no", "pod security context: not a design concern"),
+    ("destinationrule.CaCertificateAnalyzer", "IST0128, IST0129", "covered", "MD0408, MD0409"),
+    ("destinationrule.PodNotSelectedAnalyzer", "IST0174, IST0173", "partly", "MD0415, MD1007; node topology "
+     "labels not added to pods"),
+    ("deprecation.FieldAnalyzer", "IST0002", "partly", "MD0229 (mirrorPercent); deprecated Sidecar/EnvoyFilter "
+     "fields are not checked (those kinds are kept, not modelled)"),
+    ("envoyfilter.EnvoyPatchAnalyzer", "IST0151-IST0155", "no", "EnvoyFilters are the security helper's "
+     "resources (MD09xx); their patch-order analysis is not ported"),
+    ("externalcontrolplane.ExternalControlPlaneAnalyzer", "IST0163 ...", "no", "webhook configuration of a "
+     "control plane: cluster state"),
+    ("gateway.IngressGatewayPortAnalyzer", "IST0162", "covered", "MD0701 (the gateway's Service ports)"),
+    ("gateway.CertificateAnalyzer", "IST0138", "covered", "MD0618"),
+    ("gateway.SecretAnalyzer", "IST0101, IST0161", "partly", "MD1004, MD1005, MD1006 with Pods/Secrets in the "
+     "input; the certificate inside the Secret is not checked (values never enter a project)"),
+    ("gateway.ConflictingGatewayAnalyzer", "IST0145", "covered", "MD0413 (identical selectors, and overlapping "
+     "ones through Pods of the input)"),
+    ("injection.*", "IST0102 ...", "no", "sidecar injection of namespaces and pods: cluster state"),
+    ("k8sgateway.SelectorAnalyzer", "IST0127", "no", "Kubernetes Gateway API objects are kept, not modelled; "
+     "a reference to an implementation-generated gateway (name with '-istio-autogenerated-k8s-gateway') is "
+     "MD0419 (IST0165)"),
+    ("k8sgateway.CRDVersionAnalyzer", "IST0179", "no", "CRD versions installed in a cluster"),
+    ("multicluster.*", "IST0158 ...", "no", "multi-cluster mesh networks: cluster state"),
+    ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011"),
+    ("sidecar.SelectorAnalyzer", "IST0101, IST0109", "no", "Sidecar resources are kept, not modelled"),
+    ("virtualservice.ConflictingMeshGatewayHostsAnalyzer", "IST0109", "covered", "MD0406 (exact hosts and "
+     "wildcards overlapping across exportTo scopes)"),
+    ("virtualservice.DestinationHostAnalyzer", "IST0101, IST0112", "covered", "MD0402/MD1003 (host absent), "
+     "MD1002 (hidden by exportTo), MD0403, MD0407"),
+    ("virtualservice.DestinationRuleAnalyzer", "IST0101", "covered", "MD0404 (subset not found), MD0405"),
+    ("virtualservice.GatewayAnalyzer", "IST0101, IST0132, IST0165", "covered", "MD0401, MD1001, MD0410, MD0419"),
+    ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "no", "needs RequestAuthentication resources attached to "
+     "the gateway pods (the security helper's model, MD09xx); the webhook half is MD0204"),
+    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305"),
+    ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
+    ("webhook.Analyzer", "IST0159 ...", "no", "admission webhook configurations: cluster state"),
+    ("telemetry.*", "IST0157 ...", "no", "Telemetry resources are the security helper's (MD09xx)"),
+    ("schema.ValidationAnalyzer", "IST0106, IST0133, IST0130, IST0131", "covered", "MD01xx-MD03xx (webhook "
+     "rules), MD0210, MD0211, MD1008 (an object the model cannot hold)"),
+)

@@ -59,6 +59,8 @@ class Analyzer:
         self._settings = None
         self._per_node: dict[str, dict[str, list[Diagnostic]]] = {}   # node id -> rule name -> findings
         self._design: list[Diagnostic] = []
+        self._design_by_rule: dict[str, list[Diagnostic]] = {}  # rule name -> findings of its last run
+        self._extras_revision: int | None = None
         self._deps: dict[Key, set[tuple[str, str]]] = defaultdict(set)  # key -> {(node id, rule name)}
         self._recorded: dict[str, dict[str, set[Key]]] = {}  # node id -> rule name -> keys it looked up
         self._result: list[Diagnostic] | None = None
@@ -71,6 +73,9 @@ class Analyzer:
         current = self.project.nodes
         dirty: set[str] = set()
         touched: set[Key] = set()
+        changed_kinds: set[str] = set()   # design rules re-run when a node of a kind they read changed
+        extras_changed = self.project.extras_revision != self._extras_revision
+        self._extras_revision = self.project.extras_revision
         settings = self.project.settings.model_copy(update={"ignore": ()})
         if settings != self._settings:
             # settings other than the ignore list may change any rule's view: start again (rare)
@@ -78,9 +83,11 @@ class Analyzer:
             self.index = DesignIndex()
             self.context = Context(self.project, self.index, self.secrets)
             self._seen, self._per_node, self._deps, self._recorded = {}, {}, defaultdict(set), {}
+            self._design_by_rule = {}
         seen = self._seen
         for node_id, old in list(seen.items()):
             if node_id not in current:
+                changed_kinds.add(str(old.kind))
                 touched |= self.index.remove(old)
                 del seen[node_id]
                 self._per_node.pop(node_id, None)
@@ -94,7 +101,9 @@ class Analyzer:
                 self.index.nodes[node_id] = node
                 seen[node_id] = node
                 continue
+            changed_kinds.add(str(node.kind))
             if old is not None:
+                changed_kinds.add(str(old.kind))
                 touched |= changed_keys(self.index.remove(old), self.index.add(node))
             else:
                 touched |= self.index.add(node)
@@ -110,7 +119,7 @@ class Analyzer:
         policies = tuple(self.project.policies)
         policies_changed = policies != self._policies
         self._policies = policies
-        if dirty or touched or policies_changed or self._result is None:
+        if dirty or touched or policies_changed or extras_changed or self._result is None:
             self.context._references = None
             # a full run allocates many small objects: pausing the cyclic GC saves a third of the time
             with gc_paused() if len(dirty) > 100 else contextlib.nullcontext():
@@ -118,8 +127,12 @@ class Analyzer:
                     self._run_node(current[node_id], None)
                 for node_id in sorted(partial):
                     self._run_node(current[node_id], partial[node_id])
-            self._design = [self._finish(d, None) for r in self._design_rules for d in r.fn(self.context)]
-            self._design = [d for d in self._design if not self._annotated_ignore(d)]
+            for r in self._design_rules:
+                if extras_changed or policies_changed or r.name not in self._design_by_rule \
+                        or changed_kinds.intersection(r.kinds):
+                    found = [self._finish(d, None) for d in r.fn(self.context)]
+                    self._design_by_rule[r.name] = [d for d in found if not self._annotated_ignore(d)]
+            self._design = [d for r in self._design_rules for d in self._design_by_rule[r.name]]
             self._result = None
         if self._result is None:
             merged: list[Diagnostic] = list(self._design)

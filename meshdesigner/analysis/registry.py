@@ -34,8 +34,9 @@ How to add rules (another engineer's area included)
      It may look at other nodes only through ``ctx`` look-ups (``ctx.gateway``, ``ctx.destination``,
      ``ctx.binders`` ...): they are recorded, so after an edit the GUI's :class:`Analyzer` re-runs the rule
      only for the edited node and the nodes whose look-ups the edit can change.
-   * ``scope="design"``: called as ``fn(ctx)`` once; re-run whole after every edit, so keep it cheap
-     (well under 10 ms on the 2,000-resource bench mesh).
+   * ``scope="design"``: called as ``fn(ctx)`` once; re-run whole after an edit of a node whose kind is in
+     ``kinds`` (declare the kinds it reads; the default, every kind, re-runs it after every edit) or of the
+     verbatim resources, so keep it cheap (well under 10 ms on the 2,000-resource bench mesh).
    * Field paths use the manifest (camelCase) names: ``spec.servers[0].tls.credentialName``; the
      diagnostic then carries the file and line of an imported manifest.
    * Checks that need what a design does not hold (Secrets, pods, files inside the gateway pod) stay

@@ -180,7 +180,75 @@ REACHABILITY = [
      None, "MD0210", "IST0130", W, True),
 ]
 
-TABLES = REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
+# authz/authorizationpolicies.go AuthorizationPoliciesAnalyzer (only with Pods / Namespaces in the input).
+def authz(name="ap", ns="default", selector=None, namespaces=None):
+    spec = {}
+    if selector is not None:
+        spec["selector"] = {"matchLabels": selector}
+    if namespaces is not None:
+        spec["rules"] = [{"from": [{"source": {"namespaces": list(namespaces)}}]}]
+    return {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": meta(name, ns),
+            "spec": spec}
+
+
+def namespace(name, **labels):
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+MESH_POD = {**pod("r1", {"app": "reviews"}), "spec": {"containers": [{"name": "istio-proxy", "image": "proxyv2"}]}}
+AUTHZ = [
+    ("authz-selector-no-pod", [authz(selector={"app": "ratings"}), MESH_POD], None, "MD1009", "IST0127", W, True),
+    ("authz-selector-matches", [authz(selector={"app": "reviews"}), MESH_POD], None, "MD1009", "IST0127", W, False),
+    ("authz-pod-not-in-mesh", [authz(selector={"app": "reviews"}), pod("r1", {"app": "reviews"})], None,
+     "MD1009", "IST0127", W, True),
+    ("authz-namespace-injection", [authz(selector={"app": "reviews"}), pod("r1", {"app": "reviews"}),
+                                   namespace("default", **{"istio-injection": "enabled"})], None,
+     "MD1009", "IST0127", W, False),
+    ("authz-namespace-wide-no-pod", [authz(ns="empty"), MESH_POD], None, "MD1009", "IST0127", W, True),
+    ("authz-root-namespace-without-selector", [authz(ns="istio-system"), MESH_POD], None,
+     "MD1009", "IST0127", W, False),
+    ("authz-no-pods-in-input", [authz(selector={"app": "ratings"})], None, "MD1009", "IST0127", W, False),
+    ("authz-namespace-missing", [authz(namespaces=["prod"]), namespace("default")], None,
+     "MD1010", "IST0101", E, True),
+    ("authz-namespace-prefix", [authz(namespaces=["pro*"]), namespace("prod")], None, "MD1010", "IST0101", E, False),
+    ("authz-namespace-no-namespaces", [authz(namespaces=["prod"])], None, "MD1010", "IST0101", E, False),
+]
+
+# service/portname.go PortNameAnalyzer: ExternalName Services get IST0150 instead of IST0118.
+EXTERNAL_NAME = [
+    ("external-name-tcp", [svc(name="db", ports=((5432, "tcp"),), type="ExternalName", externalName="db.example.com")],
+     None, "MD1011", "IST0150", W, True),
+    ("external-name-unprefixed", [svc(name="db", ports=((5432, "postgres"),), type="ExternalName",
+                                      externalName="db.example.com")], None, "MD1011", "IST0150", W, True),
+    ("external-name-tcp-prefixed", [svc(name="db", ports=((5432, "tcp-postgres"),), type="ExternalName",
+                                        externalName="db.example.com")], None, "MD1011", "IST0150", W, False),
+    ("cluster-ip-tcp", [svc(name="db", ports=((5432, "tcp"),))], None, "MD1011", "IST0150", W, False),
+    ("external-name-not-ist0118", [svc(name="db", ports=((5432, "postgres"),), type="ExternalName",
+                                       externalName="db.example.com")], None, "MD0417", "IST0118", I, False),
+]
+
+# virtualservice/conflictingmeshgatewayhosts.go, the exportTo + wildcard cases of Istio's own test data
+# (virtualservice_conflictingmeshgatewayhosts_with_exportto.yaml: productpage-b silent, -c and -d reported).
+def mesh_vs(name, ns, host, export_to=None):
+    extra = {"exportTo": export_to} if export_to is not None else {}
+    return vs(name=name, ns=ns, hosts=[host], gateways=None, http=[{"route": [{"destination": {"host": "x.y"}}]}],
+              **extra)
+
+
+MESH_HOSTS = [
+    ("wildcard-within-wildcard", [mesh_vs("productpage-d", "foo", "*.productpage.d", ["."]),
+                                  mesh_vs("productpage-d", "bar", "*.d", ["*"])], None, "MD0406", "IST0109", E, True),
+    ("same-wildcard-one-exported-to-all", [mesh_vs("productpage-c", "foo", "*.productpage.c", ["foo"]),
+                                           mesh_vs("productpage-c", "bar", "*.productpage.c", ["*"])],
+     None, "MD0406", "IST0109", E, True),
+    ("exported-to-different-namespaces", [mesh_vs("productpage-b", "foo", "*.productpage.b", ["foo"]),
+                                          mesh_vs("productpage-b", "bar", "*.productpage.b", ["."])],
+     None, "MD0406", "IST0109", E, False),
+    ("both-exported-to-all-nested-wildcards", [mesh_vs("a", "foo", "*.productpage.e"), mesh_vs("b", "bar", "*.e")],
+     None, "MD0406", "IST0109", E, False),
+]
+
+TABLES = MESH_HOSTS + EXTERNAL_NAME + AUTHZ + REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
 
 
 @pytest.mark.parametrize(("case", "docs", "settings", "code", "istio", "severity", "triggers"), TABLES,

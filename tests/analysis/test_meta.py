@@ -95,7 +95,8 @@ def test_every_relevant_analyzer_is_mapped(oracle):
     relevant = {m["code"] for m in messages if m.get("gateway_vs_relevant")}
     mapped, not_applicable = set(coverage.ANALYZERS), set(coverage.ANALYZERS_NOT_APPLICABLE)
     assert not mapped & not_applicable
-    assert relevant == mapped | not_applicable, (relevant - mapped - not_applicable, mapped - relevant)
+    # every relevant analyzer is mapped; other analyzers ported beyond them (IST0127, IST0150) may be too
+    assert relevant <= mapped | not_applicable, relevant - mapped - not_applicable
     for istio, codes in coverage.ANALYZERS.items():
         md_codes = [c for c in codes if re.fullmatch(r"MD\d{4}", c)]
         if istio in ("IST0106", "IST0133"):

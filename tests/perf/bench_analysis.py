@@ -1,5 +1,5 @@
 """Issue 3 budgets: a full validation of the 2,000-resource mesh against validating its exported documents
-with ``jsonschema`` and the CRD schemas (same run), and re-validation after one edit (< 50 ms)."""
+with ``jsonschema`` and the CRD schemas (same run), and re-validation after one edit (issue 13: full < 0.5x jsonschema, edit < 10 ms)."""
 
 from __future__ import annotations
 
@@ -113,9 +113,9 @@ def run(ctx) -> dict:
     return {
         "analysis.full_seconds": ctx.metric(full, "s", baseline),
         "analysis.jsonschema_crd_seconds": ctx.metric(baseline, "s", float("inf")),
-        "analysis.full_vs_jsonschema": ctx.metric(full / baseline, "ratio", 1.0),
-        "analysis.edit_revalidate_ms_median": ctx.metric(statistics.median(timings) * 1000, "ms", 50.0),
-        "analysis.edit_revalidate_ms_max": ctx.metric(max(timings) * 1000, "ms", 50.0),
+        "analysis.full_vs_jsonschema": ctx.metric(full / baseline, "ratio", 0.5),
+        "analysis.edit_revalidate_ms_median": ctx.metric(statistics.median(timings) * 1000, "ms", 10.0),
+        "analysis.edit_revalidate_ms_max": ctx.metric(max(timings) * 1000, "ms", 10.0),
         "analysis.edit_nodes_rerun_max": ctx.metric(max(recomputed), "nodes", float("inf")),
         "analysis.incremental_equals_full": ctx.metric(1.0 if same else 0.0, "bool", 1.0, lower_is_better=False),
     }

@@ -7,7 +7,6 @@ whatever the protocols), protocols that cannot share a port (MD0418), duplicate 
 from __future__ import annotations
 
 from ...model.hosts import gateway_ref
-from ...model.nodes import GatewayNode
 from .. import messages as m
 from ..index import protocol_category
 from ..registry import DESIGN, GATEWAY_KINDS, rule
@@ -90,14 +89,14 @@ def duplicate_sni(ctx, node):
                 yield m.DUPLICATE_SNI_ROUTE.at(vs.ref, path, sni=sni, gateway=q, port=port or "any", other=owner)
 
 
-@rule("conflicts.gateways_sharing_pods", codes=("MD0413",), scope=DESIGN)
+@rule("conflicts.gateways_sharing_pods", codes=("MD0413",), scope=DESIGN, kinds=GATEWAY_KINDS)
 def gateways_sharing_pods(ctx):
     """The pod half of ConflictingGatewayAnalyzer: selectors that differ as strings but contain one another,
     and a Pod both select. (Identical selectors are compared by conflicts.gateway_servers.)"""
     cluster = ctx.cluster
     if not cluster.has_pods:
         return
-    gateways = [(n, _selector_text(n.gateway.spec.selector)) for n in ctx.nodes() if isinstance(n, GatewayNode)
+    gateways = [(n, _selector_text(n.gateway.spec.selector)) for n in ctx.nodes_of_kind(*GATEWAY_KINDS)
                 if n.gateway.spec.selector]
     for node, mine in gateways:
         gw = node.gateway

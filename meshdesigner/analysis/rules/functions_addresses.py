@@ -165,10 +165,11 @@ def _services(nodes) -> list[tuple[KubeService, str]]:
     return out
 
 
-@rule("functions.duplicate_addresses", codes=("MD0704",), scope=DESIGN)
+@rule("functions.duplicate_addresses", codes=("MD0704",), scope=DESIGN,
+      kinds=(*GATEWAY_KINDS, "mesh-service", "external-service"))
 def duplicate_addresses(ctx):
     """One loadBalancerIP on two Services; overlapping ServiceEntry addresses on a shared port."""
-    nodes = ctx.nodes()
+    nodes = ctx.nodes_of_kind(*GATEWAY_KINDS, "mesh-service", "external-service")
     by_ip: dict[str, list[KubeService]] = {}
     for service, _node_id in _services(nodes):
         ip = service.spec.load_balancer_ip

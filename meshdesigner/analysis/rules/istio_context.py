@@ -21,7 +21,7 @@ from ...model.nodes import ExternalServiceNode, GatewayNode
 from ..catalogue import MessageType
 from ..diagnostic import ERROR
 from ..messages import register
-from ..registry import DESIGN, rule
+from ..registry import DESIGN, GATEWAY_KINDS, rule
 
 SELECTOR_NO_PODS = register(MessageType(
     "MD1004", "GatewaySelectorMatchesNoPod", ERROR,
@@ -63,10 +63,10 @@ def _selector_string(selector: dict[str, str]) -> str:
 
 
 def _gateways(ctx) -> list[GatewayNode]:
-    return [n for n in ctx.nodes() if isinstance(n, GatewayNode)]
+    return ctx.nodes_of_kind(*GATEWAY_KINDS)  # type: ignore[return-value]
 
 
-@rule("istio.gateway_selector_pods", codes=("MD1004",), scope=DESIGN)
+@rule("istio.gateway_selector_pods", codes=("MD1004",), scope=DESIGN, kinds=GATEWAY_KINDS)
 def gateway_selector_pods(ctx):
     cluster = ctx.cluster
     if not cluster.has_pods:
@@ -88,7 +88,7 @@ def _workload_namespace(ctx, node: GatewayNode) -> str | None:
     return node.service.namespace if node.service is not None else None
 
 
-@rule("istio.gateway_credential_secrets", codes=("MD1005", "MD1006"), scope=DESIGN)
+@rule("istio.gateway_credential_secrets", codes=("MD1005", "MD1006"), scope=DESIGN, kinds=GATEWAY_KINDS)
 def gateway_credential_secrets(ctx):
     cluster = ctx.cluster
     if not cluster.has_secrets:
@@ -114,12 +114,12 @@ def gateway_credential_secrets(ctx):
                                                    keys=", ".join(sorted(secret.keys)) or "none")
 
 
-@rule("istio.subset_selects_pods", codes=("MD1007",), scope=DESIGN)
+@rule("istio.subset_selects_pods", codes=("MD1007",), scope=DESIGN, kinds=("mesh-service", "external-service"))
 def subset_selects_pods(ctx):
     cluster = ctx.cluster
     if not cluster.has_pods:
         return
-    for node in ctx.nodes():
+    for node in ctx.nodes_of_kind("mesh-service", "external-service"):
         holder_rules = [r for r in node.held_resources() if r.KIND == "DestinationRule"]
         base: dict[str, str] = {}
         if isinstance(node, ExternalServiceNode) and node.service_entry.spec.workload_selector is not None:

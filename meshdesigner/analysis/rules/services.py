@@ -4,13 +4,22 @@ Service port naming (MD0417, IST0118)."""
 
 from __future__ import annotations
 
+from ...model.hosts import hosts_intersect
 from ...model.nodes import ExternalServiceNode
 from .. import messages as m
 from ..index import is_mesh_bound
 from ..memo import fqdn_of
-from ..registry import rule
+from ..registry import DESIGN, rule
 
 PORT_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
+
+
+def port_name_unsupported(port) -> bool:
+    """Istio cannot tell the port's protocol from its name (no appProtocol, no known name prefix)."""
+    if port.app_protocol:
+        return False
+    name = (port.name or "").lower()
+    return not any(name == p or name.startswith(p + "-") for p in PORT_PREFIXES)
 
 
 def _visible_in(resource) -> set[str] | None:
@@ -80,10 +89,41 @@ def port_names(ctx, node):
     if not node.managed:
         return
     svc = node.service
+    if svc.spec.type == "ExternalName":
+        return  # PortNameAnalyzer reports IST0150 instead (MD1011, istio_services.py)
     for i, port in enumerate(svc.spec.ports or []):
-        if port.app_protocol:
-            continue
-        name = (port.name or "").lower()
-        if not any(name == p or name.startswith(p + "-") for p in PORT_PREFIXES):
+        if port_name_unsupported(port):
             yield m.PORT_NAME_CONVENTION.at(svc.ref, f"spec.ports[{i}].name", port_name=port.name or "",
                                             port=port.port)
+
+
+@rule("services.mesh_host_wildcard_conflicts", codes=("MD0406",), scope=DESIGN, kinds=("virtual-service",))
+def mesh_host_wildcard_conflicts(ctx):
+    """The wildcard half of ConflictingMeshGatewayHostsAnalyzer (getExportToAllNamespacesVSListForScopedHost):
+    a mesh virtual service exported to some namespaces conflicts with every mesh virtual service exported to
+    all whose host *overlaps* its host (host.Name.Matches: '*.productpage.d' within '*.d'). Exact equal hosts
+    are reported by mesh_host_conflicts; each virtual service is reported once here."""
+    virtual_services = ctx.index.get(("kind", "virtual-service"))
+    restricted = [(n.virtual_service, [fqdn_of(h, n.virtual_service.namespace) for h in n.virtual_service.spec.hosts or []])
+                  for n in virtual_services
+                  if n.virtual_service.spec.export_to and _visible_in(n.virtual_service) is not None
+                  and is_mesh_bound(n.virtual_service.spec.gateways)]
+    if not restricted:
+        return  # the common case, checked without looking at every virtual service's hosts
+    everywhere = [(n.virtual_service, [fqdn_of(h, n.virtual_service.namespace)
+                                       for h in n.virtual_service.spec.hosts or []])
+                  for n in virtual_services
+                  if _visible_in(n.virtual_service) is None and is_mesh_bound(n.virtual_service.spec.gateways)]
+    reported: set = set()
+    for vs, hosts in restricted:
+        for host in hosts:
+            group = [other for other, other_hosts in everywhere
+                     if any(h != host and hosts_intersect(host, h) for h in other_hosts)]
+            if not group:
+                continue
+            group = [vs, *group]
+            names = ",".join(sorted(v.metadata.qualified for v in group))
+            for member in group:
+                if member.ref not in reported:
+                    reported.add(member.ref)
+                    yield m.MESH_HOST_CONFLICT.at(member.ref, "metadata.name", virtual_services=names, host=host)

@@ -409,9 +409,7 @@ def _certificate_identities(server: Server) -> list[tuple[str, str]]:
 def duplicate_certificate(ctx):
     """IST0138: the same credentialName (or certificate+key paths) on gateways whose selectors overlap."""
     users: dict[str, dict[str, tuple[GatewayNode, str]]] = defaultdict(dict)
-    for node in ctx.nodes():
-        if not isinstance(node, GatewayNode):
-            continue
+    for node in ctx.nodes_of_kind(*GATEWAY_KINDS):
         for index, server in enumerate(node.gateway.spec.servers or []):
             for field, what in _certificate_identities(server):
                 users[what].setdefault(node.id, (node, f"spec.servers[{index}].tls.{field}"))
