@@ -44,6 +44,8 @@ class ClusterInput:
     has_secrets: bool = False
     kinds: dict[str, int] = field(default_factory=dict)   # every verbatim kind and how many
     authorization_policies: list[dict] = field(default_factory=list)  # kept verbatim (wire form)
+    # Gateway API Gateways (gateway.networking.k8s.io): (namespace, name) -> listener hostnames (None: any)
+    kubernetes_gateways: dict[tuple[str, str], list[str | None]] = field(default_factory=dict)
 
     @property
     def has_pods(self) -> bool:
@@ -87,6 +89,11 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
         ns, name = str(md.get("namespace") or "default"), str(md.get("name") or "")
         if kind == "AuthorizationPolicy" and str(obj.get("apiVersion", "")).startswith("security.istio.io/"):
             out.authorization_policies.append(obj)
+        if kind == "Gateway" and str(obj.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+            out.kubernetes_gateways[(ns, name)] = [
+                (str(listener.get("hostname")) if listener.get("hostname") else None)
+                for listener in spec.get("listeners") or [] if isinstance(listener, dict)]
         if obj.get("apiVersion") != "v1":
             continue
         if kind == "Pod":

@@ -90,6 +90,13 @@ class Context:
         cheaper than :meth:`nodes` when a rule reads a few kinds of a large design."""
         return [node for kind in kinds for node in self.index.get(("kind", kind))]
 
+    def kubernetes_gateway(self, entry: str, vs_namespace: str) -> list[str | None] | None:
+        """The listener hostnames of the Gateway API Gateway a virtual service's ``gateways`` entry names
+        (GatewayAnalyzer looks for one when no Istio Gateway has the name), or None when the input has none.
+        Verbatim resources are not tracked: an edit of them re-runs every rule (see Analyzer.refresh)."""
+        ns, _, name = entry.rpartition("/")
+        return self.cluster.kubernetes_gateways.get((ns or vs_namespace, name))
+
     def gateway(self, entry: str, vs_namespace: str) -> GatewayNode | None:
         """The gateway a virtual service's ``gateways`` entry names, if the design holds it."""
         ref = gateway_ref(entry, vs_namespace)
@@ -140,6 +147,10 @@ class Context:
 
     def virtual_services_for_host(self, fqdn: str) -> list[VirtualServiceNode]:
         return self._lookup(("vs-host", fqdn))  # type: ignore[return-value]
+
+    def any_restricted_export(self) -> bool:
+        """Whether some service or service entry limits where it is visible (exportTo), tracked as existence."""
+        return bool(self._lookup(("restricted-export", "any")))
 
     def any_of_kind(self, kind: str) -> bool:
         """Whether the design has a node of this kind (tracked as existence only)."""

@@ -53,6 +53,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0138": ("MD0618",),
     "IST0140": ("MD0412",),
     "IST0145": ("MD0413",),
+    "IST0149": ("MD1012",),
     "IST0150": ("MD1011",),
     "IST0161": ("MD1006",),
     "IST0162": ("MD0701",),
@@ -77,9 +78,6 @@ ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
 }
 
 ANALYZERS_NOT_APPLICABLE: dict[str, str] = {
-    "IST0149": "needs the RequestAuthentication objects selecting the gateway pods (cluster state and the "
-               "gateway-functions area, MD07xx); the webhook half, JWT claim routing without a gateway, is "
-               "MD0204",
 }
 
 
@@ -133,8 +131,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "MD1002 (hidden by exportTo), MD0403, MD0407"),
     ("virtualservice.DestinationRuleAnalyzer", "IST0101", "covered", "MD0404 (subset not found), MD0405"),
     ("virtualservice.GatewayAnalyzer", "IST0101, IST0132, IST0165", "covered", "MD0401, MD1001, MD0410, MD0419"),
-    ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "no", "needs RequestAuthentication resources attached to "
-     "the gateway pods (the security helper's model, MD09xx); the webhook half is MD0204"),
+    ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "covered", "MD1012 (with the gateway's Pods in the "
+     "input); the webhook half, claim routing on a virtual service without gateways, is MD0204"),
     ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305"),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
     ("webhook.Analyzer", "IST0159 ...", "no", "admission webhook configurations: cluster state"),

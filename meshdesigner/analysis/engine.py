@@ -77,8 +77,9 @@ class Analyzer:
         extras_changed = self.project.extras_revision != self._extras_revision
         self._extras_revision = self.project.extras_revision
         settings = self.project.settings.model_copy(update={"ignore": ()})
-        if settings != self._settings:
-            # settings other than the ignore list may change any rule's view: start again (rare)
+        if settings != self._settings or (extras_changed and self._result is not None):
+            # settings other than the ignore list, or the verbatim resources (Pods, Secrets, Gateway API
+            # objects) may change any rule's view: start again (rare)
             self._settings = settings
             self.index = DesignIndex()
             self.context = Context(self.project, self.index, self.secrets)

@@ -87,6 +87,8 @@ def contributions(node: NodeBase) -> set[Key]:
                 out.add(("delegates-to", f"{rule.delegate.namespace or ns}/{rule.delegate.name}"))
     elif isinstance(node, MeshServiceNode):
         out.add(("host", node.fqdn.lower()))
+        if (node.service.metadata.annotations or {}).get("networking.istio.io/exportTo", "").strip():
+            out.add(("restricted-export", "any"))
         for pair in (node.service.spec.selector or {}).items():
             out.add(("label", pair))
         if node.destination_rule is not None:
@@ -95,6 +97,8 @@ def contributions(node: NodeBase) -> set[Key]:
     elif isinstance(node, ExternalServiceNode):
         for host in node.service_entry.spec.hosts or []:
             out.add(("wildcard", "*") if host.startswith("*") else ("host", host.lower()))
+        if node.service_entry.spec.export_to:
+            out.add(("restricted-export", "any"))
         if node.destination_rule is not None:
             dr = node.destination_rule
             out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
@@ -102,7 +106,7 @@ def contributions(node: NodeBase) -> set[Key]:
 
 
 # Tables whose look-ups only ask "is there one?": an edit that keeps the key does not affect them.
-EXISTENCE_ONLY = frozenset({"kind"})
+EXISTENCE_ONLY = frozenset({"kind", "restricted-export"})
 
 
 class DesignIndex:

@@ -62,6 +62,8 @@ def visible_namespaces(node) -> set[str] | None:
 
 @rule("istio.destination_hosts_visible", codes=("MD1002", "MD1003"), kinds=("virtual-service",))
 def destination_hosts_visible(ctx, node):
+    if not ctx.closed_world and not ctx.any_restricted_export():
+        return  # every destination of the design is visible everywhere, and absent hosts are MD0402
     vs = node.virtual_service
     ns = vs.namespace
     looked_up_in = {ns if v == "." else v for v in vs.spec.export_to or []} or {ns}

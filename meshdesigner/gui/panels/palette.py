@@ -69,7 +69,9 @@ class PaletteList(QListWidget):
 
 
 class Outline(QWidget):
-    """The project by namespace and kind, with a filter box (2,000 resources stay findable)."""
+    """The project by namespace and kind, with a filter box (2,000 resources stay findable); below the
+    design, the context objects kept with it (Pods, Namespaces, Secret references, Gateway API objects ...:
+    not drawn, read by the checks that need them) by kind."""
 
     sig_node_activated = Signal(str)
     sig_filtered = Signal(object)   # the ids of the nodes the filter matches, or None without a filter
@@ -99,6 +101,7 @@ class Outline(QWidget):
             sig.connect(lambda *_: self._timer.start())
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(lambda *_: self._timer.start())
+        document.sig_extras_changed.connect(lambda *_: self._timer.start())
         self.tree.clear()
         self._last_filter = ""  # a filter typed before applies to the new design's canvas too
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
@@ -144,10 +147,37 @@ class Outline(QWidget):
             if text or len(self.document.project) < 60:
                 for i in range(ns_item.childCount()):
                     ns_item.child(i).setExpanded(True)
+        self._add_context_objects(text)
         self.tree.setUpdatesEnabled(True)
         if text != self._last_filter:
             self._last_filter = text
             self.sig_filtered.emit(matched if text else None)
+
+    def _add_context_objects(self, text: str) -> None:
+        """One top-level 'Context objects' item: kind (count) -> namespace/name, filtered like the design."""
+        by_kind: dict[str, list[str]] = {}
+        for obj in self.document.project.extra_resources:
+            md = obj.get("metadata") or {}
+            label = f"{md.get('namespace') or '-'}/{md.get('name') or '?'}"
+            if text and text not in f"{obj.get('kind')} {label}".lower():
+                continue
+            by_kind.setdefault(str(obj.get("kind")), []).append(label)
+        if not by_kind:
+            return
+        count = sum(len(v) for v in by_kind.values())
+        top = QTreeWidgetItem([f"Context objects ({count}, not drawn)"])
+        top.setToolTip(0, "Kept with the design and exported as they are; Pods, Namespaces and Secret "
+                          "references are read by the Istio checks that need them.")
+        self.tree.addTopLevelItem(top)
+        for kind in sorted(by_kind):
+            labels = sorted(by_kind[kind])
+            kind_item = QTreeWidgetItem([f"{kind} ({len(labels)})"])
+            top.addChild(kind_item)
+            for label in labels[:500]:
+                kind_item.addChild(QTreeWidgetItem([label]))
+            if len(labels) > 500:
+                kind_item.addChild(QTreeWidgetItem([f"… {len(labels) - 500} more: type to filter"]))
+        top.setExpanded(bool(text))
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         node_id = item.data(0, Qt.ItemDataRole.UserRole)
