@@ -427,3 +427,25 @@ def test_an_edit_of_the_context_objects_re_runs_the_checks():
     after = analyzer.refresh()
     assert "MD1004" not in {d.code for d in after} and "MD1005" in {d.code for d in after}
     assert after == analyze(project)
+
+
+def test_validate_reads_secrets_of_the_input_by_key_names(tmp_path, capsys):
+    """Secrets reach the checks as references (key names only) through validate, never through a project."""
+    from meshdesigner.cli import main
+
+    path = tmp_path / "in.yaml"
+    gateway = ("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: default}\n"
+               "spec:\n  selector: {istio: ingressgateway}\n  servers:\n"
+               "  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [a.example.com]\n"
+               "    tls: {mode: SIMPLE, credentialName: a-cert}\n---\n"
+               "apiVersion: v1\nkind: Pod\nmetadata: {name: i1, namespace: istio-system, labels: {istio: "
+               "ingressgateway}}\nspec: {containers: [{name: istio-proxy, image: proxyv2}]}\n---\n")
+    path.write_text(gateway + "apiVersion: v1\nkind: Secret\nmetadata: {name: a-cert, namespace: istio-system}\n"
+                              "type: Opaque\ndata: {ca.crt: QUJD}\n")
+    main(["validate", str(path)])
+    assert "MD1006" in capsys.readouterr().out
+    path.write_text(gateway + "apiVersion: v1\nkind: Secret\nmetadata: {name: a-cert, namespace: istio-system}\n"
+                              "type: kubernetes.io/tls\ndata: {tls.crt: QUJD, tls.key: QUJD}\n")
+    main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert "MD1006" not in out and "MD1005" not in out and "MD1004" not in out
