@@ -45,7 +45,15 @@ def render_markdown() -> str:
         "In CI: `meshdesigner validate PATH... [--format text|json|sarif] [--fail-on error|warning|info] "
         "[--ignore CODE,...]` checks project files (`*.mesh.yaml`) and manifest files or folders (read together as "
         "one design, with file and line in every diagnostic). It exits 1 when a diagnostic at or above `--fail-on` "
-        "(default `error`) remains, 2 when an input cannot be read.",
+        "(default `error`) remains, 2 when an input cannot be read. An object the model cannot hold is one "
+        "finding (MD1008) and the rest of the input is still checked. `--external NAMESPACE/KIND/NAME,...` (or the "
+        "project setting `external_resources`) declares resources that live elsewhere, e.g. a shared gateway: "
+        "references to them are fine, and every other missing reference becomes an error, as in Istio.",
+        "",
+        "Context objects: Pods, Namespaces, Secrets (only their metadata, type and data key names) and Gateway API "
+        "Gateways in the input are read as Istio's analyzers read them (a selector matches pods, a credentialName "
+        "Secret exists with the right keys, a namespace exists). When the input holds none of a kind, the checks "
+        "that need it stay silent or say at info level what they could not check.",
         "",
         "Severities: **error** — Istio rejects the object or traffic fails; **warning** — accepted, but likely not "
         "what you meant; **info** — something the design does not hold (a Service, a Secret, pods) so it could not "
