@@ -121,11 +121,7 @@ class WorkloadBuilder:
         """``VirtualServicesForGateway``: VirtualServices naming the Gateway, in creation-time order
         (name, then namespace, for a design without times)."""
         ref = gateway.gateway.metadata.qualified
-        out = []
-        for vs_node in self.index.virtual_services:
-            vs = vs_node.virtual_service
-            if ref in {gateway_ref(e, vs.namespace) for e in vs.spec.gateways or []}:
-                out.append(vs)
+        out = [vs_node.virtual_service for vs_node in self.index.virtual_services_by_gateway.get(ref, ())]
         out.sort(key=lambda vs: (vs.name, vs.namespace))
         return out
 

@@ -41,6 +41,9 @@ class ReferenceIndex:
         self.external_exact: dict[str, list[ExternalServiceNode]] = defaultdict(list)
         self.external_wildcard: list[tuple[str, ExternalServiceNode]] = []
         self.virtual_services: list[VirtualServiceNode] = []
+        # gateway "ns/name" (or "mesh") -> the VirtualServices whose ``gateways`` name it: built once, so a
+        # compiler asking for every gateway's VirtualServices does not scan the design per gateway
+        self.virtual_services_by_gateway: dict[str, list[VirtualServiceNode]] = defaultdict(list)
         for node in nodes:
             if isinstance(node, GatewayNode):
                 self.gateways[node.gateway.metadata.qualified] = node
@@ -56,6 +59,9 @@ class ReferenceIndex:
                         self.external_exact[host.lower()].append(node)
             elif isinstance(node, VirtualServiceNode):
                 self.virtual_services.append(node)
+                vs = node.virtual_service
+                for ref in dict.fromkeys(gateway_ref(e, vs.namespace) for e in vs.spec.gateways or []):
+                    self.virtual_services_by_gateway[ref].append(node)
 
     def gateway(self, entry: str, vs_namespace: str) -> GatewayNode | None:
         """The gateway a VirtualService ``gateways`` entry names, if the design has it."""
