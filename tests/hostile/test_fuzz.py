@@ -148,9 +148,18 @@ def test_generated_manifests(text):
 
 
 @pytest.mark.slow
-def test_fuzz_100000_inputs():
-    """The long run of the issue: 100,000 inputs (set MESHDESIGNER_FUZZ_EXAMPLES to change it)."""
-    runs = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "100000"))
-    long = settings(FUZZ, max_examples=runs // 2, derandomize=False)
-    long(given(mutated())(lambda text: (_check(text, ".yaml"), _check(text, ".mesh.yaml"))))()
-    long(given(generated())(lambda text: _check(text, ".yaml")))()
+def test_fuzz_long_run():
+    """The long run of the issue: MESHDESIGNER_FUZZ_EXAMPLES inputs (100,000 for the documented run; 1,000 by
+    default, so a CI run stays within its time)."""
+    runs = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "1000"))
+    long = settings(FUZZ, max_examples=max(1, runs // 2), derandomize=False)
+
+    def mutated_both(text: str) -> None:
+        _check(text, ".yaml")
+        _check(text, ".mesh.yaml")
+
+    def generated_manifest(text: str) -> None:
+        _check(text, ".yaml")
+
+    long(given(mutated())(mutated_both))()
+    long(given(generated())(generated_manifest))()
