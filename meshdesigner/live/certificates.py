@@ -47,8 +47,12 @@ def provide_files(bootstrap: dict, options: EnvoyOptions, throwaway: ThrowawayCe
     roles = _roles(bootstrap)
     for path in referenced_files(bootstrap):
         original = _original(path, options)
+        if original == path:
+            # Not under the run's folders (the system roots, say): Envoy reads it where it is. Writing a
+            # throwaway there would replace a file of this machine (it once replaced the system CA bundle).
+            continue
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        if original != path and os.path.isfile(original):
+        if os.path.isfile(original):
             shutil.copyfile(original, path)
             continue
         role = roles.get(path)

@@ -63,7 +63,11 @@ class Credentials:
 
     @staticmethod
     def _write(cwd: str, path: str, data: bytes, private: bool = False) -> None:
-        full = path if os.path.isabs(path) else os.path.join(cwd, path)
+        full = os.path.realpath(path if os.path.isabs(path) else os.path.join(cwd, path))
+        if os.path.commonpath([full, os.path.realpath(cwd)]) != os.path.realpath(cwd):
+            # A test never writes outside its own folder (a bootstrap naming /etc/ssl/certs/... once
+            # replaced this machine's CA bundle): the options must point every file under ``cwd``.
+            raise AssertionError(f"refusing to write {full}: outside the test folder {cwd}")
         os.makedirs(os.path.dirname(full), exist_ok=True)
         if private:  # key files are created with mode 0600, never readable by others (issue 5)
             certs.write_private_file(full, data)
@@ -74,6 +78,7 @@ class Credentials:
 
 def trial_options(root: str, **kw) -> EnvoyOptions:
     """Options whose certificate files all live under ``root`` (nothing read from / or /etc)."""
+    kw.setdefault("system_ca_file", os.path.join(root, "system-roots", "ca-certificates.crt"))
     return EnvoyOptions(files_root=os.path.join(root, "files"), credentials_dir=os.path.join(root, "credentials"),
                         **kw)
 

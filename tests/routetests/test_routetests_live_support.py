@@ -34,6 +34,21 @@ def test_files_this_machine_has_are_copied_the_others_are_throwaway(tmp_path):
     assert replaced == ["/etc/istio/credentials/shop-cert/ca.crt", "/nonexistent/meshdesigner/server.key"]
 
 
+def test_a_file_outside_the_run_folders_is_never_written(tmp_path):
+    """The system roots (or any path the options do not map into the run) stay untouched: a throwaway CA
+    once replaced this machine's /etc/ssl/certs/ca-certificates.crt."""
+    system_roots = tmp_path / "etc" / "ssl" / "ca-certificates.crt"
+    system_roots.parent.mkdir(parents=True)
+    system_roots.write_text("the machine's own roots\n")
+    options = EnvoyOptions(files_root=str(tmp_path / "run" / "files"), credentials_dir=str(tmp_path / "run" / "creds"),
+                           system_ca_file=str(system_roots))
+    bootstrap = {"static_resources": {"secrets": [
+        {"name": "file-root:system", "validation_context": {"trusted_ca": {"filename": str(system_roots)}}}]}}
+    replaced = provide_files(bootstrap, options, ThrowawayCertificates(["example.com"]))
+    assert system_roots.read_text() == "the machine's own roots\n"
+    assert replaced == []
+
+
 def test_envoy_answers_are_classified_from_its_response_code_details():
     def obs(status, details, **headers):
         return observation_from_response("Envoy", status, {"x-meshdesigner-details": details, **headers}, b"")
