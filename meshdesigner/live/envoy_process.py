@@ -33,9 +33,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _tail(path: str) -> str:
+def log_tail(path: str, size: int = 2000) -> str:
+    """The end of a log file, for an error message."""
     with open(path, errors="replace") as fh:
-        return fh.read()[-1500:]
+        return fh.read()[-size:]
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -52,27 +53,36 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
+def running(argv: list[str], log_path: str, ready_url: str | None = None, cwd: str | None = None,
+            ready_timeout: float = READY_TIMEOUT):
+    """Start ``argv`` in its own process group (output to ``log_path``); when ``ready_url`` is given, yield
+    once it answers 200 (bounded wait); always stop the group however the caller's block ends."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while ready_url:
+            if proc.poll() is not None:
+                raise EnvoyUnavailable(f"{os.path.basename(argv[0])} exited with {proc.returncode} at start: "
+                                       f"{log_tail(log_path)}")
+            with contextlib.suppress(OSError), urllib.request.urlopen(ready_url, timeout=1) as resp:
+                if resp.status == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise EnvoyUnavailable(f"{os.path.basename(argv[0])} not ready after {ready_timeout:.0f}s: "
+                                       f"{log_tail(log_path)}")
+            time.sleep(0.05)
+        yield proc
+    finally:
+        stop(proc)
+
+
+@contextlib.contextmanager
 def running_envoy(config_path: str, admin_port: int, log_path: str, cwd: str | None = None):
     """Start Envoy on ``config_path``; yield once its admin ``/ready`` answers 200; always stop it."""
     binary = envoy_binary()
     if not binary:
         raise EnvoyUnavailable(INSTALL_HINT)
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([binary, "-c", config_path, "--disable-hot-restart", "-l", "warning",
-                                 "--base-id", str(admin_port)],
-                                cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise EnvoyUnavailable(f"Envoy exited with {proc.returncode} at start: {_tail(log_path)}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"http://127.0.0.1:{admin_port}/ready", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise EnvoyUnavailable(f"Envoy not ready after {READY_TIMEOUT:.0f}s: {_tail(log_path)}")
-            time.sleep(0.05)
+    argv = [binary, "-c", config_path, "--disable-hot-restart", "-l", "warning", "--base-id", str(admin_port)]
+    with running(argv, log_path, f"http://127.0.0.1:{admin_port}/ready", cwd) as proc:
         yield proc
-    finally:
-        stop(proc)

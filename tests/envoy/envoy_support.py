@@ -10,16 +10,13 @@ import contextlib
 import http.server
 import os
 import shutil
-import signal
-import socket
 import socketserver
 import ssl
 import subprocess
 import threading
-import time
-import urllib.request
 
 from meshdesigner.export.envoy import EnvoyOptions
+from meshdesigner.live import envoy_process
 from meshdesigner.tls import generate as certs
 
 ENVOY = shutil.which("envoy")
@@ -27,10 +24,7 @@ VALIDATE_TIMEOUT = 60
 START_TIMEOUT = 20
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = envoy_process.free_port
 
 
 class Credentials:
@@ -90,47 +84,13 @@ def validate(config_path: str, cwd: str | None = None) -> subprocess.CompletedPr
                           timeout=VALIDATE_TIMEOUT)
 
 
-def _tail(path: str) -> str:
-    with open(path, errors="replace") as fh:
-        return fh.read()[-2000:]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def running_envoy(config_path: str, admin_port: int, cwd: str, log_path: str):
-    """Start Envoy, wait (bounded) until its admin says LIVE, stop it however the block ends."""
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([ENVOY, "-c", config_path, "--disable-hot-restart", "-l", "warning",
-                                 "--base-id", str(admin_port)],
-                                cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"envoy exited with {proc.returncode}: {_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/ready", timeout=1) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"envoy not ready after {START_TIMEOUT}s: {_tail(log_path)}")
-            time.sleep(0.1)
+    """Start Envoy, wait (bounded) until its admin says ready, stop it however the block ends."""
+    argv = [ENVOY, "-c", config_path, "--disable-hot-restart", "-l", "warning", "--base-id", str(admin_port)]
+    with envoy_process.running(argv, log_path, f"http://127.0.0.1:{admin_port}/ready", cwd,
+                               ready_timeout=START_TIMEOUT) as proc:
         yield proc
-    finally:
-        _stop(proc)
 
 
 # ----- backends that answer with their own name -------------------------------------------------

@@ -29,7 +29,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import socket
 import socketserver
 import ssl
@@ -37,12 +36,12 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import yaml
 
+from meshdesigner.live import envoy_process
 from meshdesigner.tls import generate as certs
 
 ENVOY = shutil.which("envoy")
@@ -51,10 +50,7 @@ TLS_FAIL = "tls-fail"          # the TLS handshake (or the first read after it) 
 REFUSED = "refused"            # no listener: connection refused
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = envoy_process.free_port
 
 
 def cluster(host: str, port: int, subset: str = "") -> str:
@@ -202,44 +198,12 @@ class Backends:
 
 
 # ----- Envoy ---------------------------------------------------------------------------------------
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-def _tail(path: str) -> str:
-    with open(path, errors="replace") as fh:
-        return fh.read()[-2000:]
-
-
 @contextlib.contextmanager
 def running_envoy(config: str, admin_port: int, log_path: str, cwd: str | None = None):
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([ENVOY, "-c", config, "--disable-hot-restart", "-l", "warning",
-                                 "--base-id", str(admin_port)], stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=cwd)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"envoy exited with {proc.returncode}: {_tail(log_path)}")
-            with contextlib.suppress(OSError), \
-                    urllib.request.urlopen(f"http://127.0.0.1:{admin_port}/ready", timeout=1) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"envoy not ready after 20 s: {_tail(log_path)}")
-            time.sleep(0.1)
+    argv = [ENVOY, "-c", config, "--disable-hot-restart", "-l", "warning", "--base-id", str(admin_port)]
+    with envoy_process.running(argv, log_path, f"http://127.0.0.1:{admin_port}/ready", cwd,
+                               ready_timeout=20) as proc:
         yield proc
-    finally:
-        _stop(proc)
 
 
 # ----- the client ----------------------------------------------------------------------------------

@@ -10,11 +10,10 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
 import urllib.request
+
+from meshdesigner.live import envoy_process
 
 ENVOY = shutil.which("envoy")
 CURL = shutil.which("curl")
@@ -26,10 +25,7 @@ HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_mana
 ROUTER = "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = envoy_process.free_port
 
 
 def tls_listener(name: str, port: int, cert: str, key: str, ca: str | None = None,
@@ -69,42 +65,9 @@ def write_bootstrap(path: str, config: dict) -> str:
     return path
 
 
-def _tail(path: str) -> str:
-    with open(path, errors="replace") as fh:
-        return fh.read()[-3000:]
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
-@contextlib.contextmanager
 def running(argv: list[str], cwd: str, log_path: str, ready_url: str | None = None):
     """Start a process in its own group, wait (bounded) for ``ready_url`` to answer 200, always stop it."""
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while ready_url:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{argv[0]} exited with {proc.returncode}: {_tail(log_path)}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(ready_url, timeout=1) as resp:
-                if resp.status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{argv[0]} not ready after {START_TIMEOUT}s: {_tail(log_path)}")
-            time.sleep(0.1)
-        yield proc
-    finally:
-        _stop(proc)
+    return envoy_process.running(argv, log_path, ready_url, cwd, ready_timeout=START_TIMEOUT)
 
 
 @contextlib.contextmanager
