@@ -1,5 +1,8 @@
 """The export dialog (form ``ui/export_dialog.ui``): folder, API version, Envoy on or off, a preview of
-every file, and error-level diagnostics that block the export unless overridden."""
+every file, and error-level diagnostics that block the export unless overridden.
+
+The preview is exported off the GUI thread on a snapshot of the design
+(:class:`~meshdesigner.gui.background.SnapshotWorker`); the newest options' preview is the one shown."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 from ..export.istio import API_VERSIONS
 from ..model import Project
 from . import dialogs
+from .background import SnapshotWorker
 from .exporting import planned_files, write_export
 from .forms import load_form
 
@@ -76,9 +80,10 @@ class ExportDialog(QDialog):
         self.override.setVisible(bool(self.errors))
         self.texts: dict[str, str] = {}
         self.written: list[str] = []
-        for widget in (self.api, self.envoy, self.override):
-            signal = getattr(widget, "currentIndexChanged", None) or widget.toggled
-            signal.connect(lambda *_: self.refresh())
+        self.worker = SnapshotWorker("export-preview", self)
+        self.api.currentIndexChanged.connect(lambda *_: self.refresh())
+        self.envoy.toggled.connect(lambda *_: self.refresh())
+        self.override.toggled.connect(lambda *_: self._update_button())  # the files stay the same
         # Typing a folder does not re-export on each keystroke: the button follows at once, the
         # preview once typing pauses (a large design's export takes a moment).
         self.folder_timer = QTimer(self, singleShot=True, interval=FOLDER_PAUSE_MS)
@@ -100,13 +105,20 @@ class ExportDialog(QDialog):
         self.folder_timer.start()
 
     def refresh(self) -> None:
+        """Export a snapshot for the preview, off the GUI thread; the button waits for it."""
         self.folder_timer.stop()
-        folder, api, envoy = self.options()
-        try:
-            self.texts, _ = planned_files(self.project, api, envoy)
-        except Exception as exc:  # noqa: BLE001 - show any exporter problem rather than crash
+        _folder, api, envoy = self.options()
+        self.texts = {}
+        self._update_button()
+        self.export_button.setText("Preparing the files…")
+        self.worker.start(self.project, lambda snapshot: planned_files(snapshot, api, envoy)[0], self._show_files)
+
+    def _show_files(self, texts: dict[str, str] | Exception) -> None:
+        if isinstance(texts, Exception):  # show any exporter problem rather than crash
             self.texts = {}
-            self.status.setText(f"<b style='color:#D55E00'>Cannot export:</b> {exc}")
+            self.status.setText(f"<b style='color:#D55E00'>Cannot export:</b> {texts}")
+        else:
+            self.texts = texts
         current = self.files.currentItem().text() if self.files.currentItem() else None
         self.files.clear()
         self.files.addItems(sorted(self.texts))

@@ -121,17 +121,23 @@ def test_functions_section_edits_with_undo(window, qtbot):
     assert functions.jwt.rules[0].issuer == "https://issuer.example.com"
 
 
-def test_try_a_request_with_a_client_address(window):
+def test_try_a_request_with_a_client_address(window, qtbot):
     panel = window.flow_panels.try_request
+
+    def send():  # the simulator answers off the GUI thread
+        with qtbot.waitSignal(panel.sig_result, timeout=10000):
+            panel.send()
+        return panel.result
+
     panel.gateway.setCurrentText("default/edge-gw")
     panel.url.setText("http://shop.example.com/")
     panel.client.setText("203.0.113.4")
-    result = panel.send()
+    result = send()
     assert result is not None and result.outcome == "denied" and result.status == 403
     assert "Firewall" in panel.explanation.toPlainText() and "203.0.113.4" in panel.explanation.toPlainText()
     assert result.functions["firewall"]["rule"].startswith("DENY from 203.0.113.0/24")
     panel.client.setText("192.0.2.1")  # not in the blocked range: now the missing token is what stops it
-    assert panel.send().functions["firewall"]["rule"] == "require a JWT principal"
+    assert send().functions["firewall"]["rule"] == "require a JWT principal"
     panel.client.setText("not-an-ip")
     assert panel.send() is None and "not an IP address" in panel.outcome.text()
 

@@ -11,6 +11,7 @@ import meshdesigner.gui.panels.diagnostics as diagnostics_module
 
 pytestmark = pytest.mark.gui
 SEED = str(pathlib.Path(__file__).resolve().parents[2] / "examples" / "seed.mesh.yaml")
+VS = "virtual-service:default/virtual-svc"
 
 
 def test_checks_after_an_edit_run_on_a_worker_over_a_snapshot(make_editor, qtbot, monkeypatch):
@@ -32,15 +33,32 @@ def test_checks_after_an_edit_run_on_a_worker_over_a_snapshot(make_editor, qtbot
     assert set(snapshot.nodes) == set(window.document.project.nodes)
 
 
-def test_a_result_the_design_moved_past_is_dropped(make_editor, qtbot):
+def test_a_result_the_design_moved_past_is_dropped(make_editor, qtbot, monkeypatch):
     window = make_editor(SEED)
     panel = window.diagnostics
     panel.recheck()
-    current = list(panel.diagnostics)
-    stale_generation = panel.generation
-    panel.generation += 1  # an edit started a newer run
-    panel._finished(stale_generation, ["stale"])
-    assert panel.diagnostics == current
+    release, first = threading.Event(), []
+    real = diagnostics_module._refresh_on
+
+    def held_back(analyzer, snapshot):  # the first run waits until the design has moved on
+        if not first:
+            first.append(snapshot)
+            release.wait(10)
+        return real(analyzer, snapshot)
+
+    monkeypatch.setattr(diagnostics_module, "_refresh_on", held_back)
+    shown = []
+    panel.sig_diagnostics_changed.connect(lambda diagnostics: shown.append(list(diagnostics)))
+    try:
+        panel.recheck_in_background()
+        qtbot.waitUntil(lambda: bool(first), timeout=5000)
+        window.document.set_field(VS, ("virtual_service", "spec", "gateways"), ["no-such-gateway"])
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not panel.worker.busy and not panel.timer.isActive(), timeout=10000)
+    assert panel.worker.dropped >= 1
+    assert len(shown) == 1, "only the check of the edited design is shown"
+    assert any("no-such-gateway" in d.message for d in shown[0])
 
 
 def test_f5_checks_from_scratch_in_the_background(make_editor, qtbot):
@@ -63,9 +81,9 @@ def test_the_export_dialog_does_not_re_export_on_each_keystroke(make_editor, qtb
     calls = []
     real = export_dialog.planned_files
     monkeypatch.setattr(export_dialog, "planned_files", lambda *a, **k: calls.append(a) or real(*a, **k))
+    qtbot.waitUntil(lambda: not dialog.worker.busy, timeout=10000)  # the first preview, made on opening
     for i in range(1, 12):
         dialog.folder.setText(str(tmp_path / "deploy")[:i + 10])
     assert calls == []  # typing: no export yet, the button follows
-    qtbot.waitUntil(lambda: len(calls) == 1, timeout=3000)
-    assert dialog.export_button.isEnabled()
+    qtbot.waitUntil(lambda: len(calls) == 1 and dialog.export_button.isEnabled(), timeout=10000)
     dialog.reject()

@@ -108,7 +108,7 @@ def test_build_edit_undo_redo_save_export(make_editor, no_dialogs, tmp_path, qtb
     dialog = ExportDialog(project, window.diagnostics.diagnostics, str(gui_out), window)
     dialog.override.setChecked(True)
     dialog.envoy.setChecked(True)
-    assert dialog.export_button.isEnabled()
+    qtbot.waitUntil(dialog.export_button.isEnabled, timeout=20000)  # the preview is made off the GUI thread
     dialog.export_button.click()
     assert dialog.written
     assert cli_main(["export", path, "-o", str(cli_out), "--envoy", "--force"]) == 0

@@ -42,7 +42,7 @@ def test_dropping_manifests_imports_them_as_a_new_unsaved_design(make_editor):
     assert "Imported" in window.statusBar().currentMessage()
 
 
-def test_export_is_blocked_by_errors_unless_overridden(make_editor, tmp_path):
+def test_export_is_blocked_by_errors_unless_overridden(make_editor, tmp_path, qtbot):
     from meshdesigner.gui.export_dialog import ExportDialog
 
     window = make_editor(str(EXAMPLES_DIR / "seed.mesh.yaml"))
@@ -51,7 +51,8 @@ def test_export_is_blocked_by_errors_unless_overridden(make_editor, tmp_path):
     window.diagnostics.recheck()
     assert window.diagnostics.counts()["error"] >= 1
     dialog = ExportDialog(window.document.project, window.diagnostics.diagnostics, str(tmp_path / "out"), window)
-    assert not dialog.export_button.isEnabled()
+    qtbot.waitUntil(lambda: not dialog.worker.busy, timeout=10000)  # the preview is made off the GUI thread
+    assert dialog.texts and not dialog.export_button.isEnabled()
     assert "error" in dialog.status.text()
     dialog.do_export()
     assert not (tmp_path / "out").exists()          # nothing written

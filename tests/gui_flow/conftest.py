@@ -62,3 +62,15 @@ def make_window(qtbot):
         window.close()
         window.deleteLater()
     qtbot.wait(1)
+
+
+@pytest.fixture
+def send(qtbot):
+    """``send(panel)`` presses Send on a Try-a-request panel and waits for the simulator's answer (it is
+    made off the GUI thread); returns the panel's result."""
+    def press(panel):
+        with qtbot.waitSignal(panel.sig_result, timeout=10000):
+            panel.send()
+        return panel.result
+
+    return press

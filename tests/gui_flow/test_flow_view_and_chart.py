@@ -30,10 +30,11 @@ def test_flow_view_scope_and_widths(make_window, qtbot):
     # Widths follow the weights; a 10 % share is drawn thin but never invisible.
     assert v1.width == pytest.approx(MAX_EDGE_WIDTH * 0.9) and v2.width == MIN_EDGE_WIDTH
     assert v1.width > v2.width and v1.edge.label == "v1 90%" and v2.edge.label == "v2 10%"
-    flow.set_scope("bookinfo/bookinfo-gateway")
-    assert "router:virtual-service:bookinfo/reviews@routing" not in flow.scene.node_items
+    flow.set_scope("bookinfo/bookinfo-gateway")  # computed off the GUI thread, then drawn
+    qtbot.waitUntil(lambda: "router:virtual-service:bookinfo/reviews@routing" not in flow.scene.node_items,
+                    timeout=5000)
     flow.set_scope(None)
-    assert "router:virtual-service:bookinfo/reviews@routing" in flow.scene.node_items
+    qtbot.waitUntil(lambda: "router:virtual-service:bookinfo/reviews@routing" in flow.scene.node_items, timeout=5000)
 
 
 def test_flow_view_redraws_after_an_edit_and_its_undo(make_window, qtbot):
@@ -116,13 +117,13 @@ def test_split_chart_configured_and_observed(make_window):
     assert "configured weights" in chart.note.text()
 
 
-def test_a_tried_weighted_request_selects_its_rule_in_the_chart(make_window):
+def test_a_tried_weighted_request_selects_its_rule_in_the_chart(make_window, send):
     from meshdesigner.analysis.simulate import Request
 
     window = make_window("tcp.mesh.yaml")
     panels = window.flow_panels
     panels.try_request.set_request("default/tcp-echo-gateway", Request("tcp://echo.example.com:31400"))
-    panels.try_request.send()
+    send(panels.try_request)
     assert panels.split.selected_rule().virtual_service == "default/tcp-echo"
     run = panels.split.send()
     assert set(run.counts) == {"tcp-echo v1", "tcp-echo v2"}

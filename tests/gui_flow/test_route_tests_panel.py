@@ -10,17 +10,16 @@ pytestmark = pytest.mark.gui
 
 
 def _wait_for_run(panel, qtbot):
-    qtbot.waitUntil(lambda: not panel.timer.isActive() and panel.shown_generation == panel.generation,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: not panel.timer.isActive() and not panel.worker.busy, timeout=10000)
 
 
-def test_save_as_test_then_an_edit_breaks_it_and_the_panel_says_which_and_why(make_window, qtbot):
+def test_save_as_test_then_an_edit_breaks_it_and_the_panel_says_which_and_why(make_window, qtbot, send):
     window = make_window("bookinfo.mesh.yaml")
     try_panel = window.flow_panels.try_request
     tests = window.tests_panel
     assert not try_panel.save_test_button.isEnabled()  # nothing tried yet
     try_panel.set_request("bookinfo/bookinfo-gateway", Request("http://bookinfo.example.com/api/v1/products"))
-    try_panel.send()
+    send(try_panel)
     assert try_panel.result.outcome == "routed"
     try_panel.save_test_button.click()
     assert len(window.document.project.tests) == 1
@@ -64,7 +63,7 @@ def test_save_as_test_then_an_edit_breaks_it_and_the_panel_says_which_and_why(ma
     assert len(window.document.project.tests) == 1
 
 
-def test_tests_run_on_a_snapshot_off_the_gui_thread(make_window, qtbot, monkeypatch):
+def test_tests_run_on_a_snapshot_off_the_gui_thread(make_window, qtbot, monkeypatch, send):
     import threading
 
     from meshdesigner.gui.route_tests import panel as panel_module
@@ -80,7 +79,7 @@ def test_tests_run_on_a_snapshot_off_the_gui_thread(make_window, qtbot, monkeypa
     window = make_window("bookinfo.mesh.yaml")
     try_panel = window.flow_panels.try_request
     try_panel.set_request("bookinfo/bookinfo-gateway", Request("http://bookinfo.example.com/productpage"))
-    try_panel.send()
+    send(try_panel)
     try_panel.save_test_button.click()
     _wait_for_run(window.tests_panel, qtbot)
     on_main, snapshot = threads[-1]

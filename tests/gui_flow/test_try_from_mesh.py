@@ -29,12 +29,12 @@ def test_sidecar_starts_are_offered_per_namespace(make_window):
     assert "From a sidecar in namespace istio-system" in starts
 
 
-def test_request_from_a_sidecar_goes_through_the_egress_gateway(make_window, qtbot, tmp_path):
+def test_request_from_a_sidecar_goes_through_the_egress_gateway(make_window, qtbot, tmp_path, send):
     window = make_window("egress.mesh.yaml")
     panel = _panel(window)
     panel.set_entry("mesh:default")
     panel.url.setText("https://api.payments.example.com/")
-    result = panel.send()
+    result = send(panel)
     assert result is not None and result.outcome == "routed", panel.outcome.text()
     assert [h["gateway"] for h in result.hops] == ["mesh:default", "istio-system/istio-egressgateway"]
     assert result.destinations[0]["host"] == "api.payments.example.com"

@@ -83,11 +83,11 @@ def test_trying_a_request_highlights_the_path_the_simulator_reports(make_window,
         assert step in shown
 
 
-def test_a_failing_request_is_explained_and_lights_only_the_gateway(make_window, qtbot):
+def test_a_failing_request_is_explained_and_lights_only_the_gateway(make_window, qtbot, send):
     window = make_window("seed.mesh.yaml")
     panel = window.flow_panels.try_request
     panel.set_request("default/ext-host-gwy", Request("http://ext-host.example.com:8080/"))
-    panel.send()
+    send(panel)
     assert panel.result.outcome == "no_listener"
     assert "Refused" in panel.outcome.text()
     assert window.scene.highlight_nodes == {"ingress-gateway:default/ext-host-gwy"}
@@ -107,11 +107,11 @@ def test_bad_headers_are_reported_under_the_field_and_nothing_is_simulated(make_
     assert panel.result is None and window.scene.highlight_nodes == set()
 
 
-def test_after_an_edit_the_request_is_simulated_again(make_window, qtbot):
+def test_after_an_edit_the_request_is_simulated_again(make_window, qtbot, send):
     window = make_window("bookinfo.mesh.yaml")
     panel = window.flow_panels.try_request
     panel.set_request("bookinfo/bookinfo-gateway", Request("http://bookinfo.example.com/api/v1/products"))
-    panel.send()
+    send(panel)
     assert panel.result.rule_index == 2
     # Point the products rule at productpage: the lit path follows without pressing Send again.
     window.document.set_field("virtual-service:bookinfo/bookinfo",
@@ -120,10 +120,10 @@ def test_after_an_edit_the_request_is_simulated_again(make_window, qtbot):
     assert "mesh-service:bookinfo/details" not in window.scene.highlight_nodes
 
 
-def test_suggest_fills_a_request_that_routes(make_window):
+def test_suggest_fills_a_request_that_routes(make_window, send):
     window = make_window("tcp.mesh.yaml")
     panel = window.flow_panels.try_request
     panel.gateway.setCurrentText("default/tcp-echo-gateway")
     panel.suggest()
     assert panel.url.text().startswith("tcp://")
-    assert panel.send().outcome == "routed"
+    assert send(panel).outcome == "routed"

@@ -66,9 +66,10 @@ def install(window) -> FlowPanels:
         if result is not None:  # the request was valid, or the simulator would not have answered
             split.use_tried_request(try_panel.entry(), try_panel.request(), result)
 
-    # After an edit the old answer may be wrong: ask the simulator again (once the typing stops).
+    # After an edit the old answer may be wrong (or was dropped on its way): ask the simulator again,
+    # once the typing stops.
     resend = QTimer(window, singleShot=True, interval=RESEND_DELAY_MS)
-    resend.timeout.connect(lambda: try_panel.result is not None and try_panel.send())
+    resend.timeout.connect(lambda: (try_panel.result is not None or try_panel.pending) and try_panel.send())
 
     def attach(document) -> None:
         flow.set_document(document)

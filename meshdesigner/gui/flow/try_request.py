@@ -1,13 +1,16 @@
 """The "Try a request" panel: URL, method, headers and SNI in; where the request goes, step by step, out.
 
-The request simulator (:func:`meshdesigner.analysis.simulate.simulate`) does the work; this panel
-shows its explanation and emits the path it took (:class:`~meshdesigner.analysis.flow.FlowPath`),
-which the window lights up on the canvas and in the flow view.
+The request simulator (:func:`meshdesigner.analysis.simulate.simulate`) does the work, off the GUI
+thread on a snapshot of the design (:class:`~meshdesigner.gui.background.SnapshotWorker`: an answer
+about a design that was edited meanwhile is dropped); this panel shows its explanation and emits the
+path it took (:class:`~meshdesigner.analysis.flow.FlowPath`), which the window lights up on the canvas
+and in the flow view.
 """
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,6 +33,7 @@ from ...analysis.simulate import Request, SimulationResult
 from ...analysis.simulate_mesh import simulate_request
 from ...analysis.split import WeightedRule, destination_label, sample_request, weighted_rules
 from ...model.hosts import gateway_ref
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS
 
@@ -66,6 +70,22 @@ def parse_headers(text: str) -> dict[str, str]:
     return headers
 
 
+@dataclass(frozen=True)
+class TriedRequest:
+    """What the worker answers for a sent request: the simulator's result and the path it lights."""
+
+    result: SimulationResult
+    path: FlowPath
+
+
+def try_on(project, entry: str, request: Request) -> TriedRequest:
+    """Simulate ``request`` from ``entry`` on ``project`` (a snapshot nobody edits) and trace its path."""
+    result = simulate_request(project, entry, request)
+    graph = compute_flow(project)
+    from_mesh = entry.startswith(MESH_PREFIX)
+    return TriedRequest(result, trace_mesh(graph, project, result) if from_mesh else trace(graph, project, result))
+
+
 class TryRequestPanel(QWidget):
     """Inputs, a Send button and the simulator's explanation; ``sig_path`` carries the lit path."""
 
@@ -78,6 +98,8 @@ class TryRequestPanel(QWidget):
         self.result: SimulationResult | None = None
         self.sent: tuple[str, Request] | None = None   # (gateway, request) of the last answer
         self.path: FlowPath | None = None
+        self.pending = False   # sent, and no answer shown yet (an edit dropped it, or it is on its way)
+        self.worker = SnapshotWorker("try-request", self)
         self.gateway = QComboBox()
         self.gateway.setObjectName("try:start")
         self.gateway.setToolTip("Where the request starts: a gateway it arrives at, or a workload's sidecar in "
@@ -157,6 +179,8 @@ class TryRequestPanel(QWidget):
 
     def set_document(self, document: Document) -> None:
         self.document = document
+        self.worker.drop()
+        self.worker.follow(document)
         document.sig_node_added.connect(self._fill_gateways)
         document.sig_node_removed.connect(self._fill_gateways)
         document.sig_node_changed.connect(self._fill_gateways)
@@ -239,8 +263,9 @@ class TryRequestPanel(QWidget):
                 return
         self.outcome.setText("No rule of this gateway to build a request from.")
 
-    def send(self) -> SimulationResult | None:
-        """Run the simulator on the entered request, show its explanation, emit the lit path."""
+    def send(self) -> None:
+        """Run the simulator on the entered request (off the GUI thread); when it answers, show its
+        explanation and emit the result and the lit path (``sig_result``, ``sig_path``)."""
         entry = self.entry()
         if self.document is None or not entry:
             self._show_problem("Add a gateway or a service to the design first: requests start at one.")
@@ -253,22 +278,27 @@ class TryRequestPanel(QWidget):
             self._show_problem(str(exc)[0].upper() + str(exc)[1:] + ".")
             return None
         self.headers_error.hide()
-        project = self.document.project
-        try:
-            result = simulate_request(project, entry, request)
-        except LookupError as exc:
-            self._show_problem(str(exc))
-            return None
-        self.result = result
+        self.outcome.setText("sending…")
+        self.outcome.setStyleSheet("")
+        self.pending = True
+        self.worker.start(self.document.project, lambda snapshot: try_on(snapshot, entry, request),
+                          lambda answer: self._answered(entry, request, answer))
+        return None
+
+    def _answered(self, entry: str, request: Request, answer: TriedRequest | Exception) -> None:
+        self.pending = False
+        if isinstance(answer, LookupError):
+            self._show_problem(str(answer))
+            return
+        if isinstance(answer, Exception):
+            self._show_problem(f"The simulator failed: {answer}")
+            return
+        self.result, self.path = answer.result, answer.path
         self.sent = (entry, request)
-        from_mesh = entry.startswith(MESH_PREFIX)
-        self.save_test_button.setEnabled(not from_mesh)  # route tests start at a gateway
-        graph = compute_flow(project)
-        self.path = trace_mesh(graph, project, result) if from_mesh else trace(graph, project, result)
-        self._show_result(result)
-        self.sig_result.emit(result)
-        self.sig_path.emit(self.path)
-        return result
+        self.save_test_button.setEnabled(not entry.startswith(MESH_PREFIX))  # route tests start at a gateway
+        self._show_result(answer.result)
+        self.sig_result.emit(answer.result)
+        self.sig_path.emit(answer.path)
 
     def save_as_test(self) -> None:
         """Add the last sent request, with what it does now, to the design's tests (one undo step)."""
@@ -279,6 +309,8 @@ class TryRequestPanel(QWidget):
         self.outcome.setText(self.outcome.text() + " · saved as a test")
 
     def clear(self) -> None:
+        self.worker.drop()
+        self.pending = False
         self.result, self.path, self.sent = None, None, None
         self.save_test_button.setEnabled(False)
         self.outcome.setText("Enter a request and press Send to see where it goes.")

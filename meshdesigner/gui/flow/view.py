@@ -1,5 +1,9 @@
 """The "Request flow" panel: the flow of the whole design or of one gateway, redrawn as the design
-changes, with PNG/SVG export and a lit path for a tried request."""
+changes, with PNG/SVG export and a lit path for a tried request.
+
+The flow is computed off the GUI thread on a snapshot of the design
+(:class:`~meshdesigner.gui.background.SnapshotWorker`: a flow of a design edited meanwhile is dropped);
+only drawing it happens here."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...analysis.flow import FlowGraph, FlowPath, compute_flow
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import icon
 from .export import save_png, save_svg
@@ -28,6 +33,14 @@ REDRAW_DELAY_MS = 200
 MIN_ZOOM, MAX_ZOOM, ZOOM_STEP = 0.1, 3.0, 1.15
 FIT_MARGIN = 12.0
 WHOLE_DESIGN = ""
+
+
+def flow_of(project, gateway: str | None) -> FlowGraph:
+    """The flow of one gateway (``namespace/name``), or of the whole design when it is gone or ``None``."""
+    try:
+        return compute_flow(project, gateway)
+    except KeyError:
+        return compute_flow(project)
 
 
 def ask_image_path(parent: QWidget | None, fmt: str, suggested: str) -> str | None:
@@ -88,6 +101,7 @@ class FlowView(QWidget):
         self.graph: FlowGraph | None = None
         self.stale = False
         self.path: FlowPath | None = None
+        self.worker = SnapshotWorker("flow", self)
         self.scene = FlowScene(self)
         self.view = FlowGraphicsView(self.scene)
         self.view.mouseDoubleClickEvent = self._double_click  # type: ignore[method-assign]
@@ -128,14 +142,13 @@ class FlowView(QWidget):
     def shown(self) -> None:
         """The panel came on screen (shown, or its tab chosen): catch up with the edits it skipped."""
         if self.stale and self.on_screen():
-            first = self.graph is None
             self.redraw(force=True)
-            if first:
-                self.view.fit()
 
     def set_document(self, document: Document) -> None:
         # The window closes the previous document, and its signals die with it.
         self.document = document
+        self.worker.drop()
+        self.worker.follow(document)
         document.sig_edited.connect(self.timer.start)
         self.path = None
         self.graph = None
@@ -144,7 +157,6 @@ class FlowView(QWidget):
         self.stale = True
         if self.on_screen():
             self.redraw(force=True)
-            self.view.fit()
 
     # ----- drawing -----------------------------------------------------------------------------
     def _fill_scopes(self) -> None:
@@ -172,8 +184,8 @@ class FlowView(QWidget):
         return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def redraw(self, force: bool = False) -> None:
-        """Recompute and redraw; while the panel is off screen only remember to do it when it is shown
-        (a 2,000-resource design takes about half a second to draw)."""
+        """Recompute (off the GUI thread) and redraw; while the panel is off screen only remember to do it
+        when it is shown (a 2,000-resource design takes about half a second to compute and to draw)."""
         if self.document is None:
             return
         if not force and not self.on_screen():
@@ -182,10 +194,20 @@ class FlowView(QWidget):
         self.stale = False
         self._fill_scopes()
         gateway = self.scope.currentData() or None
-        try:
-            graph = compute_flow(self.document.project, gateway)
-        except KeyError:
-            graph = compute_flow(self.document.project)
+        self.worker.start(self.document.project, lambda snapshot: flow_of(snapshot, gateway), self._draw)
+
+    def redraw_now(self) -> None:
+        """Recompute and redraw on this thread (saving an image needs the drawing at once)."""
+        self.worker.drop()
+        self.stale = False
+        self._fill_scopes()
+        self._draw(flow_of(self.document.project, self.scope.currentData() or None))
+
+    def _draw(self, graph: FlowGraph | Exception) -> None:
+        if isinstance(graph, Exception):  # a design the flow cannot follow yet: say so, keep the old drawing
+            self.status.setText(f"The flow cannot be drawn: {graph}")
+            return
+        first = self.graph is None
         self.graph = graph
         self.scene.set_graph(graph)
         if self.path is not None:
@@ -193,6 +215,8 @@ class FlowView(QWidget):
         routes = sum(1 for e in graph.edges if e.kind == "routes")
         self.status.setText(f"{len(graph.nodes)} steps · {routes} routes" if graph.nodes else
                             "Nothing to show yet: add a gateway or a virtual service.")
+        if first:
+            self.view.fit()
         self.sig_graph_changed.emit(graph)
 
     # ----- a tried request ---------------------------------------------------------------------
@@ -215,8 +239,8 @@ class FlowView(QWidget):
         """Save the drawing as ``png`` or ``svg`` (asks where unless ``path`` is given)."""
         if self.document is None:
             return None
-        if self.stale or self.graph is None:
-            self.redraw(force=True)
+        if self.stale or self.graph is None or self.worker.busy:
+            self.redraw_now()
         if path is None:
             folder = os.path.dirname(self.document.path) if self.document and self.document.path else ""
             name = "flow" if self.graph.scope == "project" else "flow-" + self.graph.scope.replace("/", "-")

@@ -4,15 +4,14 @@ Above it a filter bar: severity toggles with counts, a text filter, and grouping
 namespace (a tree with a count per group, see :mod:`.diagnostics_groups`).
 
 Diagnostics come from :mod:`meshdesigner.analysis` (an incremental ``Analyzer``), re-checked on a
-short timer after edits.
+short timer after edits, off the GUI thread on a snapshot (:class:`~meshdesigner.gui.background.SnapshotWorker`).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import threading
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis import Analyzer
 from ...io.gcpause import gc_paused
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
 from .diagnostic_detail import DiagnosticDetail
@@ -77,12 +77,6 @@ class DiagnosticsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return d.format() if hasattr(d, "format") else d.message
         return None
-
-
-class _CheckRelay(QObject):
-    """Carries a finished check from the worker thread to the GUI thread (a queued signal)."""
-
-    sig_done = Signal(int, object)   # generation, list[Diagnostic] | Exception
 
 
 def _refresh_on(analyzer, snapshot) -> list:
@@ -165,21 +159,19 @@ class DiagnosticsPanel(QWidget):
         self.available = True
         self.timer = QTimer(self, singleShot=True, interval=RECHECK_MS)
         self.timer.timeout.connect(self.recheck_in_background)
-        # Checks after edits run on a worker over a snapshot (Project.copy(): the same frozen nodes); the
-        # generation counter drops a result the design has moved past. One lock: one run of the
-        # incremental analyzer at a time (the worker's, or recheck() when a caller needs the answer now).
-        self.generation = 0
+        # Checks after edits run on a worker over a snapshot; a result the design has moved past is
+        # dropped. One lock: one run of the incremental analyzer at a time (the worker's, or recheck()
+        # when a caller needs the answer now).
+        self.worker = SnapshotWorker("checks", self)
         self._analyzer_lock = threading.Lock()
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="checks")
-        self._relay = _CheckRelay(self)
-        self._relay.sig_done.connect(self._finished, Qt.ConnectionType.QueuedConnection)
-        self.destroyed.connect(lambda *_: self._executor.shutdown(wait=False, cancel_futures=True))
 
     def set_document(self, document: Document) -> None:
         self.document = document
         self.detail.document = document
         self.detail.show_diagnostic(None)
         self.analyzer = Analyzer(document.project)
+        self.worker.drop()  # a check of the previous design must not show on this one
+        self.worker.follow(document)
         document.sig_edited.connect(self.timer.start)
         self.diagnostics = []
         self.model.set_rows([])
@@ -202,28 +194,18 @@ class DiagnosticsPanel(QWidget):
         if self.analyzer is None or self.document is None:
             self.recheck()
             return
-        self.generation += 1
-        generation, analyzer, snapshot = self.generation, self.analyzer, self.document.project.copy()
-        relay, lock = self._relay, self._analyzer_lock
+        analyzer, lock = self.analyzer, self._analyzer_lock
 
-        def work() -> None:
+        def check(snapshot) -> list:
             with lock:
-                try:
-                    outcome = _refresh_on(analyzer, snapshot)
-                except Exception as exc:  # a failing rule must not take the editor down
-                    outcome = exc
-            relay.sig_done.emit(generation, outcome)
+                return _refresh_on(analyzer, snapshot)
 
-        self._executor.submit(work)
-
-    def _finished(self, generation: int, outcome) -> None:
-        if generation == self.generation:  # otherwise the design moved on: a newer run is coming
-            self._show_outcome(outcome)
+        self.worker.start(self.document.project, check, self._show_outcome)
 
     def recheck(self) -> None:
         """Run the checks now, on this thread (for callers that need the answer at once, e.g. export)."""
         self.timer.stop()
-        self.generation += 1  # a background run still going is overtaken
+        self.worker.drop()  # a background run still going is overtaken
         if self.analyzer is None or self.document is None:
             self._show_outcome([])
             return

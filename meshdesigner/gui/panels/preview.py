@@ -1,4 +1,7 @@
-"""Read-only YAML of the selected node: its Istio manifests, and for a gateway its Envoy bootstrap."""
+"""Read-only YAML of the selected node: its Istio manifests, and for a gateway its Envoy bootstrap.
+
+A gateway's Envoy bootstrap compiles its whole workload (every virtual service bound to it): it is made
+off the GUI thread on a snapshot of the design (:class:`~meshdesigner.gui.background.SnapshotWorker`)."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from ...export.envoy import gateway_bootstrap
 from ...export.istio.manifests import api_version_for
 from ...io.yamlio import dump, dump_all
 from ...model import GatewayNode
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import current_theme
 
@@ -43,6 +47,14 @@ class YamlHighlighter(QSyntaxHighlighter):
             self.setFormat(m.start(1), len(m.group(1)), number)
 
 
+def envoy_text(project, node_id: str) -> str:
+    """The Envoy bootstrap of gateway ``node_id`` as YAML (or a comment saying why it cannot be made yet)."""
+    try:
+        return dump(gateway_bootstrap(project, project.node(node_id)))
+    except Exception as exc:  # the exporter reports problems as exceptions: show, don't crash
+        return f"# The Envoy config cannot be produced yet:\n# {exc}\n"
+
+
 class PreviewPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,11 +82,14 @@ class PreviewPanel(QWidget):
         self.document: Document | None = None
         self.node_id: str | None = None
         self.api_version = "v1"
+        self.worker = SnapshotWorker("envoy-preview", self)
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self.refresh)
 
     def set_document(self, document: Document) -> None:
         self.document = document
+        self.worker.drop()
+        self.worker.follow(document)
         document.sig_edited.connect(self._timer.start)
         document.sig_node_renamed.connect(lambda old, new: old.id == self.node_id and self.show_node(new.id))
         self.show_node(None)
@@ -84,6 +99,7 @@ class PreviewPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        self.worker.drop()  # an Envoy config on its way is for another node or an older design
         if self.document is None or self.node_id is None or self.node_id not in self.document.project:
             self.title.setText("Select a node to see its manifest")
             self.which.setEnabled(False)
@@ -97,16 +113,19 @@ class PreviewPanel(QWidget):
             return
         if self.which.currentData() == "envoy":
             self.title.setText(f"Envoy bootstrap of gateway {node.namespace}/{node.name}")
-            try:
-                text = dump(gateway_bootstrap(self.document.project, node))
-            except Exception as exc:  # the exporter reports problems as exceptions: show, don't crash
-                text = f"# The Envoy config cannot be produced yet:\n# {exc}\n"
-        else:
-            resources = node.resources()
-            names = ", ".join(r.KIND for r in resources) or "nothing (not exported)"
-            self.title.setText(f"{node.namespace}/{node.name}: {names}")
-            manifests = [r.manifest(api_version_for(r, self.api_version)) for r in resources]
-            text = dump_all(manifests) if manifests else "# This service exists in the cluster; it is not exported.\n"
+            node_id = node.id
+            self.worker.start(self.document.project, lambda snapshot: envoy_text(snapshot, node_id), self._show_text)
+            return
+        resources = node.resources()
+        names = ", ".join(r.KIND for r in resources) or "nothing (not exported)"
+        self.title.setText(f"{node.namespace}/{node.name}: {names}")
+        manifests = [r.manifest(api_version_for(r, self.api_version)) for r in resources]
+        self._show_text(dump_all(manifests) if manifests else
+                        "# This service exists in the cluster; it is not exported.\n")
+
+    def _show_text(self, text: str | Exception) -> None:
+        if isinstance(text, Exception):
+            text = f"# The Envoy config cannot be produced yet:\n# {text}\n"
         scroll = self.text.verticalScrollBar().value()
         self.text.setPlainText(text)
         self.text.verticalScrollBar().setValue(scroll)

@@ -1,16 +1,14 @@
 """The Tests panel: every route test of the design with pass or fail and why, kept current.
 
 After each edit (a short timer after the last one) the tests run on a worker thread over an
-immutable snapshot of the design (``Project.copy()``: the same frozen nodes, no subscribers); a run
+immutable snapshot of the design (:class:`~meshdesigner.gui.background.SnapshotWorker`); a run
 that an edit overtook is dropped. Double-clicking a test lights the path of its (first failing)
 request on the canvas and in the flow view (``sig_path``).
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis.flow import compute_flow, trace
 from ...analysis.route_tests import CaseResult, run_cases
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS
 
@@ -38,12 +37,6 @@ def run_snapshot(project) -> list[CaseResult]:
     return run_cases(project, [(case, f"tests[{i}]") for i, case in enumerate(project.tests)])
 
 
-class _Relay(QObject):
-    """Carries a finished run from the worker thread to the GUI thread (a queued signal)."""
-
-    sig_done = Signal(int, object)   # generation, list[CaseResult] | Exception
-
-
 class TestsPanel(QWidget):
     sig_path = Signal(object)        # FlowPath | None: the double-clicked test's path
     sig_finished = Signal()          # a run's results are shown
@@ -52,11 +45,7 @@ class TestsPanel(QWidget):
         super().__init__(parent)
         self.document: Document | None = None
         self.results: list[CaseResult] = []
-        self.generation = 0
-        self.shown_generation = 0
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="route-tests")
-        self._relay = _Relay(self)
-        self._relay.sig_done.connect(self._finished)
+        self.worker = SnapshotWorker("route-tests", self)
         self.timer = QTimer(self, singleShot=True, interval=RERUN_DELAY_MS)
         self.timer.timeout.connect(self.run)
         self.summary = QLabel("No tests yet: try a request and press “Save as test”.")
@@ -85,10 +74,11 @@ class TestsPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(buttons)
         layout.addWidget(self.tree, 1)
-        self.destroyed.connect(lambda *_: self._executor.shutdown(wait=False, cancel_futures=True))
 
     def set_document(self, document: Document) -> None:
         self.document = document
+        self.worker.drop()
+        self.worker.follow(document)
         document.sig_edited.connect(self.timer.start)
         self.results = []
         self.tree.clear()
@@ -100,27 +90,15 @@ class TestsPanel(QWidget):
         self.timer.stop()
         if self.document is None:
             return
-        self.generation += 1
-        snapshot = self.document.project.copy()
-        if not snapshot.tests:
-            self._finished(self.generation, [])
+        tests = self.document.project.tests
+        if not tests:
+            self.worker.drop()
+            self._finished([])
             return
-        self.summary.setText(f"running {len(snapshot.tests)} test(s)…")
-        generation, relay = self.generation, self._relay
+        self.summary.setText(f"running {len(tests)} test(s)…")
+        self.worker.start(self.document.project, run_snapshot, self._finished)
 
-        def work() -> None:
-            try:
-                outcome = run_snapshot(snapshot)
-            except Exception as exc:  # a failing simulator must not take the editor down
-                outcome = exc
-            relay.sig_done.emit(generation, outcome)
-
-        self._executor.submit(work)
-
-    def _finished(self, generation: int, outcome) -> None:
-        if generation != self.generation:
-            return  # an edit came after this run started: its results are already stale
-        self.shown_generation = generation
+    def _finished(self, outcome) -> None:
         if isinstance(outcome, Exception):
             self.results = []
             self.summary.setText(f"Tests could not run: {outcome}")
