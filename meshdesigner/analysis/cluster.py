@@ -1,5 +1,5 @@
-"""Context objects: what the input says about the cluster (Pods, Namespaces, Secrets), read as Istio's
-analyzers read them.
+"""Context objects: what the input says about the cluster (Pods, Namespaces, Secrets, Sidecars, the mesh
+config ...), read as Istio's analyzers read them.
 
 A design holds gateways, routes and services; the objects around them (Pods, Deployments, Namespaces,
 Secrets, Kubernetes Gateway API objects ...) are kept verbatim in the project (``extra_resources``) and
@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .meshconfig import MeshConfigInput, is_mesh_config_map, read_mesh_config
+
 
 @dataclass(frozen=True)
 class PodInfo:
@@ -24,6 +26,10 @@ class PodInfo:
 
 
 INJECT = "sidecar.istio.io/inject"
+# Istio kinds read in wire form from the verbatim resources, and their API groups
+ISTIO_GROUPS = {"Sidecar": ("networking.istio.io",), "EnvoyFilter": ("networking.istio.io",),
+                "Telemetry": ("telemetry.istio.io",), "RequestAuthentication": ("security.istio.io",),
+                "WasmPlugin": ("extensions.istio.io",), "AuthorizationPolicy": ("security.istio.io",)}
 
 
 @dataclass(frozen=True)
@@ -43,13 +49,23 @@ class ClusterInput:
     has_namespaces: bool = False
     has_secrets: bool = False
     kinds: dict[str, int] = field(default_factory=dict)   # every verbatim kind and how many
-    authorization_policies: list[dict] = field(default_factory=list)  # kept verbatim (wire form)
+    # Istio objects kept verbatim, in wire form, by kind: Sidecar, WasmPlugin, and the policy kinds
+    # (AuthorizationPolicy, Telemetry, EnvoyFilter ...) when the model did not take them
+    istio_objects: dict[str, list[dict]] = field(default_factory=dict)
+    deployments: list[dict] = field(default_factory=list)  # apps/v1 Deployments (authn.BlockedCIDRsAnalyzer)
+    crds: list[dict] = field(default_factory=list)       # CustomResourceDefinitions (deprecation analyzer)
+    mesh_config: MeshConfigInput | None = None            # the istio ConfigMap of istio-system, if any
+    mesh_config_unread: MeshConfigInput | None = None     # that ConfigMap when its mesh key cannot be read
     # Gateway API Gateways (gateway.networking.k8s.io): (namespace, name) -> listener hostnames (None: any)
     kubernetes_gateways: dict[tuple[str, str], list[str | None]] = field(default_factory=dict)
 
     @property
     def has_pods(self) -> bool:
         return bool(self.pods)
+
+    def objects(self, kind: str) -> list[dict]:
+        """The Istio objects of ``kind`` kept verbatim (wire form)."""
+        return self.istio_objects.get(kind, [])
 
     def in_mesh(self, pod: PodInfo) -> bool:
         """util.PodInMesh (+ PodInAmbientMode): an istio-proxy container; else the pod's
@@ -63,6 +79,18 @@ class ClusterInput:
                 return where[INJECT] == "true"
         labels = self.namespace_labels.get(pod.namespace)
         return labels is not None and labels.get("istio-injection") == "enabled"
+
+    @staticmethod
+    def pod_in_ambient_mode(pod: PodInfo) -> bool:
+        """util.PodInAmbientMode: the ambient.istio.io/redirection annotation is 'enabled'."""
+        return pod.annotations.get("ambient.istio.io/redirection") == "enabled"
+
+    def namespace_in_ambient_mode(self, namespace: str) -> bool:
+        """util.NamespaceInAmbientMode (False for a Namespace absent from the input, as for a nil one)."""
+        labels = self.namespace_labels.get(namespace)
+        if labels is None or labels.get("istio-injection") == "enabled" or labels.get("istio.io/rev"):
+            return False
+        return labels.get("istio.io/dataplane-mode") == "ambient"
 
     def pods_selected_by(self, selector: dict[str, str] | None) -> list[PodInfo]:
         """labels.SelectorFromSet(selector).Matches(pod labels), over every namespace (as Istio's analyzers)."""
@@ -78,6 +106,17 @@ def _secret_keys(obj: dict) -> frozenset[str]:
     return frozenset(str(k) for k in (*data, *string_data))
 
 
+def read_by_checks(obj: dict) -> bool:
+    """Whether some check reads this kept object as context (validate names the kinds no check reads)."""
+    kind, group = str(obj.get("kind")), str(obj.get("apiVersion", "")).rpartition("/")[0]
+    md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    labels = md.get("labels") if isinstance(md.get("labels"), dict) else {}
+    return ((group == "" and kind in ("Pod", "Namespace", "Secret")) or group in ISTIO_GROUPS.get(kind, ())
+            or (kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io")
+            or (kind == "Deployment" and group == "apps" and labels.get("app") == "istiod")
+            or (kind == "Gateway" and group == "gateway.networking.k8s.io") or is_mesh_config_map(obj))
+
+
 def read_cluster(objects: Iterable[dict]) -> ClusterInput:
     """The context objects among verbatim resources (and Secret references)."""
     out = ClusterInput()
@@ -87,8 +126,19 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
         kind, md = obj.get("kind"), obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         out.kinds[str(kind)] = out.kinds.get(str(kind), 0) + 1
         ns, name = str(md.get("namespace") or "default"), str(md.get("name") or "")
-        if kind == "AuthorizationPolicy" and str(obj.get("apiVersion", "")).startswith("security.istio.io/"):
-            out.authorization_policies.append(obj)
+        group = str(obj.get("apiVersion", "")).rpartition("/")[0]
+        if group in ISTIO_GROUPS.get(str(kind), ()):
+            out.istio_objects.setdefault(str(kind), []).append(obj)
+        if kind == "Deployment" and group == "apps":
+            out.deployments.append(obj)
+        if kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io":
+            out.crds.append(obj)
+        if is_mesh_config_map(obj):
+            mesh = read_mesh_config(obj)
+            if mesh.problem:
+                out.mesh_config_unread = mesh
+            else:
+                out.mesh_config = mesh
         if kind == "Gateway" and str(obj.get("apiVersion", "")).startswith("gateway.networking.k8s.io/"):
             spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
             out.kubernetes_gateways[(ns, name)] = [

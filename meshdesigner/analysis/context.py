@@ -13,6 +13,12 @@ from .index import DesignIndex, Key, selector_key
 from .memo import fqdn_of
 
 
+def object_key(obj: dict) -> tuple[str, str]:
+    """(namespace, name) of a wire object, the order istio_objects lists them in."""
+    md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return str(md.get("namespace") or "default"), str(md.get("name") or "")
+
+
 class Context:
     """Look-ups a rule may use. Every look-up through a method here is recorded while a node's rules run,
     so the :class:`~.engine.Analyzer` can re-run exactly the rules an edit can affect.
@@ -28,6 +34,7 @@ class Context:
         self._cluster: tuple[int, ClusterInput] | None = None
         self._recorded: set[Key] | None = None
         self._references: ReferenceIndex | None = None
+        self._istio_objects: dict[str, tuple[tuple, list[dict]]] = {}   # kind -> (policies, extras), objects
 
     @property
     def settings(self) -> ProjectSettings:
@@ -41,6 +48,28 @@ class Context:
         if self._cluster is None or self._cluster[0] != revision:
             self._cluster = (revision, read_cluster([*self.project.extra_resources, *self.secrets]))
         return self._cluster[1]
+
+    def istio_objects(self, kind: str) -> list[dict]:
+        """Every Istio object of ``kind`` in wire form, sorted by namespace and name: the design's policies
+        (Telemetry, EnvoyFilter, AuthorizationPolicy ...) and those kept verbatim (Sidecar, WasmPlugin, any
+        the model did not take). Not tracked: only ``scope="design"`` rules may use it."""
+        policies = tuple(getattr(self.project, "policies", ()) or ())
+        key = (policies, self.project.extras_revision)
+        cached = self._istio_objects.get(kind)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        found = [p.manifest() for p in policies if getattr(p, "KIND", None) == kind]
+        found += self.cluster.objects(kind)
+        found.sort(key=object_key)
+        self._istio_objects[kind] = (key, found)
+        return found
+
+    @property
+    def root_namespace(self) -> str:
+        """meshConfig.rootNamespace: the input's mesh config when it holds one, else the project's setting
+        (istio-system by default, as istioctl's default mesh config)."""
+        mesh = self.cluster.mesh_config
+        return mesh.root_namespace if mesh is not None else self.project.settings.root_namespace
 
     @property
     def closed_world(self) -> bool:

@@ -35,11 +35,13 @@ WEBHOOK_NOT_APPLICABLE: dict[str, str] = {
 }
 
 ANALYZERS: dict[str, tuple[str, ...]] = {
-    "IST0002": ("MD0229",),
+    "IST0002": ("MD0229", "MD1022", "MD1029", "MD1030"),
     "IST0101": ("MD0401", "MD0402", "MD0403", "MD0404", "MD0405", "MD1002", "MD1003", "MD1004", "MD1005",
-                "MD1010"),
+                "MD1010", "MD1013", "MD1018"),
     "IST0106": ("MD01xx-MD03xx errors",),
     "IST0109": ("MD0406",),
+    "IST0110": ("MD1014",),
+    "IST0111": ("MD1015",),
     "IST0112": ("MD0407",),
     "IST0118": ("MD0417",),
     "IST0128": ("MD0408",),
@@ -55,26 +57,43 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0145": ("MD0413",),
     "IST0149": ("MD1012",),
     "IST0150": ("MD1011",),
+    "IST0151": ("MD1023",),
+    "IST0152": ("MD1024",),
+    "IST0153": ("MD1025",),
+    "IST0154": ("MD1026",),
+    "IST0155": ("MD1027",),
+    "IST0157": ("MD1020",),
+    "IST0159": ("MD1019",),
+    "IST0160": ("MD1017",),
     "IST0161": ("MD1006",),
     "IST0162": ("MD0701",),
     "IST0165": ("MD0419",),
+    "IST0166": ("MD1028",),
+    "IST0167": ("MD1016",),
     "IST0173": ("MD1007",),
     "IST0174": ("MD0415",),
+    "IST0175": ("MD1032",),
     "IST0177": ("MD0416",),
 }
 
 # Parts of mapped analyzers that stay silent on purpose (a design holds no pods, Secrets or cluster state).
 ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
-    "IST0101": "'selector not found' (MD1004) and 'credentialName not found' (MD1005) are checked only when the "
-               "input holds Pods / Secrets, and namespaces (MD1010) only when it holds Namespaces: otherwise "
+    "IST0101": "'selector not found' (MD1004, MD1013, MD1018) and 'credentialName not found' (MD1005) are "
+               "checked only when the input holds Pods / Secrets, and namespaces (MD1010) only when it holds "
+               "Namespaces: otherwise "
                "nothing is guessed. Hosts missing from the design are info (MD0402) unless the project declares "
                "its external resources (then MD1003, an error as in Istio).",
     "IST0145": "gateways with different selectors are compared only through Pods of the input (MD0413).",
     "IST0161": "only the Secret's key names are checked (tls.crt+tls.key or cert+key): the certificate itself "
                "is never in a project (values of imported Secrets are dropped).",
     "IST0173": "checked only when the input holds Pods; node topology labels (AugmentLabels) are not added.",
-    "IST0127": "only AuthorizationPolicy (not RequestAuthentication/Telemetry selectors); only with Pods in the "
-               "input; the root namespace is istio-system (istioctl's default mesh config).",
+    "IST0127": "only with Pods in the input; the root namespace is the input's mesh config rootNamespace, else "
+               "the project's root_namespace setting (istio-system by default, as istioctl's default mesh config).",
+    "IST0157": "only with a mesh config in the input (MD1020); without one the same condition is info (MD1021): "
+               "istioctl's default mesh config has no default access log provider, the cluster's may have one.",
+    "IST0110": "only with Pods in the input.",
+    "IST0159": "only with Pods in the input.",
+    "IST0166": "only with Pods in the input.",
 }
 
 ANALYZERS_NOT_APPLICABLE: dict[str, str] = {
@@ -91,53 +110,62 @@ def mapped_codes() -> set[str]:
 # Every analyzer of istio/istio pkg/config/analysis/analyzers/all.go (plus schema validation): how far it is
 # ported. (analyzer, IST codes, status, what is covered / missing / why not). status: covered, partly, no.
 ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
-    ("annotations.K8sAnalyzer", "IST0108 ...", "no", "annotations on Pods/Deployments/Services: Kubernetes "
-     "objects a design does not model (kept verbatim, not checked)"),
-    ("authn.BlockedCIDRsAnalyzer", "IST0178", "no", "mesh-wide PeerAuthentication/network settings: not part of "
-     "a design's edge"),
+    ("annotations.K8sAnalyzer", "IST0107, IST0108, IST0125, IST0135", "no", "annotations on Pods/Deployments/"
+     "Services: Kubernetes objects a design does not model (kept verbatim, not checked)"),
+    ("authn.BlockedCIDRsAnalyzer", "IST0175", "covered", "MD1032: an istiod Deployment of the input without "
+     "BLOCKED_CIDRS_IN_JWKS_URIS while RequestAuthentications exist (only with that Deployment in the input)"),
     ("authz.AuthorizationPoliciesAnalyzer", "IST0127, IST0101", "covered", "MD1009, MD1010 (with Pods / "
-     "Namespaces in the input)"),
-    ("conditions.ConditionAnalyzer", "IST0175", "no", "reads status conditions of live objects; status is "
+     "Namespaces in the input); the root namespace from the input's mesh config (else the project setting)"),
+    ("conditions.ConditionAnalyzer", "IST0171", "no", "reads status conditions of live objects; status is "
      "dropped on import"),
-    ("deployment.ServiceAssociationAnalyzer", "IST0116 ...", "no", "Deployments' pods vs Services' ports: "
+    ("deployment.ServiceAssociationAnalyzer", "IST0116, IST0137", "no", "Deployments' pods vs Services' ports: "
      "workload objects a design does not model"),
     ("deployment.ApplicationUIDAnalyzer", "IST0144", "no", "pod security context: not a design concern"),
     ("destinationrule.CaCertificateAnalyzer", "IST0128, IST0129", "covered", "MD0408, MD0409"),
     ("destinationrule.PodNotSelectedAnalyzer", "IST0174, IST0173", "partly", "MD0415, MD1007; node topology "
      "labels not added to pods"),
-    ("deprecation.FieldAnalyzer", "IST0002", "partly", "MD0229 (mirrorPercent); deprecated Sidecar/EnvoyFilter "
-     "fields are not checked (those kinds are kept, not modelled)"),
-    ("envoyfilter.EnvoyPatchAnalyzer", "IST0151-IST0155", "no", "EnvoyFilters are the security helper's "
-     "resources (MD09xx); their patch-order analysis is not ported"),
-    ("externalcontrolplane.ExternalControlPlaneAnalyzer", "IST0163 ...", "no", "webhook configuration of a "
+    ("deprecation.FieldAnalyzer", "IST0002", "covered", "MD0229 (fault.delay.percent, and mirrorPercent from "
+     "the webhook), MD1029 (Sidecar outboundTrafficPolicy.egressProxy), MD1030 (CustomResourceDefinitions of the "
+     "removed rbac.istio.io kinds)"),
+    ("envoyfilter.EnvoyPatchAnalyzer", "IST0151-IST0155", "covered", "MD1023-MD1027; the proxyVersion names "
+     "carry from one EnvoyFilter to the next in namespace/name order (Istio's store order is not defined)"),
+    ("externalcontrolplane.ExternalControlPlaneAnalyzer", "IST0163, IST0164", "no", "webhook configuration of a "
      "control plane: cluster state"),
-    ("gateway.IngressGatewayPortAnalyzer", "IST0162", "covered", "MD0701 (the gateway's Service ports)"),
+    ("gateway.IngressGatewayPortAnalyzer", "IST0101, IST0162", "covered", "MD0701 (the gateway's Service ports), MD1004 (selector not found, with Pods in the input)"),
     ("gateway.CertificateAnalyzer", "IST0138", "covered", "MD0618"),
     ("gateway.SecretAnalyzer", "IST0101, IST0161", "partly", "MD1004, MD1005, MD1006 with Pods/Secrets in the "
      "input; the certificate inside the Secret is not checked (values never enter a project)"),
     ("gateway.ConflictingGatewayAnalyzer", "IST0145", "covered", "MD0413 (identical selectors, and overlapping "
      "ones through Pods of the input)"),
-    ("injection.*", "IST0102 ...", "no", "sidecar injection of namespaces and pods: cluster state"),
-    ("k8sgateway.SelectorAnalyzer", "IST0127", "no", "Kubernetes Gateway API objects are kept, not modelled; "
-     "virtual services may bind to Gateway API Gateways of the input (MD0401/MD1001 read their listeners); "
-     "a reference to a generated gateway ('<gw>~istio-autogenerated-k8s-gateway~<listener>') is MD0419 (IST0165)"),
-    ("k8sgateway.CRDVersionAnalyzer", "IST0179", "no", "CRD versions installed in a cluster"),
-    ("multicluster.*", "IST0158 ...", "no", "multi-cluster mesh networks: cluster state"),
+    ("injection.*", "IST0102, IST0103, IST0123, IST0146, IST0147, IST0148, IST0158", "no", "sidecar injection "
+     "of namespaces and pods: cluster state"),
+    ("k8sgateway.SelectorAnalyzer", "IST0166", "covered", "MD1028: AuthorizationPolicy, RequestAuthentication, "
+     "Telemetry, WasmPlugin selectors matching a Gateway API gateway's Pod (with Pods in the input)"),
+    ("k8sgateway.CRDVersionAnalyzer", "IST0176", "no", "CRD versions installed in a cluster"),
+    ("multicluster.*", "IST0126, IST0170", "no", "multi-cluster mesh networks: cluster state"),
     ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011"),
-    ("sidecar.SelectorAnalyzer", "IST0101, IST0109", "no", "Sidecar resources are kept, not modelled"),
+    ("sidecar.SelectorAnalyzer", "IST0101, IST0110, IST0111, IST0167", "covered", "MD1013-MD1016 on Sidecars "
+     "kept with the design; the Pod parts (IST0101, IST0110, ambient pods) only with Pods in the input"),
     ("virtualservice.ConflictingMeshGatewayHostsAnalyzer", "IST0109", "covered", "MD0406 (exact hosts and "
      "wildcards overlapping across exportTo scopes)"),
-    ("virtualservice.DestinationHostAnalyzer", "IST0101, IST0112", "covered", "MD0402/MD1003 (host absent), "
-     "MD1002 (hidden by exportTo), MD0403, MD0407"),
+    ("virtualservice.DestinationHostAnalyzer", "IST0101, IST0112, IST0140", "covered", "MD0402/MD1003 (host "
+     "absent), MD1002 (hidden by exportTo), MD0403, MD0407, MD0412"),
     ("virtualservice.DestinationRuleAnalyzer", "IST0101", "covered", "MD0404 (subset not found), MD0405"),
     ("virtualservice.GatewayAnalyzer", "IST0101, IST0132, IST0165", "covered", "MD0401, MD1001, MD0410, MD0419; Istio and Gateway API "
      "gateways of the input"),
     ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "covered", "MD1012 (with the gateway's Pods in the "
      "input); the webhook half, claim routing on a virtual service without gateways, is MD0204"),
-    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305"),
+    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "partly", "MD0305; its mesh-config exemption "
+     "(defaultConfig.proxyMetadata ISTIO_META_DNS_CAPTURE with DNS auto-allocation) is not applied: MD0305 also "
+     "stands for the webhook's warning (SE-5), which istiod gives whatever the mesh config says"),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
-    ("webhook.Analyzer", "IST0159 ...", "no", "admission webhook configurations: cluster state"),
-    ("telemetry.*", "IST0157 ...", "no", "Telemetry resources are the security helper's (MD09xx)"),
+    ("webhook.Analyzer", "IST0139", "no", "admission webhook configurations: cluster state"),
+    ("telemetry.ProviderAnalyzer", "IST0157", "covered", "MD1020 with a mesh config in the input; without "
+     "one MD1021 (info): istioctl's default mesh config has no default access log provider, the cluster's may"),
+    ("telemetry.SelectorAnalyzer", "IST0101, IST0159", "covered", "MD1018, MD1019 (with Pods in the input)"),
+    ("telemetry.DefaultSelectorAnalyzer", "IST0160", "covered", "MD1017"),
+    ("telemetry.LightstepAnalyzer", "IST0002", "covered", "MD1022 (lightstep providers of the input's mesh "
+     "config; Istio's default mesh config has none)"),
     ("schema.ValidationAnalyzer", "IST0106, IST0133, IST0130, IST0131", "covered", "MD01xx-MD03xx (webhook "
      "rules), MD0210, MD0211, MD1008 (an object the model cannot hold)"),
 )

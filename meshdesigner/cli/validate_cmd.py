@@ -15,6 +15,7 @@ import sys
 import urllib.parse
 
 from ..analysis import SEVERITIES, Diagnostic, analyze, parse_codes
+from ..analysis.cluster import read_by_checks
 from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
 from ..analysis.rules.istio_input import rejected_object_diagnostic
 from ..io.importer import import_manifests
@@ -97,19 +98,17 @@ def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic
 
 
 def _say_unchecked_kinds(project) -> None:
-    """One info line naming the kinds kept verbatim that no check reads (Pods, Namespaces and Secrets are
-    read as context by the Istio analyzer ports)."""
+    """One info line naming the kinds kept verbatim that no check reads (Pods, Namespaces, Secrets, Sidecars,
+    the mesh config ... are read as context by the Istio analyzer ports: ``cluster.read_by_checks``)."""
     counts: dict[str, int] = {}
     for obj in project.extra_resources:
         kind = str(obj.get("kind"))
-        if kind not in CONTEXT_KINDS:
+        if not read_by_checks(obj):
             counts[kind] = counts.get(kind, 0) + 1
     if counts:
         kinds = ", ".join(f"{kind} ({n})" for kind, n in sorted(counts.items()))
         print(f"info: kept but not checked: {kinds}", file=sys.stderr)
 
-
-CONTEXT_KINDS = ("Pod", "Namespace", "Secret")
 
 
 def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]:

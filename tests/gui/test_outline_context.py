@@ -61,3 +61,38 @@ def test_outline_lists_context_objects(tmp_path, qtbot):
     project.set_extra_resources([])
     qtbot.waitUntil(lambda: not any(outline.tree.topLevelItem(i).text(0).startswith("Context objects")
                                     for i in range(outline.tree.topLevelItemCount())), timeout=3000)
+
+
+MESH_AND_SIDECAR = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    rootNamespace: istio-config
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: shop}
+spec:
+  egress:
+  - hosts: [./*]
+"""
+
+
+def test_outline_shows_the_mesh_config_and_sidecars(tmp_path, qtbot):
+    from meshdesigner.gui.document import Document
+    from meshdesigner.gui.panels.palette import Outline
+
+    path = tmp_path / "in.yaml"
+    path.write_text(MANIFESTS + "---\n" + MESH_AND_SIDECAR)
+    project = import_manifests([str(path)]).project
+    outline = Outline()
+    qtbot.addWidget(outline)
+    outline.set_document(Document(project))
+    outline.rebuild()
+    tops = [outline.tree.topLevelItem(i) for i in range(outline.tree.topLevelItemCount())]
+    context = [t for t in tops if t.text(0).startswith("Context objects")][0]
+    assert _texts(context) == ["ConfigMap (1)", "Deployment (1)", "Pod (1)", "Sidecar (1)"]
+    assert _texts(context.child(0)) == ["istio-system/istio (mesh config)"]
+    assert _texts(context.child(3)) == ["shop/default"]

@@ -1,8 +1,9 @@
 """Istio's AuthorizationPolicy analyzer (MD1009, MD1010), ported from istio/istio
 ``pkg/config/analysis/analyzers/authz/authorizationpolicies.go`` (AuthorizationPoliciesAnalyzer):
 
-* MD1009 (IST0127, analyzeNoMatchingWorkloads): in the root namespace (istio-system, istioctl's default mesh
-  config) only a policy with a selector is checked, against in-mesh pods of every namespace; elsewhere a
+* MD1009 (IST0127, analyzeNoMatchingWorkloads): in the root namespace (meshWidePolicy: the rootNamespace of
+  the input's mesh config, else the project's root_namespace, istio-system by default) only a policy with a
+  selector is checked, against in-mesh pods of every namespace; elsewhere a
   policy without selector needs an in-mesh pod in its namespace, one with a selector a matching in-mesh pod
   there. In-mesh: util.PodInMesh (istio-proxy container, sidecar.istio.io/inject, namespace istio-injection).
   Runs only when the input holds Pods.
@@ -21,8 +22,6 @@ from ..diagnostic import ERROR, WARNING
 from ..messages import register
 from ..registry import DESIGN, rule
 
-ROOT_NAMESPACE = "istio-system"  # istioctl analyze's default MeshConfig rootNamespace
-
 NO_MATCHING_WORKLOADS = register(MessageType(
     "MD1009", "NoMatchingWorkloadsFound", WARNING,
     template="No matching workloads for this resource with the following labels: {labels}",
@@ -40,11 +39,8 @@ NAMESPACE_NOT_FOUND = register(MessageType(
 
 
 def authorization_policies(ctx) -> list[dict]:
-    """Every AuthorizationPolicy in wire form: typed design policies (when the model holds them) and verbatim."""
-    out = [p.to_wire() for p in getattr(ctx.project, "policies", []) or []
-           if getattr(p, "KIND", None) == "AuthorizationPolicy"]
-    out += ctx.cluster.authorization_policies
-    return out
+    """Every AuthorizationPolicy in wire form: typed design policies and any kept verbatim."""
+    return ctx.istio_objects("AuthorizationPolicy")
 
 
 def _ref(policy: dict) -> ResourceRef:
@@ -67,10 +63,11 @@ def authz_no_matching_workloads(ctx):
     if not cluster.has_pods:
         return
     in_mesh = [p for p in cluster.pods if cluster.in_mesh(p)]
+    root_namespace = ctx.root_namespace  # meshWidePolicy: the mesh config's rootNamespace
     for policy in authorization_policies(ctx):
         ref = _ref(policy)
         selector = _selector(policy)
-        if ref.namespace == ROOT_NAMESPACE:
+        if ref.namespace == root_namespace:
             candidates = in_mesh
             if selector is None:
                 continue

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...analysis.meshconfig import is_mesh_config_map
 from ...model import LANE_ORDER, NodeKind
 from ..document import Document
 from ..scene.view import KIND_MIME
@@ -70,8 +71,8 @@ class PaletteList(QListWidget):
 
 class Outline(QWidget):
     """The project by namespace and kind, with a filter box (2,000 resources stay findable); below the
-    design, the context objects kept with it (Pods, Namespaces, Secret references, Gateway API objects ...:
-    not drawn, read by the checks that need them) by kind."""
+    design, the context objects kept with it (Pods, Namespaces, Secret references, Sidecars, the mesh config,
+    Gateway API objects ...: not drawn, read by the checks that need them) by kind."""
 
     sig_node_activated = Signal(str)
     sig_filtered = Signal(object)   # the ids of the nodes the filter matches, or None without a filter
@@ -159,6 +160,8 @@ class Outline(QWidget):
         for obj in self.document.project.extra_resources:
             md = obj.get("metadata") or {}
             label = f"{md.get('namespace') or '-'}/{md.get('name') or '?'}"
+            if is_mesh_config_map(obj):
+                label += " (mesh config)"
             if text and text not in f"{obj.get('kind')} {label}".lower():
                 continue
             by_kind.setdefault(str(obj.get("kind")), []).append(label)
@@ -166,8 +169,9 @@ class Outline(QWidget):
             return
         count = sum(len(v) for v in by_kind.values())
         top = QTreeWidgetItem([f"Context objects ({count}, not drawn)"])
-        top.setToolTip(0, "Kept with the design and exported as they are; Pods, Namespaces and Secret "
-                          "references are read by the Istio checks that need them.")
+        top.setToolTip(0, "Kept with the design and exported as they are; Pods, Namespaces, Secret "
+                          "references, Sidecars and the mesh config (the istio ConfigMap of istio-system) are "
+                          "read by the Istio checks that need them.")
         self.tree.addTopLevelItem(top)
         for kind in sorted(by_kind):
             labels = sorted(by_kind[kind])

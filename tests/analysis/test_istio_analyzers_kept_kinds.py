@@ -1,0 +1,291 @@
+"""Istio's analyzers of Sidecar, Telemetry, EnvoyFilter, Kubernetes Gateway policies, deprecated kinds and the
+mesh config, ported: one table per analyzer, cases written by hand from the Go conditions (the analyzer is named
+above each table). Same row shape as ``test_istio_analyzers.py``: ``(case id, manifests, code, istio code,
+severity, triggers)``; a near miss (``triggers=False``) must not report ``code``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from meshdesigner.analysis import analyze
+
+from .builders import design, meta
+
+E, W, I = "error", "warning", "info"  # noqa: E741
+
+
+def pod(name, labels, ns="default", annotations=None):
+    extra = {"annotations": annotations} if annotations else {}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta(name, ns, labels=labels, **extra),
+            "spec": {"containers": [{"name": "istio-proxy", "image": "proxyv2"}]}}
+
+
+def namespace(name, **labels):
+    return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels}}
+
+
+def sidecar(name="sc", ns="default", labels=None, **spec):
+    if labels is not None:
+        spec["workloadSelector"] = {"labels": labels}
+    spec.setdefault("egress", [{"hosts": ["./*"]}])
+    return {"apiVersion": "networking.istio.io/v1", "kind": "Sidecar", "metadata": meta(name, ns), "spec": spec}
+
+
+def telemetry(name="tel", ns="default", selector=None, **spec):
+    if selector is not None:
+        spec["selector"] = {"matchLabels": selector}
+    return {"apiVersion": "telemetry.istio.io/v1", "kind": "Telemetry", "metadata": meta(name, ns), "spec": spec}
+
+
+def mesh_config(text):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("istio", "istio-system"),
+            "data": {"mesh": text}}
+
+
+def envoy_filter(*patches, name="ef", ns="default", priority=None):
+    spec = {"configPatches": list(patches)}
+    if priority is not None:
+        spec["priority"] = priority
+    return {"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter", "metadata": meta(name, ns),
+            "spec": spec}
+
+
+def patch(apply_to, operation, value=None, proxy_version=None, filter_name=None):
+    match = {"context": "SIDECAR_INBOUND"}
+    if proxy_version:
+        match["proxy"] = {"proxyVersion": proxy_version}
+    if filter_name:
+        match["listener"] = {"filterChain": {"filter": {"name": filter_name}}}
+    body = {"operation": operation}
+    if value is not None:
+        body["value"] = value
+    return {"applyTo": apply_to, "match": match, "patch": body}
+
+
+LUA = {"name": "envoy.lua", "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua"}}
+
+# sidecar/selector.go SelectorAnalyzer: a selector matching no Pod of the Sidecar's namespace (IST0101), a Pod
+# selected by several Sidecars (IST0110), several Sidecars without selector in a namespace (IST0111), workloads
+# in ambient mode (IST0167). Pod checks only with Pods in the input.
+APP = {"app": "reviews"}
+SIDECARS = [
+    ("sidecar-selector-no-pod", [sidecar(labels=APP), pod("p", {"app": "other"})], "MD1013", "IST0101", E, True),
+    ("sidecar-selector-pod-in-other-namespace", [sidecar(labels=APP), pod("p", APP, ns="other")],
+     "MD1013", "IST0101", E, True),
+    ("sidecar-selector-matches", [sidecar(labels=APP), pod("p", APP)], "MD1013", "IST0101", E, False),
+    ("sidecar-selector-no-pods-in-input", [sidecar(labels=APP)], "MD1013", "IST0101", E, False),
+    ("two-sidecars-one-pod", [sidecar("a", labels=APP), sidecar("b", labels={"version": "v1"}),
+                              pod("p", {"app": "reviews", "version": "v1"})], "MD1014", "IST0110", E, True),
+    ("two-sidecars-two-pods", [sidecar("a", labels=APP), sidecar("b", labels={"version": "v1"}), pod("p", APP),
+                               pod("q", {"version": "v1"})], "MD1014", "IST0110", E, False),
+    ("two-namespace-wide-sidecars", [sidecar("a"), sidecar("b")], "MD1015", "IST0111", E, True),
+    ("empty-labels-is-namespace-wide", [sidecar("a"), sidecar("b", labels={})], "MD1015", "IST0111", E, True),
+    ("namespace-wide-in-two-namespaces", [sidecar("a"), sidecar("b", ns="other")], "MD1015", "IST0111", E, False),
+    ("namespace-wide-and-selector", [sidecar("a"), sidecar("b", labels=APP)], "MD1015", "IST0111", E, False),
+    ("ambient-namespace-wide", [sidecar("a"), sidecar("b"),
+                                namespace("default", **{"istio.io/dataplane-mode": "ambient"})],
+     "MD1016", "IST0167", W, True),
+    ("ambient-namespace-not-ist0111", [sidecar("a"), sidecar("b"),
+                                       namespace("default", **{"istio.io/dataplane-mode": "ambient"})],
+     "MD1015", "IST0111", E, False),
+    ("ambient-label-but-injection-enabled", [sidecar("a"), namespace("default", **{
+        "istio.io/dataplane-mode": "ambient", "istio-injection": "enabled"})], "MD1016", "IST0167", W, False),
+    ("ambient-pod-one-sidecar", [sidecar(labels=APP),
+                                 pod("p", APP, annotations={"ambient.istio.io/redirection": "enabled"})],
+     "MD1016", "IST0167", W, True),
+    ("sidecar-pod-one-sidecar", [sidecar(labels=APP), pod("p", APP)], "MD1016", "IST0167", W, False),
+]
+
+# deprecation/deprecation.go FieldAnalyzer: analyzeSidecar (outboundTrafficPolicy.egressProxy) and analyzeCRD.
+CRD_RBAC = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": "serviceroles.rbac.istio.io"},
+            "spec": {"group": "rbac.istio.io", "names": {"kind": "ServiceRole", "plural": "serviceroles"}}}
+CRD_OTHER = {**CRD_RBAC, "metadata": {"name": "sidecars.networking.istio.io"},
+             "spec": {"group": "networking.istio.io", "names": {"kind": "Sidecar", "plural": "sidecars"}}}
+DEPRECATION = [
+    ("sidecar-egress-proxy", [sidecar(outboundTrafficPolicy={
+        "mode": "REGISTRY_ONLY", "egressProxy": {"host": "egress.istio-system.svc.cluster.local"}})],
+     "MD1029", "IST0002", W, True),
+    ("sidecar-outbound-policy-without-egress-proxy", [sidecar(outboundTrafficPolicy={"mode": "REGISTRY_ONLY"})],
+     "MD1029", "IST0002", W, False),
+    ("removed-rbac-crd", [CRD_RBAC], "MD1030", "IST0002", W, True),
+    ("current-crd", [CRD_OTHER], "MD1030", "IST0002", W, False),
+]
+
+# telemetry/default_selector.go DefaultSelectorAnalyzer: two Telemetries without selector in one namespace.
+TELEMETRY_DEFAULT = [
+    ("two-telemetries-without-selector", [telemetry("a"), telemetry("b")], "MD1017", "IST0160", E, True),
+    ("selector-without-labels-counts-as-selector", [telemetry("a"), telemetry("b", selector={})],
+     "MD1017", "IST0160", E, False),
+    ("telemetries-in-two-namespaces", [telemetry("a"), telemetry("b", ns="other")], "MD1017", "IST0160", E, False),
+]
+
+# telemetry/selector.go SelectorAnalyzer: matchLabels matching no Pod of the namespace (IST0101), a Pod selected
+# by several Telemetries (IST0159). Only with Pods in the input.
+TELEMETRY_SELECTOR = [
+    ("telemetry-selector-no-pod", [telemetry(selector=APP), pod("p", {"app": "other"})], "MD1018", "IST0101", E,
+     True),
+    ("telemetry-selector-pod-in-other-namespace", [telemetry(selector=APP), pod("p", APP, ns="other")],
+     "MD1018", "IST0101", E, True),
+    ("telemetry-selector-matches", [telemetry(selector=APP), pod("p", APP)], "MD1018", "IST0101", E, False),
+    ("telemetry-empty-selector-ignored", [telemetry(selector={}), pod("p", {"app": "other"})],
+     "MD1018", "IST0101", E, False),
+    ("telemetry-selector-no-pods-in-input", [telemetry(selector=APP)], "MD1018", "IST0101", E, False),
+    ("two-telemetries-one-pod", [telemetry("a", selector=APP), telemetry("b", selector={"version": "v1"}),
+                                 pod("p", {"app": "reviews", "version": "v1"})], "MD1019", "IST0159", E, True),
+    ("two-telemetries-two-pods", [telemetry("a", selector=APP), telemetry("b", selector={"version": "v1"}),
+                                  pod("p", APP), pod("q", {"version": "v1"})], "MD1019", "IST0159", E, False),
+]
+
+# telemetry/providers.go ProviderAnalyzer: the mesh config has no defaultProviders.accessLogging, and an
+# accessLogging entry that is not disabled names no provider. Without a mesh config in the input: info only.
+NO_DEFAULTS = mesh_config("rootNamespace: istio-system\n")
+WITH_DEFAULTS = mesh_config("defaultProviders:\n  accessLogging: [envoy]\n")
+PROVIDERS = [
+    ("access-log-without-provider", [telemetry(accessLogging=[{}]), NO_DEFAULTS], "MD1020", "IST0157", W, True),
+    ("access-log-without-provider-defaults-set", [telemetry(accessLogging=[{}]), WITH_DEFAULTS],
+     "MD1020", "IST0157", W, False),
+    ("access-log-disabled", [telemetry(accessLogging=[{"disabled": True}]), NO_DEFAULTS],
+     "MD1020", "IST0157", W, False),
+    ("access-log-with-provider", [telemetry(accessLogging=[{"providers": [{"name": "envoy"}]}]), NO_DEFAULTS],
+     "MD1020", "IST0157", W, False),
+    ("access-log-no-mesh-config-not-warned", [telemetry(accessLogging=[{}])], "MD1020", "IST0157", W, False),
+    ("access-log-no-mesh-config-is-info", [telemetry(accessLogging=[{}])], "MD1021", None, I, True),
+    ("access-log-defaults-set-no-info", [telemetry(accessLogging=[{}]), WITH_DEFAULTS], "MD1021", None, I, False),
+]
+
+# telemetry/lightstep.go LightstepAnalyzer: a tracing provider that is a lightstep extension provider.
+LIGHTSTEP_MESH = mesh_config("extensionProviders:\n- name: ls\n  lightstep:\n    service: collector.example.com\n"
+                             "    port: 8080\n    accessToken: t\n- name: otel\n  opentelemetry:\n"
+                             "    service: otel.example.com\n    port: 4317\n")
+LIGHTSTEP = [
+    ("tracing-to-lightstep", [telemetry(tracing=[{"providers": [{"name": "ls"}]}]), LIGHTSTEP_MESH],
+     "MD1022", "IST0002", W, True),
+    ("tracing-to-opentelemetry", [telemetry(tracing=[{"providers": [{"name": "otel"}]}]), LIGHTSTEP_MESH],
+     "MD1022", "IST0002", W, False),
+    ("tracing-no-mesh-config", [telemetry(tracing=[{"providers": [{"name": "ls"}]}])], "MD1022", "IST0002", W,
+     False),
+    ("lightstep-renamed-by-override", [telemetry(tracing=[{"providers": [{"name": "ls"}]}]), mesh_config(
+        "extensionProviders:\n- name: ls\n  lightstep: {service: a.example.com, port: 1}\n"
+        "- name: ls\n  zipkin: {service: z.example.com, port: 9411}\n")], "MD1022", "IST0002", W, False),
+]
+
+# authz/authorizationpolicies.go meshWidePolicy: the root namespace is the mesh config's rootNamespace.
+def authz(name="ap", ns="default", selector=None):
+    spec = {"selector": {"matchLabels": selector}} if selector is not None else {}
+    return {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": meta(name, ns),
+            "spec": spec}
+
+
+ROOT_MESH = mesh_config("rootNamespace: mesh-root\n")
+ROOT_NAMESPACE = [
+    ("root-namespace-from-mesh-config", [authz(ns="mesh-root"), pod("p", APP), ROOT_MESH],
+     "MD1009", "IST0127", W, False),
+    ("root-namespace-default-without-mesh-config", [authz(ns="mesh-root"), pod("p", APP)],
+     "MD1009", "IST0127", W, True),
+    ("istio-system-not-root-then", [authz(ns="istio-system"), pod("p", APP), ROOT_MESH],
+     "MD1009", "IST0127", W, True),
+    ("mesh-config-without-root-namespace", [authz(ns="istio-system"), pod("p", APP), NO_DEFAULTS],
+     "MD1009", "IST0127", W, False),
+    ("mesh-config-unreadable", [mesh_config("rootNamespace: [a\n")], "MD1031", None, E, True),
+    ("mesh-config-readable", [ROOT_MESH], "MD1031", None, E, False),
+]
+
+# envoyfilter/envoyfilter.go EnvoyPatchAnalyzer.analyzeEnvoyFilterPatch / relativeOperationMsg.
+ENVOY_FILTERS = [
+    ("insert-before-without-priority", [envoy_filter(patch("HTTP_FILTER", "INSERT_BEFORE", LUA))],
+     "MD1023", "IST0151", W, True),
+    ("insert-after-with-priority", [envoy_filter(patch("HTTP_FILTER", "INSERT_AFTER", LUA), priority=10)],
+     "MD1023", "IST0151", W, False),
+    ("insert-first-is-absolute", [envoy_filter(patch("HTTP_FILTER", "INSERT_FIRST", LUA))],
+     "MD1023", "IST0151", W, False),
+    ("merge-is-not-checked", [envoy_filter(patch("HTTP_FILTER", "MERGE", LUA))], "MD1023", "IST0151", W, False),
+    ("remove-filter-is-relative", [envoy_filter(patch("HTTP_FILTER", "REMOVE"))], "MD1023", "IST0151", W, True),
+    ("add-http-route", [envoy_filter(patch("HTTP_ROUTE", "ADD", {"name": "r"}))], "MD1025", "IST0153", E, True),
+    ("add-route-configuration", [envoy_filter(patch("ROUTE_CONFIGURATION", "ADD", {"name": "r"}))],
+     "MD1025", "IST0153", E, True),
+    ("add-cluster", [envoy_filter(patch("CLUSTER", "ADD", {"name": "c"}))], "MD1025", "IST0153", E, False),
+    ("remove-http-route", [envoy_filter(patch("HTTP_ROUTE", "REMOVE"))], "MD1026", "IST0154", E, True),
+    ("remove-http-route-not-relative", [envoy_filter(patch("HTTP_ROUTE", "REMOVE"))], "MD1023", "IST0151", W,
+     False),
+    ("remove-listener", [envoy_filter(patch("LISTENER", "REMOVE"))], "MD1026", "IST0154", E, False),
+    ("replace-cluster", [envoy_filter(patch("CLUSTER", "REPLACE", {"name": "c"}))], "MD1024", "IST0152", E, True),
+    ("replace-virtual-host", [envoy_filter(patch("VIRTUAL_HOST", "REPLACE", {"name": "v"}))],
+     "MD1024", "IST0152", E, False),
+    ("replace-network-filter-is-relative", [envoy_filter(patch("NETWORK_FILTER", "REPLACE", LUA))],
+     "MD1023", "IST0151", W, True),
+    ("same-name-after-proxy-version", [envoy_filter(
+        patch("HTTP_FILTER", "INSERT_BEFORE", LUA, proxy_version="^1\\.2.*"),
+        patch("HTTP_FILTER", "INSERT_AFTER", LUA))], "MD1027", "IST0155", W, True),
+    ("same-name-in-later-filter", [envoy_filter(patch("HTTP_FILTER", "INSERT_FIRST", LUA, proxy_version="^1\\.2.*"),
+                                                name="a"),
+                                   envoy_filter(patch("HTTP_FILTER", "INSERT_AFTER", LUA), name="b")],
+     "MD1027", "IST0155", W, True),
+    ("other-name-after-proxy-version", [envoy_filter(
+        patch("HTTP_FILTER", "INSERT_BEFORE", LUA, proxy_version="^1\\.2.*"),
+        patch("HTTP_FILTER", "INSERT_AFTER", {"name": "envoy.ext_authz"}))], "MD1027", "IST0155", W, False),
+    ("value-name-never-equals-filter-name", [envoy_filter(
+        patch("HTTP_FILTER", "INSERT_BEFORE", LUA, proxy_version="^1\\.2.*"),
+        patch("HTTP_FILTER", "INSERT_AFTER", {"typed_config": {}}, filter_name="envoy.lua"))],
+     "MD1027", "IST0155", W, False),
+    ("proxy-version-with-priority", [envoy_filter(
+        patch("HTTP_FILTER", "INSERT_BEFORE", LUA, proxy_version="^1\\.2.*"),
+        patch("HTTP_FILTER", "INSERT_AFTER", LUA), priority=-1)], "MD1027", "IST0155", W, False),
+    ("patch-missing-stops-the-filter", [envoy_filter({"applyTo": "HTTP_FILTER"},
+                                                     patch("HTTP_FILTER", "INSERT_BEFORE", LUA))],
+     "MD1023", "IST0151", W, False),
+]
+
+# k8sgateway/workloadselector.go SelectorAnalyzer: a policy selector matching a Gateway API gateway's Pod.
+GATEWAY_POD = pod("web-istio-1", {"gateway.networking.k8s.io/gateway-name": "web", "app": "web-istio"})
+K8S_GATEWAY_SELECTOR = [
+    ("authz-selects-gateway-pod", [authz(selector={"app": "web-istio"}), GATEWAY_POD], "MD1028", "IST0166", W,
+     True),
+    ("telemetry-selects-gateway-pod", [telemetry(selector={"app": "web-istio"}), GATEWAY_POD],
+     "MD1028", "IST0166", W, True),
+    ("authz-with-target-ref", [{**authz(selector={"app": "web-istio"}), "spec": {
+        "selector": {"matchLabels": {"app": "web-istio"}},
+        "targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "web"}}}, GATEWAY_POD],
+     "MD1028", "IST0166", W, False),
+    ("authz-selects-plain-pod", [authz(selector=APP), pod("p", APP)], "MD1028", "IST0166", W, False),
+    ("authz-gateway-pod-other-namespace", [authz(selector={"app": "web-istio"}, ns="other"), GATEWAY_POD],
+     "MD1028", "IST0166", W, False),
+    ("authz-without-selector", [authz(), GATEWAY_POD], "MD1028", "IST0166", W, False),
+]
+
+# authn/blockedcidrs.go BlockedCIDRsAnalyzer: RequestAuthentications exist and an app=istiod Deployment sets no
+# BLOCKED_CIDRS_IN_JWKS_URIS.
+def istiod(env=None):
+    container = {"name": "discovery", "image": "pilot", **({"env": env} if env is not None else {})}
+    return {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": meta("istiod", "istio-system", labels={"app": "istiod"}),
+            "spec": {"template": {"spec": {"containers": [container]}}}}
+
+
+REQUEST_AUTHN = {"apiVersion": "security.istio.io/v1", "kind": "RequestAuthentication", "metadata": meta("jwt"),
+                 "spec": {"jwtRules": [{"issuer": "https://issuer.example.com",
+                                        "jwksUri": "https://issuer.example.com/jwks"}]}}
+BLOCKED_CIDRS = [
+    ("istiod-without-blocked-cidrs", [REQUEST_AUTHN, istiod()], "MD1032", "IST0175", W, True),
+    ("istiod-with-empty-blocked-cidrs", [REQUEST_AUTHN, istiod([{"name": "BLOCKED_CIDRS_IN_JWKS_URIS",
+                                                                  "value": ""}])], "MD1032", "IST0175", W, True),
+    ("istiod-with-blocked-cidrs", [REQUEST_AUTHN, istiod([{"name": "BLOCKED_CIDRS_IN_JWKS_URIS",
+                                                            "value": "10.0.0.0/8"}])], "MD1032", "IST0175", W, False),
+    ("istiod-without-request-authentication", [istiod()], "MD1032", "IST0175", W, False),
+    ("request-authentication-without-istiod", [REQUEST_AUTHN], "MD1032", "IST0175", W, False),
+]
+
+TABLES = (BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+          + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
+
+
+@pytest.mark.parametrize(("case", "docs", "code", "istio", "severity", "triggers"), TABLES,
+                         ids=[row[0] for row in TABLES])
+def test_ported_analyzer(case, docs, code, istio, severity, triggers):
+    found = [d for d in analyze(design(*docs)) if d.code == code]
+    if triggers:
+        assert found, f"{case}: {code} not reported"
+        assert all(d.istio_code == istio and d.severity == severity for d in found), [d.format() for d in found]
+    else:
+        assert not found, [d.format() for d in found]
