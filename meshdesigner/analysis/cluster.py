@@ -52,7 +52,8 @@ class ClusterInput:
     # Istio objects kept verbatim, in wire form, by kind: Sidecar, WasmPlugin, and the policy kinds
     # (AuthorizationPolicy, Telemetry, EnvoyFilter ...) when the model did not take them
     istio_objects: dict[str, list[dict]] = field(default_factory=dict)
-    deployments: list[dict] = field(default_factory=list)  # apps/v1 Deployments (authn.BlockedCIDRsAnalyzer)
+    pod_objects: list[dict] = field(default_factory=list)   # the Pods as written (deployment.ApplicationUIDAnalyzer)
+    deployments: list[dict] = field(default_factory=list)   # apps/v1 Deployments as written
     crds: list[dict] = field(default_factory=list)       # CustomResourceDefinitions (deprecation analyzer)
     mesh_config: MeshConfigInput | None = None            # the istio ConfigMap of istio-system, if any
     mesh_config_unread: MeshConfigInput | None = None     # that ConfigMap when its mesh key cannot be read
@@ -66,6 +67,18 @@ class ClusterInput:
     def objects(self, kind: str) -> list[dict]:
         """The Istio objects of ``kind`` kept verbatim (wire form)."""
         return self.istio_objects.get(kind, [])
+
+    def workload_in_mesh(self, namespace: str, labels: dict, annotations: dict, containers: list) -> bool:
+        """util.inMesh for a Deployment's pod template (util.DeploymentInMesh): an istio-proxy container with
+        an image; else the sidecar.istio.io/inject label, then annotation; else the namespace's
+        istio-injection label (a Namespace of the input)."""
+        if any(isinstance(c, dict) and c.get("name") == "istio-proxy" and c.get("image") for c in containers):
+            return True
+        for where in (labels, annotations):
+            if INJECT in where:
+                return where[INJECT] == "true"
+        ns_labels = self.namespace_labels.get(namespace)
+        return ns_labels is not None and ns_labels.get("istio-injection") == "enabled"
 
     def in_mesh(self, pod: PodInfo) -> bool:
         """util.PodInMesh (+ PodInAmbientMode): an istio-proxy container; else the pod's
@@ -109,11 +122,9 @@ def _secret_keys(obj: dict) -> frozenset[str]:
 def read_by_checks(obj: dict) -> bool:
     """Whether some check reads this kept object as context (validate names the kinds no check reads)."""
     kind, group = str(obj.get("kind")), str(obj.get("apiVersion", "")).rpartition("/")[0]
-    md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    labels = md.get("labels") if isinstance(md.get("labels"), dict) else {}
     return ((group == "" and kind in ("Pod", "Namespace", "Secret")) or group in ISTIO_GROUPS.get(kind, ())
             or (kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io")
-            or (kind == "Deployment" and group == "apps" and labels.get("app") == "istiod")
+            or (kind == "Deployment" and group == "apps")
             or (kind == "Gateway" and group == "gateway.networking.k8s.io") or is_mesh_config_map(obj))
 
 
@@ -147,6 +158,7 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
         if obj.get("apiVersion") != "v1":
             continue
         if kind == "Pod":
+            out.pod_objects.append(obj)
             out.pods.append(PodInfo(ns, name, _text_map(md.get("labels")), _text_map(md.get("annotations")),
                                     _has_istio_proxy(obj.get("spec"))))
         elif kind == "Namespace":

@@ -43,6 +43,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0110": ("MD1014",),
     "IST0111": ("MD1015",),
     "IST0112": ("MD0407",),
+    "IST0116": ("MD1034",),
     "IST0118": ("MD0417",),
     "IST0128": ("MD0408",),
     "IST0129": ("MD0409",),
@@ -52,8 +53,10 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0132": ("MD0410", "MD1001"),
     "IST0133": ("MD01xx-MD03xx warnings",),
     "IST0134": ("MD0305",),
+    "IST0137": ("MD1035",),
     "IST0138": ("MD0618",),
     "IST0140": ("MD0412",),
+    "IST0144": ("MD1033",),
     "IST0145": ("MD0413",),
     "IST0149": ("MD1012",),
     "IST0150": ("MD1011",),
@@ -118,9 +121,9 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "Namespaces in the input); the root namespace from the input's mesh config (else the project setting)"),
     ("conditions.ConditionAnalyzer", "IST0171", "no", "reads status conditions of live objects; status is "
      "dropped on import"),
-    ("deployment.ServiceAssociationAnalyzer", "IST0116, IST0137", "no", "Deployments' pods vs Services' ports: "
-     "workload objects a design does not model"),
-    ("deployment.ApplicationUIDAnalyzer", "IST0144", "no", "pod security context: not a design concern"),
+    ("deployment.ServiceAssociationAnalyzer", "IST0116, IST0137", "covered", "MD1034, MD1035: in-mesh Deployments "
+     "of the input against the design's Services (only with Deployments in the input)"),
+    ("deployment.ApplicationUIDAnalyzer", "IST0144", "covered", "MD1033 on Pods and Deployments of the input"),
     ("destinationrule.CaCertificateAnalyzer", "IST0128, IST0129", "covered", "MD0408, MD0409"),
     ("destinationrule.PodNotSelectedAnalyzer", "IST0174, IST0173", "partly", "MD0415, MD1007; node topology "
      "labels not added to pods"),

@@ -50,7 +50,7 @@ def render_markdown() -> str:
         "project setting `external_resources`) declares resources that live elsewhere, e.g. a shared gateway: "
         "references to them are fine, and every other missing reference becomes an error, as in Istio.",
         "",
-        "Context objects: Pods, Namespaces, Secrets (only their metadata, type and data key names), Gateway API "
+        "Context objects: Pods, Deployments, Namespaces, Secrets (only their metadata, type and data key names), Gateway API "
         "Gateways, Sidecars, CustomResourceDefinitions and the mesh config (the istio ConfigMap of istio-system, "
         "key mesh) in the input are read as Istio's analyzers read them (a selector matches pods, a "
         "credentialName Secret exists with the right keys, a namespace exists, the root namespace and the "

@@ -392,8 +392,8 @@ spec:
   - route:
     - destination: {host: reviews}
 ---
-apiVersion: apps/v1
-kind: Deployment
+apiVersion: policy/v1
+kind: PodDisruptionBudget
 metadata: {name: web, namespace: default}
 spec: {}
 """
@@ -412,7 +412,7 @@ def test_one_bad_object_does_not_sink_the_file(tmp_path, capsys):
              for d in json.loads(captured.out)}
     assert ("MD1008", "broken", 8) in found          # the bad object: one finding, with its line
     assert ("MD0401", "other", 15) in found          # the rest of the file is still checked
-    assert "info: kept but not checked: Deployment (1)" in captured.err
+    assert "info: kept but not checked: PodDisruptionBudget (1)" in captured.err
 
 
 def test_an_edit_of_the_context_objects_re_runs_the_checks():

@@ -276,7 +276,73 @@ BLOCKED_CIDRS = [
     ("request-authentication-without-istiod", [REQUEST_AUTHN], "MD1032", "IST0175", W, False),
 ]
 
-TABLES = (BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# deployment/pod.go ApplicationUIDAnalyzer: UID 1337 on a Pod or a Deployment's pod template (pod level, or a
+# container other than istio-proxy / istio-operator), except Istio's control plane (an 'istio' or release=istio label).
+def workload(kind="Pod", labels=None, pod_uid=None, containers=(("app", None),)):
+    spec = {"containers": [{"name": n, "image": "i", **({"securityContext": {"runAsUser": u}} if u else {})}
+                           for n, u in containers]}
+    if pod_uid:
+        spec["securityContext"] = {"runAsUser": pod_uid}
+    if kind == "Pod":
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta("w", labels=labels or {"app": "w"}), "spec": spec}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("w", labels=labels or {"app": "w"}),
+            "spec": {"template": {"metadata": {"labels": {"app": "w"}}, "spec": spec}}}
+
+
+APPLICATION_UID = [
+    ("pod-runs-as-1337", [workload(pod_uid=1337)], "MD1033", "IST0144", W, True),
+    ("container-runs-as-1337", [workload(containers=(("app", 1337),))], "MD1033", "IST0144", W, True),
+    ("deployment-container-runs-as-1337", [workload("Deployment", containers=(("app", 1337),))],
+     "MD1033", "IST0144", W, True),
+    ("proxy-container-runs-as-1337", [workload(containers=(("istio-proxy", 1337),))], "MD1033", "IST0144", W,
+     False),
+    ("other-uid", [workload(pod_uid=1000)], "MD1033", "IST0144", W, False),
+    ("control-plane-pod", [workload(labels={"istio": "ingressgateway"}, pod_uid=1337)], "MD1033", "IST0144", W,
+     False),
+    ("release-istio-deployment", [workload("Deployment", labels={"release": "istio"}, pod_uid=1337)],
+     "MD1033", "IST0144", W, False),
+]
+
+
+# deployment/services.go ServiceAssociationAnalyzer: an in-mesh Deployment whose pods Services of its namespace
+# select with one port number and two protocols (IST0116), or one targetPort behind two port numbers (IST0137).
+def deployment(ns="default", inject="true", labels=None):
+    template_labels = {"app": "reviews", "sidecar.istio.io/inject": inject}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("reviews", ns, labels=labels or {}),
+            "spec": {"template": {"metadata": {"labels": template_labels},
+                                  "spec": {"containers": [{"name": "app", "image": "i"}]}}}}
+
+
+def service(name, *ports, ns="default"):
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, ns),
+            "spec": {"selector": {"app": "reviews"},
+                     "ports": [{"name": f"p{i}", "port": p, **({"protocol": proto} if proto else {}),
+                                **({"targetPort": t} if t else {})} for i, (p, proto, t) in enumerate(ports)]}}
+
+
+SERVICE_ASSOCIATION = [
+    ("one-port-two-protocols", [deployment(), service("a", (53, "TCP", None)), service("b", (53, "UDP", None))],
+     "MD1034", "IST0116", W, True),
+    ("one-port-unset-and-udp", [deployment(), service("a", (53, None, None)), service("b", (53, "UDP", None))],
+     "MD1034", "IST0116", W, True),
+    ("one-port-tcp-and-unset", [deployment(), service("a", (53, "TCP", None)), service("b", (53, None, None))],
+     "MD1034", "IST0116", W, False),
+    ("two-protocols-not-in-mesh", [deployment(inject="false"), service("a", (53, "TCP", None)),
+                                   service("b", (53, "UDP", None))], "MD1034", "IST0116", W, False),
+    ("two-protocols-other-namespace", [deployment(ns="other"), service("a", (53, "TCP", None)),
+                                       service("b", (53, "UDP", None))], "MD1034", "IST0116", W, False),
+    ("waypoint-deployment", [deployment(labels={"gateway.istio.io/managed": "istio.io-mesh-controller"}),
+                             service("a", (53, "TCP", None)), service("b", (53, "UDP", None))],
+     "MD1034", "IST0116", W, False),
+    ("one-target-port-two-ports", [deployment(), service("a", (80, None, 8080)), service("b", (81, None, 8080))],
+     "MD1035", "IST0137", W, True),
+    ("target-port-defaults-to-port", [deployment(), service("a", (8080, None, None)), service("b", (81, None, 8080))],
+     "MD1035", "IST0137", W, True),
+    ("same-port-same-target", [deployment(), service("a", (80, None, 8080)), service("b", (80, None, 8080))],
+     "MD1035", "IST0137", W, False),
+]
+
+TABLES = (APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
