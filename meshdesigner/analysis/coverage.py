@@ -76,6 +76,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0173": ("MD1007",),
     "IST0174": ("MD0415",),
     "IST0175": ("MD1032",),
+    "IST0176": ("MD1036",),
     "IST0177": ("MD0416",),
 }
 
@@ -144,7 +145,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "of namespaces and pods: cluster state"),
     ("k8sgateway.SelectorAnalyzer", "IST0166", "covered", "MD1028: AuthorizationPolicy, RequestAuthentication, "
      "Telemetry, WasmPlugin selectors matching a Gateway API gateway's Pod (with Pods in the input)"),
-    ("k8sgateway.CRDVersionAnalyzer", "IST0176", "no", "CRD versions installed in a cluster"),
+    ("k8sgateway.CRDVersionAnalyzer", "IST0176", "covered", "MD1036 on CustomResourceDefinitions of the input, "
+     "with the minimum versions of istio master (gatewayapi.MinimumCRDVersions)"),
     ("multicluster.*", "IST0126, IST0170", "no", "multi-cluster mesh networks: cluster state"),
     ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011"),
     ("sidecar.SelectorAnalyzer", "IST0101, IST0110, IST0111, IST0167", "covered", "MD1013-MD1016 on Sidecars "

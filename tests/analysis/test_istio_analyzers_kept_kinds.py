@@ -342,7 +342,26 @@ SERVICE_ASSOCIATION = [
      "MD1035", "IST0137", W, False),
 ]
 
-TABLES = (APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# k8sgateway/crdversion.go CRDVersionAnalyzer with gatewayapi.MinimumCRDVersions (tlsroutes >= 1.5.0): the
+# bundle-version annotation, pre-release stripped, below the minimum; no annotation or an unknown CRD: nothing.
+def gateway_crd(name="tlsroutes.gateway.networking.k8s.io", bundle="v1.4.0"):
+    annotations = {"gateway.networking.k8s.io/bundle-version": bundle} if bundle else {}
+    return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": {"name": name, "annotations": annotations},
+            "spec": {"group": "gateway.networking.k8s.io", "names": {"kind": "TLSRoute", "plural": "tlsroutes"}}}
+
+
+CRD_VERSIONS = [
+    ("tlsroute-crd-too-old", [gateway_crd()], "MD1036", "IST0176", W, True),
+    ("tlsroute-crd-rc-of-minimum", [gateway_crd(bundle="v1.5.0-rc.1")], "MD1036", "IST0176", W, False),
+    ("tlsroute-crd-minimum", [gateway_crd(bundle="v1.5.0")], "MD1036", "IST0176", W, False),
+    ("tlsroute-crd-short-version", [gateway_crd(bundle="1.4")], "MD1036", "IST0176", W, True),
+    ("tlsroute-crd-no-annotation", [gateway_crd(bundle=None)], "MD1036", "IST0176", W, False),
+    ("httproute-crd-not-listed", [gateway_crd(name="httproutes.gateway.networking.k8s.io")],
+     "MD1036", "IST0176", W, False),
+]
+
+TABLES = (CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
