@@ -52,6 +52,7 @@ class ClusterInput:
     # Istio objects kept verbatim, in wire form, by kind: Sidecar, WasmPlugin, and the policy kinds
     # (AuthorizationPolicy, Telemetry, EnvoyFilter ...) when the model did not take them
     istio_objects: dict[str, list[dict]] = field(default_factory=dict)
+    namespace_objects: list[dict] = field(default_factory=list)  # the Namespaces as written
     pod_objects: list[dict] = field(default_factory=list)   # the Pods as written (deployment.ApplicationUIDAnalyzer)
     deployments: list[dict] = field(default_factory=list)   # apps/v1 Deployments as written
     crds: list[dict] = field(default_factory=list)       # CustomResourceDefinitions (deprecation analyzer)
@@ -163,6 +164,7 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
                                     _has_istio_proxy(obj.get("spec"))))
         elif kind == "Namespace":
             out.has_namespaces = True
+            out.namespace_objects.append(obj)
             out.namespaces.add(name)
             out.namespace_labels[name] = _text_map(md.get("labels"))
         elif kind == "Secret":

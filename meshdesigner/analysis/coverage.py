@@ -39,6 +39,8 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0101": ("MD0401", "MD0402", "MD0403", "MD0404", "MD0405", "MD1002", "MD1003", "MD1004", "MD1005",
                 "MD1010", "MD1013", "MD1018"),
     "IST0106": ("MD01xx-MD03xx errors",),
+    "IST0107": ("MD1039",),
+    "IST0108": ("MD1037",),
     "IST0109": ("MD0406",),
     "IST0110": ("MD1014",),
     "IST0111": ("MD1015",),
@@ -49,10 +51,12 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0129": ("MD0409",),
     "IST0130": ("MD0210",),
     "IST0131": ("MD0211",),
+    "IST0125": ("MD1040",),
     "IST0127": ("MD1009",),
     "IST0132": ("MD0410", "MD1001"),
     "IST0133": ("MD01xx-MD03xx warnings",),
     "IST0134": ("MD0305",),
+    "IST0135": ("MD1038",),
     "IST0137": ("MD1035",),
     "IST0138": ("MD0618",),
     "IST0140": ("MD0412",),
@@ -98,6 +102,7 @@ ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
     "IST0110": "only with Pods in the input.",
     "IST0159": "only with Pods in the input.",
     "IST0166": "only with Pods in the input.",
+    "IST0125": "only the interceptionMode, statusPort, readiness probe and merge-metrics values are validated.",
 }
 
 ANALYZERS_NOT_APPLICABLE: dict[str, str] = {
@@ -114,8 +119,10 @@ def mapped_codes() -> set[str]:
 # Every analyzer of istio/istio pkg/config/analysis/analyzers/all.go (plus schema validation): how far it is
 # ported. (analyzer, IST codes, status, what is covered / missing / why not). status: covered, partly, no.
 ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
-    ("annotations.K8sAnalyzer", "IST0107, IST0108, IST0125, IST0135", "no", "annotations on Pods/Deployments/"
-     "Services: Kubernetes objects a design does not model (kept verbatim, not checked)"),
+    ("annotations.K8sAnalyzer", "IST0107, IST0108, IST0125, IST0135", "partly", "MD1037-MD1040 on Namespaces, "
+     "Services, Pods and Deployments; of the injector's value validators (IST0125) interceptionMode, statusPort, "
+     "the readiness numbers and merge-metrics are ported, not the IP range, port list, interface, proxyConfig and "
+     "resource quantity ones"),
     ("authn.BlockedCIDRsAnalyzer", "IST0175", "covered", "MD1032: an istiod Deployment of the input without "
      "BLOCKED_CIDRS_IN_JWKS_URIS while RequestAuthentications exist (only with that Deployment in the input)"),
     ("authz.AuthorizationPoliciesAnalyzer", "IST0127, IST0101", "covered", "MD1009, MD1010 (with Pods / "

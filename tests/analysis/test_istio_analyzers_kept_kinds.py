@@ -361,7 +361,55 @@ CRD_VERSIONS = [
      "MD1036", "IST0176", W, False),
 ]
 
-TABLES = (CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# annotations/annotations.go K8sAnalyzer.allowAnnotations on Namespaces, Services, Pods, Deployments: an unknown
+# *.istio.io annotation (IST0108), a deprecated one (IST0135), one on a kind it does not attach to (IST0107), a value
+# the injector refuses (IST0125).
+def annotated(kind, annotations, labels=None):
+    md = meta("x", annotations=annotations, **({"labels": labels} if labels else {}))
+    if kind == "Service":
+        return {"apiVersion": "v1", "kind": "Service", "metadata": md,
+                "spec": {"selector": {"app": "x"}, "ports": [{"name": "http", "port": 80}]}}
+    if kind == "Namespace":
+        return {"apiVersion": "v1", "kind": "Namespace", "metadata": {k: v for k, v in md.items() if k != "namespace"}}
+    if kind == "Deployment":
+        return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": md, "spec": {"template": {"spec": {}}}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": md, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+
+
+ANNOTATIONS = [
+    ("unknown-istio-annotation", [annotated("Service", {"networking.istio.io/exportThree": "."})],
+     "MD1037", "IST0108", W, True),
+    ("known-service-annotation", [annotated("Service", {"networking.istio.io/exportTo": "."})],
+     "MD1037", "IST0108", W, False),
+    ("other-domain-annotation", [annotated("Service", {"example.com/istio": "x"})], "MD1037", "IST0108", W, False),
+    ("istio-set-annotation-ignored", [annotated("Pod", {"sidecar.istio.io/status": "{}"})],
+     "MD1037", "IST0108", W, False),
+    ("deprecated-annotation", [annotated("Pod", {"sidecar.istio.io/statsInclusionPrefixes": "cluster"})],
+     "MD1038", "IST0135", I, True),
+    ("deprecated-inject-beside-label", [annotated("Pod", {"sidecar.istio.io/inject": "true"},
+                                                  labels={"sidecar.istio.io/inject": "true"})],
+     "MD1038", "IST0135", I, False),
+    ("pod-annotation-on-deployment", [annotated("Deployment", {"sidecar.istio.io/interceptionMode": "REDIRECT"})],
+     "MD1039", "IST0107", W, True),
+    ("ingress-class-on-namespace", [annotated("Namespace", {"kubernetes.io/ingress.class": "istio"})],
+     "MD1039", "IST0107", W, True),
+    ("pod-annotation-on-pod", [annotated("Pod", {"sidecar.istio.io/interceptionMode": "REDIRECT"})],
+     "MD1039", "IST0107", W, False),
+    ("interception-mode-invalid", [annotated("Pod", {"sidecar.istio.io/interceptionMode": "redirect"})],
+     "MD1040", "IST0125", W, True),
+    ("readiness-delay-not-a-number", [annotated("Pod", {"readiness.status.sidecar.istio.io/initialDelaySeconds":
+                                                        "ten"})], "MD1040", "IST0125", W, True),
+    ("readiness-delay-number", [annotated("Pod", {"readiness.status.sidecar.istio.io/initialDelaySeconds": "10"})],
+     "MD1040", "IST0125", W, False),
+    ("merge-metrics-not-bool", [annotated("Pod", {"prometheus.istio.io/merge-metrics": "yes"})],
+     "MD1040", "IST0125", W, True),
+    ("status-port-out-of-range", [annotated("Pod", {"status.sidecar.istio.io/port": "70000"})],
+     "MD1040", "IST0125", W, True),
+    ("misplaced-not-validated", [annotated("Deployment", {"sidecar.istio.io/interceptionMode": "redirect"})],
+     "MD1040", "IST0125", W, False),
+]
+
+TABLES = (ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
