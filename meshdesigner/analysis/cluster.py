@@ -55,6 +55,8 @@ class ClusterInput:
     namespace_objects: list[dict] = field(default_factory=list)  # the Namespaces as written
     pod_objects: list[dict] = field(default_factory=list)   # the Pods as written (deployment.ApplicationUIDAnalyzer)
     deployments: list[dict] = field(default_factory=list)   # apps/v1 Deployments as written
+    config_maps: list[dict] = field(default_factory=list)  # v1 ConfigMaps (the sidecar injector's values)
+    mutating_webhooks: list[dict] = field(default_factory=list)  # MutatingWebhookConfigurations
     crds: list[dict] = field(default_factory=list)       # CustomResourceDefinitions (deprecation analyzer)
     mesh_config: MeshConfigInput | None = None            # the istio ConfigMap of istio-system, if any
     mesh_config_unread: MeshConfigInput | None = None     # that ConfigMap when its mesh key cannot be read
@@ -120,12 +122,19 @@ def _secret_keys(obj: dict) -> frozenset[str]:
     return frozenset(str(k) for k in (*data, *string_data))
 
 
+def mapping_name(obj: dict) -> str:
+    md = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return str(md.get("name") or "")
+
+
 def read_by_checks(obj: dict) -> bool:
     """Whether some check reads this kept object as context (validate names the kinds no check reads)."""
     kind, group = str(obj.get("kind")), str(obj.get("apiVersion", "")).rpartition("/")[0]
     return ((group == "" and kind in ("Pod", "Namespace", "Secret")) or group in ISTIO_GROUPS.get(kind, ())
             or (kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io")
             or (kind == "Deployment" and group == "apps")
+            or (kind == "MutatingWebhookConfiguration" and group == "admissionregistration.k8s.io")
+            or (kind == "ConfigMap" and group == "" and str(mapping_name(obj)).startswith("istio-sidecar-injector"))
             or (kind == "Gateway" and group == "gateway.networking.k8s.io") or is_mesh_config_map(obj))
 
 
@@ -145,6 +154,8 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             out.deployments.append(obj)
         if kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io":
             out.crds.append(obj)
+        if kind == "MutatingWebhookConfiguration" and group == "admissionregistration.k8s.io":
+            out.mutating_webhooks.append(obj)
         if is_mesh_config_map(obj):
             mesh = read_mesh_config(obj)
             if mesh.problem:
@@ -167,6 +178,8 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             out.namespace_objects.append(obj)
             out.namespaces.add(name)
             out.namespace_labels[name] = _text_map(md.get("labels"))
+        elif kind == "ConfigMap":
+            out.config_maps.append(obj)
         elif kind == "Secret":
             out.has_secrets = True
             out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj))

@@ -38,6 +38,8 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0002": ("MD0229", "MD1022", "MD1029", "MD1030"),
     "IST0101": ("MD0401", "MD0402", "MD0403", "MD0404", "MD0405", "MD1002", "MD1003", "MD1004", "MD1005",
                 "MD1010", "MD1013", "MD1018"),
+    "IST0102": ("MD1041",),
+    "IST0103": ("MD1042",),
     "IST0106": ("MD01xx-MD03xx errors",),
     "IST0107": ("MD1039",),
     "IST0108": ("MD1037",),
@@ -51,6 +53,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0129": ("MD0409",),
     "IST0130": ("MD0210",),
     "IST0131": ("MD0211",),
+    "IST0123": ("MD1043",),
     "IST0125": ("MD1040",),
     "IST0127": ("MD1009",),
     "IST0132": ("MD0410", "MD1001"),
@@ -62,6 +65,9 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0140": ("MD0412",),
     "IST0144": ("MD1033",),
     "IST0145": ("MD0413",),
+    "IST0146": ("MD1045",),
+    "IST0147": ("MD1046",),
+    "IST0148": ("MD1044",),
     "IST0149": ("MD1012",),
     "IST0150": ("MD1011",),
     "IST0151": ("MD1023",),
@@ -148,8 +154,12 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "input; the certificate inside the Secret is not checked (values never enter a project)"),
     ("gateway.ConflictingGatewayAnalyzer", "IST0145", "covered", "MD0413 (identical selectors, and overlapping "
      "ones through Pods of the input)"),
-    ("injection.*", "IST0102, IST0103, IST0123, IST0146, IST0147, IST0148, IST0158", "no", "sidecar injection "
-     "of namespaces and pods: cluster state"),
+    ("injection.Analyzer", "IST0102, IST0103, IST0123, IST0148", "covered", "MD1041-MD1044 on the Namespaces, "
+     "Pods and sidecar injector ConfigMap of the input"),
+    ("injection.ImageAnalyzer", "IST0158", "no", "compares the proxy images of running pods with the injector's "
+     "configured hub/tag: a running cluster's state"),
+    ("injection.ImageAutoAnalyzer", "IST0146, IST0147", "covered", "MD1045 (Deployments, only with "
+     "MutatingWebhookConfigurations in the input), MD1046 (Pods)"),
     ("k8sgateway.SelectorAnalyzer", "IST0166", "covered", "MD1028: AuthorizationPolicy, RequestAuthentication, "
      "Telemetry, WasmPlugin selectors matching a Gateway API gateway's Pod (with Pods in the input)"),
     ("k8sgateway.CRDVersionAnalyzer", "IST0176", "covered", "MD1036 on CustomResourceDefinitions of the input, "

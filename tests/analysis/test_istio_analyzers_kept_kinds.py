@@ -409,7 +409,88 @@ ANNOTATIONS = [
      "MD1040", "IST0125", W, False),
 ]
 
-TABLES = (ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# injection/injection.go Analyzer: Namespaces without injection labels (IST0102, or IST0148 with the injector's
+# enableNamespacesByDefault), several injection labels (IST0123), a Pod of an istio-injection=enabled namespace
+# without istio-proxy (IST0103).
+def injector_config_map(by_default=True, name="istio-sidecar-injector"):
+    values = '{"sidecarInjectorWebhook": {"enableNamespacesByDefault": %s}}' % ("true" if by_default else "false")
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(name, "istio-system"),
+            "data": {"values": values, "config": "{}"}}
+
+
+PLAIN_POD = {"apiVersion": "v1", "kind": "Pod", "metadata": meta("app", "shop"),
+             "spec": {"containers": [{"name": "app", "image": "i"}]}}
+INJECTION = [
+    ("namespace-without-labels", [namespace("shop")], "MD1041", "IST0102", I, True),
+    ("namespace-injection-disabled", [namespace("shop", **{"istio-injection": "disabled"})],
+     "MD1041", "IST0102", I, False),
+    ("namespace-with-revision", [namespace("shop", **{"istio.io/rev": "canary"})], "MD1041", "IST0102", I, False),
+    ("istio-system-skipped", [namespace("istio-system")], "MD1041", "IST0102", I, False),
+    ("ambient-namespace", [namespace("shop", **{"istio.io/dataplane-mode": "ambient"})],
+     "MD1041", "IST0102", I, False),
+    ("enabled-by-default", [namespace("shop"), injector_config_map()], "MD1044", "IST0148", I, True),
+    ("enabled-by-default-false", [namespace("shop"), injector_config_map(False)], "MD1044", "IST0148", I, False),
+    ("injection-and-revision", [namespace("shop", **{"istio-injection": "enabled", "istio.io/rev": "canary"})],
+     "MD1043", "IST0123", W, True),
+    ("disabled-and-revision", [namespace("shop", **{"istio-injection": "disabled", "istio.io/rev": "canary"})],
+     "MD1043", "IST0123", W, False),
+    ("revision-and-ambient", [namespace("shop", **{"istio.io/rev": "canary", "istio.io/dataplane-mode": "ambient"})],
+     "MD1043", "IST0123", W, True),
+    ("pod-without-proxy", [namespace("shop", **{"istio-injection": "enabled"}), PLAIN_POD],
+     "MD1042", "IST0103", W, True),
+    ("pod-injection-disabled", [namespace("shop", **{"istio-injection": "enabled"}),
+                                {**PLAIN_POD, "metadata": meta("app", "shop",
+                                                                labels={"sidecar.istio.io/inject": "False"})}],
+     "MD1042", "IST0103", W, False),
+    ("pod-host-network", [namespace("shop", **{"istio-injection": "enabled"}),
+                          {**PLAIN_POD, "spec": {**PLAIN_POD["spec"], "hostNetwork": True}}],
+     "MD1042", "IST0103", W, False),
+    ("pod-in-revision-namespace", [namespace("shop", **{"istio.io/rev": "canary"}), PLAIN_POD],
+     "MD1042", "IST0103", W, False),
+    ("pod-with-proxy", [namespace("shop", **{"istio-injection": "enabled"}), pod("app", APP, ns="shop")],
+     "MD1042", "IST0103", W, False),
+]
+
+
+# injection/image-auto.go ImageAutoAnalyzer: istio-proxy with image auto on a Pod (IST0147) or on a Deployment no
+# Istio webhook selects (IST0146; only with MutatingWebhookConfigurations in the input).
+def auto_workload(kind="Deployment", ns="shop", labels=None):
+    spec = {"containers": [{"name": "istio-proxy", "image": "auto"}]}
+    if kind == "Pod":
+        return {"apiVersion": "v1", "kind": "Pod", "metadata": meta("gw", ns), "spec": spec}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta("gw", ns),
+            "spec": {"template": {"metadata": {"labels": labels or {"app": "gw"}}, "spec": spec}}}
+
+
+def istio_webhook(namespace_selector=None, object_selector=None, name="namespace.sidecar-injector.istio.io"):
+    hook = {"name": name, "sideEffects": "None", "admissionReviewVersions": ["v1"],
+            "clientConfig": {"service": {"name": "istiod", "namespace": "istio-system"}}}
+    if namespace_selector is not None:
+        hook["namespaceSelector"] = namespace_selector
+    if object_selector is not None:
+        hook["objectSelector"] = object_selector
+    return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": "istio-sidecar-injector"}, "webhooks": [hook]}
+
+
+INJECTION_SELECTOR = {"matchLabels": {"istio-injection": "enabled"}}
+IMAGE_AUTO = [
+    ("pod-image-auto", [auto_workload("Pod")], "MD1046", "IST0147", E, True),
+    ("deployment-image-auto-not-selected", [auto_workload(), istio_webhook(INJECTION_SELECTOR),
+                                            namespace("shop")], "MD1045", "IST0146", W, True),
+    ("deployment-image-auto-selected", [auto_workload(), istio_webhook(INJECTION_SELECTOR),
+                                        namespace("shop", **{"istio-injection": "enabled"})],
+     "MD1045", "IST0146", W, False),
+    ("deployment-image-auto-object-selector", [auto_workload(labels={"sidecar.istio.io/inject": "true"}),
+                                               istio_webhook(None, {"matchExpressions": [
+                                                   {"key": "sidecar.istio.io/inject", "operator": "In",
+                                                    "values": ["true"]}]})], "MD1045", "IST0146", W, False),
+    ("non-istio-webhook-does-not-count", [auto_workload(), istio_webhook(name="other.example.com")],
+     "MD1045", "IST0146", W, True),
+    ("no-webhooks-in-input", [auto_workload()], "MD1045", "IST0146", W, False),
+]
+
+TABLES = (INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
