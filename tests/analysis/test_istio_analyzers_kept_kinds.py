@@ -503,3 +503,40 @@ def test_ported_analyzer(case, docs, code, istio, severity, triggers):
         assert all(d.istio_code == istio and d.severity == severity for d in found), [d.format() for d in found]
     else:
         assert not found, [d.format() for d in found]
+
+
+def test_edits_of_policies_and_context_objects_re_run_the_ports():
+    """The engine re-runs these design rules after an edit of the policies or the kept objects (they read no
+    node), and the incremental result equals a full analysis."""
+    from meshdesigner.analysis import Analyzer
+    from meshdesigner.model.security import policy_from_manifest
+
+    project = design(telemetry("a"), pod("p", APP))
+    analyzer = Analyzer(project)
+    assert "MD1017" not in {d.code for d in analyzer.refresh()}
+    project.add_policy(policy_from_manifest(telemetry("b")))
+    after = analyzer.refresh()
+    assert "MD1017" in {d.code for d in after} and after == analyze(project)
+    project.set_extra_resources([pod("p", APP), sidecar("a"), sidecar("b"), ROOT_MESH])
+    after = analyzer.refresh()
+    assert {"MD1015", "MD1017"} <= {d.code for d in after} and after == analyze(project)
+    project.remove_policy(("Telemetry", "default", "b"))
+    after = analyzer.refresh()
+    assert "MD1017" not in {d.code for d in after} and after == analyze(project)
+
+
+def test_the_mesh_config_root_namespace_reaches_the_authz_port_through_validate(tmp_path, capsys):
+    from meshdesigner.cli import main
+
+    path = tmp_path / "in.yaml"
+    policy = ("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: "
+              "mesh-root}\nspec: {}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: default}\n"
+              "spec: {containers: [{name: istio-proxy, image: proxyv2}]}\n")
+    path.write_text(policy)
+    main(["validate", str(path)])
+    assert "MD1009" in capsys.readouterr().out     # mesh-root is an ordinary namespace without pods
+    path.write_text(policy + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: "
+                             "istio-system}\ndata:\n  mesh: |\n    rootNamespace: mesh-root\n")
+    main(["validate", str(path)])
+    captured = capsys.readouterr()
+    assert "MD1009" not in captured.out and "ConfigMap" not in captured.err   # mesh-wide; the ConfigMap is read
