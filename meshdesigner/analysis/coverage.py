@@ -177,9 +177,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "gateways of the input"),
     ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "covered", "MD1012 (with the gateway's Pods in the "
      "input); the webhook half, claim routing on a virtual service without gateways, is MD0204"),
-    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "partly", "MD0305; its mesh-config exemption "
-     "(defaultConfig.proxyMetadata ISTIO_META_DNS_CAPTURE with DNS auto-allocation) is not applied: MD0305 also "
-     "stands for the webhook's warning (SE-5), which istiod gives whatever the mesh config says"),
+    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305, silent when the input's mesh "
+     "config captures DNS with auto-allocation (then only the webhook's case: resolution NONE or opted out)"),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
     ("webhook.Analyzer", "IST0139", "no", "admission webhook configurations: cluster state"),
     ("telemetry.ProviderAnalyzer", "IST0157", "covered", "MD1020 with a mesh config in the input; without "

@@ -10,7 +10,7 @@ import pytest
 
 from meshdesigner.analysis import analyze
 
-from .builders import design, meta
+from .builders import design, meta, se
 
 E, W, I = "error", "warning", "info"  # noqa: E741
 
@@ -190,6 +190,26 @@ ROOT_NAMESPACE = [
      "MD1009", "IST0127", W, False),
     ("mesh-config-unreadable", [mesh_config("rootNamespace: [a\n")], "MD1031", None, E, True),
     ("mesh-config-readable", [ROOT_MESH], "MD1031", None, E, False),
+    ("mesh-root-differs-from-project-setting", [ROOT_MESH], "MD1047", None, W, True),
+    ("mesh-root-default-equals-project-setting", [NO_DEFAULTS], "MD1047", None, W, False),
+]
+
+# serviceentry/protocoladdresses.go ProtocolAddressesAnalyzer: silent when the mesh config's proxyMetadata sets
+# ISTIO_META_DNS_CAPTURE=true and an auto-allocation flag; the webhook's half (SE-5) remains for resolution NONE or
+# an entry opted out of auto-allocation (shouldV2AutoAllocateIPFromPieces).
+DNS_MESH = mesh_config("defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: \"true\"\n"
+                       "    ISTIO_META_DNS_AUTO_ALLOCATE: \"true\"\n")
+CAPTURE_ONLY_MESH = mesh_config("defaultConfig:\n  proxyMetadata:\n    ISTIO_META_DNS_CAPTURE: \"true\"\n")
+TCP_SE = se(ports=((5432, "tcp", "TCP"),))
+PROTOCOL_ADDRESSES = [
+    ("tcp-entry-without-addresses", [TCP_SE], "MD0305", "IST0134", W, True),
+    ("tcp-entry-dns-auto-allocated", [TCP_SE, DNS_MESH], "MD0305", "IST0134", W, False),
+    ("tcp-entry-dns-capture-only", [TCP_SE, CAPTURE_ONLY_MESH], "MD0305", "IST0134", W, True),
+    ("tcp-entry-resolution-none", [se(ports=((5432, "tcp", "TCP"),), resolution="NONE"), DNS_MESH],
+     "MD0305", "IST0134", W, True),
+    ("tcp-entry-opted-out", [se(ports=((5432, "tcp", "TCP"),), metadata=meta(
+        "ext", labels={"networking.istio.io/enable-autoallocate-ip": "false"})), DNS_MESH],
+     "MD0305", "IST0134", W, True),
 ]
 
 # envoyfilter/envoyfilter.go EnvoyPatchAnalyzer.analyzeEnvoyFilterPatch / relativeOperationMsg.
@@ -490,7 +510,7 @@ IMAGE_AUTO = [
     ("no-webhooks-in-input", [auto_workload()], "MD1045", "IST0146", W, False),
 ]
 
-TABLES = (INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+TABLES = (PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 

@@ -1,4 +1,12 @@
-"""ServiceEntry webhook rules (MD0301–MD0309) and IST0134 (MD0305)."""
+"""ServiceEntry webhook rules (MD0301–MD0309) and IST0134 (MD0305).
+
+MD0305 is both serviceentry/protocoladdresses.go ProtocolAddressesAnalyzer (IST0134) and the webhook's warning
+(ValidateServiceEntry, SE-5). The analyzer stays silent when the mesh config's defaultConfig.proxyMetadata sets
+ISTIO_META_DNS_CAPTURE=true with ISTIO_META_DNS_AUTO_ALLOCATE or PILOT_ENABLE_IP_AUTOALLOCATE =true; with such a
+mesh config in the input only the webhook's condition remains: IP auto-allocation (on by default,
+PILOT_ENABLE_IP_AUTOALLOCATE) does not apply to resolution NONE or to an entry labelled
+networking.istio.io/enable-autoallocate-ip=false (serviceentry.shouldV2AutoAllocateIPFromPieces).
+"""
 
 from __future__ import annotations
 
@@ -48,13 +56,29 @@ def hosts(ctx, node):
                 yield m.SE_HOSTS_INVALID.at(se.ref, path, reason=f"host {host!r}: {reason}")
 
 
+def _dns_auto_allocated(ctx) -> bool:
+    """ProtocolAddressesAnalyzer.Analyze: the mesh config of the input asks the proxies to capture DNS and
+    auto-allocate addresses (the cluster's mesh config is not known without it: istioctl's default has neither)."""
+    mesh = ctx.cluster.mesh_config
+    metadata = mesh.proxy_metadata if mesh is not None else {}
+    return metadata.get("ISTIO_META_DNS_CAPTURE") == "true" and (
+        metadata.get("ISTIO_META_DNS_AUTO_ALLOCATE") == "true"
+        or metadata.get("PILOT_ENABLE_IP_AUTOALLOCATE") == "true")
+
+
+def _v2_auto_allocated(se) -> bool:
+    """serviceentry.shouldV2AutoAllocateIPFromPieces with istiod's default PILOT_ENABLE_IP_AUTOALLOCATE=true."""
+    opt_out = (se.metadata.labels or {}).get("networking.istio.io/enable-autoallocate-ip", "")
+    return _resolution(se) != "NONE" and opt_out.lower() != "false"
+
+
 @rule("serviceentry.addresses", codes=("MD0303", "MD0305"), kinds=SE)
 def addresses(ctx, node):
     se = node.service_entry
     for i, address in enumerate(se.spec.addresses or []):
         if "/" in address and _resolution(se) not in ("NONE", "STATIC"):
             yield m.SE_CIDR_RESOLUTION.at(se.ref, f"spec.addresses[{i}]")
-    if not se.spec.addresses:
+    if not se.spec.addresses and not (_dns_auto_allocated(ctx) and _v2_auto_allocated(se)):
         for i, port in enumerate(se.spec.ports or []):
             if (port.protocol or "").upper() in ("", "TCP"):
                 yield m.SE_ADDRESSES_REQUIRED.at(se.ref, f"spec.ports[{i}]")
