@@ -17,7 +17,7 @@ RANGES = (
     ("MD04", "Across resources (istioctl analyze)"),
     ("MD05", "Design checks Istio does not make"),
     ("MD06", "TLS and certificates"),
-    ("MD07", "Gateway functions"),
+    ("MD07", "Gateway addresses and rate-limit buckets"),
     ("MD08", "Gateway workloads: what istiod drops when it merges Gateways"),
     ("MD09", "Security, telemetry and EnvoyFilter resources"),
     ("MD10", "Istio analyzers ported (istioctl analyze), context objects and the input"),

@@ -14,7 +14,7 @@ renders, compiled once per project version and gateway):
    retries, mirrors, CORS and header changes                          (``redirect``,
    ``direct_response``, ``routed``)
 
-Extension (gateway functions such as a firewall or rate limit): :func:`add_step` inserts a
+Extension (the design's policies and EnvoyFilters: ``simulate_security``, ``simulate_envoy_filters``): :func:`add_step` inserts a
 ``fn(ctx) -> str | None`` before or after a named step. A step reads ``ctx.request``,
 ``ctx.listener``, ``ctx.chain``, ``ctx.vhost``, ``ctx.route`` and ``ctx.result``; it may add to
 ``ctx.explain(...)`` and stop the request with ``return ctx.deny(status, "why")`` (outcome
@@ -132,7 +132,7 @@ class SimulationResult:
     mirrors: list[dict] = field(default_factory=list)
     cors: dict | None = None
     headers: dict | None = None
-    functions: dict = field(default_factory=dict)   # gateway functions: firewall, jwt, rate_limit, cache
+    functions: dict = field(default_factory=dict)   # EnvoyFilter functions met: rate_limit, cache
     upstream: dict | None = None            # {"path", "authority", "headers"}: the request as the backend sees it
     response_headers: dict | None = None    # {"set", "add", "remove"}: what the gateway changes in the response
     rule: dict | None = None                # the HTTP rule that answered, after delegate merge (Istio field names)
@@ -332,7 +332,7 @@ def simulate(project, gateway_ref, request: Request, options: SimulateOptions | 
     return ctx.result
 
 
-from . import simulate_functions as _gateway_functions  # noqa: E402,F401  (registers the function steps)
+from . import simulate_envoy_filters as _envoy_filters  # noqa: E402,F401  (rate limit and cache steps)
 from . import simulate_security as _security  # noqa: E402,F401  (registers the policy steps)
 
 __all__ = ["OUTCOMES", "STEPS", "CompiledGateway", "CompiledWorkload", "Request", "SimulateOptions", "SimulationContext", "SimulationResult",

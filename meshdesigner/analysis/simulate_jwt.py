@@ -1,6 +1,6 @@
 """JWT checks as Envoy's jwt_authn filter makes them, for the request simulator.
 
-Given the gateway's :class:`~meshdesigner.model.functions.JwtAuthentication` and a request's
+Given the JWT rules in force at the gateway (``jwt.rules``: RequestAuthentication ``JWTRule`` s) and a request's
 headers and query, :func:`check_token` finds the token where the providers look for it, verifies
 it against the provider's JWKS (RS256/384/512, PS256/384/512, ES256/384, with ``cryptography``)
 and returns Envoy's verdict: no token, a verified principal ``<iss>/<sub>``, or a failure with
@@ -14,13 +14,18 @@ import binascii
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from ..model.functions import DEFAULT_JWT_HEADER, DEFAULT_JWT_PREFIX, JwtAuthentication, JwtRule
+from ..model.security import JWTRule
+
+# Where jwt_authn reads a token when a rule names no header or parameter (Istio's default).
+DEFAULT_JWT_HEADER = "Authorization"
+DEFAULT_JWT_PREFIX = "Bearer "
 
 # jwt_authn's default ``clock_skew_seconds``: exp/nbf are checked with this much slack.
 CLOCK_SKEW_SECONDS = 60
@@ -48,7 +53,7 @@ def _b64int(part: str) -> int:
     return int.from_bytes(_b64decode(part), "big")
 
 
-def token_locations(rule: JwtRule) -> tuple[list[tuple[str, str]], list[str]]:
+def token_locations(rule: JWTRule) -> tuple[list[tuple[str, str]], list[str]]:
     """(headers as (lower-case name, prefix), query parameters) where this provider reads a token."""
     if rule.from_headers or rule.from_params:
         headers = [(h.name.lower(), h.prefix or "") for h in rule.from_headers or []]
@@ -56,7 +61,7 @@ def token_locations(rule: JwtRule) -> tuple[list[tuple[str, str]], list[str]]:
     return [(DEFAULT_JWT_HEADER.lower(), DEFAULT_JWT_PREFIX)], ["access_token"]
 
 
-def find_token(jwt: JwtAuthentication, headers: dict[str, str], query: dict[str, str]) -> tuple[str, str] | None:
+def find_token(jwt: Any, headers: dict[str, str], query: dict[str, str]) -> tuple[str, str] | None:
     """(token, where) from the first location any provider reads, or None."""
     for rule in jwt.rules:
         header_places, params = token_locations(rule)
@@ -101,7 +106,7 @@ def _verify(key: dict, alg: str, signing_input: bytes, signature: bytes) -> bool
     return False
 
 
-def check_token(jwt: JwtAuthentication, jwks_for, headers: dict[str, str], query: dict[str, str],
+def check_token(jwt: Any, jwks_for, headers: dict[str, str], query: dict[str, str],
                 now: float | None = None) -> TokenVerdict:
     """Envoy's verdict on the request's token. ``jwks_for(rule) -> str | None`` gives a rule's JWKS."""
     found = find_token(jwt, headers, query)

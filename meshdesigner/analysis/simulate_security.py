@@ -42,8 +42,8 @@ from ..compile.security_rules import (
     bracket_names,
     request_principal_parts,
 )
+from .istio_match import LOCAL_CLIENT, RBAC_DENIED, value_matches
 from .simulate import SimulationContext, add_step
-from .simulate_functions import LOCAL_CLIENT, RBAC_DENIED, value_matches
 from .simulate_jwt import check_token
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from ..compile.gateway_functions import absorb_functions
 from ..model import (
     DestinationRule,
     ExternalServiceNode,
@@ -74,7 +73,8 @@ def build_project(manifests: ManifestSet, name: str = "imported") -> ImportResul
                  for h in node.service_entry.spec.hosts or []}
     for rule in rules:
         _attach_destination_rule(project, rule, services, externals)
-    absorb_functions(project)  # our own AuthorizationPolicies, EnvoyFilters, ... back into gateway functions
+    # Manifests a format-2 MeshDesigner exported for gateway functions (meshdesigner.io/* annotations)
+    # are plain resources: adopted like hand-written ones, annotations kept verbatim.
     adopt_policies(project)
     apply_layout(project)
     kept = [f"{o['kind']} {o['metadata']['namespace']}/{o['metadata']['name']}" for o in project.extra_resources]

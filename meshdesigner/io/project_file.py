@@ -2,7 +2,7 @@
 
 A file looks like::
 
-    format_version: 2
+    format_version: 3
     name: seed
     settings: {...}          # only non-default settings
     nodes:
@@ -11,7 +11,8 @@ A file looks like::
       position: [40.0, 80.0]
       gateway: {metadata: ..., spec: ...}
     policies: [...]          # AuthorizationPolicy, RequestAuthentication, PeerAuthentication, Telemetry,
-                             # EnvoyFilter manifests (apiVersion, kind, metadata, spec), typed on load
+                             # EnvoyFilter manifests (apiVersion, kind, metadata, spec), typed on load;
+                             # a gateway's "functions" (rate limit, JWT, IP lists...) are these resources
     extra_resources: [...]   # other kinds, verbatim
     tests: [...]             # route tests, in istio-config-validator's format (meshdesigner.model.route_tests)
 
@@ -20,6 +21,7 @@ Diagnostics are never stored: they are derived from the design.
 
 from __future__ import annotations
 
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -30,16 +32,17 @@ from ..model.nodes import NodeKind
 from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .errors import InputError
+from .functions_migration import migrate_2_to_3
 from .gcpause import gc_paused
 from .manifests import format_loc, is_secret, verbatim_problem
 from .route_test_files import cases_from_list
 from .yamlio import Document, dump_canonical, flow, load_documents, load_one, read_text
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 PROJECT_SUFFIX = ".mesh.yaml"
 
 
-def _migrate_0_to_1(data: dict) -> dict:
+def _migrate_0_to_1(data: dict, _base_dir: pathlib.Path | None = None) -> dict:
     """Format 0 (the prototype) kept positions as ``pos: {x, y}`` and named the list ``resources``."""
     data = dict(data)
     found = data.pop("resources", None) or data.get("nodes") or []
@@ -61,7 +64,7 @@ def _migrate_0_to_1(data: dict) -> dict:
     return data
 
 
-def _migrate_1_to_2(data: dict) -> dict:
+def _migrate_1_to_2(data: dict, _base_dir: pathlib.Path | None = None) -> dict:
     """Format 1 kept AuthorizationPolicy, RequestAuthentication, PeerAuthentication, Telemetry and
     EnvoyFilter manifests verbatim in ``extra_resources``; format 2 holds them as ``policies``."""
     data = dict(data)
@@ -74,8 +77,16 @@ def _migrate_1_to_2(data: dict) -> dict:
     return data
 
 
-# Version N -> N+1. Add an entry for every format change; never edit an old one.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_0_to_1, 1: _migrate_1_to_2}
+def _migrate_2_to_3(data: dict, base_dir: pathlib.Path | None = None) -> dict:
+    """Format 2 gave gateways a ``functions:`` block; format 3 holds those functions as the Istio
+    resources they stood for, in ``policies`` (:mod:`.functions_migration`)."""
+    return migrate_2_to_3(data, base_dir)
+
+
+# Version N -> N+1, each ``(data, folder of the file or None) -> data``. Add an entry for every format
+# change; never edit an old one.
+MIGRATIONS: dict[int, Callable[[dict, pathlib.Path | None], dict]] = {
+    0: _migrate_0_to_1, 1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def project_to_data(project: Project) -> dict[str, Any]:
@@ -131,9 +142,18 @@ def parse_project(text: str, file: str = "<project>") -> Project:
     while version < FORMAT_VERSION:
         if version not in MIGRATIONS:
             raise InputError(f"format_version {version} is not supported", file=file, field="format_version")
-        data = MIGRATIONS[version](data)
+        try:
+            data = MIGRATIONS[version](data, _folder_of(file))
+        except InputError as exc:
+            raise InputError(exc.message, file=file, field=exc.field) from None
         version += 1
     return _build(data, doc, migrated)
+
+
+def _folder_of(file: str) -> pathlib.Path | None:
+    """The folder of a project file (relative paths in old files were written from there), if it is a file."""
+    path = pathlib.Path(file)
+    return path.parent if path.is_file() else None
 
 
 class _LazyDocument:

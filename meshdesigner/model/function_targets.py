@@ -1,7 +1,7 @@
-"""What a gateway function applies to: the gateway's workload and the HTTP routes bound to it.
+"""What a gateway's policies apply to: the gateway's workload and the HTTP routes bound to it.
 
-Shared by the Istio export, the Envoy export, the simulator and the checks so they all agree on
-which workload namespace a policy goes to and which routes a route-scoped function names.
+Shared by the security compiler, the simulator, the checks and the Functions view so they all agree
+on which workload namespace a policy attaches in and which Envoy route names a route patch can name.
 """
 
 from __future__ import annotations
@@ -9,18 +9,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .functions import RouteRef
 from .hosts import gateway_ref
 from .nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from .virtualservice import HTTPRoute
 
 
 def workload_namespace(node: GatewayNode, nodes: Iterable[NodeBase] | TargetIndex = ()) -> str:
-    """Where the gateway's pods run, so where its policies go: the explicit
-    ``functions.workload_namespace``, else the namespace of the gateway's own Service (``service``, or
-    a mesh service among ``nodes`` whose selector picks the gateway's pods), else the Gateway's."""
-    if node.functions is not None and node.functions.workload_namespace:
-        return node.functions.workload_namespace
+    """Where the gateway's pods run, so where its policies attach: the node's explicit
+    ``workload_namespace``, else the namespace of the gateway's own Service (``service``, or a mesh
+    service among ``nodes`` whose selector picks the gateway's pods), else the Gateway's."""
+    if node.workload_namespace:
+        return node.workload_namespace
     if node.service is not None:
         return node.service.namespace
     fronting = fronting_services(nodes, node)
@@ -83,12 +82,6 @@ class BoundRoute:
     rule: HTTPRoute
 
     @property
-    def ref(self) -> RouteRef | None:
-        if not self.rule.name:
-            return None
-        return RouteRef(virtual_service=self.virtual_service.virtual_service.metadata.qualified, route=self.rule.name)
-
-    @property
     def envoy_names(self) -> list[str]:
         return envoy_route_names(self.rule)
 
@@ -118,11 +111,3 @@ def bound_http_routes(nodes: Iterable[NodeBase] | TargetIndex, gateway: GatewayN
     vs_nodes.sort(key=lambda n: (n.namespace, n.name, n.id))
     return [BoundRoute(vs_node, i, rule) for vs_node in vs_nodes
             for i, rule in enumerate(vs_node.virtual_service.spec.http or [])]
-
-
-def find_route(nodes: Iterable[NodeBase], gateway: GatewayNode, ref: RouteRef) -> BoundRoute | None:
-    """The bound HTTP rule ``ref`` names, if the design has it."""
-    for bound in bound_http_routes(nodes, gateway):
-        if bound.ref == ref:
-            return bound
-    return None

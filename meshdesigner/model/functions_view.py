@@ -553,15 +553,20 @@ def ip_blocks(policy: PolicyResource) -> tuple[str, list[str]] | None:
     return (field, blocks) if field else None
 
 
+def new_authorization_policy(name: str, namespace: str, labels: dict[str, str], action: str,
+                             rules: list[dict]) -> AuthorizationPolicy:
+    """An AuthorizationPolicy for the workload ``labels`` with ``rules`` (wire mappings: from/to/when)."""
+    return policy_from_manifest({
+        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": _metadata(name, namespace),
+        "spec": {"selector": {"matchLabels": dict(labels)}, "action": action, "rules": rules},
+    })
+
+
 def new_ip_policy(name: str, namespace: str, labels: dict[str, str], action: str, blocks: Iterable[str],
                   field: str = "remoteIpBlocks") -> AuthorizationPolicy:
     """A DENY or ALLOW AuthorizationPolicy on client addresses (``remoteIpBlocks``: the client as the
     X-Forwarded-For header and trusted proxies tell; ``ipBlocks``: the peer address of the connection)."""
-    return policy_from_manifest({
-        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": _metadata(name, namespace),
-        "spec": {"selector": {"matchLabels": dict(labels)}, "action": action,
-                 "rules": [{"from": [{"source": {field: list(blocks)}}]}]},
-    })
+    return new_authorization_policy(name, namespace, labels, action, [{"from": [{"source": {field: list(blocks)}}]}])
 
 
 def set_ip_blocks(policy: AuthorizationPolicy, blocks: Iterable[str], field: str | None = None) -> AuthorizationPolicy:
@@ -602,10 +607,7 @@ def new_require_jwt(name: str, namespace: str, labels: dict[str, str], principal
     rule: dict = {"from": [{"source": {"notRequestPrincipals": list(principals)}}]}
     if paths:
         rule["to"] = [{"operation": {"paths": list(paths)}}]
-    return policy_from_manifest({
-        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy", "metadata": _metadata(name, namespace),
-        "spec": {"selector": {"matchLabels": dict(labels)}, "action": "DENY", "rules": [rule]},
-    })
+    return new_authorization_policy(name, namespace, labels, "DENY", [rule])
 
 
 def set_required_principals(policy: AuthorizationPolicy, principals: Iterable[str] | None = None,

@@ -12,7 +12,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .destinationrule import DestinationRule
-from .functions import GatewayFunctions
 from .gateway import Gateway
 from .kube import KubeService
 from .resource import Resource
@@ -93,7 +92,9 @@ class GatewayNode(NodeBase):
     gateway: Gateway
     service: KubeService | None = None
     service_managed: bool | None = None
-    functions: GatewayFunctions | None = None  # firewall, JWT, cache, rate limits, access log
+    # Where the gateway's pods run when neither its Service nor a fronting mesh service says so (its
+    # policies attach there); None: derived (see function_targets.workload_namespace).
+    workload_namespace: str | None = None
 
     @property
     def primary(self) -> Gateway:

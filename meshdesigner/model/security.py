@@ -121,8 +121,7 @@ class ClaimToHeader(WireModel):
 
 
 class JWTRule(WireModel):
-    """One accepted issuer. Its field names match :class:`meshdesigner.model.functions.JwtRule`, so the
-    token checks of the simulator read either."""
+    """One accepted issuer (``spec.jwtRules[]``)."""
 
     issuer: StrictStr
     audiences: list[StrictStr] | None = None
@@ -137,7 +136,6 @@ class JWTRule(WireModel):
     space_delimited_claims: list[StrictStr] | None = None
     timeout: StrictStr | None = None
 
-    jwks_file: ClassVar[None] = None  # the gateway-function JwtRule's local file: never on a real resource
 
 
 class RequestAuthenticationSpec(WireModel):

@@ -1,7 +1,13 @@
-"""Small designs with gateway functions, shared by the function tests."""
+"""Small designs with gateway functions, shared by the function tests.
+
+A design "with functions" is made the way a user gets one today: a format-2 project file whose gateway
+has a ``functions:`` block, opened by the current reader, which migrates it into Istio resources
+(``policies``). So every behaviour test here also tests the migration."""
 
 from __future__ import annotations
 
+from meshdesigner.io.project_file import parse_project, project_to_data
+from meshdesigner.io.yamlio import dump_canonical
 from meshdesigner.model import (
     Gateway,
     GatewayNode,
@@ -12,18 +18,15 @@ from meshdesigner.model import (
     VirtualService,
     VirtualServiceNode,
 )
-from meshdesigner.model.functions import GatewayFunctions
 
 GATEWAY_ID = "ingress-gateway:default/edge-gw"
 SELECTOR = {"istio": "ingressgateway"}
 
 
-def edge_design(functions: dict | GatewayFunctions | None = None, port: int = 80, host: str = "shop.example.com",
+def edge_design(functions: dict | None = None, port: int = 80, host: str = "shop.example.com",
                 backend_port: int = 80, protocol: str = "HTTP", with_service: bool = True) -> Project:
     """Gateway ``edge-gw`` (one HTTP server) -> VS ``shop`` with named routes ``cached`` (/static),
     ``limited`` (/limited) and ``main`` (/) -> Service ``web``."""
-    if isinstance(functions, dict):
-        functions = GatewayFunctions.model_validate(functions)
     gateway = Gateway.from_wire({
         "metadata": {"name": "edge-gw", "namespace": "default"},
         "spec": {"selector": SELECTOR,
@@ -49,12 +52,27 @@ def edge_design(functions: dict | GatewayFunctions | None = None, port: int = 80
         "metadata": {"name": "web", "namespace": "default"},
         "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": backend_port}]},
     })
-    return Project(name="functions", nodes=[
-        GatewayNode(id=GATEWAY_ID, kind=NodeKind.INGRESS_GATEWAY, gateway=gateway, service=service,
-                    functions=functions),
+    project = Project(name="functions", nodes=[
+        GatewayNode(id=GATEWAY_ID, kind=NodeKind.INGRESS_GATEWAY, gateway=gateway, service=service),
         VirtualServiceNode(id="virtual-service:default/shop", virtual_service=vs),
         MeshServiceNode(id="mesh-service:default/web", service=web),
     ])
+    return with_old_functions(project, {GATEWAY_ID: functions}) if functions else project
+
+
+def old_file(project: Project, functions: dict[str, dict]) -> str:
+    """``project`` as a format-2 project file whose gateways (by node id) have these ``functions:``."""
+    data = project_to_data(project)
+    data["format_version"] = 2
+    for node in data["nodes"]:
+        if functions.get(node["id"]):
+            node["functions"] = functions[node["id"]]
+    return dump_canonical(data)
+
+
+def with_old_functions(project: Project, functions: dict[str, dict]) -> Project:
+    """The project a user gets by opening :func:`old_file` today (the functions migrated to resources)."""
+    return parse_project(old_file(project, functions))
 
 
 def _http_virtual_service(host: str, backend_port: int) -> VirtualService:

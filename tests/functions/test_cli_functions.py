@@ -1,4 +1,5 @@
-"""Gateway functions through the command line: validate, export (Istio + Envoy), simulate --client."""
+"""Gateway functions of an old project file through the command line: validate, export (Istio + Envoy),
+simulate --client. The file is saved in the current format (its functions migrated to resources)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def test_simulate_with_a_client_address(project_file, capsys):
                  "--client", "203.0.113.9", "--format", "json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["outcome"] == "denied" and result["status"] == 403
-    assert result["functions"]["firewall"]["decision"] == "deny"
+    assert result["functions"]["authorization"]["decision"] == "deny"
+    assert result["functions"]["authorization"]["policy"] == "istio-system/edge-gw-deny"
     assert main(["simulate", str(project_file), "--gateway", "edge-gw", "--url", "http://shop.example.com/",
                  "--client", "192.0.2.1"]) == 0
     assert "outcome: routed" in capsys.readouterr().out
@@ -67,5 +69,6 @@ def test_export_envoy_config_with_functions_validates(project_file, tmp_path):
 def test_validate_reports_function_findings(tmp_path, capsys):
     path = tmp_path / "bad.mesh.yaml"
     save_project(edge_design({"jwt": {"requirePrincipal": True}}), str(path))
-    assert main(["validate", str(path)]) == 1
-    assert "MD0722" in capsys.readouterr().out
+    assert main(["validate", str(path), "--fail-on", "warning"]) == 1
+    # the migrated "require a token" policy with no RequestAuthentication: no token can ever be valid
+    assert "MD0908" in capsys.readouterr().out

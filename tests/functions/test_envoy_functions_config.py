@@ -51,9 +51,10 @@ def _validate(bootstrap, tmp_path):
 
 def test_http_filters_follow_istio_order():
     names = [f["name"] for f in _http_filters(_bootstrap(edge_design(_full(SigningKey()))))]
+    # authn, then authz (istiod's buildGatewayHTTPFilters); the EnvoyFilters insert theirs before the router
     assert names == ["envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.rbac",
-                     "envoy.filters.http.local_ratelimit", "envoy.filters.http.cache",
-                     "envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.router"]
+                     "envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.local_ratelimit",
+                     "envoy.filters.http.cache", "envoy.filters.http.router"]
     deny, allow = _http_filters(_bootstrap(edge_design(_full(SigningKey()))))[1:3]
     assert deny["typed_config"]["rules"]["action"] == "DENY"
     assert sorted(deny["typed_config"]["rules"]["policies"]) == [
@@ -79,10 +80,12 @@ def test_rbac_conditions_map_like_istiod():
                                    {"header": {"name": ":method", "string_match": {"exact": "PUT"}}}]}} in rules
     assert {"url_path": {"path": {"prefix": "/admin"}}} in rules
     assert {"destination_port": 18080} in rules  # the port Envoy really listens on
-    assert {"header": {"name": "x-tenant", "present_match": True}} in rules
-    assert policy["principals"][0]["and_ids"]["ids"] == [
-        {"remote_ip": {"address_prefix": "203.0.113.7", "prefix_len": 32}},
-        {"not_id": {"direct_remote_ip": {"address_prefix": "10.0.0.0", "prefix_len": 8}}}]
+    # istiod puts source addresses and request.headers conditions in the principals (a "*" value: present)
+    source, header = policy["principals"][0]["and_ids"]["ids"]
+    assert header == {"header": {"name": "x-tenant", "present_match": True}}
+    assert sorted(source["and_ids"]["ids"], key=str) == [
+        {"not_id": {"direct_remote_ip": {"address_prefix": "10.0.0.0", "prefix_len": 8}}},
+        {"remote_ip": {"address_prefix": "203.0.113.7", "prefix_len": 32}}]
 
 
 def test_tcp_server_gets_network_rbac_with_istio_http_only_handling():
@@ -111,18 +114,18 @@ def test_tcp_firewall_and_access_log_pass_envoy_validate(tmp_path):
                            "accessLog": {"path": "access.log"}, "jwt": {"requirePrincipal": True}}, protocol="TCP")
     bootstrap = _bootstrap(project)
     proxy = _chain_filters(bootstrap)[-1]["typed_config"]
-    assert proxy["access_log"][0]["typed_config"]["path"] == "access.log"
+    assert proxy["access_log"][0]["typed_config"]["path"] == "/dev/stdout"  # Istio's built-in envoy provider
     _validate(bootstrap, tmp_path)
 
 
 @needs_envoy
-def test_jwks_from_a_local_file_passes_envoy_validate(tmp_path):
+def test_jwks_from_a_local_file_is_inlined_and_passes_envoy_validate(tmp_path):
     jwks = tmp_path / "jwks.json"
     jwks.write_text(SigningKey().jwks())
     project = edge_design({"jwt": {"rules": [{"issuer": "me", "jwksFile": str(jwks)}], "requirePrincipal": True}})
     bootstrap = _bootstrap(project)
     provider = _http_filters(bootstrap)[0]["typed_config"]["providers"]["origins-0"]
-    assert provider["local_jwks"] == {"filename": str(jwks)}
+    assert provider["local_jwks"] == {"inline_string": jwks.read_text()}  # moved into the RequestAuthentication
     _validate(bootstrap, tmp_path)
 
 

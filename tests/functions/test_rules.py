@@ -1,4 +1,5 @@
-"""MD07xx: every gateway-function check has a design that triggers it and a close one that stays silent."""
+"""MD07xx: every address check and the rate-limit bucket check have a design that triggers them and a close
+one that stays silent (designs with functions come from old project files, migrated to resources)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from meshdesigner.analysis.messages import CATALOGUE
 from meshdesigner.analysis.registry import registered_rules
 from meshdesigner.model import ExternalServiceNode, KubeService, MeshServiceNode, ServiceEntry
 from meshdesigner.model.project import ProjectSettings
+from meshdesigner.model.security import policy_from_manifest
 
 from .designs import GATEWAY_ID, SELECTOR, edge_design
 from .e2e_support import SigningKey
@@ -23,14 +25,6 @@ def with_service(project, **spec):
     wire = node.service.to_wire()
     wire["spec"].update(spec)
     project.replace_node(node.model_copy(update={"service": KubeService.from_wire(wire)}))
-    return project
-
-
-def with_servers(project, *servers):
-    node = project.node(GATEWAY_ID)
-    wire = node.gateway.to_wire()
-    wire["spec"]["servers"] = list(servers)
-    project.replace_node(node.model_copy(update={"gateway": type(node.gateway).from_wire(wire)}))
     return project
 
 
@@ -70,8 +64,6 @@ def rl(**kw):
 
 
 LIMITED = {"virtualService": "default/shop", "route": "limited"}
-TCP_SERVER = {"port": {"number": 31400, "protocol": "TCP", "name": "tcp"}, "hosts": ["*"]}
-HTTP_SERVER = {"port": {"number": 80, "protocol": "HTTP", "name": "http"}, "hosts": ["shop.example.com"]}
 
 CASES = [
     ("MD0701", lambda: with_service(edge_design(), ports=[{"name": "http", "port": 8080, "targetPort": 8081}]),
@@ -92,69 +84,32 @@ CASES = [
      lambda: with_service(edge_design(), loadBalancerSourceRanges=["10.0.0.0/8"])),
     ("MD0708", lambda: with_service(edge_design(), ports=[{"name": "http", "port": 80, "nodePort": 8080}]),
      lambda: with_service(edge_design(), ports=[{"name": "http", "port": 80, "nodePort": 30080}])),
-    ("MD0710", lambda: edge_design(fw({"action": "REJECT", "paths": ["/x"]})),
-     lambda: edge_design(fw({"action": "DENY", "paths": ["/x"]}))),
-    ("MD0711", lambda: edge_design(fw({"action": "DENY"})), lambda: edge_design(fw({"action": "DENY", "ports": [80]}))),
-    ("MD0712", lambda: with_servers(edge_design(fw({"action": "ALLOW", "methods": ["GET"]})), HTTP_SERVER, TCP_SERVER),
-     lambda: edge_design(fw({"action": "ALLOW", "methods": ["GET"]}))),
-    ("MD0713", lambda: edge_design(fw({"ports": [8443]})), lambda: edge_design(fw({"ports": [80]}))),
-    ("MD0714", lambda: edge_design(fw({"methods": ["get"]})), lambda: edge_design(fw({"methods": ["GET"]}))),
-    ("MD0715", lambda: _no_selector(edge_design(fw({"paths": ["/x"]}))), lambda: _no_selector(edge_design())),
-    ("MD0716", lambda: _twin(edge_design(fw({"paths": ["/x"]})), "istio-system"),
-     lambda: _twin(edge_design(fw({"paths": ["/x"]})), "edge")),
-    ("MD0717", lambda: edge_design(fw({"paths": ["/x"], "pathz": ["/y"]})), lambda: edge_design(fw({"paths": ["/x"]}))),
-    ("MD0720", lambda: edge_design({"jwt": {"rules": [{"issuer": "me"}]}}), lambda: edge_design(jwt())),
-    ("MD0721", lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": '{"keys": []}'}]}}),
-     lambda: edge_design(jwt())),
-    ("MD0722", lambda: edge_design({"jwt": {"requirePrincipal": True}}), lambda: edge_design(jwt(requirePrincipal=True))),
-    ("MD0723", lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwksUri": "https://k.example.com/jwks"}]}}),
-     lambda: edge_design(jwt())),
-    ("MD0724", lambda: with_servers(edge_design(jwt(requirePrincipal=True)), HTTP_SERVER, TCP_SERVER),
-     lambda: with_servers(edge_design(jwt()), HTTP_SERVER, TCP_SERVER)),
-    ("MD0725", lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": JWKS}, {"issuer": "me", "jwks": JWKS}]}}),
-     lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": JWKS}, {"issuer": "you", "jwks": JWKS}]}})),
-    ("MD0726", lambda: edge_design(jwt(principals=["me/a*b"])), lambda: edge_design(jwt(principals=["me/a*"]))),
-    ("MD0727", lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": JWKS,
-                                                       "outputPayloadToHeader": "x payload"}]}}),
-     lambda: edge_design({"jwt": {"rules": [{"issuer": "me", "jwks": JWKS, "outputPayloadToHeader": "x-payload"}]}})),
     ("MD0730", lambda: edge_design(rl(fillInterval="10ms")), lambda: edge_design(rl(fillInterval="100ms"))),
     ("MD0730", lambda: edge_design(rl(status=420)), lambda: edge_design(rl(status=503))),  # 420: no Envoy name
-    ("MD0731", lambda: edge_design(rl(route={"virtualService": "default/shop", "route": "nope"})),
-     lambda: edge_design(rl(route=LIMITED))),
-    ("MD0732", lambda: edge_design({"rateLimits": [{"tokensPerFill": 1}, {"tokensPerFill": 2}]}),
-     lambda: edge_design({"rateLimits": [{"tokensPerFill": 1}, {"tokensPerFill": 2, "route": LIMITED}]})),
-    ("MD0733", lambda: _unnamed_route(edge_design({"cache": {"routes": [LIMITED]}})),
-     lambda: _unnamed_route(edge_design({"cache": {}}))),
-    ("MD0734", lambda: edge_design({"cache": {"maxBodyBytes": 0}}), lambda: edge_design({"cache": {"maxBodyBytes": 1}})),
-    ("MD0735", lambda: edge_design({"cache": {}}, protocol="TCP"), lambda: edge_design({"cache": {}})),
+    ("MD0730", lambda: _hand_written_limit(status={"code": 420}), lambda: _hand_written_limit()),
+    ("MD0730", lambda: _hand_written_limit(token_bucket={"max_tokens": 0, "tokens_per_fill": 1, "fill_interval": "1s"}),
+     lambda: _hand_written_limit(token_bucket={"max_tokens": 1, "tokens_per_fill": 1, "fill_interval": "1s"})),
 ]
 
 
-def _no_selector(project):
-    node = project.node(GATEWAY_ID)
-    wire = node.gateway.to_wire()
-    wire["spec"].pop("selector")
-    project.replace_node(node.model_copy(update={"gateway": type(node.gateway).from_wire(wire)}))
-    return project
-
-
-def _twin(project, twin_namespace):
-    """A second gateway named edge-gw in namespace prod whose policies go to ``twin_namespace``."""
-    node = project.node(GATEWAY_ID)
-    wire = node.gateway.to_wire()
-    wire["metadata"]["namespace"] = "prod"
-    functions = node.functions.model_copy(update={"workload_namespace": twin_namespace})
-    project.add_node(node.model_copy(update={"id": "ingress-gateway:prod/edge-gw", "service": None,
-                                             "functions": functions,
-                                             "gateway": type(node.gateway).from_wire(wire)}))
-    return project
-
-
-def _unnamed_route(project):
-    vs_node = project.node("virtual-service:default/shop")
-    wire = vs_node.virtual_service.to_wire()
-    wire["spec"]["http"][2].pop("name")
-    project.replace_node(vs_node.model_copy(update={"virtual_service": type(vs_node.virtual_service).from_wire(wire)}))
+def _hand_written_limit(**config):
+    """The edge design with a hand-written local rate limit EnvoyFilter (Istio's task's shape)."""
+    project = edge_design()
+    value = {"stat_prefix": "http_local_rate_limiter",
+             "token_bucket": {"max_tokens": 4, "tokens_per_fill": 4, "fill_interval": "60s"},
+             "filter_enabled": {"default_value": {"numerator": 100}},
+             "filter_enforced": {"default_value": {"numerator": 100}}, **config}
+    project.add_policy(policy_from_manifest({
+        "apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "local-limit", "namespace": "istio-system"},
+        "spec": {"workloadSelector": {"labels": SELECTOR}, "configPatches": [{
+            "applyTo": "HTTP_FILTER",
+            "match": {"context": "GATEWAY", "listener": {"filterChain": {"filter": {
+                "name": "envoy.filters.network.http_connection_manager"}}}},
+            "patch": {"operation": "INSERT_BEFORE", "value": {"name": "envoy.filters.http.local_ratelimit", "typed_config": {
+                "@type": "type.googleapis.com/udpa.type.v1.TypedStruct",
+                "type_url": "type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
+                "value": value}}}}]}}))
     return project
 
 
@@ -193,14 +148,6 @@ def test_a_clean_function_design_has_no_md07_findings(tmp_path):
                            "rateLimits": [{"tokensPerFill": 5, "route": LIMITED}], "accessLog": {}})
     found = codes(project)
     assert not [c for c in found if c.startswith("MD07")], json.dumps({c: [d.message for d in found[c]] for c in found})
-
-
-def test_jwks_file_problems_are_reported(tmp_path):
-    missing = edge_design({"jwt": {"rules": [{"issuer": "me", "jwksFile": str(tmp_path / "nope.json")}]}})
-    assert "cannot read the file" in codes(missing)["MD0721"][0].message
-    good = tmp_path / "jwks.json"
-    good.write_text(JWKS)
-    assert "MD0721" not in codes(edge_design({"jwt": {"rules": [{"issuer": "me", "jwksFile": str(good)}]}}))
 
 
 def test_fronting_mesh_service_counts_as_the_gateway_service():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 
-from ...model.functions import ADDRESS_FIELDS
+from ...compile.security import security_plan
 from ...model.gateway import HTTP_PROTOCOLS
 from ...model.kube import KubeService
 from ...model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode
@@ -17,6 +17,7 @@ from . import functions_messages as fm
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 NODE_PORT_RANGE = (30000, 32767)
+ADDRESS_FIELDS = ("remote_ip_blocks", "not_remote_ip_blocks", "ip_blocks", "not_ip_blocks")
 LB_TYPES = ("LoadBalancer",)
 EXTERNAL_TYPES = ("LoadBalancer", "NodePort")
 
@@ -132,9 +133,9 @@ def gateway_service_addresses(ctx, node):
 
 @rule("functions.client_address_preserved", codes=("MD0706",), kinds=GATEWAY_KINDS)
 def client_address_preserved(ctx, node):
-    """A firewall on client addresses behind a Service that translates them (externalTrafficPolicy Cluster)."""
-    firewall = node.functions.firewall if node.functions is not None else None
-    if firewall is None or not any(getattr(r, f) for r in firewall.rules for f in ADDRESS_FIELDS):
+    """AuthorizationPolicies on client addresses behind a Service that translates them (externalTrafficPolicy
+    Cluster), whoever wrote them."""
+    if not ctx.project.policies or not _filters_client_addresses(security_plan(ctx.project, node)):
         return
     for service in gateway_services(ctx, node):
         kind = service.spec.type or "ClusterIP"
@@ -142,6 +143,18 @@ def client_address_preserved(ctx, node):
         if kind in EXTERNAL_TYPES and policy != "Local":
             yield fm.CLIENT_ADDRESS_LOST.at(service.ref, "spec.externalTrafficPolicy", service=service.metadata.qualified,
                                             type=kind, policy=policy)
+
+
+def _filters_client_addresses(plan) -> bool:
+    """Whether an AuthorizationPolicy applying to the workload has a rule on source addresses."""
+    for policies in plan.authorization.values():
+        for policy in policies:
+            for r in policy.spec.rules or []:
+                for entry in r.from_ or []:
+                    source = entry.source
+                    if source is not None and any(getattr(source, f) for f in ADDRESS_FIELDS):
+                        return True
+    return False
 
 
 @rule("functions.service_entry_addresses", codes=("MD0703",), kinds=("external-service",))

@@ -1,10 +1,11 @@
-"""MD07xx: the messages of the gateway-function checks (firewall, JWT, cache, rate limits, access log,
-address translation and addresses). The rules are in the other ``functions_*.py`` modules."""
+"""MD07xx: the messages of the address checks (address translation and addresses, ``functions_addresses.py``).
+MD0730 checks local rate limit EnvoyFilters (``functions_ratelimit.py``); the other gateway-function checks
+of project format 2 are retired (see the end of this module)."""
 
 from __future__ import annotations
 
 from ..catalogue import MessageType
-from ..diagnostic import ERROR, INFO, WARNING
+from ..diagnostic import ERROR, WARNING
 from ..messages import register
 
 
@@ -58,117 +59,16 @@ NODE_PORT_INVALID = _m(
     """A nodePort is only allowed on Services of type NodePort or LoadBalancer and must lie in the cluster's
     node port range (by default 30000-32767). Fix the number, or leave it out to let Kubernetes choose.""")
 
-# ----- firewall (functions_firewall.py) -------------------------------------------------------------------
-FIREWALL_ACTION = _m(
-    "MD0710", "FirewallActionInvalid", ERROR, "action {action!r} is not ALLOW or DENY",
-    """A firewall rule either denies (DENY) or allows (ALLOW) the requests it matches. Fix the action.""")
-FIREWALL_MATCHES_ALL = _m(
-    "MD0711", "FirewallRuleMatchesEverything", WARNING, "this {action} rule has no condition and matches every "
-    "request{effect}",
-    """A rule without conditions matches all traffic: as DENY it shuts the gateway, as ALLOW it makes every
-    other ALLOW rule pointless. Add the conditions (addresses, hosts, paths, methods, ports, headers) it was
-    meant to have.""")
-FIREWALL_HTTP_ON_TCP = _m(
-    "MD0712", "FirewallHttpConditionsOnTcp", WARNING,
-    "{fields} cannot be checked on the gateway's {servers} traffic: {effect}",
-    """TCP, TLS-passthrough and TLS-terminated (non-HTTP) servers carry no HTTP request, so host, path,
-    method and header conditions cannot be evaluated there. Istio then ignores an ALLOW rule that has them
-    (it never matches, so the traffic is denied) and checks a DENY rule without them (it matches more).
-    Split the rule, or scope it with ports.""")
-FIREWALL_PORT = _m(
-    "MD0713", "FirewallPortNotOnGateway", WARNING, "port {port} is not a port of any server of this gateway",
-    """Firewall ports are the ports the gateway listens on (its servers' port numbers). A rule on another
-    port never matches. Use a server's port.""")
-FIREWALL_VALUE = _m(
-    "MD0714", "FirewallValueInvalid", WARNING, "{what} {value!r}: {reason}",
-    """Methods are upper case (GET, POST), header names are HTTP tokens, paths start with '/', and '*' may
-    only begin or end a pattern (prefix, suffix or presence match). Fix the value, or it will never
-    match.""")
-FUNCTIONS_NO_SELECTOR = _m(
-    "MD0715", "GatewayFunctionsWithoutSelector", ERROR,
-    "the gateway has {functions} but no selector: its policies could not select its pods and are not exported",
-    """Authorization policies, request authentication, EnvoyFilters and Telemetry select the gateway's pods
-    by the Gateway's selector labels. Without a selector they would apply to every workload of the namespace,
-    so MeshDesigner exports none of them. Add the selector (for example istio: ingressgateway).""")
-FUNCTION_NAME_CLASH = _m(
-    "MD0716", "GatewayFunctionNameClash", ERROR, "{kind} {namespace}/{name} is generated for both {first} and "
-    "{second}",
-    """Each gateway's function resources are named after the gateway and written to its workload namespace.
-    Two gateways with one name and one workload namespace would overwrite each other's policies. Rename a
-    gateway or set a different workload namespace.""")
-FUNCTION_UNKNOWN_FIELD = _m(
-    "MD0717", "GatewayFunctionUnknownField", WARNING, "unknown field {field!r} (kept, but not used)",
-    """The project file has a field in the gateway's functions that MeshDesigner does not know, often a
-    misspelling. It is kept as written but has no effect. Check the spelling.""")
-
-# ----- JWT (functions_jwt.py) -----------------------------------------------------------------------------
-JWT_KEYS = _m(
-    "MD0720", "JwtKeysMissingOrAmbiguous", ERROR, "issuer {issuer!r}: {reason}",
-    """Each JWT rule needs exactly one source of keys: jwks (the JWKS document inline), jwksFile (a local
-    file) or jwksUri (Istio fetches it). Istio rejects a rule with both jwks and jwksUri; without keys no
-    token can be verified.""")
-JWKS_INVALID = _m(
-    "MD0721", "JwksInvalid", ERROR, "issuer {issuer!r}: the JWKS {where} is not usable: {reason}",
-    """A JWKS is a JSON document {"keys": [...]} with at least one public key (kty RSA with n and e, or EC
-    with crv, x and y). Envoy refuses the listener otherwise. Paste the issuer's published JWKS.""")
-JWT_REQUIRE_WITHOUT_RULES = _m(
-    "MD0722", "JwtRequiredWithoutIssuer", ERROR,
-    "a valid token is required but no issuer is configured: every request is denied",
-    """Requiring a principal denies requests without a verified token, and tokens are only verified for the
-    issuers listed in the JWT rules. Add the issuer (with its keys), or stop requiring a principal.""")
-JWT_REMOTE_KEYS = _m(
-    "MD0723", "JwtRemoteKeysNotInStandaloneEnvoy", INFO,
-    "issuer {issuer!r}: keys at jwksUri are fetched by Istio but not by the standalone Envoy config",
-    """The standalone Envoy export only uses local keys (jwks or jwksFile); a rule with only jwksUri is left
-    out there, so its tokens are rejected (issuer not configured). Istio fetches the URI itself. To try the
-    gateway locally, save the JWKS to a file and set jwksFile.""")
-JWT_ON_TCP = _m(
-    "MD0724", "JwtRequiredOnTcpServers", WARNING,
-    "a valid token is required, and the {servers} server(s) carry none: Istio denies every connection there",
-    """Request principals are HTTP-only. On TCP, TLS-passthrough or TLS-terminated servers Istio checks the
-    DENY policy that requires a principal without its condition, so it denies every connection. Move those
-    servers to another gateway, or do not require a principal here.""")
-JWT_ISSUER = _m(
-    "MD0725", "JwtIssuerInvalid", ERROR, "JWT rule {index}: {reason}",
-    """Every JWT rule names the issuer (the token's iss claim) it accepts, and each issuer appears once.
-    Fix the issuer.""")
-JWT_PRINCIPAL_PATTERN = _m(
-    "MD0726", "JwtPrincipalPatternUnsupported", WARNING, "principal {pattern!r}: {reason}",
-    """Required principals are '*' (any verified token), '<issuer>/*', '<issuer>/<subject>' or '*/<subject>'
-    (subject patterns may start or end with '*'). Other forms are not supported by the standalone Envoy
-    export and the simulator. Use one of these forms.""")
-JWT_HEADER = _m(
-    "MD0727", "JwtHeaderNameInvalid", ERROR, "{what} {name!r} is not a valid HTTP header name",
-    """Header names are HTTP tokens: letters, digits and !#$%&'*+-.^_`|~, no spaces or colons. Fix the
-    name.""")
-
-# ----- cache, rate limits, access log (functions_traffic.py) ------------------------------------------------
+# ----- local rate limit EnvoyFilters (functions_ratelimit.py) -------------------------------------------
 RATE_LIMIT_INVALID = _m(
     "MD0730", "RateLimitInvalid", ERROR, "{field}: {reason}",
-    """A local rate limit is a token bucket: tokensPerFill (at least 1) requests every fillInterval (a
-    duration of at least 50ms, e.g. 1s or 1m), bursts up to maxTokens (at least 1), and the status answered
-    over the limit (an HTTP error status, 400-599). Envoy rejects other values.""")
-FUNCTION_ROUTE_UNKNOWN = _m(
-    "MD0731", "FunctionRouteNotFound", ERROR, "{function}: {route} is not a named HTTP route of a virtual "
-    "service bound to this gateway",
-    """Route-scoped caching and rate limits name a route as <namespace>/<virtual service>#<route name>; the
-    virtual service must be bound to this gateway and the HTTP route must carry that name (Istio finds routes
-    by name). Fix the reference or name the route.""")
-RATE_LIMIT_DUPLICATE = _m(
-    "MD0732", "RateLimitDuplicate", ERROR, "more than one rate limit for {scope}",
-    """A gateway has at most one gateway-wide rate limit and one per route; Envoy would use only one of
-    them. Merge the limits.""")
-CACHE_UNNAMED_ROUTES = _m(
-    "MD0733", "CacheUnnamedRoutes", WARNING,
-    "{count} unnamed route(s) on this gateway ({routes}) will be cached too under Istio",
-    """A cache for chosen routes is switched off on the gateway's other routes, which Istio's EnvoyFilter
-    can only find by name. Unnamed routes keep the cache under Istio (the standalone Envoy export switches
-    it off everywhere else). Name those routes.""")
-CACHE_INVALID = _m(
-    "MD0734", "CacheSettingInvalid", ERROR, "{field}: {reason}",
-    """maxBodyBytes is a positive number of bytes (responses above it are not cached); allowedVaryHeaders
-    are HTTP header names. Fix the value.""")
-HTTP_FUNCTION_ON_TCP_ONLY = _m(
-    "MD0735", "HttpFunctionWithoutHttpServer", WARNING, "{function} has no effect: the gateway has no HTTP server",
-    """Caching and local rate limits are HTTP filters; on a gateway with only TCP or TLS servers they never
-    run. Remove them or add an HTTP server.""")
+    """A local rate limit is a token bucket: tokens_per_fill (at least 1) requests every fill_interval (a
+    duration of at least 50ms, e.g. 1s or 1m), bursts up to max_tokens (at least 1), and the status answered
+    over the limit (an HTTP error status Envoy names). istiod passes the EnvoyFilter's patch through as
+    written and Envoy rejects the whole listener update with other values.""")
+
+# MD0710-MD0717 (firewall), MD0720-MD0727 (JWT) and MD0731-MD0735 (cache, rate limits, access log) are
+# retired: they checked the gateway ``functions:`` block of project format 2. Those functions are Istio
+# resources since format 3 (AuthorizationPolicy, RequestAuthentication, EnvoyFilter, Telemetry) and are
+# checked as such (MD09xx: Istio's webhook rules, what the local config cannot apply, patches that place
+# nowhere). The codes are not reused.

@@ -25,7 +25,7 @@ cluster-local name instead of EDS (STATIC with ``--endpoints``), listeners on th
 ``exportTo`` not followed, no Istio telemetry filters. What istiod would skip is written as
 comments at the top of each file (``WorkloadPlan.drops``).
 
-Extension hook for gateway functions (firewall/RBAC, JWT, cache, rate limit, access log):
+Extension hooks (the design's security resources use them, :mod:`.security`):
 :mod:`meshdesigner.export.envoy.hooks` —
 
 * ``HTTP_FILTER_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> [filter dicts]``,
@@ -57,5 +57,4 @@ __all__ = [
     "parse_address", "parse_port_map", "route_config_contributor",
 ]
 
-from . import functions as _gateway_functions  # noqa: E402,F401  (registers the gateway-function contributors)
 from . import security as _security  # noqa: E402,F401  (registers the policy contributors and EnvoyFilter patcher)

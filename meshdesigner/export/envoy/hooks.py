@@ -1,4 +1,4 @@
-"""Extension points for gateway functions (RBAC firewall, JWT authn, cache, rate limit, access log).
+"""Extension points for the design's security resources (RBAC, JWT authn, access log, EnvoyFilter patches).
 
 A feature registers plain functions here; the renderers call them for every filter chain / route:
 
@@ -14,7 +14,7 @@ A feature registers plain functions here; the renderers call them for every filt
   and match).
 * ``TERMINAL_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> dict`` — fields
   merged into the ``typed_config`` of the chain's http_connection_manager or tcp_proxy (e.g.
-  ``access_log``). (Added for the gateway functions' access log.)
+  ``access_log``).
 
 * ``BOOTSTRAP_PATCHERS``: ``fn(project, gateway_node, bootstrap, options) -> None`` — change the
   finished bootstrap in place (the design's EnvoyFilter patches, applied last as istiod applies them

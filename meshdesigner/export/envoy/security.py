@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...compile.security import security_plan
 from ...compile.security import unusable_jwks as _unusable_jwks
-from .functions import CEL_FILTER_TYPE, FILE_LOG_TYPE, ISTIO_LOG_FORMAT, is_http_server
+from .common import CEL_FILTER_TYPE, FILE_LOG_TYPE, ISTIO_LOG_FORMAT, is_http_server
 from .hooks import (
     bootstrap_patcher,
     http_filter_contributor,

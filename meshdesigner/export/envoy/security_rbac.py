@@ -45,7 +45,7 @@ from ...compile.security_rules import (
     bracket_names,
     request_principal_parts,
 )
-from .functions_rbac import istio_string_match
+from .common import istio_string_match
 
 JWT_FILTER = "envoy.filters.http.jwt_authn"
 JWT_PAYLOAD_KEY = "payload"   # istiod's filters.EnvoyJwtFilterPayload
@@ -89,8 +89,10 @@ def _string(kind_text: tuple[str, str]) -> dict:
 
 
 def _metadata(path: list[str], value: dict) -> dict:
-    return {"metadata": {"filter": JWT_FILTER, "path": [{"key": k} for k in [JWT_PAYLOAD_KEY, *path]],
-                         "value": value}}
+    # istiod writes Principal.metadata; Envoy 1.40 warns it is deprecated ("removed from Envoy soon").
+    # sourced_metadata reads the same dynamic metadata (its default source), without the warning.
+    return {"sourced_metadata": {"metadata_matcher": {
+        "filter": JWT_FILTER, "path": [{"key": k} for k in [JWT_PAYLOAD_KEY, *path]], "value": value}}}
 
 
 def _claim_value(pattern: str) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ...compile.gateway_functions import function_manifests
 from ...io.errors import InputError
 from ...io.manifests import is_secret
 from ...io.yamlio import dump, dump_all
@@ -29,7 +28,6 @@ def project_manifests(project: Project, api_version: str = "v1") -> list[dict]:
     resources = [r for node in project for r in node.resources()]
     resources.sort(key=lambda r: (order.get(r.KIND, len(order)), r.namespace, r.name))
     out = [r.manifest(api_version_for(r, api_version)) for r in resources]
-    out += function_manifests(project)  # gateway functions: policies, EnvoyFilters, Telemetry
     out += [policy.manifest() for policy in project.policies]  # in the apiVersion each was written in
     extras = sorted((obj for obj in project.extra_resources if not is_secret(obj)),  # --with-secrets only
                     key=lambda d: (str(d.get("kind")), str(d["metadata"].get("namespace")), d["metadata"]["name"]))
