@@ -23,6 +23,7 @@ class PodInfo:
     labels: dict[str, str]
     annotations: dict[str, str] = field(default_factory=dict)
     has_istio_proxy: bool = False    # a container named istio-proxy with an image (util.hasIstioProxy)
+    node_name: str = ""              # spec.nodeName
 
 
 INJECT = "sidecar.istio.io/inject"
@@ -53,6 +54,7 @@ class ClusterInput:
     # (AuthorizationPolicy, Telemetry, EnvoyFilter ...) when the model did not take them
     istio_objects: dict[str, list[dict]] = field(default_factory=dict)
     namespace_objects: list[dict] = field(default_factory=list)  # the Namespaces as written
+    node_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # v1 Nodes: name -> labels
     pod_objects: list[dict] = field(default_factory=list)   # the Pods as written (deployment.ApplicationUIDAnalyzer)
     deployments: list[dict] = field(default_factory=list)   # apps/v1 Deployments as written
     config_maps: list[dict] = field(default_factory=list)  # v1 ConfigMaps (the sidecar injector's values)
@@ -108,6 +110,27 @@ class ClusterInput:
             return False
         return labels.get("istio.io/dataplane-mode") == "ambient"
 
+    def augmented_labels(self, pod: PodInfo) -> dict[str, str]:
+        """label.AugmentLabels as destinationrule/subset.go calls it: the pod's labels plus the region, zone and
+        subzone of its Node (when the input holds that Node; LocalityToString then SplitLocalityLabel) and
+        kubernetes.io/hostname = its nodeName; no cluster or network id."""
+        out = dict(pod.labels)
+        node = self.node_labels.get(pod.node_name) if pod.node_name else None
+        if node is not None:
+            locality = node.get("topology.kubernetes.io/region", "")
+            if node.get("topology.kubernetes.io/zone"):
+                locality += "/" + node["topology.kubernetes.io/zone"]
+                if node.get("topology.istio.io/subzone"):
+                    locality += "/" + node["topology.istio.io/subzone"]
+            parts = locality.split("/")
+            for key, value in zip(("topology.kubernetes.io/region", "topology.kubernetes.io/zone",
+                                   "topology.istio.io/subzone"), parts, strict=False):
+                if value:
+                    out[key] = value
+        if pod.node_name:
+            out["kubernetes.io/hostname"] = pod.node_name
+        return out
+
     def pods_selected_by(self, selector: dict[str, str] | None) -> list[PodInfo]:
         """labels.SelectorFromSet(selector).Matches(pod labels), over every namespace (as Istio's analyzers)."""
         want = selector or {}
@@ -130,7 +153,7 @@ def mapping_name(obj: dict) -> str:
 def read_by_checks(obj: dict) -> bool:
     """Whether some check reads this kept object as context (validate names the kinds no check reads)."""
     kind, group = str(obj.get("kind")), str(obj.get("apiVersion", "")).rpartition("/")[0]
-    return ((group == "" and kind in ("Pod", "Namespace", "Secret")) or group in ISTIO_GROUPS.get(kind, ())
+    return ((group == "" and kind in ("Pod", "Namespace", "Secret", "Node")) or group in ISTIO_GROUPS.get(kind, ())
             or (kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io")
             or (kind == "Deployment" and group == "apps")
             or (kind == "MutatingWebhookConfiguration" and group == "admissionregistration.k8s.io")
@@ -171,13 +194,16 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             continue
         if kind == "Pod":
             out.pod_objects.append(obj)
+            spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
             out.pods.append(PodInfo(ns, name, _text_map(md.get("labels")), _text_map(md.get("annotations")),
-                                    _has_istio_proxy(obj.get("spec"))))
+                                    _has_istio_proxy(spec), str(spec.get("nodeName") or "")))
         elif kind == "Namespace":
             out.has_namespaces = True
             out.namespace_objects.append(obj)
             out.namespaces.add(name)
             out.namespace_labels[name] = _text_map(md.get("labels"))
+        elif kind == "Node":
+            out.node_labels[name] = _text_map(md.get("labels"))
         elif kind == "ConfigMap":
             out.config_maps.append(obj)
         elif kind == "Secret":

@@ -100,7 +100,7 @@ ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
     "IST0145": "gateways with different selectors are compared only through Pods of the input (MD0413).",
     "IST0161": "only the Secret's key names are checked (tls.crt+tls.key or cert+key): the certificate itself "
                "is never in a project (values of imported Secrets are dropped).",
-    "IST0173": "checked only when the input holds Pods; node topology labels (AugmentLabels) are not added.",
+    "IST0173": "checked only when the input holds Pods (Istio reports every subset when it has none).",
     "IST0127": "only with Pods in the input; the root namespace is the input's mesh config rootNamespace, else "
                "the project's root_namespace setting (istio-system by default, as istioctl's default mesh config).",
     "IST0157": "only with a mesh config in the input (MD1020); without one the same condition is info (MD1021): "
@@ -139,8 +139,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "of the input against the design's Services (only with Deployments in the input)"),
     ("deployment.ApplicationUIDAnalyzer", "IST0144", "covered", "MD1033 on Pods and Deployments of the input"),
     ("destinationrule.CaCertificateAnalyzer", "IST0128, IST0129", "covered", "MD0408, MD0409"),
-    ("destinationrule.PodNotSelectedAnalyzer", "IST0174, IST0173", "partly", "MD0415, MD1007; node topology "
-     "labels not added to pods"),
+    ("destinationrule.PodNotSelectedAnalyzer", "IST0174, IST0173", "covered", "MD0415, MD1007 (with Pods in "
+     "the input; their labels augmented with their Node's locality and hostname as label.AugmentLabels does)"),
     ("deprecation.FieldAnalyzer", "IST0002", "covered", "MD0229 (fault.delay.percent, and mirrorPercent from "
      "the webhook), MD1029 (Sidecar outboundTrafficPolicy.egressProxy), MD1030 (CustomResourceDefinitions of the "
      "removed rbac.istio.io kinds)"),

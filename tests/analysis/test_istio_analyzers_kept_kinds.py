@@ -510,7 +510,38 @@ IMAGE_AUTO = [
     ("no-webhooks-in-input", [auto_workload()], "MD1045", "IST0146", W, False),
 ]
 
-TABLES = (PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# destinationrule/subset.go PodNotSelectedAnalyzer with label.AugmentLabels: a pod also carries its Node's region,
+# zone and subzone (when the input holds the Node) and kubernetes.io/hostname = its nodeName.
+def node(name="n1", **labels):
+    return {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name, "labels": labels}}
+
+
+def reviews_dr(subset_labels):
+    return {"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta("reviews"),
+            "spec": {"host": "reviews", "subsets": [{"name": "s", "labels": subset_labels}]}}
+
+
+REVIEWS_SVC = {"apiVersion": "v1", "kind": "Service", "metadata": meta("reviews"),
+               "spec": {"selector": APP, "ports": [{"name": "http", "port": 9080}]}}
+ON_NODE = {**pod("r1", APP), "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "i"}]}}
+REGION = {"topology.kubernetes.io/region": "us-west"}
+TOPOLOGY = [
+    ("subset-region-from-node", [REVIEWS_SVC, reviews_dr({**APP, **REGION}), ON_NODE, node(**REGION)],
+     "MD1007", "IST0173", E, False),
+    ("subset-region-node-not-in-input", [REVIEWS_SVC, reviews_dr({**APP, **REGION}), ON_NODE],
+     "MD1007", "IST0173", E, True),
+    ("subset-other-region", [REVIEWS_SVC, reviews_dr({**APP, **REGION}), ON_NODE,
+                             node(**{"topology.kubernetes.io/region": "eu"})], "MD1007", "IST0173", E, True),
+    ("subset-zone-from-node", [REVIEWS_SVC, reviews_dr({"topology.kubernetes.io/zone": "a"}), ON_NODE,
+                               node(**REGION, **{"topology.kubernetes.io/zone": "a"})], "MD1007", "IST0173", E, False),
+    ("subset-subzone-without-zone", [REVIEWS_SVC, reviews_dr({"topology.istio.io/subzone": "s"}), ON_NODE,
+                                     node(**REGION, **{"topology.istio.io/subzone": "s"})],
+     "MD1007", "IST0173", E, True),
+    ("subset-hostname", [REVIEWS_SVC, reviews_dr({"kubernetes.io/hostname": "n1"}), ON_NODE],
+     "MD1007", "IST0173", E, False),
+]
+
+TABLES = (TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 

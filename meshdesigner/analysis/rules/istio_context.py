@@ -11,7 +11,8 @@ about credentialName Secrets (MD0602 then says, at info level, that no local cop
   ``cert``+``key`` nor ``tls.crt``+``tls.key``. (The certificate's content is not checked: values never enter
   a project.)
 * MD1007 (IST0173): ``destinationrule/subset.go`` PodNotSelectedAnalyzer: a subset whose labels (merged with a
-  ServiceEntry's workloadSelector) select no Pod of the input.
+  ServiceEntry's workloadSelector) select no Pod of the input, the pods' labels augmented as istiod does
+  (label.AugmentLabels: the region/zone/subzone of the pod's Node when the input holds it, its hostname).
 (MD0413/IST0145 through pods, the Pod half of ConflictingGatewayAnalyzer, is in ``conflicts.py``.)
 """
 
@@ -119,6 +120,7 @@ def subset_selects_pods(ctx):
     cluster = ctx.cluster
     if not cluster.has_pods:
         return
+    pod_labels = [cluster.augmented_labels(p) for p in cluster.pods]   # label.AugmentLabels (node locality)
     for node in ctx.nodes_of_kind("mesh-service", "external-service"):
         holder_rules = [r for r in node.held_resources() if r.KIND == "DestinationRule"]
         base: dict[str, str] = {}
@@ -126,5 +128,6 @@ def subset_selects_pods(ctx):
             base = dict(node.service_entry.spec.workload_selector.labels or {})
         for dr in holder_rules:
             for j, subset in enumerate(dr.spec.subsets or []):
-                if not cluster.pods_selected_by({**base, **(subset.labels or {})}):
+                want = {**base, **(subset.labels or {})}
+                if not any(all(labels.get(k) == v for k, v in want.items()) for labels in pod_labels):
                     yield SUBSET_SELECTS_NO_POD.at(dr.ref, f"spec.subsets[{j}]", subset=subset.name)
