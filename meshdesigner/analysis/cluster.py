@@ -39,6 +39,7 @@ class SecretInfo:
     name: str
     type: str
     keys: frozenset[str]
+    labels: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -208,7 +209,8 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             out.config_maps.append(obj)
         elif kind == "Secret":
             out.has_secrets = True
-            out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj))
+            out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj),
+                                              _text_map(md.get("labels")))
     return out
 
 

@@ -55,6 +55,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0131": ("MD0211",),
     "IST0123": ("MD1043",),
     "IST0125": ("MD1040",),
+    "IST0126": ("MD1048",),
     "IST0127": ("MD1009",),
     "IST0132": ("MD0410", "MD1001"),
     "IST0133": ("MD01xx-MD03xx warnings",),
@@ -164,7 +165,10 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "Telemetry, WasmPlugin selectors matching a Gateway API gateway's Pod (with Pods in the input)"),
     ("k8sgateway.CRDVersionAnalyzer", "IST0176", "covered", "MD1036 on CustomResourceDefinitions of the input, "
      "with the minimum versions of istio master (gatewayapi.MinimumCRDVersions)"),
-    ("multicluster.*", "IST0126, IST0170", "no", "multi-cluster mesh networks: cluster state"),
+    ("multicluster.MeshNetworksAnalyzer", "IST0126", "covered", "MD1048 on the meshNetworks key of the input's "
+     "istio ConfigMap and its remote-cluster Secrets (key names)"),
+    ("multicluster.ServiceAnalyzer", "IST0170", "no", "compares one Service across the clusters of a multi-cluster "
+     "mesh: a design describes one cluster"),
     ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011"),
     ("sidecar.SelectorAnalyzer", "IST0101, IST0110, IST0111, IST0167", "covered", "MD1013-MD1016 on Sidecars "
      "kept with the design; the Pod parts (IST0101, IST0110, ambient pods) only with Pods in the input"),

@@ -22,6 +22,7 @@ from ..io.yamlio import load_documents
 
 MESH_CONFIG_MAP = "istio"            # local.meshConfigMapName
 MESH_CONFIG_KEY = "mesh"             # local.meshConfigMapKey
+MESH_NETWORKS_KEY = "meshNetworks"   # local.meshNetworksMapKey
 ISTIO_NAMESPACE = "istio-system"     # istioctl's --istioNamespace default
 DEFAULT_ROOT_NAMESPACE = "istio-system"  # mesh.DefaultMeshConfig().RootNamespace
 # mesh.DefaultMeshConfig().ExtensionProviders: name -> provider type (the oneof key on the wire)
@@ -41,6 +42,8 @@ class MeshConfigInput:
     default_access_logging: tuple[str, ...] = ()
     proxy_metadata: dict[str, str] = field(default_factory=dict)
     problem: str | None = None       # the ConfigMap's mesh key could not be read (Istio refuses it too)
+    # meshNetworks (mesh.ParseMeshNetworks): network name -> its endpoints; None without the key or unreadable
+    mesh_networks: dict[str, list[dict]] | None = None
 
     def providers_of_type(self, provider_type: str) -> set[str]:
         return {name for name, kind in self.extension_providers.items() if kind == provider_type}
@@ -74,7 +77,22 @@ def read_mesh_config(obj: dict) -> MeshConfigInput:
         default_access_logging=tuple(str(p) for p in _mapping(mesh.get("defaultProviders")).get("accessLogging")
                                      or [] if isinstance(p, str)),
         proxy_metadata={str(k): str(v) for k, v in _mapping(_mapping(mesh.get("defaultConfig"))
-                                                             .get("proxyMetadata")).items()})
+                                                             .get("proxyMetadata")).items()},
+        mesh_networks=_mesh_networks(data.get(MESH_NETWORKS_KEY), where))
+
+
+def _mesh_networks(text, where: tuple[str, str]) -> dict[str, list[dict]] | None:
+    """The networks of the meshNetworks key: name -> endpoints (mappings); None when absent or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        docs = [d.data for d in load_documents(text, f"ConfigMap {where[0]}/{where[1]} data.meshNetworks",
+                                               keep_nodes=False)]
+    except InputError:
+        return None
+    networks = _mapping(docs[0] if docs else {}).get("networks")
+    return {str(name): [e for e in (_mapping(net).get("endpoints") or []) if isinstance(e, dict)]
+            for name, net in _mapping(networks).items()}
 
 
 def _mapping(value) -> dict:

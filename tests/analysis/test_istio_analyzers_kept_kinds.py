@@ -541,7 +541,26 @@ TOPOLOGY = [
      "MD1007", "IST0173", E, False),
 ]
 
-TABLES = (TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# multicluster/meshnetworks.go MeshNetworksAnalyzer: fromRegistry must be Mock, Kubernetes, External or a data key of
+# a Secret labelled istio/multiCluster=true.
+def networks_mesh(registry):
+    return {**mesh_config("{}\n"), "data": {"mesh": "{}\n", "meshNetworks": "networks:\n  net1:\n    endpoints:\n"
+                                                                    f"    - fromRegistry: {registry}\n"}}
+
+
+REMOTE_SECRET = {"apiVersion": "v1", "kind": "Secret",
+                 "metadata": meta("istio-remote-secret-west", "istio-system", labels={"istio/multiCluster": "true"}),
+                 "type": "Opaque", "data": {"west": ""}}
+MESH_NETWORKS = [
+    ("registry-kubernetes", [networks_mesh("Kubernetes")], "MD1048", "IST0126", E, False),
+    ("registry-lowercase", [networks_mesh("kubernetes")], "MD1048", "IST0126", E, True),
+    ("registry-remote-cluster", [networks_mesh("west"), REMOTE_SECRET], "MD1048", "IST0126", E, False),
+    ("registry-remote-secret-unlabelled", [networks_mesh("west"), {**REMOTE_SECRET, "metadata": meta(
+        "istio-remote-secret-west", "istio-system")}], "MD1048", "IST0126", E, True),
+    ("no-mesh-networks-key", [NO_DEFAULTS], "MD1048", "IST0126", E, False),
+]
+
+TABLES = (MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
