@@ -63,6 +63,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0135": ("MD1038",),
     "IST0137": ("MD1035",),
     "IST0138": ("MD0618",),
+    "IST0139": ("MD1049", "MD1050"),
     "IST0140": ("MD0412",),
     "IST0144": ("MD1033",),
     "IST0145": ("MD0413",),
@@ -184,7 +185,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
     ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305, silent when the input's mesh "
      "config captures DNS with auto-allocation (then only the webhook's case: resolution NONE or opted out)"),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
-    ("webhook.Analyzer", "IST0139", "no", "admission webhook configurations: cluster state"),
+    ("webhook.Analyzer", "IST0139", "covered", "MD1049 (overlapping Istio webhooks of the input), MD1050 (the "
+     "webhook's Service, only when the project declares its external resources)"),
     ("telemetry.ProviderAnalyzer", "IST0157", "covered", "MD1020 with a mesh config in the input; without "
      "one MD1021 (info): istioctl's default mesh config has no default access log provider, the cluster's may"),
     ("telemetry.SelectorAnalyzer", "IST0101, IST0159", "covered", "MD1018, MD1019 (with Pods in the input)"),

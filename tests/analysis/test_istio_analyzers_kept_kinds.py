@@ -560,7 +560,55 @@ MESH_NETWORKS = [
     ("no-mesh-networks-key", [NO_DEFAULTS], "MD1048", "IST0126", E, False),
 ]
 
-TABLES = (MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# webhook/webhook.go Analyzer: two Istio webhooks matching one namespace/object label permutation (IST0139); a
+# webhook's service absent from a design that declares its external resources (IST0139).
+def run_closed(docs):
+    from meshdesigner.model.project import ProjectSettings
+
+    project = design(*docs)
+    project.set_settings(ProjectSettings(external_resources=("istio-system/Service/declared",)))
+    return analyze(project)
+
+
+def injector_webhook(name, namespace_selector, service="istiod"):
+    return {**istio_webhook(namespace_selector, name="sidecar-injector.istio.io"),
+            "metadata": {"name": name}, "webhooks": [{
+                **istio_webhook(namespace_selector, name="sidecar-injector.istio.io")["webhooks"][0],
+                "clientConfig": {"service": {"name": service, "namespace": "istio-system"}}}]}
+
+
+ISTIOD_SVC = {"apiVersion": "v1", "kind": "Service", "metadata": meta("istiod", "istio-system"),
+              "spec": {"selector": {"app": "istiod"}, "ports": [{"name": "https-webhook", "port": 443}]}}
+ENABLED = {"matchLabels": {"istio-injection": "enabled"}}
+WEBHOOKS = [
+    ("two-webhooks-same-selector", [injector_webhook("a", ENABLED), injector_webhook("b", ENABLED)],
+     "MD1049", "IST0139", E, True),
+    ("webhooks-by-revision", [injector_webhook("a", ENABLED), injector_webhook("b", {"matchLabels": {
+        "istio.io/rev": "canary"}, "matchExpressions": [{"key": "istio-injection", "operator": "DoesNotExist"}]})],
+     "MD1049", "IST0139", E, False),
+    ("non-istio-webhooks", [{**injector_webhook("a", ENABLED), "webhooks": [{
+        **injector_webhook("a", ENABLED)["webhooks"][0], "name": "a.example.com"}]},
+        {**injector_webhook("b", ENABLED), "webhooks": [{
+            **injector_webhook("b", ENABLED)["webhooks"][0], "name": "b.example.com"}]}], "MD1049", "IST0139", E,
+     False),
+]
+
+
+@pytest.mark.parametrize(("docs", "triggers"), [
+    ([injector_webhook("a", ENABLED, service="missing"), ISTIOD_SVC], True),
+    ([injector_webhook("a", ENABLED), ISTIOD_SVC], False),
+    ([injector_webhook("a", ENABLED, service="declared")], False),
+], ids=["service-missing", "service-in-design", "service-declared-external"])
+def test_webhook_service_in_a_closed_world(docs, triggers):
+    found = [d for d in run_closed(docs) if d.code == "MD1050"]
+    assert bool(found) == triggers and all(d.istio_code == "IST0139" and d.severity == E for d in found)
+
+
+def test_webhook_service_not_checked_in_an_open_world():
+    assert not [d for d in analyze(design(injector_webhook("a", ENABLED, service="missing"))) if d.code == "MD1050"]
+
+
+TABLES = (WEBHOOKS + MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 

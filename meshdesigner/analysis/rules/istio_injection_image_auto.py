@@ -16,7 +16,7 @@ from ..catalogue import MessageType
 from ..diagnostic import ERROR, WARNING
 from ..messages import register
 from ..registry import DESIGN, rule
-from ..wire import items, mapping, ref_of, text_map
+from ..wire import items, mapping, ref_of, selector_matches, text_map
 
 IMAGE_AUTO_WARNING = register(MessageType(
     "MD1045", "ImageAutoWithoutInjectionWarning", WARNING,
@@ -38,31 +38,6 @@ IMAGE_AUTO_ERROR = register(MessageType(
 def _has_auto_image(spec: dict) -> bool:
     return any(mapping(c).get("name") == "istio-proxy" and mapping(c).get("image") == "auto"
                for c in items(spec.get("containers")))
-
-
-def selector_matches(selector, labels: dict[str, str]) -> bool:
-    """metav1.LabelSelectorAsSelector(selector).Matches(labels); a nil selector matches everything."""
-    if selector is None:
-        return True
-    if not isinstance(selector, dict):
-        return False
-    if any(labels.get(k) != v for k, v in text_map(selector.get("matchLabels")).items()):
-        return False
-    for expression in items(selector.get("matchExpressions")):
-        expression = mapping(expression)
-        key, operator = str(expression.get("key")), expression.get("operator")
-        values = [str(v) for v in items(expression.get("values"))]
-        if operator == "In" and labels.get(key) not in values:
-            return False
-        if operator == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if operator == "Exists" and key not in labels:
-            return False
-        if operator == "DoesNotExist" and key in labels:
-            return False
-        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            return False
-    return True
 
 
 @rule("istio.injection_image_auto", codes=("MD1045", "MD1046"), kinds=(), scope=DESIGN)
