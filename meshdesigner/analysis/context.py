@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..compile.cache import CompileCache
 from ..model.hosts import gateway_ref, host_matches
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.project import Project, ProjectSettings
@@ -35,6 +36,8 @@ class Context:
         self._recorded: set[Key] | None = None
         self._references: ReferenceIndex | None = None
         self._istio_objects: dict[str, tuple[tuple, list[dict]]] = {}   # kind -> (policies, extras), objects
+        # the compiler's per-workload results, kept across refreshes of one design (design rules only)
+        self.compile_cache = CompileCache()
 
     @property
     def settings(self) -> ProjectSettings:

@@ -12,7 +12,8 @@ Public API (pure; the same design and options give equal plans)::
     workload_for_gateway(project, gateway, options=None) -> WorkloadPlan   # the plan serving one Gateway
     resolve_gateway(project, ref) -> GatewayNode     # node, node id, "ns/name" or a unique "name"
     gateway_workloads(project) -> list[Workload]     # which Gateways share which pods
-    workload_drops(project, options=None) -> list[Drop]   # what istiod drops (no HTTP routes built: cheap)
+    workload_drops(project, options=None, cache=None) -> list[Drop]   # what istiod drops (no HTTP routes built)
+    CompileCache()                                   # keeps each workload's drops between edits of one design
     compile_sidecar(project, namespace, port, options=None) -> WorkloadPlan   # a sidecar's outbound routes
     CompileOptions(istio_version="1.30")             # CompileOptions.for_project(project) reads settings
 
@@ -42,6 +43,7 @@ from ..model.function_targets import workload_namespace
 from ..model.nodes import GatewayNode
 from ..model.references import ReferenceIndex
 from .builder import WorkloadBuilder
+from .cache import CompileCache
 from .delegates import DelegateIndex
 from .destinations import DestinationRules
 from .options import DEFAULT_ISTIO_VERSION, SUPPORTED_ISTIO_VERSIONS, CompileOptions
@@ -71,12 +73,11 @@ class _Shared:
         self.delegates = DelegateIndex(n.virtual_service for n in self.index.virtual_services)
 
 
-def _build(project, workload: Workload, options: CompileOptions, shared: _Shared,
-           with_http_routes: bool = True) -> WorkloadPlan:
+def _build(project, workload: Workload, options: CompileOptions, shared: _Shared) -> WorkloadPlan:
     gateways = list(workload.gateways)
     namespace = workload_namespace(gateways[0], project.nodes.values())
     builder = WorkloadBuilder(project, workload.label_dict, gateways, namespace, shared.index, shared.rules,
-                              shared.delegates, options, with_http_routes)
+                              shared.delegates, options)
     listeners = builder.listeners()
     drops = list(dict.fromkeys(builder.drops))
     return WorkloadPlan(workload.label_dict, gateways, listeners, builder.clusters, drops,
@@ -90,14 +91,12 @@ def compile_workloads(project, options: CompileOptions | None = None) -> list[Wo
     return [_build(project, w, options, shared) for w in gateway_workloads(project)]
 
 
-def workload_drops(project, options: CompileOptions | None = None) -> list[Drop]:
-    """What istiod would drop in every workload, without building HTTP routes (cheap enough for live checks)."""
-    options = options or CompileOptions.for_project(project)
-    shared = _Shared(project)
-    out: dict[Drop, None] = {}
-    for workload in gateway_workloads(project):
-        out.update(dict.fromkeys(_build(project, workload, options, shared, with_http_routes=False).drops))
-    return list(out)
+def workload_drops(project, options: CompileOptions | None = None, cache: CompileCache | None = None
+                   ) -> list[Drop]:
+    """What istiod would drop in every workload, without building HTTP routes or clusters. Pass the same
+    ``cache`` for successive versions of one design (live checks): only the workloads an edit touches are
+    compiled again (:mod:`.cache`)."""
+    return (cache if cache is not None else CompileCache()).drops(project, options)
 
 
 def compile_sidecar(project, namespace: str, port: int, options: CompileOptions | None = None,
@@ -137,7 +136,7 @@ def resolve_gateway(project, ref) -> GatewayNode:
 
 
 __all__ = [
-    "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileOptions", "DestinationPlan", "Drop",
+    "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileCache", "CompileOptions", "DestinationPlan", "Drop",
     "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan", "ServerPlan", "TcpRoutePlan",
     "VirtualHostPlan", "Workload", "WorkloadPlan", "compile_workload", "compile_workloads", "gateway_workloads",
     "compile_sidecar", "own_workload", "resolve_gateway", "workload_drops", "workload_for_gateway",

@@ -11,13 +11,15 @@ chains (``buildGatewayNetworkFiltersFromTCPRoutes`` / ``FromTLSRoutes``); destin
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from ..model.gateway import HTTP_PROTOCOLS, Server
 from ..model.hosts import expand_host, gateway_ref, namespace_selector_allows, split_gateway_host
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase
 from ..model.references import ReferenceIndex
 from ..model.virtualservice import HTTPRoute, VirtualService
 from . import drops as codes
-from .delegates import DelegateIndex
+from .delegates import DelegateIndex, has_delegates
 from .destinations import DestinationRules, consistent_hash_policy
 from .http import (
     cors_config,
@@ -98,8 +100,15 @@ class WorkloadBuilder:
     """Builds one workload's listeners and clusters; ``drops`` collects what istiod would skip."""
 
     def __init__(self, project, labels: dict[str, str], gateways: list[GatewayNode], namespace: str,
-                 index: ReferenceIndex, rules: DestinationRules, delegates: DelegateIndex,
-                 options: CompileOptions, with_http_routes: bool = True) -> None:
+                 index: ReferenceIndex | None, rules: DestinationRules | None, delegates: DelegateIndex,
+                 options: CompileOptions, with_http_routes: bool = True,
+                 bound: Mapping[str, Sequence[VirtualService]] | None = None,
+                 delegating: Mapping[str, Sequence[VirtualService]] | None = None) -> None:
+        """``with_http_routes=False`` builds what the checks need: servers, TCP/TLS routes and drops, without
+        HTTP routes and without clusters (destinations are not resolved, so ``index`` and ``rules`` may be
+        None). ``bound``: the VirtualServices bound to each Gateway (``ns/name``) in istiod's order, when
+        the caller already has them; else they are read from ``index``. ``delegating``: those of them
+        with a ``delegate`` rule, when the caller already knows."""
         self.project = project
         self.labels = labels
         self.gateways = gateways
@@ -108,13 +117,15 @@ class WorkloadBuilder:
         self.rules = rules
         self.delegates = delegates
         self.options = options
-        self.with_http_routes = with_http_routes   # False: servers, TCP/TLS routes and drops only (checks)
+        self.with_http_routes = with_http_routes
         self.drops: list[Drop] = []
         self.clusters: dict[str, ClusterPlan] = {}
         self.bound: dict[str, list[VirtualService]] = {}
         for gw in gateways:
-            self.bound[gw.gateway.metadata.qualified] = self._bound_virtual_services(gw)
+            ref = gw.gateway.metadata.qualified
+            self.bound[ref] = list(bound[ref]) if bound is not None else self._bound_virtual_services(gw)
         self._http_routes: dict[tuple[str, str, int], list[RoutePlan]] = {}
+        self._delegating = dict(delegating or {})    # checks only: bound VSs with delegates, by Gateway
 
     # ----- which VirtualServices apply ------------------------------------------------------
     def _bound_virtual_services(self, gateway: GatewayNode) -> list[VirtualService]:
@@ -168,6 +179,9 @@ class WorkloadBuilder:
     def destination(self, dest, weight: int, vs: VirtualService, listener_port: int, headers=None
                     ) -> DestinationPlan:
         fqdn = expand_host(dest.host, vs.namespace).lower()
+        if not self.with_http_routes:
+            # checks only: that a route has destinations decides drops, the clusters they resolve to do not
+            return DestinationPlan(fqdn, dest.subset, dest.port_number, weight, "", headers)
         target = self.index.destination(dest.host, vs.namespace)
         port = dest.port_number
         if port is None:
@@ -265,8 +279,9 @@ class WorkloadBuilder:
         VirtualService hosts into virtual hosts (deduplicated by host, routes appended)."""
         vhosts: dict[str, VirtualHostPlan] = {}
         if not self.with_http_routes:
+            # checks only: what merging the delegates drops (a VirtualService without delegates drops nothing)
             for entry in servers:
-                for vs in self.bound[entry.gateway_ref]:
+                for vs in self._delegating_virtual_services(entry.gateway_ref):
                     self.delegates.merged_rules(vs, self.drops)
             return RouteConfigPlan(name, [VirtualHostPlan(f"blackhole:{port}", ["*"])], blackhole=True)
         for entry in servers:
@@ -301,6 +316,12 @@ class WorkloadBuilder:
         if not vhosts:
             return RouteConfigPlan(name, [VirtualHostPlan(f"blackhole:{port}", ["*"])], blackhole=True)
         return RouteConfigPlan(name, sorted(vhosts.values(), key=lambda v: v.name))
+
+    def _delegating_virtual_services(self, gateway_ref: str) -> Sequence[VirtualService]:
+        found = self._delegating.get(gateway_ref)
+        if found is None:
+            found = self._delegating[gateway_ref] = [vs for vs in self.bound[gateway_ref] if has_delegates(vs)]
+        return found
 
     # ----- TCP / TLS routes -----------------------------------------------------------------
     def tcp_route(self, entry: ServerPlan, port: int) -> TcpRoutePlan | None:

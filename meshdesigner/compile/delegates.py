@@ -11,7 +11,7 @@ child's namespace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from ..model.virtualservice import HTTPMatchRequest, HTTPRoute, VirtualService
 from . import drops as codes
@@ -124,24 +124,38 @@ def merge_rule(root: HTTPRoute, child: HTTPRoute) -> HTTPRoute | None:
     return child.model_copy(update=update)
 
 
-class DelegateIndex:
-    """VirtualServices by ``namespace/name``, to follow ``delegate`` references."""
+def has_delegates(vs: VirtualService) -> bool:
+    """Whether an HTTP rule of ``vs`` delegates to another VirtualService."""
+    return any(rule.delegate is not None for rule in vs.spec.http or [])
 
-    def __init__(self, virtual_services: Iterable[VirtualService]) -> None:
-        self.by_ref = {vs.metadata.qualified: vs for vs in virtual_services}
-        self._merged: dict[str, tuple[list, list[Drop]]] = {}
+
+class DelegateIndex:
+    """VirtualServices by ``namespace/name``, to follow ``delegate`` references.
+
+    ``by_ref`` may be given instead of ``virtual_services``: any mapping from ``namespace/name`` to the
+    VirtualService that name means (the compile cache passes one it keeps up to date edit by edit).
+    ``memo`` keeps merged rules beyond one compile: an entry is reused only while the VirtualService and
+    every child its delegates named are the very same (immutable) objects.
+    """
+
+    def __init__(self, virtual_services: Iterable[VirtualService] = (),
+                 by_ref: Mapping[str, VirtualService] | None = None, memo: dict | None = None) -> None:
+        self.by_ref = by_ref if by_ref is not None else {vs.metadata.qualified: vs for vs in virtual_services}
+        self._merged: dict[str, tuple] = memo if memo is not None else {}
 
     def merged_rules(self, vs: VirtualService, drops: list[Drop]
                      ) -> list[tuple[VirtualService, int, HTTPRoute, VirtualService | None]]:
         """(origin VirtualService, rule index in it, rule, root or None) for every HTTP rule of ``vs``
-        with delegates replaced by their merged child rules (computed once per VirtualService)."""
+        with delegates replaced by their merged child rules (computed once per VirtualService object and
+        the children it names)."""
         key = vs.metadata.qualified
         found = self._merged.get(key)
-        if found is not None:
-            drops.extend(found[1])
-            return found[0]
+        if found is not None and found[0] is vs and all(self.by_ref.get(ref) is child for ref, child in found[1]):
+            drops.extend(found[3])
+            return found[2]
         out = []
         new_drops = []
+        children: list[tuple[str, VirtualService | None]] = []   # what the result depends on besides ``vs``
         for i, rule in enumerate(vs.spec.http or []):
             if rule.delegate is None:
                 out.append((vs, i, rule, None))
@@ -149,6 +163,7 @@ class DelegateIndex:
             namespace = rule.delegate.namespace or vs.namespace
             child_ref = f"{namespace}/{rule.delegate.name}"
             child = self.by_ref.get(child_ref)
+            children.append((child_ref, child))
             if child is None or child.spec.hosts:
                 reason = "names no VirtualService" if child is None else "names a VirtualService with hosts"
                 new_drops.append(Drop(codes.DELEGATE_MISSING, "VirtualService", key, f"spec.http[{i}].delegate",
@@ -163,5 +178,5 @@ class DelegateIndex:
                     continue
                 out.append((child, j, merged, vs))
         drops.extend(new_drops)
-        self._merged[key] = (out, new_drops)
+        self._merged[key] = (vs, tuple(children), out, new_drops)
         return out

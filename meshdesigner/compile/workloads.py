@@ -14,6 +14,7 @@ then namespace.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..model.nodes import GatewayNode
@@ -46,20 +47,25 @@ class Workload:
         return ",".join(f"{k}={v}" for k, v in self.labels) or "<all gateway proxies>"
 
 
-def _applies(gateway: GatewayNode, labels: dict[str, str]) -> bool:
-    """``labels.Instance(gw.Selector).SubsetOf(proxy.Labels)``; no selector applies everywhere."""
-    selector = gateway.gateway.spec.selector or {}
-    return all(labels.get(k) == v for k, v in selector.items())
-
-
 def gateway_workloads(project) -> list[Workload]:
     """Every workload the design's Gateways define, ordered by their labels."""
-    gateways = merge_order(list(project.gateways()))
-    keys = sorted({_labels_key(g.gateway.spec.selector) for g in gateways})
+    return workloads_of(project.gateways())
+
+
+def workloads_of(gateways: Iterable[GatewayNode]) -> list[Workload]:
+    """Every workload these Gateways define, ordered by their labels (see :func:`gateway_workloads`)."""
+    ordered = merge_order(list(gateways))
+    by_selector: dict[tuple[tuple[str, str], ...], list[int]] = {}   # selector -> positions in merge order
+    for position, gateway in enumerate(ordered):
+        by_selector.setdefault(_labels_key(gateway.gateway.spec.selector), []).append(position)
     out = []
-    for key in keys:
+    for key in sorted(by_selector):
         labels = dict(key)
-        out.append(Workload(key, tuple(g for g in gateways if _applies(g, labels))))
+        # ``labels.Instance(gw.Selector).SubsetOf(proxy.Labels)`` (no selector applies everywhere), decided
+        # per selector group: a design has few distinct selectors and many Gateways
+        positions = sorted(p for selector, group in by_selector.items()
+                           if all(labels.get(k) == v for k, v in selector) for p in group)
+        out.append(Workload(key, tuple(ordered[p] for p in positions)))
     return out
 
 

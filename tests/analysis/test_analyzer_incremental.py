@@ -147,3 +147,86 @@ def test_moving_a_node_recomputes_nothing():
     project.replace_node(_replace_spec(gw_node, "gateway", lambda s: s["servers"][0].update(hosts=["z.example.com"])))
     assert analyzer.refresh() == analyze(project)
     assert any(d.code == "MD0410" and d.resource.name == "vs" for d in analyzer.refresh())
+
+
+def _node_of(doc, node_id):
+    """The node ``node_id`` of a design holding only ``doc`` (to add it to another design)."""
+    return design(doc).node(node_id)
+
+
+def _renamed(project, node_id, attr, name):
+    """Rename the node's resource as the GUI does: the id follows the name (Project.id_after_rename)."""
+    old = project.node(node_id)
+    resource = getattr(old, attr)
+    new = old.model_copy(update={attr: resource.model_copy(
+        update={"metadata": resource.metadata.model_copy(update={"name": name})})})
+    new = new.model_copy(update={"id": project.id_after_rename(old, new)})
+    project.rename_node(old.id, new)
+
+
+def test_a_series_of_edits_of_every_kind_matches_a_fresh_analysis():
+    """Gateways, virtual services (delegates, tcp routes), destination rules, service entries and policies are
+    added, edited, renamed and removed; after each edit the incremental result equals a fresh analysis, and
+    the compiler's drops kept between edits equal a fresh compile."""
+    from meshdesigner.compile import CompileOptions, workload_drops
+    from meshdesigner.model import ProjectSettings
+    from meshdesigner.model.security import policy_from_manifest
+
+    from .builders import se
+
+    project = design(gw(), gw(server(80, "HTTP", hosts=["b.example.com"]), name="gw2"), svc(), dr(),
+                     svc(name="db", ports=((5432, "tcp-db"),)), vs(), vs(name="vs2", hosts=["b.example.com"],
+                                                                           gateways=["gw2"]))
+    analyzer = Analyzer(project)
+    policy = {"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+              "metadata": {"name": "deny-admin", "namespace": "default"},
+              "spec": {"selector": {"matchLabels": {"istio": "ingressgateway"}}, "action": "DENY",
+                       "rules": [{"to": [{"operation": {"paths": ["/admin"]}}]}]}}
+    child_rules = [{"match": [{"uri": {"prefix": "/shop/cart"}}], "route": [{"destination": {"host": "reviews"}}]},
+                   {"match": [{"uri": {"prefix": "/blog"}}], "route": [{"destination": {"host": "reviews"}}]}]
+    edits = [
+        # a TCP server on gw2's plain-HTTP port: merged after gw2 (name order), so istiod skips it (MD0802)
+        lambda: project.add_node(_node_of(gw(server(80, "TCP", hosts=["*"], name="tcp"), name="gw3"),
+                                          "ingress-gateway:default/gw3")),
+        # on its own port it gets no filter chain: nothing routes it (MD0805, MD0806)
+        lambda: project.replace_node(_replace_spec(project.node("ingress-gateway:default/gw3"), "gateway",
+                                                   lambda s: s["servers"][0]["port"].update(number=9000))),
+        lambda: project.add_node(_node_of(vs(name="tcp-vs", hosts=["*"], gateways=["gw3"], http=None,
+                                             tcp=[{"route": [{"destination": {"host": "db"}}]}]),
+                                          "virtual-service:default/tcp-vs")),
+        lambda: _renamed(project, "ingress-gateway:default/gw3", "gateway", "gw4"),
+        lambda: project.add_node(_node_of(vs(name="root", hosts=["c.example.com"], gateways=["gw2"],
+                                             http=[{"match": [{"uri": {"prefix": "/shop"}}],
+                                                    "delegate": {"name": "child"}}]),
+                                          "virtual-service:default/root")),
+        lambda: project.add_node(_node_of(vs(name="child", hosts=None, gateways=None, http=child_rules),
+                                          "virtual-service:default/child")),          # /blog conflicts (MD0807)
+        lambda: project.replace_node(_replace_spec(project.node("virtual-service:default/child"), "virtual_service",
+                                                   lambda s: s["http"][1]["match"][0]["uri"].update(
+                                                       prefix="/shop/blog"))),
+        lambda: _renamed(project, "virtual-service:default/child", "virtual_service", "child2"),
+        lambda: project.replace_node(_replace_spec(project.node("mesh-service:default/reviews"), "destination_rule",
+                                                   lambda s: s.update(subsets=[]))),
+        lambda: project.add_node(_node_of(se(), "external-service:default/ext")),
+        lambda: project.replace_node(_replace_spec(project.node("external-service:default/ext"), "service_entry",
+                                                   lambda s: s.update(hosts=["b.example.com"]))),
+        lambda: project.add_policy(policy_from_manifest(policy)),
+        lambda: project.replace_policy(("AuthorizationPolicy", "default", "deny-admin"), policy_from_manifest(
+            {**policy, "spec": {**policy["spec"], "action": "ALLOW"}})),
+        lambda: project.remove_policy(("AuthorizationPolicy", "default", "deny-admin")),
+        lambda: project.remove_node("external-service:default/ext"),
+        lambda: project.replace_node(_replace_spec(project.node("virtual-service:default/tcp-vs"), "virtual_service",
+                                                   lambda s: s.update(gateways=["gw4"]))),
+        lambda: project.remove_node("ingress-gateway:default/gw2"),
+        lambda: project.set_settings(ProjectSettings(istio_version="1.22")),
+        lambda: project.remove_node("virtual-service:default/root"),
+    ]
+    seen_codes = set()
+    for step, edit in enumerate(edits):
+        edit()
+        found = analyzer.refresh()
+        assert found == analyze(project), f"step {step}"
+        cache = analyzer.context.compile_cache
+        assert cache.drops(project, CompileOptions.for_project(project)) == workload_drops(project), f"step {step}"
+        seen_codes |= {d.code for d in found}
+    assert {"MD0802", "MD0805", "MD0806", "MD0807"} <= seen_codes

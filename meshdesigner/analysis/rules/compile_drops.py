@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...compile import CompileOptions, workload_drops
 from ...compile import drops as codes
+from ...model.resource import ResourceRef
 from ..catalogue import MessageType
 from ..diagnostic import WARNING
 from ..messages import register
@@ -62,16 +63,15 @@ _BY_CODE = {m.code: m for m in (SERVER_UNSUPPORTED, PORT_CONFLICT, DUPLICATE_TLS
 
 @rule("compile.drops", codes=tuple(_BY_CODE), scope=DESIGN)
 def compile_drops(ctx):
-    """Each MD08xx drop of every workload, on the resource it names."""
+    """Each MD08xx drop of every workload, on the resource it names (workloads an edit did not touch are
+    not compiled again: ``ctx.compile_cache``)."""
     if not ctx.any_of_kind("ingress-gateway") and not ctx.any_of_kind("egress-gateway"):
         return
-    refs = {}
-    for node in ctx.nodes():
-        resource = getattr(node, "primary", None)
-        if resource is not None:
-            refs.setdefault((resource.KIND, resource.metadata.qualified), resource.ref)
-    for drop in workload_drops(ctx.project, CompileOptions.for_project(ctx.project)):
+    for drop in workload_drops(ctx.project, CompileOptions.for_project(ctx.project), ctx.compile_cache):
         message = _BY_CODE.get(drop.code)
-        ref = refs.get((drop.kind, drop.ref))
-        if message is not None and ref is not None:
+        if message is None:
+            continue
+        namespace, _, name = drop.ref.partition("/")
+        ref = ResourceRef(drop.kind, namespace, name)
+        if ctx.index.node_of(ref) is not None:     # a drop is reported on a resource of the design
             yield message.at(ref, drop.field if drop.field.startswith("spec") else "", message=drop.message)

@@ -1,0 +1,227 @@
+"""What istiod drops, for successive versions of one design: a workload an edit leaves alone is not compiled again.
+
+The live checks (``analysis/rules/compile_drops.py``) ask for every workload's drops after each edit. Nodes
+are immutable and an edit replaces the node it changes, so a :class:`CompileCache` finds the changed nodes
+by identity, keeps its look-ups up to date node by node (Gateways; VirtualServices by the Gateway they
+bind and by name; mesh Services by selector label) and compiles a workload again only when one of its
+inputs is no longer the same:
+
+* the options;
+* the Gateways merged into it, in merge order (node id and Gateway resource);
+* the workload namespace (``workload_namespace``: the first Gateway's functions, its Service, the mesh
+  Services selecting its pods);
+* per Gateway, the bound VirtualServices (in istiod's order) that have ``delegate`` rules, and the
+  VirtualServices those name;
+* per Gateway with a TCP, TLS or passthrough server, all its bound VirtualServices in istiod's order.
+
+That is everything a checks-only compile (``WorkloadBuilder(with_http_routes=False)``) reads: it builds
+no HTTP routes and no clusters, so DestinationRules, ServiceEntries and route destinations are not inputs,
+and an HTTP or HTTPS server reads only what merging delegates drops. So editing a VirtualService bound to
+HTTP(S) servers only, and without delegates, compiles nothing again.
+Between compiles, delegate merges are kept per VirtualService (the ``DelegateIndex`` memo), so a workload
+compiled again re-merges only the VirtualServices that changed.
+
+:func:`meshdesigner.compile.workload_drops` is this cache used once, so a one-shot run and the live checks
+share one code path.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..model.function_targets import workload_namespace
+from ..model.hosts import gateway_ref
+from ..model.nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+from ..model.virtualservice import VirtualService
+from .builder import WorkloadBuilder
+from .delegates import DelegateIndex, has_delegates
+from .options import CompileOptions
+from .plan import PASSTHROUGH, TCP, TLS_TERMINATED, Drop, server_class
+from .workloads import Workload, workloads_of
+
+# Server classes whose filter chains read the tcp/tls routes of the VirtualServices bound to their Gateway.
+_ROUTED_CLASSES = frozenset({TCP, TLS_TERMINATED, PASSTHROUGH})
+
+
+class _VirtualServicesByName:
+    """``namespace/name`` -> the VirtualService that name means: with duplicates, the last in the design's
+    node order (as a ``DelegateIndex`` built from the design's nodes sees them)."""
+
+    def __init__(self, cache: CompileCache) -> None:
+        self._cache = cache
+
+    def get(self, ref: str, default=None) -> VirtualService | None:
+        holders = self._cache._named.get(ref)
+        if not holders:
+            return default
+        if len(holders) == 1:
+            return next(iter(holders.values()))
+        position = self._cache._position
+        return holders[max(holders, key=position.__getitem__)]
+
+
+class CompileCache:
+    """The drops of each gateway workload of a design, kept between calls of :meth:`drops` with the inputs
+    they were computed from (see the module docstring). ``compiled_workloads`` names the workloads the
+    last call compiled (the others were reused)."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, NodeBase] = {}
+        self._position: dict[str, int] = {}     # node id -> place in the design's node order (breaks ties)
+        self._gateways: dict[str, GatewayNode] = {}
+        self._routing_gateways: set[str] = set()   # node ids of Gateways whose servers read bound tcp/tls routes
+        self._binders: dict[str, dict[str, VirtualService]] = defaultdict(dict)   # gateway ref -> node id -> VS
+        self._named: dict[str, dict[str, VirtualService]] = defaultdict(dict)     # "ns/name" -> node id -> VS
+        self._by_label: dict[tuple[str, str], dict[str, MeshServiceNode]] = defaultdict(dict)
+        self._bound: dict[str, _Bound] = {}     # gateway ref -> its VirtualServices (kept until a binder changes)
+        self._workloads: list[Workload] | None = None
+        self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # workload labels -> (inputs, drops)
+        self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
+        self._by_name = _VirtualServicesByName(self)
+        self.compiled_workloads: list[str] = []
+
+    # ----- public ----------------------------------------------------------------------------------------
+    def drops(self, project, options: CompileOptions | None = None) -> list[Drop]:
+        """What istiod would drop in every workload of ``project`` (the same as compiling every workload
+        afresh with ``with_http_routes=False``), in workload order, without duplicates."""
+        options = options or CompileOptions.for_project(project)
+        self._sync(project.nodes)
+        if self._workloads is None:
+            self._workloads = workloads_of(self._gateways.values())
+        results: dict[tuple, tuple[tuple, list[Drop]]] = {}
+        compiled = []
+        out: dict[Drop, None] = {}
+        for workload in self._workloads:
+            inputs = self._inputs(workload, options)
+            known = self._results.get(workload.labels)
+            if known is None or known[0] != inputs:
+                known = (inputs, self._compile(project, workload, inputs))
+                compiled.append(workload.key)
+            results[workload.labels] = known
+            out.update(dict.fromkeys(known[1]))
+        self._results = results
+        self.compiled_workloads = compiled
+        return list(out)
+
+    # ----- keeping the look-ups up to date -----------------------------------------------------------------
+    def _sync(self, current: dict[str, NodeBase]) -> None:
+        """Apply every node added, removed or replaced since the last call."""
+        seen = self._nodes
+        reordered = current.keys() != seen.keys()
+        if reordered:
+            for node_id in [i for i in seen if i not in current]:
+                self._remove(seen.pop(node_id))
+        for node_id, node in current.items():
+            old = seen.get(node_id)
+            if old is node:
+                continue
+            if old is not None:
+                self._remove(old)
+            self._add(node)
+            seen[node_id] = node
+        if reordered:
+            # added or renamed nodes: the others keep their relative order, but positions shift
+            self._position = {node_id: i for i, node_id in enumerate(current)}
+            self._bound.clear()
+
+    def _add(self, node: NodeBase) -> None:
+        node_id = node.id
+        if isinstance(node, GatewayNode):
+            self._gateways[node_id] = node
+            self._workloads = None
+            if any(server_class(server) in _ROUTED_CLASSES for server in node.gateway.spec.servers or []):
+                self._routing_gateways.add(node_id)
+        elif isinstance(node, VirtualServiceNode):
+            vs = node.virtual_service
+            for ref in _bound_refs(vs):
+                self._binders[ref][node_id] = vs
+                self._bound.pop(ref, None)
+            self._named[vs.metadata.qualified][node_id] = vs
+        elif isinstance(node, MeshServiceNode):
+            for pair in (node.service.spec.selector or {}).items():
+                self._by_label[pair][node_id] = node
+
+    def _remove(self, node: NodeBase) -> None:
+        node_id = node.id
+        if isinstance(node, GatewayNode):
+            self._gateways.pop(node_id, None)
+            self._routing_gateways.discard(node_id)
+            self._workloads = None
+        elif isinstance(node, VirtualServiceNode):
+            vs = node.virtual_service
+            for ref in _bound_refs(vs):
+                _discard(self._binders, ref, node_id)
+                self._bound.pop(ref, None)
+            qualified = vs.metadata.qualified
+            _discard(self._named, qualified, node_id)
+            if qualified not in self._named:      # forget what was derived from a name no longer there
+                self._merged.pop(qualified, None)
+        elif isinstance(node, MeshServiceNode):
+            for pair in (node.service.spec.selector or {}).items():
+                _discard(self._by_label, pair, node_id)
+
+    # ----- one workload ------------------------------------------------------------------------------------
+    def _inputs(self, workload: Workload, options: CompileOptions) -> tuple:
+        """Everything the workload's drops are computed from (compared with ``==``: identical objects first)."""
+        gateways = workload.gateways
+        first = gateways[0]
+        selector = first.gateway.spec.selector or {}
+        candidates = {n.id: n for pair in selector.items() for n in self._by_label.get(pair, {}).values()}
+        namespace = workload_namespace(first, candidates.values())
+        bound = tuple(self._bound_to(g.gateway.metadata.qualified) for g in gateways)
+        routing = self._routing_gateways
+        routed = tuple(b.virtual_services if g.id in routing else () for g, b in zip(gateways, bound, strict=True))
+        children = tuple(self._by_name.get(ref) for b in bound for ref in b.delegate_refs)
+        return (options, workload.labels, tuple((g.id, g.gateway) for g in gateways), namespace,
+                tuple(b.delegating for b in bound), routed, children)
+
+    def _bound_to(self, ref: str) -> _Bound:
+        found = self._bound.get(ref)
+        if found is None:
+            found = self._bound[ref] = _Bound.of(self._binders.get(ref, {}), self._position)
+        return found
+
+    def _compile(self, project, workload: Workload, inputs: tuple) -> list[Drop]:
+        options, namespace = inputs[0], inputs[3]
+        gateways = list(workload.gateways)
+        bound = {g.gateway.metadata.qualified: self._bound_to(g.gateway.metadata.qualified) for g in gateways}
+        delegates = DelegateIndex(by_ref=self._by_name, memo=self._merged)   # type: ignore[arg-type]
+        builder = WorkloadBuilder(project, workload.label_dict, gateways, namespace, None, None, delegates,
+                                  options, with_http_routes=False,
+                                  bound={ref: b.virtual_services for ref, b in bound.items()},
+                                  delegating={ref: b.delegating for ref, b in bound.items()})
+        builder.listeners()
+        return list(dict.fromkeys(builder.drops))
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """The VirtualServices bound to one Gateway in ``VirtualServicesForGateway`` order (name, then namespace,
+    then the design's node order), those of them with delegates, and the names their delegates give."""
+
+    virtual_services: tuple[VirtualService, ...]
+    delegating: tuple[VirtualService, ...]
+    delegate_refs: tuple[str, ...]
+
+    @classmethod
+    def of(cls, holders: dict[str, VirtualService], position: dict[str, int]) -> _Bound:
+        ordered = sorted(holders, key=lambda i: (holders[i].name, holders[i].namespace, position.get(i, 0)))
+        virtual_services = tuple(holders[i] for i in ordered)
+        delegating = tuple(vs for vs in virtual_services if has_delegates(vs))
+        refs = tuple(f"{rule.delegate.namespace or vs.namespace}/{rule.delegate.name}"
+                     for vs in delegating for rule in vs.spec.http or [] if rule.delegate is not None)
+        return cls(virtual_services, delegating, refs)
+
+
+def _bound_refs(vs: VirtualService) -> list[str]:
+    """The Gateways (``ns/name``, or ``mesh``) a VirtualService's ``gateways`` names, once each."""
+    return list(dict.fromkeys(gateway_ref(entry, vs.namespace) for entry in vs.spec.gateways or []))
+
+
+def _discard(table: dict, key, node_id: str) -> None:
+    holders = table.get(key)
+    if holders is not None:
+        holders.pop(node_id, None)
+        if not holders:
+            del table[key]
