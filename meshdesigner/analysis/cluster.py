@@ -30,7 +30,7 @@ INJECT = "sidecar.istio.io/inject"
 # Istio kinds read in wire form from the verbatim resources, and their API groups
 ISTIO_GROUPS = {"Sidecar": ("networking.istio.io",), "EnvoyFilter": ("networking.istio.io",),
                 "Telemetry": ("telemetry.istio.io",), "RequestAuthentication": ("security.istio.io",),
-                "WasmPlugin": ("extensions.istio.io",), "AuthorizationPolicy": ("security.istio.io",)}
+                "WasmPlugin": ("extensions.istio.io",), "ProxyConfig": ("networking.istio.io",), "AuthorizationPolicy": ("security.istio.io",)}
 
 
 @dataclass(frozen=True)

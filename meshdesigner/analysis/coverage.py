@@ -78,6 +78,7 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0154": ("MD1026",),
     "IST0155": ("MD1027",),
     "IST0157": ("MD1020",),
+    "IST0158": ("MD1051",),
     "IST0159": ("MD1019",),
     "IST0160": ("MD1017",),
     "IST0161": ("MD1006",),
@@ -158,8 +159,9 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "ones through Pods of the input)"),
     ("injection.Analyzer", "IST0102, IST0103, IST0123, IST0148", "covered", "MD1041-MD1044 on the Namespaces, "
      "Pods and sidecar injector ConfigMap of the input"),
-    ("injection.ImageAnalyzer", "IST0158", "no", "compares the proxy images of running pods with the injector's "
-     "configured hub/tag: a running cluster's state"),
+    ("injection.ImageAnalyzer", "IST0158", "covered", "MD1051 with the sidecar injector ConfigMap in the input; "
+     "the image variant from the mesh config, ProxyConfigs and the pod annotation (unknown without a mesh config: "
+     "any -<variant> accepted then)"),
     ("injection.ImageAutoAnalyzer", "IST0146, IST0147", "covered", "MD1045 (Deployments, only with "
      "MutatingWebhookConfigurations in the input), MD1046 (Pods)"),
     ("k8sgateway.SelectorAnalyzer", "IST0166", "covered", "MD1028: AuthorizationPolicy, RequestAuthentication, "

@@ -41,6 +41,7 @@ class MeshConfigInput:
     extension_providers: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EXTENSION_PROVIDERS))
     default_access_logging: tuple[str, ...] = ()
     proxy_metadata: dict[str, str] = field(default_factory=dict)
+    image_type: str = ""             # defaultConfig.image.imageType (the proxy image variant, e.g. distroless)
     problem: str | None = None       # the ConfigMap's mesh key could not be read (Istio refuses it too)
     # meshNetworks (mesh.ParseMeshNetworks): network name -> its endpoints; None without the key or unreadable
     mesh_networks: dict[str, list[dict]] | None = None
@@ -78,6 +79,7 @@ def read_mesh_config(obj: dict) -> MeshConfigInput:
                                      or [] if isinstance(p, str)),
         proxy_metadata={str(k): str(v) for k, v in _mapping(_mapping(mesh.get("defaultConfig"))
                                                              .get("proxyMetadata")).items()},
+        image_type=str(_mapping(_mapping(mesh.get("defaultConfig")).get("image")).get("imageType") or ""),
         mesh_networks=_mesh_networks(data.get(MESH_NETWORKS_KEY), where))
 
 

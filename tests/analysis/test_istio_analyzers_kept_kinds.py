@@ -6,6 +6,8 @@ severity, triggers)``; a near miss (``triggers=False``) must not report ``code``
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from meshdesigner.analysis import analyze
@@ -433,7 +435,7 @@ ANNOTATIONS = [
 # enableNamespacesByDefault), several injection labels (IST0123), a Pod of an istio-injection=enabled namespace
 # without istio-proxy (IST0103).
 def injector_config_map(by_default=True, name="istio-sidecar-injector"):
-    values = '{"sidecarInjectorWebhook": {"enableNamespacesByDefault": %s}}' % ("true" if by_default else "false")
+    values = json.dumps({"sidecarInjectorWebhook": {"enableNamespacesByDefault": by_default}})
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(name, "istio-system"),
             "data": {"values": values, "config": "{}"}}
 
@@ -608,7 +610,48 @@ def test_webhook_service_not_checked_in_an_open_world():
     assert not [d for d in analyze(design(injector_webhook("a", ENABLED, service="missing"))) if d.code == "MD1050"]
 
 
-TABLES = (WEBHOOKS + MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# injection/injection-image.go ImageAnalyzer + util/proxyconfig.go ImageType: pods of injected namespaces whose
+# istio-proxy image is neither the injector's (hub/image:tag) nor that image with -<variant> (IST0158).
+def image_injector(hub="docker.io/istio", tag="1.30.0"):
+    values = json.dumps({"global": {"hub": hub, "tag": tag, "proxy": {"image": "proxyv2"}}})
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("istio-sidecar-injector", "istio-system"),
+            "data": {"values": values, "config": "{}"}}
+
+
+def proxy_pod(image, annotations=None):
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta("app", "shop", **(
+        {"annotations": annotations} if annotations else {})),
+            "spec": {"containers": [{"name": "app", "image": "i"}, {"name": "istio-proxy", "image": image}]}}
+
+
+INJECTED_NS = namespace("shop", **{"istio-injection": "enabled"})
+DISTROLESS_MESH = mesh_config("defaultConfig:\n  image:\n    imageType: distroless\n")
+CURRENT = "docker.io/istio/proxyv2:1.30.0"
+PROXY_IMAGES = [
+    ("proxy-image-old", [image_injector(), INJECTED_NS, proxy_pod("docker.io/istio/proxyv2:1.29.0")],
+     "MD1051", "IST0158", W, True),
+    ("proxy-image-current", [image_injector(), INJECTED_NS, proxy_pod(CURRENT)], "MD1051", "IST0158", W, False),
+    ("proxy-image-namespace-not-injected", [image_injector(), namespace("shop"),
+                                            proxy_pod("docker.io/istio/proxyv2:1.29.0")], "MD1051", "IST0158", W,
+     False),
+    ("proxy-image-custom-annotation", [image_injector(), INJECTED_NS, proxy_pod(
+        "example.com/proxy:1", {"sidecar.istio.io/proxyImage": "example.com/proxy:1"})], "MD1051", "IST0158", W,
+     False),
+    ("proxy-image-no-injector-config", [INJECTED_NS, proxy_pod("docker.io/istio/proxyv2:1.29.0")],
+     "MD1051", "IST0158", W, False),
+    ("distroless-variant-from-mesh-config", [image_injector(), INJECTED_NS, DISTROLESS_MESH,
+                                             proxy_pod(CURRENT + "-distroless")], "MD1051", "IST0158", W, False),
+    ("plain-image-distroless-mesh", [image_injector(), INJECTED_NS, DISTROLESS_MESH, proxy_pod(CURRENT)],
+     "MD1051", "IST0158", W, False),
+    ("other-variant-than-mesh-config", [image_injector(), INJECTED_NS, DISTROLESS_MESH,
+                                        proxy_pod(CURRENT + "-debug")], "MD1051", "IST0158", W, True),
+    ("variant-unknown-without-mesh-config", [image_injector(), INJECTED_NS, proxy_pod(CURRENT + "-distroless")],
+     "MD1051", "IST0158", W, False),
+    ("variant-from-pod-annotation", [image_injector(), INJECTED_NS, proxy_pod(CURRENT + "-distroless", {
+        "proxy.istio.io/config": "image:\n  imageType: debug\n"})], "MD1051", "IST0158", W, True),
+]
+
+TABLES = (PROXY_IMAGES + WEBHOOKS + MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
