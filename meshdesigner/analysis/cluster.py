@@ -60,6 +60,7 @@ class ClusterInput:
     deployments: list[dict] = field(default_factory=list)   # apps/v1 Deployments as written
     config_maps: list[dict] = field(default_factory=list)  # v1 ConfigMaps (the sidecar injector's values)
     mutating_webhooks: list[dict] = field(default_factory=list)  # MutatingWebhookConfigurations
+    validating_webhooks: list[dict] = field(default_factory=list)  # ValidatingWebhookConfigurations
     crds: list[dict] = field(default_factory=list)       # CustomResourceDefinitions (deprecation analyzer)
     mesh_config: MeshConfigInput | None = None            # the istio ConfigMap of istio-system, if any
     mesh_config_unread: MeshConfigInput | None = None     # that ConfigMap when its mesh key cannot be read
@@ -157,7 +158,8 @@ def read_by_checks(obj: dict) -> bool:
     return ((group == "" and kind in ("Pod", "Namespace", "Secret", "Node")) or group in ISTIO_GROUPS.get(kind, ())
             or (kind == "CustomResourceDefinition" and group == "apiextensions.k8s.io")
             or (kind == "Deployment" and group == "apps")
-            or (kind == "MutatingWebhookConfiguration" and group == "admissionregistration.k8s.io")
+            or (kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
+                and group == "admissionregistration.k8s.io")
             or (kind == "ConfigMap" and group == "" and str(mapping_name(obj)).startswith("istio-sidecar-injector"))
             or (kind == "Gateway" and group == "gateway.networking.k8s.io") or is_mesh_config_map(obj))
 
@@ -180,6 +182,8 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             out.crds.append(obj)
         if kind == "MutatingWebhookConfiguration" and group == "admissionregistration.k8s.io":
             out.mutating_webhooks.append(obj)
+        if kind == "ValidatingWebhookConfiguration" and group == "admissionregistration.k8s.io":
+            out.validating_webhooks.append(obj)
         if is_mesh_config_map(obj):
             mesh = read_mesh_config(obj)
             if mesh.problem:

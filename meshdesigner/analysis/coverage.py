@@ -83,6 +83,8 @@ ANALYZERS: dict[str, tuple[str, ...]] = {
     "IST0160": ("MD1017",),
     "IST0161": ("MD1006",),
     "IST0162": ("MD0701",),
+    "IST0163": ("MD1052",),
+    "IST0164": ("MD1053",),
     "IST0165": ("MD0419",),
     "IST0166": ("MD1028",),
     "IST0167": ("MD1016",),
@@ -149,8 +151,9 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "removed rbac.istio.io kinds)"),
     ("envoyfilter.EnvoyPatchAnalyzer", "IST0151-IST0155", "covered", "MD1023-MD1027; the proxyVersion names "
      "carry from one EnvoyFilter to the next in namespace/name order (Istio's store order is not defined)"),
-    ("externalcontrolplane.ExternalControlPlaneAnalyzer", "IST0163, IST0164", "no", "webhook configuration of a "
-     "control plane: cluster state"),
+    ("externalcontrolplane.ExternalControlPlaneAnalyzer", "IST0163, IST0164", "covered", "MD1052, MD1053 on "
+     "Istio's webhook configurations of the input (Go's url.Parse approximated: control characters, bad % "
+     "escapes, a leading ':')"),
     ("gateway.IngressGatewayPortAnalyzer", "IST0101, IST0162", "covered", "MD0701 (the gateway's Service ports), MD1004 (selector not found, with Pods in the input)"),
     ("gateway.CertificateAnalyzer", "IST0138", "covered", "MD0618"),
     ("gateway.SecretAnalyzer", "IST0101, IST0161", "partly", "MD1004, MD1005, MD1006 with Pods/Secrets in the "

@@ -651,7 +651,34 @@ PROXY_IMAGES = [
         "proxy.istio.io/config": "image:\n  imageType: debug\n"})], "MD1051", "IST0158", W, True),
 ]
 
-TABLES = (PROXY_IMAGES + WEBHOOKS + MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
+# externalcontrolplane/externalcontrolplane.go: Istio's webhook configurations reaching an external istiod by url:
+# unparsable or blank (IST0163), an IP address (IST0164).
+def control_plane_webhook(kind="MutatingWebhookConfiguration", name="istio-sidecar-injector-external", url=None,
+                          service=False):
+    client = {"url": url} if url is not None else {}
+    if service:
+        client["service"] = {"name": "istiod", "namespace": "istio-system"}
+    return {"apiVersion": "admissionregistration.k8s.io/v1", "kind": kind, "metadata": {"name": name},
+            "webhooks": [{"name": "rev.namespace.sidecar-injector.istio.io", "clientConfig": client,
+                          "sideEffects": "None", "admissionReviewVersions": ["v1"]}]}
+
+
+EXTERNAL_CONTROL_PLANE = [
+    ("webhook-url-blank", [control_plane_webhook()], "MD1052", "IST0163", W, True),
+    ("validator-url-blank", [control_plane_webhook("ValidatingWebhookConfiguration", "istio-validator-external")],
+     "MD1052", "IST0163", W, True),
+    ("webhook-url-bad-escape", [control_plane_webhook(url="https://istiod.example.com:15017/inject/%zz")],
+     "MD1052", "IST0163", W, True),
+    ("webhook-url-hostname", [control_plane_webhook(url="https://istiod.example.com:15017/inject")],
+     "MD1052", "IST0163", W, False),
+    ("webhook-service", [control_plane_webhook(service=True)], "MD1052", "IST0163", W, False),
+    ("other-webhook-name", [control_plane_webhook(name="other-injector")], "MD1052", "IST0163", W, False),
+    ("webhook-url-ip", [control_plane_webhook(url="https://10.0.0.1:15017/inject")], "MD1053", "IST0164", I, True),
+    ("webhook-url-hostname-not-ip", [control_plane_webhook(url="https://istiod.example.com:15017/inject")],
+     "MD1053", "IST0164", I, False),
+]
+
+TABLES = (EXTERNAL_CONTROL_PLANE + PROXY_IMAGES + WEBHOOKS + MESH_NETWORKS + TOPOLOGY + PROTOCOL_ADDRESSES + INJECTION + IMAGE_AUTO + ANNOTATIONS + CRD_VERSIONS + APPLICATION_UID + SERVICE_ASSOCIATION + BLOCKED_CIDRS + SIDECARS + DEPRECATION + TELEMETRY_DEFAULT + TELEMETRY_SELECTOR + PROVIDERS + LIGHTSTEP + ROOT_NAMESPACE
           + ENVOY_FILTERS + K8S_GATEWAY_SELECTOR)
 
 
