@@ -258,11 +258,14 @@ CompiledGateway = CompiledWorkload   # the name before workloads were merged
 
 
 class _DesignCache:
-    """The compiled workloads of one design content: the same node objects (a ``project.copy()`` snapshot of an
-    unchanged design shares them) with the same compile options."""
+    """The compiled workloads of one design content: the same node, policy and settings objects (a
+    ``project.copy()`` snapshot of an unchanged design shares them) with the same compile options. The
+    policies and settings are part of it because each plan holds its workload's security."""
 
     def __init__(self, project, nodes: tuple, options: CompileOptions) -> None:
         self.nodes = nodes                # held, so the ids in the key cannot be reused by new objects
+        self.policies = tuple(project.policies)
+        self.settings = project.settings
         self.workload_of = {g.id: own_workload(workloads, g)
                             for workloads in [gateway_workloads(project)] for g in project.gateways()}
         self.compiled: dict[tuple, CompiledWorkload] = {}
@@ -281,7 +284,7 @@ def _design_cache(project, options: CompileOptions) -> _DesignCache:
             and last_options == options:
         return cache
     nodes = tuple(project)
-    key = (tuple(map(id, nodes)), options)
+    key = (tuple(map(id, nodes)), tuple(map(id, project.policies)), id(project.settings), options)
     found = _CACHES.get(key)
     if found is not None:
         _CACHES.move_to_end(key)

@@ -2,7 +2,7 @@
 
 Two steps join :mod:`meshdesigner.analysis.simulate`'s pipeline where Envoy runs the filters the
 export writes (:mod:`meshdesigner.export.envoy.security`), reading the same plan
-(:func:`meshdesigner.compile.security.security_plan`) and the same rule clauses
+(``WorkloadPlan.security``, :func:`meshdesigner.compile.security.workload_security`) and the same rule clauses
 (:mod:`meshdesigner.compile.security_rules`):
 
 * ``security_network`` (before ``connection``): network RBAC of TCP / TLS / passthrough chains (HTTP-only
@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 from types import SimpleNamespace
 
-from ..compile.security import SecurityPlan, security_plan, unusable_jwks
+from ..compile.security import SecurityPlan, unusable_jwks
 from ..compile.security_rules import (
     DEST_IP,
     DEST_PORT,
@@ -48,11 +48,10 @@ from .simulate_jwt import check_token
 
 
 def _plan(ctx: SimulationContext) -> SecurityPlan | None:
-    project = getattr(ctx, "project", None)
-    if project is None or not project.policies:
-        return None
-    plan = security_plan(project, ctx.plan.gateway)
-    return None if plan.empty else plan
+    """The workload plan's security (``WorkloadPlan.security``, compiled once per workload, what the
+    Envoy export renders); a sidecar's outbound plan has none."""
+    plan = getattr(ctx.plan, "security", None)
+    return None if plan is None or plan.empty else plan
 
 
 def remote_address(peer: str, xff: str | None, trusted_hops: int) -> str:

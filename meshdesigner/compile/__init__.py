@@ -14,6 +14,7 @@ Public API (pure; the same design and options give equal plans)::
     gateway_workloads(project) -> list[Workload]     # which Gateways share which pods
     workload_drops(project, options=None, cache=None) -> list[Drop]   # what istiod drops (no HTTP routes built)
     CompileCache()                                   # keeps each workload's drops between edits of one design
+    security_plan(project, gateway) -> SecurityPlan   # the policies of the workload serving a Gateway
     compile_sidecar(project, namespace, port, options=None) -> WorkloadPlan   # a sidecar's outbound routes
     CompileOptions(istio_version="1.30")             # CompileOptions.for_project(project) reads settings
 
@@ -23,8 +24,10 @@ Istio's semantics resolved by :mod:`.http`: Envoy match, timeout, retry policy, 
 redirect, header operations, hash policy), ``clusters`` (with the DestinationRule that applies by
 host, the merged traffic policy and the upstream TLS with its defaults, :mod:`.destinations`),
 ``drops`` (what istiod skips, each an MD08xx code, :mod:`.drops`), ``istio_version`` and
-``security`` (filled by ``meshdesigner.compile.security`` when that module exists: the
-AuthorizationPolicies and authentication applying to the workload).
+``security`` (:class:`~.security.SecurityPlan`, built once per workload by :func:`.security.workload_security`
+as istiod's ``NewListenerBuilder`` builds a proxy's authn/authz once: the AuthorizationPolicies,
+RequestAuthentications, Telemetry access logs and EnvoyFilters selecting the workload's pods;
+``None`` for a sidecar's outbound plan, where istiod applies no authorization).
 
 Rules and the istiod functions they follow:
 
@@ -39,7 +42,6 @@ Rules and the istiod functions they follow:
 
 from __future__ import annotations
 
-from ..model.function_targets import workload_namespace
 from ..model.nodes import GatewayNode
 from ..model.references import ReferenceIndex
 from .builder import WorkloadBuilder
@@ -61,7 +63,8 @@ from .plan import (
     VirtualHostPlan,
     WorkloadPlan,
 )
-from .workloads import Workload, gateway_workloads, own_workload
+from .security import SecurityPlan, security_plan, workload_security
+from .workloads import Workload, gateway_workloads, own_workload, pods_namespace
 
 
 class _Shared:
@@ -75,13 +78,14 @@ class _Shared:
 
 def _build(project, workload: Workload, options: CompileOptions, shared: _Shared) -> WorkloadPlan:
     gateways = list(workload.gateways)
-    namespace = workload_namespace(gateways[0], project.nodes.values())
+    namespace = pods_namespace(workload, project.nodes.values())
     builder = WorkloadBuilder(project, workload.label_dict, gateways, namespace, shared.index, shared.rules,
                               shared.delegates, options)
     listeners = builder.listeners()
     drops = list(dict.fromkeys(builder.drops))
+    security = workload_security(project, workload, namespace)
     return WorkloadPlan(workload.label_dict, gateways, listeners, builder.clusters, drops,
-                        builder.virtual_services, options.istio_version)
+                        builder.virtual_services, options.istio_version, security)
 
 
 def compile_workloads(project, options: CompileOptions | None = None) -> list[WorkloadPlan]:
@@ -136,8 +140,9 @@ def resolve_gateway(project, ref) -> GatewayNode:
 
 
 __all__ = [
-    "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileCache", "CompileOptions", "DestinationPlan", "Drop",
-    "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan", "ServerPlan", "TcpRoutePlan",
-    "VirtualHostPlan", "Workload", "WorkloadPlan", "compile_workload", "compile_workloads", "gateway_workloads",
-    "compile_sidecar", "own_workload", "resolve_gateway", "workload_drops", "workload_for_gateway",
+    "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileCache", "CompileOptions",
+    "DestinationPlan", "Drop", "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan",
+    "SecurityPlan", "ServerPlan", "TcpRoutePlan", "VirtualHostPlan", "Workload", "WorkloadPlan", "compile_workload",
+    "compile_workloads", "gateway_workloads", "compile_sidecar", "own_workload", "resolve_gateway", "security_plan",
+    "workload_drops", "workload_for_gateway", "workload_security",
 ]

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..model.gateway import HTTP_PROTOCOLS, Server
 from ..model.hosts import host_matches, split_gateway_host
 from ..model.nodes import GatewayNode, NodeBase
 from ..model.virtualservice import HTTPMatchRequest, HTTPRoute, VirtualService
+
+if TYPE_CHECKING:
+    from .security import SecurityPlan
 
 # Server classes on one port; plain-text and TLS servers never share a listener (pilot's mergeGateways).
 HTTP, HTTPS, TLS_TERMINATED, PASSTHROUGH, TCP = "http", "https", "tls", "passthrough", "tcp"
@@ -240,8 +244,8 @@ class WorkloadPlan:
     """One gateway workload (pods selected by ``labels``): every Gateway merged into its Envoy config.
 
     ``gateways`` are in istiod's merge order (creation time, then name, then namespace; a design has
-    no creation times). ``security`` is filled by :mod:`meshdesigner.compile.security` when present
-    (AuthorizationPolicy, RequestAuthentication, PeerAuthentication applying to the workload).
+    no creation times). ``security`` is the workload's :class:`~meshdesigner.compile.security.SecurityPlan`
+    (built once per workload, as istiod builds a proxy's authn/authz once); ``None`` for a sidecar plan.
     """
 
     labels: dict[str, str]
@@ -251,7 +255,7 @@ class WorkloadPlan:
     drops: list[Drop]
     virtual_services: list[VirtualService] = field(default_factory=list)   # bound to any merged Gateway
     istio_version: str = ""
-    security: object = None
+    security: SecurityPlan | None = None
 
     @property
     def gateway(self) -> GatewayNode:

@@ -1,6 +1,16 @@
 """The security part of a gateway workload's plan: which policies apply, and what istiod makes of them.
 
-:func:`security_plan` takes a design and one gateway and returns a :class:`SecurityPlan`:
+istiod builds a proxy's authentication and authorization once, when it starts building that proxy's
+listeners (``NewListenerBuilder`` in ``pilot/pkg/networking/core/listener_builder.go`` creates
+``authn.NewBuilder(push, node)`` and ``authz.NewBuilder(authz.Local, push, node, ...)``), and every
+HTTP connection manager of the proxy gets the same filters (``authz.Builder.BuildHTTP`` builds them
+lazily once, ``httpBuilt``; ``BuildTCP`` likewise for network filters). Policies select the proxy by
+its pod labels in its namespace, so one gateway workload (one Envoy) has one :class:`SecurityPlan`,
+whichever of its Gateways a filter chain comes from. :func:`workload_security` builds it (the compiler
+stores it in :attr:`meshdesigner.compile.WorkloadPlan.security`); :func:`security_plan` answers for
+one Gateway with the plan of the workload that serves it.
+
+A :class:`SecurityPlan` holds:
 
 * the resources attaching to the workload (:mod:`meshdesigner.model.policy_attach`);
 * AuthorizationPolicy rules by action in istiod's filter order, AUDIT (an RBAC ``LOG`` filter: never
@@ -16,8 +26,8 @@
   ``PushContext.initEnvoyFilters`` sorts by priority and creation time);
 * ``problems``: what cannot be applied locally, each a MD09xx code (never a silent skip).
 
-The Envoy exporter renders this plan (:mod:`meshdesigner.export.envoy.security`) and the simulator
-evaluates it (:mod:`meshdesigner.analysis.simulate_security`).
+The Envoy exporter renders this plan once per workload (:mod:`meshdesigner.export.envoy.security`)
+and the simulator evaluates it (:mod:`meshdesigner.analysis.simulate_security`).
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import base64
 import weakref
 from dataclasses import dataclass, field
 
-from ..model.function_targets import TargetIndex, workload_labels, workload_namespace
+from ..model.function_targets import TargetIndex, workload_labels
 from ..model.nodes import GatewayNode
 from ..model.policy_attach import policies_for_workload
 from ..model.security import (
@@ -38,6 +48,7 @@ from ..model.security import (
     Telemetry,
 )
 from .security_rules import RulePlan, for_traffic, policy_rules
+from .workloads import Workload, gateway_workloads, own_workload, pods_namespace
 
 # Istio's built-in access log provider (``meshConfig.extensionProviders`` ``envoy``: file /dev/stdout).
 BUILTIN_LOG_PROVIDERS = {"envoy": "/dev/stdout"}
@@ -63,7 +74,10 @@ class AccessLogPlan:
 
 @dataclass
 class SecurityPlan:
-    gateway: GatewayNode
+    """One gateway workload's policies (pods labelled ``labels`` in ``namespace``); ``gateways`` are the
+    Gateways merged into it, in merge order."""
+
+    gateways: list[GatewayNode]
     labels: dict[str, str]
     namespace: str
     root_namespace: str
@@ -74,6 +88,11 @@ class SecurityPlan:
     access_logs: list[AccessLogPlan] = field(default_factory=list)
     envoy_filters: list[EnvoyFilter] = field(default_factory=list)
     problems: list[SecurityProblem] = field(default_factory=list)
+
+    @property
+    def gateway(self) -> GatewayNode:
+        """The workload's primary Gateway (first in merge order)."""
+        return self.gateways[0]
 
     @property
     def empty(self) -> bool:
@@ -98,12 +117,14 @@ class SecurityPlan:
 
 
 class _Memo:
-    """Plans of one project state: the exporter asks once per filter chain, the checks once per gateway."""
+    """Plans of one project state, by workload: the compiler, the checks and the GUI ask for the same
+    workloads many times (once per Gateway)."""
 
     def __init__(self, key: tuple) -> None:
         self.key = key
         self.index: TargetIndex | None = None
-        self.plans: dict[str, SecurityPlan] = {}
+        self.workloads: list[Workload] | None = None
+        self.plans: dict[tuple, SecurityPlan] = {}
 
 
 # id(project) -> (weak reference, memo). A cache of pure results, dropped with the project and whenever
@@ -122,24 +143,38 @@ def _memo(project) -> _Memo:
     return memo
 
 
-def security_plan(project, gateway: GatewayNode) -> SecurityPlan:
-    """What the design's policies make of ``gateway``'s workload (pure; memoized per project state)."""
+def workload_security(project, workload: Workload, namespace: str) -> SecurityPlan:
+    """What the design's policies make of one gateway workload whose pods run in ``namespace`` (pure;
+    memoized per project state): istiod's per-proxy ``authn.NewBuilder`` / ``authz.NewBuilder``."""
+    settings = project.settings
     if not project.policies:
-        settings = project.settings
-        return SecurityPlan(gateway, workload_labels(gateway), gateway.gateway.namespace, settings.root_namespace,
+        return SecurityPlan(list(workload.gateways), workload.label_dict, namespace, settings.root_namespace,
                             settings.num_trusted_proxies)
     memo = _memo(project)
-    plan = memo.plans.get(gateway.id)
-    if plan is None or plan.gateway is not gateway:
-        if memo.index is None:
-            memo.index = TargetIndex(project.nodes.values())
-        plan = memo.plans[gateway.id] = _build(project, gateway, workload_namespace(gateway, memo.index))
+    key = (workload.labels, namespace, tuple(g.id for g in workload.gateways))
+    plan = memo.plans.get(key)
+    if plan is None:
+        plan = memo.plans[key] = _build(project, workload, namespace)
     return plan
 
 
-def _build(project, gateway: GatewayNode, namespace: str) -> SecurityPlan:
+def security_plan(project, gateway: GatewayNode) -> SecurityPlan:
+    """The security of the workload that serves ``gateway`` (its own workload: the pods labelled exactly
+    with its selector), the plan the Envoy config and the simulator of that Gateway use."""
+    if not project.policies:
+        workload = Workload(tuple(sorted(workload_labels(gateway).items())), (gateway,))
+        return workload_security(project, workload, gateway.gateway.namespace)
+    memo = _memo(project)
+    if memo.workloads is None:
+        memo.index = TargetIndex(project.nodes.values())
+        memo.workloads = gateway_workloads(project)
+    workload = own_workload(memo.workloads, gateway)
+    return workload_security(project, workload, pods_namespace(workload, memo.index))
+
+
+def _build(project, workload: Workload, namespace: str) -> SecurityPlan:
     settings = project.settings
-    plan = SecurityPlan(gateway, workload_labels(gateway), namespace, settings.root_namespace,
+    plan = SecurityPlan(list(workload.gateways), workload.label_dict, namespace, settings.root_namespace,
                         settings.num_trusted_proxies)
     plan.policies = policies_for_workload(project.policies, plan.labels, namespace, settings.root_namespace)
     for policy in plan.policies:

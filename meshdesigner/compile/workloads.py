@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..model.function_targets import workload_namespace
 from ..model.nodes import GatewayNode
 
 
@@ -73,3 +74,10 @@ def own_workload(workloads: list[Workload], gateway: GatewayNode) -> Workload:
     """The workload labelled exactly with the Gateway's selector (it always exists)."""
     key = _labels_key(gateway.gateway.spec.selector)
     return next(w for w in workloads if w.labels == key)
+
+
+def pods_namespace(workload: Workload, nodes) -> str:
+    """Where the workload's pods run, so which namespace's policies select them: the workload namespace
+    (:func:`~meshdesigner.model.function_targets.workload_namespace`) of its first Gateway in merge
+    order. ``nodes`` are the design's nodes or a ``TargetIndex`` of them."""
+    return workload_namespace(workload.gateways[0], nodes)

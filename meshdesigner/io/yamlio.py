@@ -572,27 +572,51 @@ def _scalar(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to a project file")
 
 
-def _emit(value: Any, indent: str, out: list[str]) -> None:
+class _Anchors:
+    """Mappings written once under a name (``&name``) and referred to after that (``*name``)."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        self.names = names            # id(mapping) -> anchor name
+        self.written: set[int] = set()
+
+    def mark(self, item: dict) -> str | None:
+        """``&name`` the first time ``item`` is written, ``*name`` after; None when it is not shared."""
+        name = self.names.get(id(item))
+        if name is None:
+            return None
+        if id(item) in self.written:
+            return "*" + name
+        self.written.add(id(item))
+        return "&" + name
+
+
+def _emit(value: Any, indent: str, out: list[str], anchors: _Anchors | None = None) -> None:
     """Append the lines of a mapping or sequence ``value`` at ``indent``."""
     if isinstance(value, dict):
         for key, item in value.items():
             key_text = _scalar(str(key))
             if len(key_text) <= _MAX_SIMPLE_KEY:
                 out.append(f"{indent}{key_text}:")
-                _emit_value(item, indent, out)
+                _emit_value(item, indent, out, anchors)
             else:  # YAML readers refuse implicit keys over 1,024 characters: an explicit "? key"
                 out.append(f"{indent}? {key_text}")
                 out.append(f"{indent}:")
-                _emit_value(item, indent + "  " if isinstance(item, list) else indent, out)
+                _emit_value(item, indent + "  " if isinstance(item, list) else indent, out, anchors)
     else:
         for item in value:
             if isinstance(item, dict) and item:
-                first = len(out)
-                _emit(item, indent + "  ", out)
-                out[first] = f"{indent}- " + out[first][len(indent) + 2:]
+                mark = anchors.mark(item) if anchors is not None else None
+                if mark is None:
+                    first = len(out)
+                    _emit(item, indent + "  ", out, anchors)
+                    out[first] = f"{indent}- " + out[first][len(indent) + 2:]
+                else:
+                    out.append(f"{indent}- {mark}")
+                    if mark[0] == "&":
+                        _emit(item, indent + "  ", out, anchors)
             elif isinstance(item, list) and item and not isinstance(item, _FlowList):
                 out.append(f"{indent}-")
-                _emit(item, indent + "  ", out)
+                _emit(item, indent + "  ", out, anchors)
             else:
                 out.append(f"{indent}- {_inline(item)}")
 
@@ -605,20 +629,28 @@ def _inline(value: Any) -> str:
     return _scalar(value)
 
 
-def _emit_value(item: Any, indent: str, out: list[str]) -> None:
+def _emit_value(item: Any, indent: str, out: list[str], anchors: _Anchors | None = None) -> None:
     """The value after ``key:`` (already on the last line of ``out``)."""
     if isinstance(item, dict) and item:
-        _emit(item, indent + "  ", out)
+        mark = anchors.mark(item) if anchors is not None else None
+        if mark is not None:
+            out[-1] += " " + mark
+            if mark[0] == "*":
+                return
+        _emit(item, indent + "  ", out, anchors)
     elif isinstance(item, list) and item and not isinstance(item, _FlowList):
-        _emit(item, indent, out)
+        _emit(item, indent, out, anchors)
     else:
         out[-1] += " " + _inline(item)
 
 
-def dump_canonical(data: dict) -> str:
-    """A mapping as canonical block YAML (the project-file writer)."""
+def dump_canonical(data: dict, shared: dict[int, str] | None = None) -> str:
+    """A mapping as canonical block YAML (the project-file writer). ``shared`` maps ``id()`` of mappings
+    that occur several times in ``data`` to an anchor name: the first occurrence is written with
+    ``&name``, the others as the alias ``*name`` (what a YAML reader, Envoy's included, reads back as
+    the same mapping)."""
     if not data:
         return "{}\n"
     out: list[str] = []
-    _emit(data, "", out)
+    _emit(data, "", out, _Anchors(shared) if shared else None)
     return "\n".join(out) + "\n"

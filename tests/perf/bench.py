@@ -15,7 +15,8 @@ How to add metrics (the registration pattern):
 * Figures that only explain (anchors, sizes, counts) go through ``ctx.info(name, value, unit)``; they are
   printed under the top-level ``"info"`` key and are not judged. (``ctx.metric(value, unit, float("inf"))``,
   the older spelling, lands there too.)
-* Anchors are what a careful engineer would pick and are measured side by side in the same run (ratios):
+* Anchors are what a careful engineer would pick and are measured side by side in the same run (ratios;
+  ``ctx.side_by_side(fn, base, other)`` for the same work on two designs):
   libyaml's C loader/dumper for YAML work, Envoy's own load time for Envoy configs, the commands as
   whole processes (``ctx.command``) for what users run.
 
@@ -26,6 +27,7 @@ How to add metrics (the registration pattern):
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import json
 import math
@@ -108,6 +110,24 @@ class Context:
             fn()
             best = min(best, time.perf_counter() - start)
         return best
+
+    @staticmethod
+    def side_by_side(fn: Callable[[object], object], base, other, rounds: int = 3) -> tuple[float, float]:
+        """``(other / base, other seconds)`` for ``fn(base)`` and ``fn(other)`` (two designs): the fastest of
+        ``rounds`` runs each, alternating so that load from other processes falls on both, timed in this
+        process's CPU time (the work is single-threaded and CPU-bound; wall time on a loaded machine
+        counts other processes too), after a garbage collection (so one run does not pay for the garbage
+        of another), each on a fresh ``copy()`` made before the clock starts (so no run reuses what a
+        previous run memoized on its design)."""
+        best = [float("inf"), float("inf")]
+        for _ in range(rounds):
+            for i, project in enumerate((base, other)):
+                fresh = project.copy()
+                gc.collect()
+                start = time.process_time()
+                fn(fresh)
+                best[i] = min(best[i], time.process_time() - start)
+        return best[1] / best[0], best[1]
 
     @staticmethod
     def metric(value: float, unit: str, budget: float, lower_is_better: bool = True) -> dict:

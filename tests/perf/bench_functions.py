@@ -71,9 +71,7 @@ def run(ctx) -> dict:
     assert len(with_functions.policies) == 7 * len(selecting), "every function of every gateway becomes a resource"
 
     def ratio(fn) -> tuple[float, float]:
-        base = ctx.best_of(lambda: fn(plain), 2)
-        mine = ctx.best_of(lambda: fn(with_functions), 2)
-        return mine / base, mine
+        return ctx.side_by_side(fn, plain, with_functions)
 
     export_ratio, export_seconds = ratio(export_files)
     texts = {}

@@ -200,7 +200,8 @@ def local_effects(ctx):
     project = ctx.project
     if not project.policies:
         return
-    plans = [security_plan(project, g) for g in project.gateways()]
+    # One plan per gateway workload (the Gateways sharing pods share it), in the order of their Gateways.
+    plans = list({id(plan): plan for plan in (security_plan(project, g) for g in project.gateways())}.values())
     workloads = [(plan.labels, plan.namespace) for plan in plans]
     namespaces = {ns for _labels, ns in workloads}
     root = project.settings.root_namespace

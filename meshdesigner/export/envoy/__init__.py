@@ -25,7 +25,6 @@ cluster-local name instead of EDS (STATIC with ``--endpoints``), listeners on th
 ``exportTo`` not followed, no Istio telemetry filters. What istiod would skip is written as
 comments at the top of each file (``WorkloadPlan.drops``).
 
-Extension hooks (the design's security resources use them, :mod:`.security`):
 :mod:`meshdesigner.export.envoy.hooks` —
 
 * ``HTTP_FILTER_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> [filter dicts]``,
@@ -56,5 +55,3 @@ __all__ = [
     "gateway_bootstrap", "http_filter_contributor", "load_endpoints", "network_filter_contributor",
     "parse_address", "parse_port_map", "route_config_contributor",
 ]
-
-from . import security as _security  # noqa: E402,F401  (registers the policy contributors and EnvoyFilter patcher)

@@ -12,14 +12,20 @@ from .clusters import render_cluster
 from .hooks import BOOTSTRAP_PATCHERS
 from .listeners import ListenerContext, render_listener
 from .options import EnvoyOptions
+from .security import WorkloadSecurity
 from .tls import Secrets
 
 
 def bootstrap_from_plan(project, plan: WorkloadPlan, options: EnvoyOptions) -> dict:
     """The bootstrap istiod's output for the workload amounts to (listeners, clusters, static secrets)."""
+    return _render(project, plan, options)[0]
+
+
+def _render(project, plan: WorkloadPlan, options: EnvoyOptions) -> tuple[dict, WorkloadSecurity]:
     compile_options = CompileOptions(plan.istio_version) if plan.istio_version else CompileOptions()
     secrets = Secrets(options)
-    ctx = ListenerContext(project, options, secrets, mirror_suffix=compile_options.mirror_shadow_suffix)
+    security = WorkloadSecurity(project, plan.security, options)
+    ctx = ListenerContext(project, options, secrets, security, mirror_suffix=compile_options.mirror_shadow_suffix)
     listeners = [render_listener(ctx, lst) for lst in plan.listeners]
     clusters = [render_cluster(plan.clusters[name], options, secrets) for name in sorted(plan.clusters)]
     static: dict = {}
@@ -37,7 +43,8 @@ def bootstrap_from_plan(project, plan: WorkloadPlan, options: EnvoyOptions) -> d
     }
     for patcher in BOOTSTRAP_PATCHERS:
         patcher(project, plan.gateway, bootstrap, options)
-    return bootstrap
+    security.patch(bootstrap, options)
+    return bootstrap, security
 
 
 def gateway_bootstrap(project, gateway_node: GatewayNode, options: EnvoyOptions | None = None) -> dict:
@@ -68,8 +75,9 @@ def bootstrap_text(project, plan: WorkloadPlan, options: EnvoyOptions) -> str:
     lines += [f"# note: {note}" for note in plan.notes]
     # comment_line: user text (names, hosts) cannot end a comment early. The project-file emitter writes
     # block YAML like PyYAML's, ~10x faster on the megabytes of a large workload.
-    return "\n".join(comment_line(line) for line in lines) + "\n" + dump_canonical(
-        bootstrap_from_plan(project, plan, options))
+    bootstrap, security = _render(project, plan, options)
+    # The policy filters every chain shares are written once (anchors) and referred to (aliases).
+    return "\n".join(comment_line(line) for line in lines) + "\n" + dump_canonical(bootstrap, security.shared)
 
 
 def export_envoy_files(project, options: EnvoyOptions | None = None,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 HCM_NAME = "envoy.filters.network.http_connection_manager"
@@ -234,6 +235,13 @@ def _insert(items: list, patch: _Patch, matches, outcome: PatchOutcome, has_matc
     return items
 
 
+def _own_copy(flt: dict, shared: Collection[int]) -> dict:
+    """A filter this chain alone holds, before a MERGE changes it: the workload's policy filters are one
+    object shared by every chain (``shared``: their ids, :class:`.security.WorkloadSecurity`), and a patch
+    matching one chain must not change the others."""
+    return copy.deepcopy(flt) if id(flt) in shared else flt
+
+
 def _merge_filter(flt: dict, patch: _Patch, outcome: PatchOutcome) -> None:
     """MERGE into a network or HTTP filter: ``name`` may be renamed; typed configs merge when the types agree."""
     value = _snake(patch.fresh() or {})
@@ -246,7 +254,7 @@ def _merge_filter(flt: dict, patch: _Patch, outcome: PatchOutcome) -> None:
     outcome.hit(patch.key)
 
 
-def _patch_http_filters(hcm: dict, patches: list[_Patch], listener, chain, flt, ports, outcome) -> None:
+def _patch_http_filters(hcm: dict, patches: list[_Patch], listener, chain, flt, ports, outcome, shared) -> None:
     for p in patches:
         if p.apply_to != "HTTP_FILTER" or p.operation == "MERGE":
             continue
@@ -254,11 +262,15 @@ def _patch_http_filters(hcm: dict, patches: list[_Patch], listener, chain, flt, 
             continue
         hcm["http_filters"] = _insert(hcm.get("http_filters", []), p, p.http_filter_match, outcome,
                                       p.has_sub_filter_match)
-    for http_filter in hcm.get("http_filters", []):
-        for p in patches:
-            if p.apply_to == "HTTP_FILTER" and p.operation == "MERGE" and p.listener_match(listener, ports) \
-                    and p.chain_match(chain) and p.network_filter_match(flt) and p.http_filter_match(http_filter):
-                _merge_filter(http_filter, p, outcome)
+    filters = hcm.get("http_filters", [])
+    for i, http_filter in enumerate(filters):
+        merges = [p for p in patches
+                  if p.apply_to == "HTTP_FILTER" and p.operation == "MERGE" and p.listener_match(listener, ports)
+                  and p.chain_match(chain) and p.network_filter_match(flt) and p.http_filter_match(http_filter)]
+        if merges:
+            filters[i] = http_filter = _own_copy(http_filter, shared)
+        for p in merges:
+            _merge_filter(http_filter, p, outcome)
 
 
 def _patch_route_config(rc: dict, port: int, patches: list[_Patch], outcome: PatchOutcome) -> None:
@@ -327,8 +339,9 @@ def _patch_routes(rc: dict, vh: dict, port: int, patches: list[_Patch], outcome:
     vh["routes"] = kept
 
 
-def apply_patches(plan, bootstrap: dict, options) -> PatchOutcome:
-    """Apply every EnvoyFilter of ``plan`` to ``bootstrap`` in place; returns what applied."""
+def apply_patches(plan, bootstrap: dict, options, shared: Collection[int] = ()) -> PatchOutcome:
+    """Apply every EnvoyFilter of ``plan`` to ``bootstrap`` in place; returns what applied. ``shared`` are the
+    ids of filters several chains hold (copied before a MERGE changes one)."""
     outcome = PatchOutcome()
     static = bootstrap.setdefault("static_resources", {})
     reverse = {options.local_port(p): p for p in options.port_map}
@@ -337,7 +350,7 @@ def apply_patches(plan, bootstrap: dict, options) -> PatchOutcome:
         patches = [p for p in patches if p.applies_here]
         for p in patches:
             outcome.applied.setdefault(p.key, 0)
-        _patch_listeners(static, patches, reverse, outcome)
+        _patch_listeners(static, patches, reverse, outcome, shared)
         _patch_clusters(static, patches, outcome)
     return outcome
 
@@ -349,7 +362,7 @@ def _listener_ports(listener: dict, reverse: dict[int, int]) -> set[int]:
     return {int(port), reverse.get(int(port), int(port))}
 
 
-def _patch_listeners(static: dict, patches: list[_Patch], reverse, outcome: PatchOutcome) -> None:
+def _patch_listeners(static: dict, patches: list[_Patch], reverse, outcome: PatchOutcome, shared) -> None:
     listeners = []
     for listener in static.get("listeners", []):
         ports = _listener_ports(listener, reverse)
@@ -366,7 +379,7 @@ def _patch_listeners(static: dict, patches: list[_Patch], reverse, outcome: Patc
                 outcome.hit(p.key)
         if removed:
             continue
-        _patch_chains(listener, patches, ports, outcome)
+        _patch_chains(listener, patches, ports, outcome, shared)
         listeners.append(listener)
     for p in patches:
         if p.apply_to == "LISTENER" and p.operation == "ADD":
@@ -375,7 +388,7 @@ def _patch_listeners(static: dict, patches: list[_Patch], reverse, outcome: Patc
     static["listeners"] = listeners
 
 
-def _patch_chains(listener: dict, patches: list[_Patch], ports: set[int], outcome: PatchOutcome) -> None:
+def _patch_chains(listener: dict, patches: list[_Patch], ports: set[int], outcome: PatchOutcome, shared) -> None:
     chains = []
     for chain in listener.get("filter_chains", []):
         removed = False
@@ -391,7 +404,7 @@ def _patch_chains(listener: dict, patches: list[_Patch], ports: set[int], outcom
                 outcome.hit(p.key)
         if removed:
             continue
-        _patch_network_filters(listener, chain, patches, ports, outcome)
+        _patch_network_filters(listener, chain, patches, ports, outcome, shared)
         chains.append(chain)
     for p in patches:
         if p.apply_to == "FILTER_CHAIN" and p.operation == "ADD" and p.listener_match(listener, ports):
@@ -400,7 +413,7 @@ def _patch_chains(listener: dict, patches: list[_Patch], ports: set[int], outcom
     listener["filter_chains"] = chains
 
 
-def _patch_network_filters(listener, chain, patches, ports, outcome) -> None:
+def _patch_network_filters(listener, chain, patches, ports, outcome, shared) -> None:
     for p in patches:
         if p.apply_to != "NETWORK_FILTER" or p.operation == "MERGE":
             continue
@@ -409,14 +422,18 @@ def _patch_network_filters(listener, chain, patches, ports, outcome) -> None:
                                        p.has_filter_match)
     port = min(ports) if ports else 0
     gateway_port = max(ports) if ports else 0
-    for flt in chain.get("filters", []):
-        for p in patches:
-            if p.apply_to == "NETWORK_FILTER" and p.operation == "MERGE" and p.listener_match(listener, ports) \
-                    and p.chain_match(chain) and p.network_filter_match(flt):
-                _merge_filter(flt, p, outcome)
+    filters = chain.get("filters", [])
+    for i, flt in enumerate(filters):
+        merges = [p for p in patches
+                  if p.apply_to == "NETWORK_FILTER" and p.operation == "MERGE" and p.listener_match(listener, ports)
+                  and p.chain_match(chain) and p.network_filter_match(flt)]
+        if merges:
+            filters[i] = flt = _own_copy(flt, shared)
+        for p in merges:
+            _merge_filter(flt, p, outcome)
         if flt.get("name") == HCM_NAME and isinstance(flt.get("typed_config"), dict):
             hcm = flt["typed_config"]
-            _patch_http_filters(hcm, patches, listener, chain, flt, ports, outcome)
+            _patch_http_filters(hcm, patches, listener, chain, flt, ports, outcome, shared)
             if isinstance(hcm.get("route_config"), dict):
                 rc_port = _rc_port(hcm["route_config"].get("name", ""), gateway_port or port)
                 _patch_route_config(hcm["route_config"], rc_port, patches, outcome)

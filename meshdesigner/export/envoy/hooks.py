@@ -17,8 +17,13 @@ A feature registers plain functions here; the renderers call them for every filt
   ``access_log``).
 
 * ``BOOTSTRAP_PATCHERS``: ``fn(project, gateway_node, bootstrap, options) -> None`` — change the
-  finished bootstrap in place (the design's EnvoyFilter patches, applied last as istiod applies them
-  to the generated config).
+  finished bootstrap in place. (The design's EnvoyFilter patches are applied after every patcher.)
+
+The design's policies (AuthorizationPolicy, RequestAuthentication, Telemetry, EnvoyFilter) do not go
+through these hooks: they are compiled once per workload (``WorkloadPlan.security``) and rendered once
+per Envoy config by :class:`meshdesigner.export.envoy.security.WorkloadSecurity`, whose filters follow
+the contributors' in every chain. Filters in a finished bootstrap may be one object shared by several
+chains: never change one in place.
 
 Contributors must be pure and deterministic (same input, same output) like every exporter.
 The simulator has the matching hook: :func:`meshdesigner.analysis.simulate.add_step`.

@@ -16,16 +16,19 @@ from .common import (
 )
 from .hooks import HTTP_FILTER_CONTRIBUTORS, NETWORK_FILTER_CONTRIBUTORS, TERMINAL_CONFIG_CONTRIBUTORS
 from .routes import render_route_config
+from .security import WorkloadSecurity
 from .tls import Secrets, downstream_tls
 
 
 class ListenerContext:
     """What rendering a listener needs besides the plan."""
 
-    def __init__(self, project, options, secrets: Secrets, mirror_suffix: bool = False) -> None:
+    def __init__(self, project, options, secrets: Secrets, security: WorkloadSecurity,
+                 mirror_suffix: bool = False) -> None:
         self.project = project
         self.options = options
         self.secrets = secrets
+        self.security = security          # the workload's policy filters, rendered once for every chain
         self.mirror_suffix = mirror_suffix
 
 
@@ -42,6 +45,7 @@ def http_filters(ctx: ListenerContext, chain: FilterChainPlan) -> list[dict]:
     filters: list[dict] = []
     for contributor in HTTP_FILTER_CONTRIBUTORS:
         filters.extend(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or [])
+    filters += ctx.security.http_filters()
     filters += [
         {"name": CORS_FILTER, "typed_config": {"@type": CORS_TYPE}},
         {"name": FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
@@ -71,6 +75,7 @@ def connection_manager(ctx: ListenerContext, chain: FilterChainPlan, listener: L
         "http_filters": http_filters(ctx, chain),
     }
     _contribute_terminal(ctx, chain, config)
+    config.update(ctx.security.connection_manager_fields())
     return {"name": "envoy.filters.network.http_connection_manager", "typed_config": config}
 
 
@@ -103,8 +108,10 @@ def filter_chain(ctx: ListenerContext, chain: FilterChainPlan, listener: Listene
     if chain.is_http:
         filters.append(connection_manager(ctx, chain, listener, name))
     else:
+        filters += ctx.security.network_filters()
         proxy = tcp_proxy(chain.tcp_route)
         _contribute_terminal(ctx, chain, proxy["typed_config"])
+        proxy["typed_config"].update(ctx.security.tcp_proxy_fields())
         filters.append(proxy)
     out["filters"] = filters
     return out

@@ -1,7 +1,13 @@
 """The design's security, telemetry and EnvoyFilter resources in the standalone Envoy config.
 
-Renders :func:`meshdesigner.compile.security.security_plan` through the exporter's hooks, as istiod
-writes a gateway's config:
+Renders a workload's :class:`~meshdesigner.compile.security.SecurityPlan` (``WorkloadPlan.security``)
+once per workload, as istiod's ``authz.Builder.BuildHTTP``/``BuildTCP`` build a proxy's filters once
+(``httpBuilt``/``tcpBuilt`` in ``pilot/pkg/networking/plugin/authz/authorization.go``) and
+``buildHTTPConnectionManager`` (``pilot/pkg/networking/core/listener_builder.go``) puts the same
+filters into every connection manager of the proxy. :class:`WorkloadSecurity` holds the rendered
+filters; every filter chain gets the same objects, and the YAML writer names each one once (an anchor)
+and refers to it from the other chains (an alias), so 200 policies cost one copy per Envoy config,
+not one per filter chain. What it renders:
 
 * HTTP filters (``buildGatewayHTTPFilters``: authn before authz): ``jwt_authn`` in Istio's
   provider/requirement layout (``convertToEnvoyJwtConfig``: a present token must be valid -> 401, a
@@ -13,19 +19,15 @@ writes a gateway's config:
 * ``xff_num_trusted_hops`` from ``num_trusted_proxies`` (meshConfig ``gatewayTopology``), which is
   what ``remote.ip``/``remoteIpBlocks`` see;
 * EnvoyFilter patches: :mod:`.envoyfilter` after the whole bootstrap is built.
+
+A sidecar's outbound plan has no security (``authz.Builder.BuildHTTP`` returns nothing for
+``ListenerClassSidecarOutbound``).
 """
 
 from __future__ import annotations
 
-from ...compile.security import security_plan
 from ...compile.security import unusable_jwks as _unusable_jwks
-from .common import CEL_FILTER_TYPE, FILE_LOG_TYPE, ISTIO_LOG_FORMAT, is_http_server
-from .hooks import (
-    bootstrap_patcher,
-    http_filter_contributor,
-    network_filter_contributor,
-    terminal_config_contributor,
-)
+from .common import CEL_FILTER_TYPE, FILE_LOG_TYPE, ISTIO_LOG_FORMAT
 from .security_rbac import JWT_FILTER, JWT_PAYLOAD_KEY, rbac_policy
 
 JWT_TYPE = "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"
@@ -86,35 +88,75 @@ def rbac_filters(plan, tcp: bool, local_port) -> list[dict]:
     return out
 
 
-@http_filter_contributor
-def security_http_filters(project, gateway, server, options) -> list[dict]:
-    plan = security_plan(project, gateway)
-    if plan.empty:
-        return []
-    out = []
-    authn = jwt_filter(plan)
-    if authn is not None:
-        out.append(authn)
-    return out + rbac_filters(plan, False, options.local_port)
+class WorkloadSecurity:
+    """The security filters of one workload's Envoy config, rendered once and shared by its chains.
 
+    ``shared`` maps ``id()`` of each shared filter to the YAML anchor it is written under (see
+    :func:`meshdesigner.io.yamlio.dump_canonical`)."""
 
-@network_filter_contributor
-def security_network_filters(project, gateway, server, options) -> list[dict]:
-    if is_http_server(server):
-        return []
-    plan = security_plan(project, gateway)
-    return [] if plan.empty else rbac_filters(plan, True, options.local_port)
+    def __init__(self, project, plan, options) -> None:
+        self.plan = plan if plan is not None and not plan.empty else None
+        self.trusted_hops = project.settings.num_trusted_proxies
+        self.shared: dict[int, str] = {}
+        self.http: list[dict] = []
+        self.network: list[dict] = []
+        self.access_log: list[dict] = []
+        if self.plan is None:
+            return
+        authn = jwt_filter(self.plan)
+        self.http = self._share(([authn] if authn is not None else []) + rbac_filters(self.plan, False,
+                                                                                    options.local_port))
+        self.network = self._share(rbac_filters(self.plan, True, options.local_port))
+        self.access_log = self._share(access_loggers(self.plan))
 
+    def _share(self, filters: list[dict]) -> list[dict]:
+        for flt in filters:
+            self.shared[id(flt)] = _anchor_name(flt, set(self.shared.values()))
+        return filters
 
-@terminal_config_contributor
-def security_terminal_config(project, gateway, server, options) -> dict:
-    """Access logs from Telemetry; ``xff_num_trusted_hops`` on connection managers."""
-    out: dict = {}
-    if is_http_server(server) and project.settings.num_trusted_proxies:
-        out["xff_num_trusted_hops"] = project.settings.num_trusted_proxies
-    if not project.policies:
+    def http_filters(self) -> list[dict]:
+        """Filters before CORS, fault and the router of every HTTP connection manager (a fresh list)."""
+        return list(self.http)
+
+    def network_filters(self) -> list[dict]:
+        """Network filters before the tcp_proxy of every TCP, TLS or passthrough chain (a fresh list)."""
+        return list(self.network)
+
+    def connection_manager_fields(self) -> dict:
+        """``access_log`` and ``xff_num_trusted_hops`` of every HTTP connection manager."""
+        out: dict = {}
+        if self.trusted_hops:
+            out["xff_num_trusted_hops"] = self.trusted_hops
+        if self.access_log:
+            out["access_log"] = list(self.access_log)
         return out
-    plan = security_plan(project, gateway)
+
+    def tcp_proxy_fields(self) -> dict:
+        return {"access_log": list(self.access_log)} if self.access_log else {}
+
+    def patch(self, bootstrap: dict, options) -> None:
+        """The workload's EnvoyFilters, applied last to the finished config as istiod applies them."""
+        if self.plan is not None and self.plan.envoy_filters:
+            from .envoyfilter import apply_patches
+
+            apply_patches(self.plan, bootstrap, options, self.shared)
+
+
+def _anchor_name(flt: dict, taken: set[str]) -> str:
+    """``rbac-http-deny``, ``jwt-authn``, ``access-log``...: readable, unique within the config."""
+    name = flt.get("name", "filter").rsplit(".", 1)[-1].replace("_", "-")
+    config = flt.get("typed_config") or {}
+    rules = config.get("rules")
+    if isinstance(rules, dict) and "action" in rules:
+        name = f"{name}-{'tcp' if 'stat_prefix' in config else 'http'}-{rules['action'].lower()}"
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
+
+
+def access_loggers(plan) -> list[dict]:
     loggers = []
     for log in plan.access_logs:
         if log.path is None:
@@ -127,17 +169,4 @@ def security_terminal_config(project, gateway, server, options) -> dict:
                                                      "typed_config": {"@type": CEL_FILTER_TYPE,
                                                                       "expression": log.filter}}}
         loggers.append(logger)
-    if loggers:
-        out["access_log"] = loggers
-    return out
-
-
-@bootstrap_patcher
-def apply_envoy_filters(project, gateway, bootstrap: dict, options) -> None:
-    if not project.policies:
-        return
-    from .envoyfilter import apply_patches
-
-    plan = security_plan(project, gateway)
-    if plan.envoy_filters:
-        apply_patches(plan, bootstrap, options)
+    return loggers
