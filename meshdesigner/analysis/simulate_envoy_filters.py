@@ -1,7 +1,7 @@
 """The local rate limit and response cache EnvoyFilters of a gateway in the request simulator.
 
 Whoever wrote them (hand-written YAML, a migrated project, the app's Functions section), the
-EnvoyFilters applying to the gateway's workload (:func:`meshdesigner.compile.security.security_plan`,
+EnvoyFilters applying to the gateway's workload (``WorkloadPlan.security``, compiled once per workload,
 in istiod's order) are read by shape through :mod:`meshdesigner.model.functions_view`:
 
 * ``envoy_filters_route`` (before ``action``): the rate-limit bucket in force on the matched route
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..compile.security import security_plan
 from ..model.functions_view import Bucket, cache_settings, rate_limit_buckets
 from .simulate import Request, SimulationContext, SimulationResult, add_step, resolve_gateway, simulate
 
@@ -39,9 +38,9 @@ def _bucket_in_force(buckets: list[Bucket], route: str | None, vhost: str | None
 
 def step_envoy_filters_route(ctx: SimulationContext) -> str | None:
     project = getattr(ctx, "project", None)
-    if project is None or not project.policies or ctx.route is None:
+    plan = getattr(ctx.plan, "security", None)
+    if project is None or plan is None or not plan.envoy_filters or ctx.route is None:
         return None
-    plan = security_plan(project, ctx.plan.gateway)
     route = ctx.route.plan.name
     vhost = ctx.vhost.plan.name if ctx.vhost is not None else None
     method = ctx.http.headers.get(":method")
