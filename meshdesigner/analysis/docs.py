@@ -50,9 +50,10 @@ def render_markdown() -> str:
         "project setting `external_resources`) declares resources that live elsewhere, e.g. a shared gateway: "
         "references to them are fine, and every other missing reference becomes an error, as in Istio.",
         "",
-        "Context objects: Pods, Deployments, Namespaces, Secrets (only their metadata, type and data key names), Gateway API "
-        "Gateways, Sidecars, CustomResourceDefinitions and the mesh config (the istio ConfigMap of istio-system, "
-        "key mesh) in the input are read as Istio's analyzers read them (a selector matches pods, a "
+        "Context objects: Pods, Deployments, Nodes, Namespaces, Secrets (only their metadata, type and data key "
+        "names), Gateway API Gateways, Sidecars, ProxyConfigs, CustomResourceDefinitions, the sidecar injector "
+        "ConfigMap, webhook configurations and the mesh config (the istio ConfigMap of istio-system, keys mesh and "
+        "meshNetworks) in the input are read as Istio's analyzers read them (a selector matches pods, a "
         "credentialName Secret exists with the right keys, a namespace exists, the root namespace and the "
         "telemetry providers come from the mesh config). When the input holds none of a kind, the checks that "
         "need it stay silent or say at info level what they could not check.",
@@ -92,8 +93,8 @@ def render_markdown() -> str:
     for code, reason in coverage.ANALYZERS_NOT_APPLICABLE.items():
         lines.append(f"| {code} | not applicable: {reason} |")
     lines += ["", "### Istio's analyzers (pkg/config/analysis/analyzers), one by one", "",
-              "Context objects (Pods, Namespaces, Secrets, the mesh config) are used only when the input holds "
-              "objects of that kind; Secrets keep only their metadata, type and the names of their data keys. "
+              "Context objects (Pods, Deployments, Namespaces, Secrets, the mesh config ...) are used only when "
+              "the input holds objects of that kind; Secrets keep only their metadata, type and the names of their data keys. "
               "Without a mesh config nothing of it is guessed, except what the project itself declares (its root "
               "namespace setting, istio-system by default as in istioctl's default mesh config).", "",
               "| analyzer | Istio codes | ported | what / why not |", "| --- | --- | --- | --- |"]
