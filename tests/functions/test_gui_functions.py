@@ -1,19 +1,23 @@
-"""Function tags on gateway cards, from the real resources applying to the gateway (offscreen Qt); the
-simulator in the window on a migrated old file. (The Functions section of the properties panel is
-built on :mod:`meshdesigner.model.functions_view` and tested with it.)"""
+"""Gateway functions in the window (offscreen Qt): tags on gateway cards and the Functions property section,
+both over the real resources applying to the gateway (migrated from an old file, or hand-written), and the
+simulator's answer in Try a request."""
 
 from __future__ import annotations
 
 import os
+import pathlib
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+import yaml  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtGui import QImage, QPainter  # noqa: E402
-from PySide6.QtWidgets import QApplication, QStyleOptionGraphicsItem  # noqa: E402
+from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPushButton, QStyleOptionGraphicsItem  # noqa: E402
 
 from meshdesigner.io.project_file import save_project  # noqa: E402
+from meshdesigner.model.functions_view import rate_limit_buckets  # noqa: E402
+from meshdesigner.model.security import policy_from_manifest  # noqa: E402
 
 from .designs import FULL_FUNCTIONS, GATEWAY_ID, edge_design  # noqa: E402
 
@@ -84,12 +88,7 @@ def test_mutual_tls_servers_join_the_picture():
 
 
 def test_a_hand_written_rate_limit_gets_the_same_tag_as_a_migrated_one():
-    import pathlib
-
-    import yaml
-
     from meshdesigner.gui.functions.tags import function_tags
-    from meshdesigner.model.security import policy_from_manifest
 
     migrated = edge_design({"rateLimits": [{"tokensPerFill": 4, "fillInterval": "60s"}]})
     hand_written = edge_design()
@@ -121,3 +120,62 @@ def test_try_a_request_with_a_client_address(window, qtbot):
     assert send().functions["authorization"]["policy"] == "istio-system/edge-gw-require-jwt"
     panel.client.setText("not-an-ip")
     assert panel.send() is None and "not an IP address" in panel.outcome.text()
+
+
+
+def _type(win, name: str, text: str) -> None:
+    line = win.properties.findChild(QLineEdit, name)
+    assert line is not None, f"no field {name}"
+    line.setText(text)
+    line.editingFinished.emit()
+
+
+def _buckets(project, ref):
+    return [(b.tokens_per_fill, b.max_tokens) for b in rate_limit_buckets(project.policy(ref))]
+
+
+def test_functions_section_edits_the_resources_with_undo(window, qtbot):
+    project = window.document.project
+    saved = [p.manifest() for p in project.policies]
+    window.view.focus_node(GATEWAY_ID)
+    assert window.properties.node_id == GATEWAY_ID
+    require = project.policy(("AuthorizationPolicy", "istio-system", "edge-gw-require-jwt"))
+    # "require a token": only on /api* now; the same resource, one undo step
+    _type(window, "function:edge-gw-require-jwt:paths", "/api*")
+    edited = project.policy(require.ref)
+    assert edited.spec.rules[0].to[0].operation.paths == ["/api*"] and edited.spec.selector == require.spec.selector
+    _type(window, "function:edge-gw-jwt:0.audiences", "shop, admin")
+    jwt = project.policy(("RequestAuthentication", "istio-system", "edge-gw-jwt"))
+    assert jwt.spec.jwt_rules[0].audiences == ["shop", "admin"]
+    # add a rate limit for this gateway's pods, then edit its bucket
+    kinds = window.properties.findChild(QComboBox, "AddFunctionKind")
+    kinds.setCurrentIndex(kinds.findData("rate-limit"))
+    window.properties.findChild(QPushButton, "AddFunction").click()
+    ref = ("EnvoyFilter", "istio-system", "edge-gw-ratelimit")
+    qtbot.waitUntil(lambda: project.policy(ref) is not None)
+    assert project.policy(ref).spec.workload_selector.labels == {"istio": "ingressgateway"}
+    assert _buckets(project, ref) == [(100, 100)]
+    qtbot.waitUntil(lambda: window.properties.findChild(QLineEdit, "function:edge-gw-ratelimit:0.tokens") is not None)
+    _type(window, "function:edge-gw-ratelimit:0.tokens", "many")  # refused: nothing changes
+    assert _buckets(project, ref) == [(100, 100)]
+    _type(window, "function:edge-gw-ratelimit:0.tokens", "5")
+    assert _buckets(project, ref) == [(5, 100)]
+    # every edit is undoable, back to the saved design
+    stack = window.document.undo_stack
+    while stack.canUndo():
+        stack.undo()
+    assert [p.manifest() for p in project.policies] == saved
+
+
+def test_a_hand_written_rate_limit_edited_in_the_section_stays_the_same_resource(window, qtbot):
+    manifest = yaml.safe_load((pathlib.Path(__file__).parents[1] / "security/data/ratelimit.yaml").read_text())
+    original = policy_from_manifest(manifest)
+    window.document.set_policy(None, original, "Add")
+    window.view.focus_node(GATEWAY_ID)
+    name = "function:filter-local-ratelimit-svc:0.burst"
+    qtbot.waitUntil(lambda: window.properties.findChild(QLineEdit, name) is not None)
+    _type(window, name, "8")
+    value = manifest["spec"]["configPatches"][0]["patch"]["value"]["typed_config"]["value"]
+    value["token_bucket"]["max_tokens"] = 8
+    # same name, namespace, TypedStruct wrapping and response headers: only the burst moved
+    assert window.document.project.policy(original.ref).manifest() == manifest
