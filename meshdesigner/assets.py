@@ -2,7 +2,8 @@
 
 In a source checkout (or an editable install) they are the top-level folders ``examples/``,
 ``resources/`` and ``ui/``; after ``pip install .`` they are installed as data files under
-``<prefix>/share/meshdesigner/``. ``MESHDESIGNER_<NAME>`` environment variables override.
+``<prefix>/share/meshdesigner/``; in the frozen app (``packaging/build``, PyInstaller) they sit in the
+bundle's data folder, ``sys._MEIPASS``. ``MESHDESIGNER_<NAME>`` environment variables override.
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ import sys
 DEFAULT_EXAMPLE = "seed.mesh.yaml"
 _SOURCE_ROOT = pathlib.Path(__file__).resolve().parents[1]
 _INSTALLED_ROOT = pathlib.Path(sys.prefix) / "share" / "meshdesigner"
+# PyInstaller sets sys.frozen and sys._MEIPASS (the bundle's data folder, `_internal/`); the spec in
+# packaging/ puts examples/, resources/, ui/ and docs/ there.
+_BUNDLE_ROOT = pathlib.Path(sys._MEIPASS) if getattr(sys, "frozen", False) and hasattr(sys, "_MEIPASS") else None
 
 
 def asset_dir(name: str) -> pathlib.Path | None:
-    """The folder ``name`` ("examples", "resources", "ui"), or None when it is not installed."""
-    candidates = [os.environ.get(f"MESHDESIGNER_{name.upper()}"), _SOURCE_ROOT / name, _INSTALLED_ROOT / name]
+    """The folder ``name`` ("examples", "resources", "ui", "docs"), or None when it is not installed."""
+    candidates = [os.environ.get(f"MESHDESIGNER_{name.upper()}"), _BUNDLE_ROOT and _BUNDLE_ROOT / name,
+                  _SOURCE_ROOT / name, _INSTALLED_ROOT / name]
     for candidate in candidates:
         if candidate and pathlib.Path(candidate).is_dir() and any(pathlib.Path(candidate).iterdir()):
             return pathlib.Path(candidate)

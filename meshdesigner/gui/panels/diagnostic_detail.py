@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QHBoxLayout, QMenu, QPushButton, QTextBrowser, QVB
 
 from ...analysis.messages import lookup
 from ...analysis.registry import load_rules
+from ...assets import asset_dir
 from ..quickfix import QuickFix, quick_fix
 
-DOCS_PAGE = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
+DOCS_PAGE = (asset_dir("docs") or Path(__file__).resolve().parents[3] / "docs") / "diagnostics.md"
 
 
 def docs_link(code: str) -> str:
