@@ -1,4 +1,4 @@
-"""The Envoy export's shape: istiod's names, options for a local trial, TLS, hooks, determinism, CLI."""
+"""The Envoy export's shape: istiod's names, options for a local trial, TLS, determinism, CLI."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from meshdesigner.export.envoy import (
     build_plan,
     export_envoy_files,
     gateway_bootstrap,
-    hooks,
     load_endpoints,
     parse_port_map,
 )
@@ -323,41 +322,13 @@ def test_parse_port_map_and_endpoints_file(tmp_path):
     assert "bad.yaml:2" in str(err.value) and "ADDRESS:PORT" in str(err.value)
 
 
-# ----- purity, hooks --------------------------------------------------------------------------------
+# ----- purity ---------------------------------------------------------------------------------------
 def test_export_is_deterministic_and_pure():
     project = import_manifests([str(FEATURES)]).project
     before = project.copy()
     first = export_envoy_files(project)
     assert export_envoy_files(project.copy()) == first
     assert project == before
-
-
-def test_filter_contributors_hook():
-    project = design(EXAMPLES / "seed.mesh.yaml")
-    gateway = only_gateway(project)
-    seen = []
-
-    def deny_all(project_, gateway_, server, options):
-        seen.append((gateway_.id, server.port.number))
-        return [{"name": "test.filter", "typed_config": {"@type": "x"}}]
-
-    def per_route(project_, gateway_, route_plan, options):
-        return {"test.filter": {"@type": "y", "rule": route_plan.rule_index}}
-
-    hooks.HTTP_FILTER_CONTRIBUTORS.append(deny_all)
-    hooks.ROUTE_CONFIG_CONTRIBUTORS.append(per_route)
-    try:
-        boot = gateway_bootstrap(project, gateway)
-    finally:
-        hooks.HTTP_FILTER_CONTRIBUTORS.remove(deny_all)
-        hooks.ROUTE_CONFIG_CONTRIBUTORS.remove(per_route)
-    manager = hcm(listeners(boot)["0.0.0.0_443"]["filter_chains"][0])
-    names = [f["name"] for f in manager["http_filters"]]
-    assert names.index("test.filter") < names.index("envoy.filters.http.router")
-    route = manager["route_config"]["virtual_hosts"][0]["routes"][0]
-    assert route["typed_per_filter_config"]["test.filter"] == {"@type": "y", "rule": 0}
-    assert seen == [(gateway.id, 443)]
-    assert "test.filter" not in str(gateway_bootstrap(project, gateway))
 
 
 # ----- the export command -----------------------------------------------------------------------------

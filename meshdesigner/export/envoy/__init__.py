@@ -25,33 +25,17 @@ cluster-local name instead of EDS (STATIC with ``--endpoints``), listeners on th
 ``exportTo`` not followed, no Istio telemetry filters. What istiod would skip is written as
 comments at the top of each file (``WorkloadPlan.drops``).
 
-:mod:`meshdesigner.export.envoy.hooks` —
-
-* ``HTTP_FILTER_CONTRIBUTORS``: ``fn(project, gateway_node, server, options) -> [filter dicts]``,
-  placed before CORS, fault and the router of every HTTP connection manager (``gateway_node`` is the
-  Gateway of the chain's first server);
-* ``NETWORK_FILTER_CONTRIBUTORS``: same signature, network filters before the HCM / tcp_proxy;
-* ``ROUTE_CONFIG_CONTRIBUTORS``: ``fn(project, gateway_node, route_plan, options) -> {filter: config}``
-  merged into the route's ``typed_per_filter_config``.
+The design's security, telemetry and EnvoyFilter resources are rendered per workload by
+:mod:`.security` (filters, RBAC, access logs) and :mod:`.envoyfilter` (patches on the finished config).
 """
 
 from __future__ import annotations
 
 from .bootstrap import bootstrap_from_plan, export_envoy_files, file_name, gateway_bootstrap
-from .hooks import (
-    HTTP_FILTER_CONTRIBUTORS,
-    NETWORK_FILTER_CONTRIBUTORS,
-    ROUTE_CONFIG_CONTRIBUTORS,
-    http_filter_contributor,
-    network_filter_contributor,
-    route_config_contributor,
-)
 from .options import Address, EnvoyOptions, load_endpoints, parse_address, parse_port_map
 from .workload import build_plan
 
 __all__ = [
-    "HTTP_FILTER_CONTRIBUTORS", "NETWORK_FILTER_CONTRIBUTORS", "ROUTE_CONFIG_CONTRIBUTORS", "Address",
-    "EnvoyOptions", "bootstrap_from_plan", "build_plan", "export_envoy_files", "file_name",
-    "gateway_bootstrap", "http_filter_contributor", "load_endpoints", "network_filter_contributor",
-    "parse_address", "parse_port_map", "route_config_contributor",
+    "Address", "EnvoyOptions", "bootstrap_from_plan", "build_plan", "export_envoy_files", "file_name",
+    "gateway_bootstrap", "load_endpoints", "parse_address", "parse_port_map",
 ]

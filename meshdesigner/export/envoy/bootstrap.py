@@ -9,7 +9,6 @@ from ...io.yamlio import comment_line, dump_canonical
 from ...model.names import label_problem, namespace_problem
 from ...model.nodes import GatewayNode
 from .clusters import render_cluster
-from .hooks import BOOTSTRAP_PATCHERS
 from .listeners import ListenerContext, render_listener
 from .options import EnvoyOptions
 from .security import WorkloadSecurity
@@ -41,8 +40,6 @@ def _render(project, plan: WorkloadPlan, options: EnvoyOptions) -> tuple[dict, W
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": options.admin_port}}},
         "static_resources": static,
     }
-    for patcher in BOOTSTRAP_PATCHERS:
-        patcher(project, plan.gateway, bootstrap, options)
     security.patch(bootstrap, options)
     return bootstrap, security
 

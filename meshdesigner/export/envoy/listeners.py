@@ -14,7 +14,6 @@ from .common import (
     TCP_PROXY_TYPE,
     TLS_INSPECTOR_TYPE,
 )
-from .hooks import HTTP_FILTER_CONTRIBUTORS, NETWORK_FILTER_CONTRIBUTORS, TERMINAL_CONFIG_CONTRIBUTORS
 from .routes import render_route_config
 from .security import WorkloadSecurity
 from .tls import Secrets, downstream_tls
@@ -42,10 +41,7 @@ def listener_name(plan: ListenerPlan, options) -> str:
 
 
 def http_filters(ctx: ListenerContext, chain: FilterChainPlan) -> list[dict]:
-    filters: list[dict] = []
-    for contributor in HTTP_FILTER_CONTRIBUTORS:
-        filters.extend(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or [])
-    filters += ctx.security.http_filters()
+    filters: list[dict] = list(ctx.security.http_filters())
     filters += [
         {"name": CORS_FILTER, "typed_config": {"@type": CORS_TYPE}},
         {"name": FAULT_FILTER, "typed_config": {"@type": FAULT_TYPE}},
@@ -74,14 +70,8 @@ def connection_manager(ctx: ListenerContext, chain: FilterChainPlan, listener: L
                                             ctx.options, ctx.mirror_suffix),
         "http_filters": http_filters(ctx, chain),
     }
-    _contribute_terminal(ctx, chain, config)
     config.update(ctx.security.connection_manager_fields())
     return {"name": "envoy.filters.network.http_connection_manager", "typed_config": config}
-
-
-def _contribute_terminal(ctx: ListenerContext, chain: FilterChainPlan, config: dict) -> None:
-    for contributor in TERMINAL_CONFIG_CONTRIBUTORS:
-        config.update(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or {})
 
 
 def tcp_proxy(route: TcpRoutePlan) -> dict:
@@ -103,14 +93,11 @@ def filter_chain(ctx: ListenerContext, chain: FilterChainPlan, listener: Listene
     if chain.terminates_tls:
         out["transport_socket"] = downstream_tls(ctx.secrets, chain.server.tls, http=chain.server_class == HTTPS)
     filters: list[dict] = []
-    for contributor in NETWORK_FILTER_CONTRIBUTORS:
-        filters.extend(contributor(ctx.project, chain.gateway, chain.server, ctx.options) or [])
     if chain.is_http:
         filters.append(connection_manager(ctx, chain, listener, name))
     else:
         filters += ctx.security.network_filters()
         proxy = tcp_proxy(chain.tcp_route)
-        _contribute_terminal(ctx, chain, proxy["typed_config"])
         proxy["typed_config"].update(ctx.security.tcp_proxy_fields())
         filters.append(proxy)
     out["filters"] = filters

@@ -6,7 +6,6 @@ from ...compile.http import split_header_changes
 from ...compile.plan import RouteConfigPlan, RoutePlan, VirtualHostPlan
 from ...compile.units import fraction_million
 from .common import CORS_FILTER, CORS_POLICY_TYPE, FAULT_FILTER, FAULT_TYPE, PREVIOUS_HOSTS_TYPE
-from .hooks import ROUTE_CONFIG_CONTRIBUTORS
 
 
 def _retry_policy(policy: dict | None) -> dict | None:
@@ -84,8 +83,6 @@ def render_route(route: RoutePlan, listener_port: int, project=None, gateway=Non
         per_filter[FAULT_FILTER] = {"@type": FAULT_TYPE, **route.fault}
     if route.cors is not None:
         per_filter[CORS_FILTER] = {"@type": CORS_POLICY_TYPE, **route.cors}
-    for contributor in ROUTE_CONFIG_CONTRIBUTORS:
-        per_filter.update(contributor(project, gateway, route, options) or {})
     if per_filter:
         out["typed_per_filter_config"] = dict(sorted(per_filter.items()))
     return out
