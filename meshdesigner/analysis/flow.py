@@ -18,9 +18,7 @@ import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ..model import (
     ExternalServiceNode,
@@ -41,6 +39,9 @@ from ..model.hosts import (
     split_gateway_host,
 )
 from .rule_order import SECTIONS, shadowed_rules
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Lanes left to right; a column is a lane's sub-column (the egress lane has the gateway, then its rules).
 LANES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
@@ -146,6 +147,8 @@ class FlowGraph:
         return dict(sorted(by_column.items()))
 
     def to_networkx(self) -> nx.MultiDiGraph:
+        import networkx as nx  # ~0.2 s to import: not for the commands that never need a graph
+
         graph = nx.MultiDiGraph()
         for node in self.nodes:
             graph.add_node(node.id, kind=node.kind, lane=node.lane, title=node.title, model_id=node.model_id)
@@ -597,6 +600,8 @@ def gateway_flow(project: Project, gateway: str) -> FlowGraph:
     if gw is None:
         known = ", ".join(sorted(g.gateway.metadata.qualified for g in project.gateways())) or "none"
         raise KeyError(f"no gateway {gateway!r} in this design (gateways: {known})")
+    import networkx as nx
+
     graph = full.to_networkx()
     start = f"node:{gw.id}"
     keep = {start} | nx.descendants(graph, start) | nx.ancestors(graph, start)

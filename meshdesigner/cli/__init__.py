@@ -31,18 +31,20 @@ def _module_name(command: str) -> str:
     return "meshdesigner.cli." + command.replace("-", "_") + "_cmd"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of ``command``: a command imports only its own module (and
+    what that needs), so ``meshdesigner validate`` does not pay for loading the Envoy exporter."""
     parser = argparse.ArgumentParser(
         prog="meshdesigner",
         description="Design the edge of an Istio service mesh. With no command (or a FILE) it opens the "
                     "desktop app; the commands below do the same work headless, for CI.")
     parser.add_argument("--version", action="version", version=f"meshdesigner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in SUBCOMMANDS:
+    for name in SUBCOMMANDS if command is None else (command,):
         try:
-            module = importlib.import_module(_module_name(command))
+            module = importlib.import_module(_module_name(name))
         except ModuleNotFoundError as exc:
-            if exc.name != _module_name(command):
+            if exc.name != _module_name(name):
                 raise
             continue
         module.add_parser(sub)
@@ -76,12 +78,15 @@ def unknown_command(word: str) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--version"]:  # what argparse's version action prints, without importing every command
+        print(f"meshdesigner {__version__}")
+        return EXIT_OK
     if argv and (problem := unknown_command(argv[0])):
         print(problem, file=sys.stderr)
         return EXIT_USAGE
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _gui_main(argv)
-    parser = build_parser()
+    parser = build_parser(argv[0] if argv[0] in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()

@@ -20,8 +20,8 @@ from ..analysis.diagnostic import SEVERITY_RANK, sort_diagnostics
 from ..analysis.rules.istio_input import rejected_object_diagnostic
 from ..io.importer import import_manifests
 from ..io.manifests import SourceRef
-from ..io.project_file import FORMAT_VERSION, load_project
-from ..io.yamlio import load_documents, read_text
+from ..io.project_file import FORMAT_VERSION, load_project_document
+from ..io.yamlio import Document
 from ..tls.sources import certificate_location
 from .common import is_project_file, stderr_progress
 
@@ -78,16 +78,17 @@ def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic
         if is_project_file(path):
             if not os.path.exists(path):
                 raise InputError("no such file or folder", file=path)
-            project = _with_external(load_project(path), external)
+            project, document = load_project_document(path)
+            project = _with_external(project, external)
             with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
                 diagnostics = analyze(project)
-            # Lines only when there is something to point at: the line-tracking read is the slow part.
-            sources = project_sources(path, project) if diagnostics else {}
+            sources = project_sources(path, project, document) if diagnostics else {}
             found += [_with_source(d, path, sources) for d in diagnostics]
     if manifests:
         # Without node trees (a large file would hold gigabytes of them): a document is composed again,
         # alone, when a diagnostic needs the line of one of its fields.
-        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), lenient=True)
+        result = import_manifests(manifests, name="validate", progress=stderr_progress("reading"), lenient=True,
+                                  layout=False)  # nothing draws it; positions play no part in the checks
         found += [rejected_object_diagnostic(r) for r in result.rejected]
         _say_unchecked_kinds(result.project)
         first = os.path.abspath(manifests[0])
@@ -111,16 +112,16 @@ def _say_unchecked_kinds(project) -> None:
 
 
 
-def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]:
+def project_sources(path: str, project, document: Document) -> dict[tuple[str, str, str], SourceRef]:
     """Where each resource of a project file is written (``nodes[i].<field>``), so diagnostics get lines.
 
-    Read again with line tracking here, in the command: the analysis itself (and the desktop app) never
-    pays for it. A file the loader migrated from an older layout gets no lines (only its name).
+    ``document`` is the file as read with its node tree (:func:`load_project_document`): the analysis
+    itself (and the desktop app) never keeps one. A file the loader migrated from an older layout gets
+    no lines (only its name).
     """
     from ..model import Resource
 
-    docs = list(load_documents(read_text(path), path, keep_nodes=True))
-    data = docs[0].data if docs else None
+    data = document.data
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         return {}
     sources: dict[tuple[str, str, str], SourceRef] = {}
@@ -132,13 +133,13 @@ def project_sources(path: str, project) -> dict[tuple[str, str, str], SourceRef]
             resource = getattr(node, name)
             if isinstance(resource, Resource):
                 item_path = ("nodes", i, info.alias or name)
-                sources[tuple(resource.ref)] = SourceRef(path, docs[0].line_of(item_path), docs[0], item_path)
+                sources[tuple(resource.ref)] = SourceRef(path, document.line_of(item_path), document, item_path)
     for i, raw in enumerate(data.get("policies") or []):
         metadata = raw.get("metadata") if isinstance(raw, dict) else None
         if isinstance(metadata, dict):
             ref = (str(raw.get("kind")), str(metadata.get("namespace", "default")), str(metadata.get("name")))
             item_path = ("policies", i)
-            sources[ref] = SourceRef(path, docs[0].line_of(item_path), docs[0], item_path)
+            sources[ref] = SourceRef(path, document.line_of(item_path), document, item_path)
     return sources
 
 

@@ -43,8 +43,14 @@ class ExportResult:
     def missing_file_warnings(self, folder: str) -> list[str]:
         """One warning per Envoy config that names certificate files missing on this machine."""
         out = []
+        missing_by_text: dict[str, list[str]] = {}  # Gateways sharing a workload have one text: read it once
         for path in sorted(self.files):
-            if path.startswith("envoy/") and (missing := missing_files(self.files[path])):
+            if not path.startswith("envoy/"):
+                continue
+            text = self.files[path]
+            if text not in missing_by_text:
+                missing_by_text[text] = missing_files(text)
+            if missing := missing_by_text[text]:
                 out.append(missing_files_message(os.path.join(folder, path), missing))
         return out
 

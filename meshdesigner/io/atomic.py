@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 
 from .errors import InputError
@@ -49,6 +50,40 @@ def _fsync_dir(folder: str) -> None:
             os.close(fd)
 
 
+def _sync_files(folder: str, paths: list[str]) -> None:
+    """Make the written ``paths`` durable: one ``syncfs`` of ``folder``'s file system where Linux has it,
+    else one fsync per file."""
+    if _syncfs(folder):
+        return
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _syncfs(folder: str) -> bool:
+    """``syncfs(2)`` on the file system holding ``folder`` (flushes its files' data and metadata and
+    waits); False where it is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if syncfs(fd) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, os.strerror(errno), folder)
+    finally:
+        os.close(fd)
+    return True
+
+
 def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: dict[str, int] | None = None
                ) -> list[str]:
     """Write a set of files (relative path -> text) under ``root`` as one step.
@@ -63,14 +98,20 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
     os.makedirs(root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".meshdesigner-staging-", dir=root)
     try:
+        encoded: dict[str, bytes] = {}  # Gateways sharing a workload share one text of megabytes: encode it once
         for rel, text in files.items():
             target = os.path.join(staging, rel)
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
-                fh.flush()
-                os.fsync(fh.fileno())
+            data = encoded.get(text)
+            if data is None:
+                data = encoded[text] = text.encode("utf-8")
+            with open(target, "wb") as fh:
+                fh.write(data)
             os.chmod(target, modes.get(rel, 0o644))
+        # Every staged file is on disk before the first rename, so a crash leaves each final path with its
+        # old or its new content, never a partial one: one sync of the staging folder's file system does
+        # for thousands of files what one fsync per file did (2,500 fsyncs took seconds; issue 16).
+        _sync_files(staging, [os.path.join(staging, rel) for rel in files])
         index_path = os.path.join(root, EXPORT_INDEX)
         legacy_path = os.path.join(root, LEGACY_EXPORT_INDEX)
         index = _read_index(index_path) if os.path.exists(index_path) else _read_index(legacy_path)
@@ -81,6 +122,8 @@ def write_tree(root: str, files: dict[str, str], owner: str = "export", modes: d
             os.makedirs(os.path.dirname(final), exist_ok=True)
             os.replace(os.path.join(staging, rel), final)
             written.append(final)
+        for sub in sorted({os.path.dirname(rel) for rel in files} - {""}):
+            _fsync_dir(os.path.join(root, sub))  # the renames (the root's is made durable with the index below)
         for stale in sorted(previous - set(files)):
             if _path_problem(stale) is None:  # an index edited by hand never removes files outside
                 with contextlib.suppress(OSError):

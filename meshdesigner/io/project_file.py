@@ -125,11 +125,23 @@ def save_project(project: Project, path: str) -> None:
 
 def parse_project(text: str, file: str = "<project>") -> Project:
     """Read project file text; errors name the file, the line and the field."""
-    data = load_one(text, file)
+    return _parse(text, file, keep_nodes=False)[0]
+
+
+def _parse(text: str, file: str, keep_nodes: bool) -> tuple[Project, Document | None]:
+    """The project, and the document read with its node tree when ``keep_nodes`` (else None)."""
+    if keep_nodes:
+        docs = list(load_documents(text, file, keep_nodes=True))
+        if len(docs) != 1:
+            raise InputError("expected exactly one YAML document", file=file)
+        kept: Document | None = docs[0]
+        data = kept.data
+    else:
+        kept, data = None, load_one(text, file)
     if not isinstance(data, dict):
         raise InputError("a project file holds exactly one YAML mapping", file=file)
     # Line numbers are only needed for messages: the slow reader that tracks them runs on error only.
-    doc = _LazyDocument(text, file)
+    doc = _LazyDocument(text, file, kept)
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool):
         raise InputError("format_version is missing or not a whole number", file=file,
@@ -147,7 +159,7 @@ def parse_project(text: str, file: str = "<project>") -> Project:
         except InputError as exc:
             raise InputError(exc.message, file=file, field=exc.field) from None
         version += 1
-    return _build(data, doc, migrated)
+    return _build(data, doc, migrated), kept
 
 
 def _folder_of(file: str) -> pathlib.Path | None:
@@ -159,9 +171,9 @@ def _folder_of(file: str) -> pathlib.Path | None:
 class _LazyDocument:
     """Finds the line of a field by re-reading the text with line tracking, only when asked."""
 
-    def __init__(self, text: str, file: str) -> None:
+    def __init__(self, text: str, file: str, doc: Document | None = None) -> None:
         self.text, self.file, self.line = text, file, 1
-        self._doc: Document | None = None
+        self._doc: Document | None = doc  # already read with its node tree
 
     def line_of(self, path: tuple) -> int:
         if self._doc is None:
@@ -255,3 +267,12 @@ def load_project(path: str) -> Project:
     """Open a project file (raises :class:`InputError` with file, line and field)."""
     with gc_paused():
         return parse_project(read_text(path), path)
+
+
+def load_project_document(path: str) -> tuple[Project, Document]:
+    """Open a project file and keep the document's node tree, which knows the line of every field
+    (``validate`` points its diagnostics at them): one read instead of reading the file again."""
+    with gc_paused():
+        project, doc = _parse(read_text(path), path, keep_nodes=True)
+    assert doc is not None
+    return project, doc

@@ -64,6 +64,9 @@ _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+)
 _FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
                     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _TAG = "tag:yaml.org,2002:"
+# Bounds of a loader's memo of resolved plain scalars (short ones repeat; long ones rarely do).
+_MEMO_MAX_CHARS = 64
+_MEMO_MAX_ENTRIES = 100_000
 
 
 def _parse_int(text: str) -> int:
@@ -129,6 +132,12 @@ class StrictLoader(_BaseLoader):
 
     yaml_implicit_resolvers: dict = {}
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # Plain scalar -> its tag. Manifests repeat the same short keys and values (``name``, ``port``,
+        # ``http``) hundreds of thousands of times: each is matched against the patterns once per stream.
+        self._plain_tags: dict[str, str] = {}
+
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         """No path resolvers here: skip PyYAML's bookkeeping of them (called for every node)."""
 
@@ -138,11 +147,19 @@ class StrictLoader(_BaseLoader):
     def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
         """PyYAML's ``Resolver.resolve`` without path resolvers (it runs once per scalar: kept short)."""
         if kind is ScalarNode:
-            if implicit[0]:
-                for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
-                    if pattern.match(value):
-                        return tag
-            return _STR
+            if not implicit[0]:
+                return _STR
+            known = self._plain_tags.get(value)
+            if known is not None:
+                return known
+            resolved = _STR
+            for tag, pattern in self.yaml_implicit_resolvers.get(value[:1], ()):
+                if pattern.match(value):
+                    resolved = tag
+                    break
+            if len(value) <= _MEMO_MAX_CHARS and len(self._plain_tags) < _MEMO_MAX_ENTRIES:
+                self._plain_tags[value] = resolved
+            return resolved
         return _SEQ if kind is SequenceNode else _MAP
 
 

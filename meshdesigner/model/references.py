@@ -10,11 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .hosts import expand_host, gateway_ref, host_matches
 from .nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
+
+if TYPE_CHECKING:  # networkx takes ~0.2 s to import: only what draws a graph loads it
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def derive_references(nodes: Iterable[NodeBase]) -> list[Reference]:
 
 def build_graph(project) -> nx.MultiDiGraph:
     """A networkx MultiDiGraph of the design: nodes by id (attribute ``kind``), edges from references."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for node in project:
         graph.add_node(node.id, kind=str(node.kind), name=node.name, namespace=node.namespace)

@@ -7,13 +7,11 @@ memory in a fresh one, read from the process itself. The quick CI run uses a 2 M
 from __future__ import annotations
 
 import json
-import os
 import pathlib
 import subprocess
 import sys
 import time
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 # Runs the command in this process and reports its own peak resident memory (Linux: KiB).
 RUNNER = ("import json, resource, sys; from meshdesigner.cli import main; code = main(sys.argv[1:]); "
           "usage = resource.getrusage(resource.RUSAGE_SELF); sys.stderr.write(json.dumps({'code': code, "
@@ -50,9 +48,9 @@ def string_bomb(path: pathlib.Path) -> pathlib.Path:
     return path
 
 
-def validate(path: pathlib.Path, expect: int) -> tuple[float, float, float]:
+def validate(ctx, path: pathlib.Path, expect: int) -> tuple[float, float, float]:
     """(seconds, peak MB, CPU seconds) of ``meshdesigner validate PATH`` in a fresh process."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = ctx.command_env
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", RUNNER, "validate", str(path)], env=env, capture_output=True,
                           text=True)
@@ -81,10 +79,10 @@ def refusal_seconds(ctx, path: pathlib.Path) -> float:
 def run(ctx) -> dict:
     size = 2_000_000 if ctx.small else 20_000_000
     big = services_file(ctx.workdir / "services.yaml", size)
-    big_s, big_mb, big_cpu = validate(big, expect=0)
+    big_s, big_mb, big_cpu = validate(ctx, big, expect=0)
     alias, string = alias_bomb(ctx.workdir / "alias-bomb.yaml"), string_bomb(ctx.workdir / "string-bomb.yaml")
-    _, alias_mb, _ = validate(alias, expect=2)
-    _, string_mb, _ = validate(string, expect=2)
+    _, alias_mb, _ = validate(ctx, alias, expect=2)
+    _, string_mb, _ = validate(ctx, string, expect=2)
     alias_s, string_s = refusal_seconds(ctx, alias), refusal_seconds(ctx, string)
     ctx.info("hostile.validate_20mb_cpu_seconds", big_cpu, "s")
     ctx.info("hostile.manifest_mb", big.stat().st_size / 1e6, "MB")

@@ -1,0 +1,74 @@
+"""Issue 16: a command loads only what it needs (start-up dominates the commands on small designs), and
+an export makes its files durable with one file-system sync, not one fsync per file."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from meshdesigner.io import atomic
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SEED = ROOT / "examples" / "seed.mesh.yaml"
+
+
+def _modules_after(args: list[str]) -> set[str]:
+    """The modules a fresh interpreter holds after ``meshdesigner ARGS``."""
+    code = ("import json, sys; from meshdesigner.cli import main; main(sys.argv[1:]); "
+            "sys.stderr.write('\\n' + json.dumps(sorted(sys.modules)))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True,
+                          timeout=120)
+    return set(json.loads(done.stderr.strip().splitlines()[-1]))
+
+
+def _loaded(modules: set[str], package: str) -> bool:
+    return any(m == package or m.startswith(package + ".") for m in modules)
+
+
+def test_version_loads_no_model_and_no_command():
+    modules = _modules_after(["--version"])
+    assert not _loaded(modules, "pydantic")
+    assert not any(m.startswith("meshdesigner.cli.") for m in modules)
+
+
+def test_validate_loads_neither_the_exporters_nor_networkx_nor_qt():
+    modules = _modules_after(["validate", str(SEED)])
+    assert "meshdesigner.cli.validate_cmd" in modules
+    for heavy in ("networkx", "PySide6", "meshdesigner.export", "meshdesigner.gui",
+                  "meshdesigner.cli.export_cmd", "meshdesigner.cli.run_gateway_cmd"):
+        assert not _loaded(modules, heavy), heavy
+
+
+def test_export_syncs_the_file_system_once_before_any_file_is_renamed_into_place(tmp_path, monkeypatch):
+    events: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(atomic, "_syncfs", lambda folder: events.append("sync") or True)
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append("fsync"))
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b)))
+    files = {f"resources/r{i}.yaml": f"i: {i}\n" for i in range(50)} | {"istio.yaml": "a: 1\n"}
+    atomic.write_tree(str(tmp_path / "out"), files)
+    renames = [i for i, e in enumerate(events) if e == "rename"]
+    assert events.count("sync") == 1 and events.index("sync") < renames[0]
+    assert events[:renames[0]].count("fsync") == 0  # no per-file fsync before the renames
+    assert (tmp_path / "out" / "resources" / "r7.yaml").read_text() == "i: 7\n"
+
+
+def test_without_syncfs_every_staged_file_is_fsynced_before_the_renames(tmp_path, monkeypatch):
+    events: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(atomic, "_syncfs", lambda folder: False)
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: events.append("fsync"))
+    monkeypatch.setattr(atomic.os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b)))
+    atomic.write_tree(str(tmp_path / "out"), {"a.yaml": "a: 1\n", "b/c.yaml": "c: 1\n"})
+    assert events[:events.index("rename")] == ["fsync", "fsync"]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
+def test_syncfs_is_called_on_linux(tmp_path):
+    assert atomic._syncfs(str(tmp_path)) is True
