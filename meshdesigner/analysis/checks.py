@@ -81,6 +81,11 @@ def parse_duration(value: str) -> float | None:
     """A protobuf/Go duration (``1.5s``, ``250ms``, ``1m30s``) in seconds, or None when malformed."""
     if not isinstance(value, str) or not value:
         return None
+    return _parse_duration_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_duration_text(value: str) -> float | None:
     body = value.lstrip("+-")
     sign = -1 if value.startswith("-") else 1
     if body == "0":

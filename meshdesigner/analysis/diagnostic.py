@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -52,10 +52,16 @@ class Diagnostic:
     message: str
     file: str | None = None
     line: int | None = None
+    # computed on first use: the live checks sort the same findings again after every edit
+    _sort_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def sort_key(self) -> tuple:
         """Severity (errors first), resource, field path, code."""
-        return (SEVERITY_RANK[self.severity], tuple(self.resource), _path_key(self.path), self.code)
+        key = self._sort_key
+        if key is None:
+            key = (SEVERITY_RANK[self.severity], tuple(self.resource), _path_key(self.path), self.code)
+            object.__setattr__(self, "_sort_key", key)
+        return key
 
     def format(self) -> str:
         """``error [MD0101/IST0106] (Gateway default/x) spec.servers[0].hosts[0]: ...`` (+ ``file:line``)."""

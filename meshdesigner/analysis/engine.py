@@ -57,7 +57,7 @@ class Analyzer:
         self.context = Context(project, self.index, self.secrets)
         self._seen: dict[str, NodeBase] = {}
         self._settings = None
-        self._per_node: dict[str, dict[str, list[Diagnostic]]] = {}   # node id -> rule name -> findings
+        self._per_node: dict[str, dict[str, list[Diagnostic]]] = {}   # node id -> rule name -> findings (if any)
         self._design: list[Diagnostic] = []
         self._design_by_rule: dict[str, list[Diagnostic]] = {}  # rule name -> findings of its last run
         self._extras_revision: int | None = None
@@ -86,11 +86,11 @@ class Analyzer:
             self._seen, self._per_node, self._deps, self._recorded = {}, {}, defaultdict(set), {}
             self._design_by_rule = {}
         seen = self._seen
-        for node_id, old in list(seen.items()):
-            if node_id not in current:
+        if seen.keys() != current.keys():    # some node was removed (or renamed)
+            for node_id in [i for i in seen if i not in current]:
+                old = seen.pop(node_id)
                 changed_kinds.add(str(old.kind))
                 touched |= self.index.remove(old)
-                del seen[node_id]
                 self._per_node.pop(node_id, None)
                 self._forget(node_id, None)
         for node_id, node in current.items():
@@ -137,7 +137,7 @@ class Analyzer:
             self._result = None
         if self._result is None:
             merged: list[Diagnostic] = list(self._design)
-            for by_rule in self._per_node.values():
+            for by_rule in self._per_node.values():   # only nodes with findings have an entry
                 for diags in by_rule.values():
                     merged.extend(diags)
             self._result = sort_diagnostics(merged)
@@ -158,34 +158,41 @@ class Analyzer:
     def _run_node(self, node: NodeBase, only: set[str] | None) -> None:
         """Run the node's rules (``only`` those named), recording each rule's look-ups."""
         ctx = self.context
+        node_id = node.id
         if only is None:
-            self._forget(node.id, None)
-            results = self._per_node[node.id] = {}
+            self._forget(node_id, None)
+            results: dict[str, list[Diagnostic]] = {}
         else:
-            results = self._per_node.setdefault(node.id, {})
+            results = self._per_node.get(node_id, {})
         track = self.track
         for r in self._node_rules.get(str(node.kind), ()):
-            if only is not None and r.name not in only:
-                continue
+            if only is not None:
+                if r.name not in only:
+                    continue
+                self._forget(node_id, r.name)
             if track:
-                self._forget(node.id, r.name)
                 ctx._begin()
                 try:
                     found = list(r.fn(ctx, node))
                 finally:
                     recorded = ctx._end()
                 if recorded:
-                    self._recorded.setdefault(node.id, {})[r.name] = recorded
+                    self._recorded.setdefault(node_id, {})[r.name] = recorded
                     for key in recorded:
-                        self._deps[key].add((node.id, r.name))
+                        self._deps[key].add((node_id, r.name))
             else:
                 found = list(r.fn(ctx, node))
             if found:
-                kept = [d for d in (self._finish(diag, node.id) for diag in found) if not self._annotated_ignore(d)]
+                kept = [d for d in (self._finish(diag, node_id) for diag in found) if not self._annotated_ignore(d)]
                 if kept:
                     results[r.name] = kept
                     continue
-            results.pop(r.name, None)
+            if only is not None:
+                results.pop(r.name, None)
+        if results:
+            self._per_node[node_id] = results
+        else:
+            self._per_node.pop(node_id, None)
 
     def _forget(self, node_id: str, rule_name: str | None) -> None:
         """Drop the recorded look-ups of one rule on a node (``None``: of all its rules)."""

@@ -1,5 +1,9 @@
 """An incrementally maintained index of a design, keyed so that rules' look-ups can be tracked.
 
+Design rules, which re-run whole after an edit, read the few nodes they are about through tables of their
+own (``("load-balancer-ip", "any")``, ``("se-addresses", "any")``, ``("vs-export-to", "any")``) instead of
+scanning every node of a kind.
+
 Every node *contributes* a set of keys ``(table, key)`` — a gateway contributes ``("gateway", "ns/name")``,
 a virtual service ``("binders", "ns/gateway")`` for each gateway it binds, and so on — and the index maps
 each key to the ids of the nodes contributing it. A rule that looks a key up depends on exactly the nodes
@@ -66,11 +70,15 @@ def contributions(node: NodeBase) -> set[Key]:
             out |= server_keys(gw)
         if node.service is not None:
             out.add(("host", node.service.fqdn))
+            if node.service.spec.load_balancer_ip:
+                out.add(("load-balancer-ip", "any"))
     elif isinstance(node, VirtualServiceNode):
         vs = node.virtual_service
         ns = vs.namespace
         spec = vs.spec
         out.add(("vs", vs.metadata.qualified))
+        if spec.export_to:
+            out.add(("vs-export-to", "any"))
         for entry in spec.gateways or []:
             if entry != "mesh":
                 out.add(("binders", gateway_ref(entry, ns)))
@@ -91,6 +99,8 @@ def contributions(node: NodeBase) -> set[Key]:
             out.add(("restricted-export", "any"))
         for pair in (node.service.spec.selector or {}).items():
             out.add(("label", pair))
+        if node.service.spec.load_balancer_ip:
+            out.add(("load-balancer-ip", "any"))
         if node.destination_rule is not None:
             dr = node.destination_rule
             out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
@@ -99,6 +109,8 @@ def contributions(node: NodeBase) -> set[Key]:
             out.add(("wildcard", "*") if host.startswith("*") else ("host", host.lower()))
         if node.service_entry.spec.export_to:
             out.add(("restricted-export", "any"))
+        if node.service_entry.spec.addresses:
+            out.add(("se-addresses", "any"))
         if node.destination_rule is not None:
             dr = node.destination_rule
             out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
@@ -146,7 +158,16 @@ class DesignIndex:
         return sorted(self.tables[table].get(value, ()))
 
     def get(self, key: Key) -> list[NodeBase]:
-        return [self.nodes[i] for i in self.ids(key)]
+        """The nodes contributing ``key``, by id (most look-ups find none or one: those skip the sort)."""
+        table, value = key
+        ids = self.tables[table].get(value)
+        if not ids:
+            return []
+        if len(ids) == 1:
+            for only in ids:
+                return [self.nodes[only]]
+        nodes = self.nodes
+        return [nodes[i] for i in sorted(ids)]
 
     def keys(self, table: str) -> list:
         """Every key of one table (untracked; for ``scope="design"`` rules)."""

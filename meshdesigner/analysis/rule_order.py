@@ -13,6 +13,7 @@ covered, so a rule is only marked when it truly can never match.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from ..model.common import StringMatch
 from ..model.hosts import host_matches
@@ -175,9 +176,14 @@ def _same_match(section: str, outer, inner) -> bool:
                                                                                     exclude_none=True)
 
 
+@cache
+def _empty_match(section: str):
+    """The match that matches everything of its section (a frozen model: built once, shared)."""
+    return {"http": HTTPMatchRequest, "tls": TLSMatchAttributes, "tcp": L4MatchAttributes}[section]()
+
+
 def _is_catch_all(section: str, match) -> bool:
-    empty = {"http": HTTPMatchRequest, "tls": TLSMatchAttributes, "tcp": L4MatchAttributes}[section]()
-    return _match_covers(section, match, empty)
+    return _match_covers(section, match, _empty_match(section))
 
 
 # ----- the analysis ----------------------------------------------------------------------------

@@ -18,9 +18,12 @@ class StringMatch(WireModel):
 
     @property
     def kind(self) -> str | None:
-        for name in ("exact", "prefix", "regex"):
-            if getattr(self, name) is not None:
-                return name
+        if self.exact is not None:
+            return "exact"
+        if self.prefix is not None:
+            return "prefix"
+        if self.regex is not None:
+            return "regex"
         return None
 
     @property

@@ -25,19 +25,20 @@ def split_gateway_host(entry: str) -> tuple[str, str]:
 
 def host_matches(pattern: str, host: str) -> bool:
     """Whether ``pattern`` (possibly ``*`` or ``*.suffix``) covers ``host`` (which may itself be a wildcard)."""
-    pattern, host = pattern.lower(), host.lower()
+    if not pattern.startswith("*"):
+        return pattern.lower() == host.lower()   # no wildcard: the names compare case-blind
     if pattern == "*":
         return True
-    if pattern.startswith("*"):
-        suffix = pattern[1:]  # ".example.com"
-        if host.startswith("*"):
-            return host[1:].endswith(suffix)
-        return host.endswith(suffix) and len(host) > len(suffix)
-    return pattern == host
+    suffix, host = pattern[1:].lower(), host.lower()  # ".example.com"
+    if host.startswith("*"):
+        return host[1:].endswith(suffix)
+    return host.endswith(suffix) and len(host) > len(suffix)
 
 
 def hosts_intersect(a: str, b: str) -> bool:
     """Whether two host patterns share at least one concrete host (Istio's host.Name.Matches both ways)."""
+    if a == b:
+        return True
     return host_matches(a, b) or host_matches(b, a)
 
 

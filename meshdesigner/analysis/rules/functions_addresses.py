@@ -182,9 +182,11 @@ def _services(nodes) -> list[tuple[KubeService, str]]:
       kinds=(*GATEWAY_KINDS, "mesh-service", "external-service"))
 def duplicate_addresses(ctx):
     """One loadBalancerIP on two Services; overlapping ServiceEntry addresses on a shared port."""
-    nodes = ctx.nodes_of_kind(*GATEWAY_KINDS, "mesh-service", "external-service")
+    # only the nodes with an address (index tables), in kind then id order: this re-runs after every edit
+    rank = {kind: i for i, kind in enumerate((*GATEWAY_KINDS, "mesh-service"))}
+    with_ip = sorted(ctx.index.get(("load-balancer-ip", "any")), key=lambda n: (rank[str(n.kind)], n.id))
     by_ip: dict[str, list[KubeService]] = {}
-    for service, _node_id in _services(nodes):
+    for service, _node_id in _services(with_ip):
         ip = service.spec.load_balancer_ip
         net = parse_network(ip) if ip else None
         if net is not None:
@@ -196,7 +198,7 @@ def duplicate_addresses(ctx):
                 yield fm.DUPLICATE_ADDRESS.at(service.ref, "spec.loadBalancerIP", what="loadBalancerIP", value=ip,
                                               other=", ".join(others))
     entries = []
-    for node in nodes:
+    for node in ctx.index.get(("se-addresses", "any")):
         if isinstance(node, ExternalServiceNode):
             se = node.service_entry
             ports = {p.number for p in se.spec.ports or []}

@@ -103,16 +103,15 @@ def mesh_host_wildcard_conflicts(ctx):
     a mesh virtual service exported to some namespaces conflicts with every mesh virtual service exported to
     all whose host *overlaps* its host (host.Name.Matches: '*.productpage.d' within '*.d'). Exact equal hosts
     are reported by mesh_host_conflicts; each virtual service is reported once here."""
-    virtual_services = ctx.index.get(("kind", "virtual-service"))
     restricted = [(n.virtual_service, [fqdn_of(h, n.virtual_service.namespace) for h in n.virtual_service.spec.hosts or []])
-                  for n in virtual_services
-                  if n.virtual_service.spec.export_to and _visible_in(n.virtual_service) is not None
+                  for n in ctx.index.get(("vs-export-to", "any"))   # only those with exportTo (index table)
+                  if _visible_in(n.virtual_service) is not None
                   and is_mesh_bound(n.virtual_service.spec.gateways)]
     if not restricted:
-        return  # the common case, checked without looking at every virtual service's hosts
+        return  # the common case, checked without looking at every virtual service
     everywhere = [(n.virtual_service, [fqdn_of(h, n.virtual_service.namespace)
                                        for h in n.virtual_service.spec.hosts or []])
-                  for n in virtual_services
+                  for n in ctx.index.get(("kind", "virtual-service"))
                   if _visible_in(n.virtual_service) is None and is_mesh_bound(n.virtual_service.spec.gateways)]
     reported: set = set()
     for vs, hosts in restricted:

@@ -28,7 +28,7 @@ def _may_hold_model(annotation) -> bool:
 def unknown_field_paths(model: WireModel, base: str = "spec") -> list[tuple[str, str]]:
     """``(path, field)`` of every unknown field below ``model``, depth first, in document order."""
     out: list[tuple[str, str]] = []
-    _walk(model, (base,) if base else (), out)
+    _walk(model, (None, base) if base else None, out)
     return out
 
 
@@ -39,24 +39,38 @@ def _join(parts: tuple) -> str:
     return text
 
 
-def _walk(model: WireModel, parts: tuple, out: list) -> None:
-    if model.__pydantic_extra__:  # cheap test first; the API call copies
-        for field in model.unknown_fields():
-            out.append((_join(parts + (field,)), field))
+def _parts(where) -> tuple:
+    """The path parts of ``where``, kept as nested ``(parent, part)`` pairs while walking (most models have
+    no unknown field, so most paths are never needed)."""
+    parts = []
+    while where is not None:
+        where, part = where
+        parts.append(part)
+    return tuple(reversed(parts))
+
+
+def _walk(model: WireModel, where, out: list) -> None:
+    extra = model.__pydantic_extra__
+    if extra:
+        base = _parts(where)
+        for field in extra:
+            out.append((_join(base + (field,)), field))
     for name, wire in _fields(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
+        # a model is visited only when it may hold an unknown field: its own, or models below it
         if isinstance(value, WireModel):
-            _walk(value, parts + (wire,), out)
+            if value.__pydantic_extra__ or _fields(type(value)):
+                _walk(value, (where, wire), out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, WireModel):
-                    _walk(item, parts + (wire, f"[{i}]"), out)
+                if isinstance(item, WireModel) and (item.__pydantic_extra__ or _fields(type(item))):
+                    _walk(item, ((where, wire), f"[{i}]"), out)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, WireModel):
-                    _walk(item, parts + (wire, f"[{key}]"), out)
+                if isinstance(item, WireModel) and (item.__pydantic_extra__ or _fields(type(item))):
+                    _walk(item, ((where, wire), f"[{key}]"), out)
 
 
 @rule("unknown_fields.istio", codes=("MD0501",))
