@@ -117,7 +117,7 @@ def _matches_every_path(uri: StringMatch | None) -> bool:
 
 def http_match_covers(outer: HTTPMatchRequest, inner: HTTPMatchRequest) -> bool:
     """Whether every request ``inner`` matches is also matched by ``outer``."""
-    if outer.unknown_fields() or inner.unknown_fields():
+    if outer.__pydantic_extra__ or inner.__pydantic_extra__:   # unknown fields: nothing is known to cover
         return False
     # A case-insensitive inner match accepts /API; a case-sensitive outer one would not.
     if inner.ignore_uri_case and not outer.ignore_uri_case and outer.uri is not None:
@@ -140,7 +140,7 @@ def http_match_covers(outer: HTTPMatchRequest, inner: HTTPMatchRequest) -> bool:
 
 def _l4_common_covers(outer: L4MatchAttributes | TLSMatchAttributes,
                       inner: L4MatchAttributes | TLSMatchAttributes) -> bool:
-    if outer.unknown_fields() or inner.unknown_fields():
+    if outer.__pydantic_extra__ or inner.__pydantic_extra__:   # unknown fields: nothing is known to cover
         return False
     return (_same_or_absent(outer.port, inner.port)
             and _list_covers(outer.destination_subnets, inner.destination_subnets)

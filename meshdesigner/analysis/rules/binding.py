@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...model.hosts import expand_host, hosts_intersect, namespace_selector_allows, split_gateway_host
+from ...model.hosts import expand_host, hosts_intersect, namespace_selector_allows
 from .. import messages as m
+from ..memo import server_hosts
 from ..registry import GATEWAY_KINDS, rule
 
 VS = ("virtual-service",)
@@ -19,14 +20,18 @@ def is_internal_gateway_reference(entry: str) -> bool:
 def servers_for_host(gateway_node, vs_host_fqdn: str, vs_namespace: str):
     """``(index, server)`` of the gateway's servers whose hosts admit this (expanded) virtual service host."""
     gw = gateway_node.gateway
-    out = []
-    for i, server in enumerate(gw.spec.servers or []):
-        for entry in server.hosts:
-            ns_sel, dns = split_gateway_host(entry)
-            if namespace_selector_allows(ns_sel, gw.namespace, vs_namespace) and hosts_intersect(dns, vs_host_fqdn):
-                out.append((i, server))
-                break
-    return out
+    parsed = server_hosts(gw)
+    if "*" in vs_host_fqdn:
+        candidates = parsed.entries
+    else:   # a plain name meets only the same name or a wildcard host: no need to compare every host
+        candidates = [(i, sel, "") for i, sel in parsed.exact.get(vs_host_fqdn.lower(), ())] + parsed.patterns
+    found: set[int] = set()
+    for i, ns_sel, dns in candidates:
+        if i not in found and namespace_selector_allows(ns_sel, gw.namespace, vs_namespace) and (
+                not dns or hosts_intersect(dns, vs_host_fqdn)):
+            found.add(i)
+    servers = gw.spec.servers or []
+    return [(i, servers[i]) for i in sorted(found)]
 
 
 def _applies_to(rule_matches, gateway_ref: str, vs_namespace: str) -> bool:

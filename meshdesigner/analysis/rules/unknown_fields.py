@@ -49,27 +49,35 @@ def _parts(where) -> tuple:
     return tuple(reversed(parts))
 
 
+@cache
+def _holders(cls: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, _wire in _fields(cls))
+
+
 def _walk(model: WireModel, where, out: list) -> None:
     extra = model.__pydantic_extra__
     if extra:
         base = _parts(where)
         for field in extra:
             out.append((_join(base + (field,)), field))
+    # a model below is visited only when it may hold an unknown field: its own, or in a field given a value
+    # that can hold models (a default is None, or a model built without unknown fields)
     for name, wire in _fields(type(model)):
         value = getattr(model, name)
         if value is None:
             continue
-        # a model is visited only when it may hold an unknown field: its own, or models below it
         if isinstance(value, WireModel):
-            if value.__pydantic_extra__ or _fields(type(value)):
+            if value.__pydantic_extra__ or value.__pydantic_fields_set__ & _holders(type(value)):
                 _walk(value, (where, wire), out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, WireModel) and (item.__pydantic_extra__ or _fields(type(item))):
+                if isinstance(item, WireModel) and (
+                        item.__pydantic_extra__ or item.__pydantic_fields_set__ & _holders(type(item))):
                     _walk(item, ((where, wire), f"[{i}]"), out)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, WireModel) and (item.__pydantic_extra__ or _fields(type(item))):
+                if isinstance(item, WireModel) and (
+                        item.__pydantic_extra__ or item.__pydantic_fields_set__ & _holders(type(item))):
                     _walk(item, ((where, wire), f"[{key}]"), out)
 
 
