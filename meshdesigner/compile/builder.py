@@ -11,7 +11,7 @@ chains (``buildGatewayNetworkFiltersFromTCPRoutes`` / ``FromTLSRoutes``); destin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from ..model.gateway import HTTP_PROTOCOLS, Server
 from ..model.hosts import expand_host, gateway_ref, namespace_selector_allows, split_gateway_host
@@ -381,13 +381,15 @@ class WorkloadBuilder:
     def _drop_server(self, entry: ServerPlan, code: str, message: str) -> None:
         self.drops.append(Drop(code, "Gateway", entry.gateway_ref, f"spec.servers[{entry.index}]", message))
 
-    def listeners(self) -> list[ListenerPlan]:
-        """``mergeGateways`` then ``buildGatewayListeners``: servers of all Gateways, port by port."""
+    def listeners(self, ports: Collection[int] | None = None) -> list[ListenerPlan]:
+        """``mergeGateways`` then ``buildGatewayListeners``: servers of all Gateways, port by port (``ports``:
+        only the servers on these; servers on different ports never interact while merging)."""
         by_key: dict[tuple[int, str], ListenerPlan] = {}
         merge = _MergeState()
         for gateway in self.gateways:
             for index, server in enumerate(gateway.gateway.spec.servers or []):
-                self._merge_server(ServerPlan(gateway, index, server), by_key, merge)
+                if ports is None or server.port.number in ports:
+                    self._merge_server(ServerPlan(gateway, index, server), by_key, merge)
         return self._finish(by_key)
 
     def _merge_server(self, entry: ServerPlan, by_key: dict[tuple[int, str], ListenerPlan], merge: _MergeState
@@ -451,7 +453,9 @@ class WorkloadBuilder:
         if cls == PASSTHROUGH:
             listener.chains.append(FilterChainPlan(PASSTHROUGH, [entry], []))   # expanded in _finish
             return
-        chain = FilterChainPlan(cls, [entry], sni_names(server_hosts(entry.server)))
+        # checks only: the SNI names a chain matches decide no drop
+        sni = sni_names(server_hosts(entry.server)) if self.with_http_routes else []
+        chain = FilterChainPlan(cls, [entry], sni)
         if cls == HTTPS:
             chain.route_config = self.route_config(route_name, [entry], listener.port)
         listener.chains.append(chain)

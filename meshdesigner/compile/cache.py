@@ -70,38 +70,50 @@ class CompileCache:
         self._nodes: dict[str, NodeBase] = {}
         self._position: dict[str, int] = {}     # node id -> place in the design's node order (breaks ties)
         self._gateways: dict[str, GatewayNode] = {}
+        self._gateway_labels: dict[tuple[str, str], int] = defaultdict(int)   # selector label -> Gateways using it
         self._routing_gateways: set[str] = set()   # node ids of Gateways whose servers read bound tcp/tls routes
         self._binders: dict[str, dict[str, VirtualService]] = defaultdict(dict)   # gateway ref -> node id -> VS
         self._named: dict[str, dict[str, VirtualService]] = defaultdict(dict)     # "ns/name" -> node id -> VS
         self._by_label: dict[tuple[str, str], dict[str, MeshServiceNode]] = defaultdict(dict)
         self._bound: dict[str, _Bound] = {}     # gateway ref -> its VirtualServices (kept until a binder changes)
         self._workloads: list[Workload] | None = None
-        self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # workload labels -> (inputs, drops)
+        self._ports: dict[tuple, tuple] = {}    # workload labels -> (its Gateways, [(port, Gateways on it)])
+        self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
         self._by_name = _VirtualServicesByName(self)
         self.compiled_workloads: list[str] = []
+        # bumped by every change the drops can depend on; an unchanged revision returns the last drops as is
+        self._revision = 0
+        self._last: tuple[int, CompileOptions, list[Drop]] | None = None
 
     # ----- public ----------------------------------------------------------------------------------------
     def drops(self, project, options: CompileOptions | None = None) -> list[Drop]:
-        """What istiod would drop in every workload of ``project`` (the same as compiling every workload
-        afresh with ``with_http_routes=False``), in workload order, without duplicates."""
+        """What istiod would drop in every workload of ``project`` (what compiling every workload afresh with
+        ``with_http_routes=False`` drops), workload by workload and port by port, without duplicates."""
         options = options or CompileOptions.for_project(project)
         self._sync(project.nodes)
+        if self._last is not None and self._last[:2] == (self._revision, options):
+            self.compiled_workloads = []
+            return list(self._last[2])
         if self._workloads is None:
             self._workloads = workloads_of(self._gateways.values())
+            self._ports = {}
         results: dict[tuple, tuple[tuple, list[Drop]]] = {}
-        compiled = []
+        compiled: dict[str, None] = {}
         out: dict[Drop, None] = {}
         for workload in self._workloads:
-            inputs = self._inputs(workload, options)
-            known = self._results.get(workload.labels)
-            if known is None or known[0] != inputs:
-                known = (inputs, self._compile(project, workload, inputs))
-                compiled.append(workload.key)
-            results[workload.labels] = known
-            out.update(dict.fromkeys(known[1]))
+            namespace = self._namespace_of(workload)
+            for port, on_port in self._ports_of(workload):
+                inputs = self._inputs(workload, options, namespace, port, on_port)
+                known = self._results.get((workload.labels, port))
+                if known is None or known[0] != inputs:
+                    known = (inputs, self._compile(project, workload, inputs, port))
+                    compiled[workload.key] = None
+                results[(workload.labels, port)] = known
+                out.update(dict.fromkeys(known[1]))
         self._results = results
-        self.compiled_workloads = compiled
+        self.compiled_workloads = list(compiled)
+        self._last = (self._revision, options, list(out))
         return list(out)
 
     # ----- keeping the look-ups up to date -----------------------------------------------------------------
@@ -124,12 +136,16 @@ class CompileCache:
             # added or renamed nodes: the others keep their relative order, but positions shift
             self._position = {node_id: i for i, node_id in enumerate(current)}
             self._bound.clear()
+            self._revision += 1
 
     def _add(self, node: NodeBase) -> None:
         node_id = node.id
         if isinstance(node, GatewayNode):
             self._gateways[node_id] = node
             self._workloads = None
+            self._revision += 1
+            for pair in (node.gateway.spec.selector or {}).items():
+                self._gateway_labels[pair] += 1
             if any(server_class(server) in _ROUTED_CLASSES for server in node.gateway.spec.servers or []):
                 self._routing_gateways.add(node_id)
         elif isinstance(node, VirtualServiceNode):
@@ -138,9 +154,12 @@ class CompileCache:
                 self._binders[ref][node_id] = vs
                 self._bound.pop(ref, None)
             self._named[vs.metadata.qualified][node_id] = vs
+            self._revision += 1
         elif isinstance(node, MeshServiceNode):
             for pair in (node.service.spec.selector or {}).items():
                 self._by_label[pair][node_id] = node
+                if pair in self._gateway_labels:
+                    self._revision += 1     # it may front a gateway workload (its namespace)
 
     def _remove(self, node: NodeBase) -> None:
         node_id = node.id
@@ -148,6 +167,11 @@ class CompileCache:
             self._gateways.pop(node_id, None)
             self._routing_gateways.discard(node_id)
             self._workloads = None
+            self._revision += 1
+            for pair in (node.gateway.spec.selector or {}).items():
+                self._gateway_labels[pair] -= 1
+                if not self._gateway_labels[pair]:
+                    del self._gateway_labels[pair]
         elif isinstance(node, VirtualServiceNode):
             vs = node.virtual_service
             for ref in _bound_refs(vs):
@@ -157,24 +181,46 @@ class CompileCache:
             _discard(self._named, qualified, node_id)
             if qualified not in self._named:      # forget what was derived from a name no longer there
                 self._merged.pop(qualified, None)
+            self._revision += 1
         elif isinstance(node, MeshServiceNode):
             for pair in (node.service.spec.selector or {}).items():
                 _discard(self._by_label, pair, node_id)
+                if pair in self._gateway_labels:
+                    self._revision += 1
 
     # ----- one workload ------------------------------------------------------------------------------------
-    def _inputs(self, workload: Workload, options: CompileOptions) -> tuple:
-        """Everything the workload's drops are computed from (compared with ``==``: identical objects first)."""
-        gateways = workload.gateways
-        first = gateways[0]
+    def _namespace_of(self, workload: Workload) -> str:
+        first = workload.gateways[0]
         selector = first.gateway.spec.selector or {}
         candidates = {n.id: n for pair in selector.items() for n in self._by_label.get(pair, {}).values()}
-        namespace = workload_namespace(first, candidates.values())
-        bound = tuple(self._bound_to(g.gateway.metadata.qualified) for g in gateways)
+        return workload_namespace(first, candidates.values())
+
+    def _ports_of(self, workload: Workload) -> list[tuple[int, tuple[GatewayNode, ...]]]:
+        """Each port of the workload's servers with the Gateways (in merge order) that have a server on it:
+        mergeGateways and the listeners after it never let servers on different ports interact, so each port
+        is compiled, and kept, on its own."""
+        known = self._ports.get(workload.labels)
+        if known is None or known[0] is not workload.gateways:
+            ports: dict[int, list[GatewayNode]] = {}
+            for gateway in workload.gateways:
+                for number in dict.fromkeys(s.port.number for s in gateway.gateway.spec.servers or []):
+                    ports.setdefault(number, []).append(gateway)
+            known = self._ports[workload.labels] = (
+                workload.gateways, [(number, tuple(ports[number])) for number in sorted(ports)])
+        return known[1]
+
+    def _inputs(self, workload: Workload, options: CompileOptions, namespace: str, port: int,
+                on_port: tuple[GatewayNode, ...]) -> tuple:
+        """Everything one port of the workload is compiled from (compared with ``==``: identical objects first)."""
+        servers = tuple((g.id, g.gateway.metadata.qualified, i, server) for g in on_port
+                        for i, server in enumerate(g.gateway.spec.servers or []) if server.port.number == port)
+        bound = tuple(self._bound_to(g.gateway.metadata.qualified) for g in on_port)
         routing = self._routing_gateways
-        routed = tuple(b.virtual_services if g.id in routing else () for g, b in zip(gateways, bound, strict=True))
+        routed = tuple(b.virtual_services if g.id in routing else () for g, b in zip(on_port, bound, strict=True))
         children = tuple(self._by_name.get(ref) for b in bound for ref in b.delegate_refs)
-        return (options, workload.labels, tuple((g.id, g.gateway) for g in gateways), namespace,
-                tuple(b.delegating for b in bound), routed, children)
+        first = workload.gateways[0].gateway.metadata.qualified    # a port left empty is reported on it
+        return (options, workload.labels, namespace, first, servers, tuple(b.delegating for b in bound), routed,
+                children)
 
     def _bound_to(self, ref: str) -> _Bound:
         found = self._bound.get(ref)
@@ -182,8 +228,8 @@ class CompileCache:
             found = self._bound[ref] = _Bound.of(self._binders.get(ref, {}), self._position)
         return found
 
-    def _compile(self, project, workload: Workload, inputs: tuple) -> list[Drop]:
-        options, namespace = inputs[0], inputs[3]
+    def _compile(self, project, workload: Workload, inputs: tuple, port: int) -> list[Drop]:
+        options, namespace = inputs[0], inputs[2]
         gateways = list(workload.gateways)
         bound = {g.gateway.metadata.qualified: self._bound_to(g.gateway.metadata.qualified) for g in gateways}
         delegates = DelegateIndex(by_ref=self._by_name, memo=self._merged)   # type: ignore[arg-type]
@@ -191,7 +237,7 @@ class CompileCache:
                                   options, with_http_routes=False,
                                   bound={ref: b.virtual_services for ref, b in bound.items()},
                                   delegating={ref: b.delegating for ref, b in bound.items()})
-        builder.listeners()
+        builder.listeners(ports={port})
         return list(dict.fromkeys(builder.drops))
 
 

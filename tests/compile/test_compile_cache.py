@@ -215,3 +215,29 @@ def test_a_gateway_moving_to_another_workload(tmp_path):
     # merge order is by name: tcp-gw's TCP server takes port 80 first, so web-gw's HTTP server cannot join it
     # (canMergeProtocols) and istiod skips it
     assert ("MD0802", "edge/web-gw", "spec.servers[0]") in codes(found)
+
+
+def test_a_service_fronting_the_gateway_pods_moves_the_workload_namespace(tmp_path):
+    project = design(tmp_path, DESIGN + """---
+apiVersion: v1
+kind: Service
+metadata: {name: tcp-gateway, namespace: infra}
+spec:
+  selector: {istio: other}
+  ports: [{name: tcp, port: 9000}]
+""")
+    # tcp-vs's route now applies only to proxies in namespace edge (sourceNamespace)
+    project.replace_node(with_spec(node(project, "virtual-service", "tcp-vs"), "virtual_service",
+                                   lambda s: s["tcp"][0]["match"][0].update(sourceNamespace="edge")))
+    cache = CompileCache()
+    assert ("MD0805", "edge/tcp-gw", "spec.servers[0]") not in codes(cache.drops(project))
+    # the Service in namespace infra now selects tcp-gw's pods: they (so the proxy) run in infra, where the
+    # match does not apply (sourceNamespace is the proxy's namespace): the server gets no filter chain
+    service = project.node("mesh-service:infra/tcp-gateway")
+    project.replace_node(with_spec(service, "service", lambda s: s.update(selector={"istio": "tcp"})))
+    found = cache.drops(project)
+    assert found == workload_drops(project)
+    assert ("MD0805", "edge/tcp-gw", "spec.servers[0]") in codes(found)
+    assert cache.compiled_workloads == ["istio=tcp"]
+    project.replace_node(service)
+    assert ("MD0805", "edge/tcp-gw", "spec.servers[0]") not in codes(cache.drops(project))
