@@ -14,6 +14,9 @@ inputs is no longer the same:
   VirtualServices those name;
 * per Gateway with a TCP, TLS or passthrough server, all its bound VirtualServices in istiod's order.
 
+Each workload is kept port by port (servers on different ports never interact), and only the ports of the
+Gateways an edit touched are looked at again.
+
 That is everything a checks-only compile (``WorkloadBuilder(with_http_routes=False)``) reads: it builds
 no HTTP routes and no clusters, so DestinationRules, ServiceEntries and route destinations are not inputs,
 and an HTTP or HTTPS server reads only what merging delegates drops. So editing a VirtualService bound to
@@ -77,14 +80,17 @@ class CompileCache:
         self._by_label: dict[tuple[str, str], dict[str, MeshServiceNode]] = defaultdict(dict)
         self._bound: dict[str, _Bound] = {}     # gateway ref -> its VirtualServices (kept until a binder changes)
         self._workloads: list[Workload] | None = None
-        self._ports: dict[tuple, tuple] = {}    # workload labels -> (its Gateways, [(port, Gateways on it)])
+        self._ports: dict[tuple, tuple] = {}    # workload labels -> (its Gateways, [(port, Gateways on it, refs)])
+        self._gateway_parts: dict[tuple[str, int], tuple] = {}   # (node id, port) -> (node, _Bound, inputs part)
         self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
         self._by_name = _VirtualServicesByName(self)
         self.compiled_workloads: list[str] = []
-        # bumped by every change the drops can depend on; an unchanged revision returns the last drops as is
-        self._revision = 0
-        self._last: tuple[int, CompileOptions, list[Drop]] | None = None
+        # what changed since the last call: the Gateways whose bound VirtualServices did, or everything
+        self._dirty_refs: set[str] = set()
+        self._all_dirty = True
+        self._delegate_targets: dict[str, int] = defaultdict(int)   # "ns/name" -> delegate entries naming it
+        self._last: tuple[CompileOptions, list[Drop]] | None = None
 
     # ----- public ----------------------------------------------------------------------------------------
     def drops(self, project, options: CompileOptions | None = None) -> list[Drop]:
@@ -92,28 +98,36 @@ class CompileCache:
         ``with_http_routes=False`` drops), workload by workload and port by port, without duplicates."""
         options = options or CompileOptions.for_project(project)
         self._sync(project.nodes)
-        if self._last is not None and self._last[:2] == (self._revision, options):
+        if self._last is None or self._last[0] != options:
+            self._all_dirty = True
+        elif not self._all_dirty and not self._dirty_refs:
             self.compiled_workloads = []
-            return list(self._last[2])
+            return list(self._last[1])
         if self._workloads is None:
             self._workloads = workloads_of(self._gateways.values())
             self._ports = {}
+        if self._all_dirty:
+            self._gateway_parts = {}     # delegate children and routing Gateways may have changed
         results: dict[tuple, tuple[tuple, list[Drop]]] = {}
         compiled: dict[str, None] = {}
         out: dict[Drop, None] = {}
         for workload in self._workloads:
-            namespace = self._namespace_of(workload)
-            for port, on_port in self._ports_of(workload):
-                inputs = self._inputs(workload, options, namespace, port, on_port)
+            namespace = None
+            for port, on_port, refs in self._ports_of(workload):
                 known = self._results.get((workload.labels, port))
-                if known is None or known[0] != inputs:
-                    known = (inputs, self._compile(project, workload, inputs, port))
-                    compiled[workload.key] = None
+                if known is None or self._all_dirty or not refs.isdisjoint(self._dirty_refs):
+                    if namespace is None:
+                        namespace = self._namespace_of(workload)
+                    inputs = self._inputs(workload, options, namespace, port, on_port)
+                    if known is None or known[0] != inputs:
+                        known = (inputs, self._compile(project, workload, inputs, port))
+                        compiled[workload.key] = None
                 results[(workload.labels, port)] = known
                 out.update(dict.fromkeys(known[1]))
         self._results = results
         self.compiled_workloads = list(compiled)
-        self._last = (self._revision, options, list(out))
+        self._last = (options, list(out))
+        self._all_dirty, self._dirty_refs = False, set()
         return list(out)
 
     # ----- keeping the look-ups up to date -----------------------------------------------------------------
@@ -136,30 +150,29 @@ class CompileCache:
             # added or renamed nodes: the others keep their relative order, but positions shift
             self._position = {node_id: i for i, node_id in enumerate(current)}
             self._bound.clear()
-            self._revision += 1
+            self._all_dirty = True
 
     def _add(self, node: NodeBase) -> None:
         node_id = node.id
         if isinstance(node, GatewayNode):
             self._gateways[node_id] = node
             self._workloads = None
-            self._revision += 1
+            self._all_dirty = True
             for pair in (node.gateway.spec.selector or {}).items():
                 self._gateway_labels[pair] += 1
             if any(server_class(server) in _ROUTED_CLASSES for server in node.gateway.spec.servers or []):
                 self._routing_gateways.add(node_id)
         elif isinstance(node, VirtualServiceNode):
             vs = node.virtual_service
+            self._changed_virtual_service(vs, +1)
             for ref in _bound_refs(vs):
                 self._binders[ref][node_id] = vs
-                self._bound.pop(ref, None)
             self._named[vs.metadata.qualified][node_id] = vs
-            self._revision += 1
         elif isinstance(node, MeshServiceNode):
             for pair in (node.service.spec.selector or {}).items():
                 self._by_label[pair][node_id] = node
                 if pair in self._gateway_labels:
-                    self._revision += 1     # it may front a gateway workload (its namespace)
+                    self._all_dirty = True     # it may front a gateway workload (its namespace)
 
     def _remove(self, node: NodeBase) -> None:
         node_id = node.id
@@ -167,26 +180,41 @@ class CompileCache:
             self._gateways.pop(node_id, None)
             self._routing_gateways.discard(node_id)
             self._workloads = None
-            self._revision += 1
+            self._all_dirty = True
             for pair in (node.gateway.spec.selector or {}).items():
                 self._gateway_labels[pair] -= 1
                 if not self._gateway_labels[pair]:
                     del self._gateway_labels[pair]
         elif isinstance(node, VirtualServiceNode):
             vs = node.virtual_service
+            self._changed_virtual_service(vs, -1)
             for ref in _bound_refs(vs):
                 _discard(self._binders, ref, node_id)
-                self._bound.pop(ref, None)
             qualified = vs.metadata.qualified
             _discard(self._named, qualified, node_id)
             if qualified not in self._named:      # forget what was derived from a name no longer there
                 self._merged.pop(qualified, None)
-            self._revision += 1
         elif isinstance(node, MeshServiceNode):
             for pair in (node.service.spec.selector or {}).items():
                 _discard(self._by_label, pair, node_id)
                 if pair in self._gateway_labels:
-                    self._revision += 1
+                    self._all_dirty = True
+
+    def _changed_virtual_service(self, vs: VirtualService, sign: int) -> None:
+        """A VirtualService comes (+1) or goes (-1): the Gateways it binds are dirty, and everything when a
+        delegate names it (which workloads read a delegate child is not tracked: rare)."""
+        for ref in _bound_refs(vs):
+            self._dirty_refs.add(ref)
+            self._bound.pop(ref, None)
+        qualified = vs.metadata.qualified
+        if qualified in self._delegate_targets:
+            self._all_dirty = True
+        for rule in vs.spec.http or []:
+            if rule.delegate is not None:
+                target = f"{rule.delegate.namespace or vs.namespace}/{rule.delegate.name}"
+                self._delegate_targets[target] += sign
+                if not self._delegate_targets[target]:
+                    del self._delegate_targets[target]
 
     # ----- one workload ------------------------------------------------------------------------------------
     def _namespace_of(self, workload: Workload) -> str:
@@ -195,32 +223,42 @@ class CompileCache:
         candidates = {n.id: n for pair in selector.items() for n in self._by_label.get(pair, {}).values()}
         return workload_namespace(first, candidates.values())
 
-    def _ports_of(self, workload: Workload) -> list[tuple[int, tuple[GatewayNode, ...]]]:
-        """Each port of the workload's servers with the Gateways (in merge order) that have a server on it:
-        mergeGateways and the listeners after it never let servers on different ports interact, so each port
-        is compiled, and kept, on its own."""
+    def _ports_of(self, workload: Workload) -> list[tuple[int, tuple[GatewayNode, ...], frozenset[str]]]:
+        """Each port of the workload's servers with the Gateways (in merge order) that have a server on it,
+        and their ``ns/name``: mergeGateways and the listeners after it never let servers on different ports
+        interact, so each port is compiled, and kept, on its own."""
         known = self._ports.get(workload.labels)
         if known is None or known[0] is not workload.gateways:
             ports: dict[int, list[GatewayNode]] = {}
             for gateway in workload.gateways:
                 for number in dict.fromkeys(s.port.number for s in gateway.gateway.spec.servers or []):
                     ports.setdefault(number, []).append(gateway)
-            known = self._ports[workload.labels] = (
-                workload.gateways, [(number, tuple(ports[number])) for number in sorted(ports)])
+            known = self._ports[workload.labels] = (workload.gateways, [
+                (number, tuple(ports[number]), frozenset(g.gateway.metadata.qualified for g in ports[number]))
+                for number in sorted(ports)])
         return known[1]
 
     def _inputs(self, workload: Workload, options: CompileOptions, namespace: str, port: int,
                 on_port: tuple[GatewayNode, ...]) -> tuple:
         """Everything one port of the workload is compiled from (compared with ``==``: identical objects first)."""
-        servers = tuple((g.id, g.gateway.metadata.qualified, i, server) for g in on_port
-                        for i, server in enumerate(g.gateway.spec.servers or []) if server.port.number == port)
-        bound = tuple(self._bound_to(g.gateway.metadata.qualified) for g in on_port)
-        routing = self._routing_gateways
-        routed = tuple(b.virtual_services if g.id in routing else () for g, b in zip(on_port, bound, strict=True))
-        children = tuple(self._by_name.get(ref) for b in bound for ref in b.delegate_refs)
         first = workload.gateways[0].gateway.metadata.qualified    # a port left empty is reported on it
-        return (options, workload.labels, namespace, first, servers, tuple(b.delegating for b in bound), routed,
-                children)
+        return (options, workload.labels, namespace, first, tuple(self._gateway_inputs(g, port) for g in on_port))
+
+    def _gateway_inputs(self, gateway: GatewayNode, port: int) -> tuple:
+        """One Gateway's part of a port's inputs: its servers on the port and the bound VirtualServices they
+        read (kept while the Gateway node and its bound VirtualServices are the same objects)."""
+        ref = gateway.gateway.metadata.qualified
+        bound = self._bound_to(ref)
+        known = self._gateway_parts.get((gateway.id, port))
+        if known is not None and known[0] is gateway and known[1] is bound:
+            return known[2]
+        servers = tuple((i, server) for i, server in enumerate(gateway.gateway.spec.servers or [])
+                        if server.port.number == port)
+        routed = bound.virtual_services if gateway.id in self._routing_gateways else ()
+        children = tuple(self._by_name.get(name) for name in bound.delegate_refs)
+        part = (gateway.id, ref, servers, bound.delegating, routed, children)
+        self._gateway_parts[(gateway.id, port)] = (gateway, bound, part)
+        return part
 
     def _bound_to(self, ref: str) -> _Bound:
         found = self._bound.get(ref)
