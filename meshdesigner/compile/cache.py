@@ -84,7 +84,6 @@ class CompileCache:
         self._gateway_parts: dict[tuple[str, int], tuple] = {}   # (node id, port) -> (node, _Bound, inputs part)
         self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
-        self._by_name = _VirtualServicesByName(self)
         self.compiled_workloads: list[str] = []
         # what changed since the last call: the Gateways whose bound VirtualServices did, or everything
         self._dirty_refs: set[str] = set()
@@ -255,7 +254,8 @@ class CompileCache:
         servers = tuple((i, server) for i, server in enumerate(gateway.gateway.spec.servers or [])
                         if server.port.number == port)
         routed = bound.virtual_services if gateway.id in self._routing_gateways else ()
-        children = tuple(self._by_name.get(name) for name in bound.delegate_refs)
+        by_name = _VirtualServicesByName(self)
+        children = tuple(by_name.get(name) for name in bound.delegate_refs)
         part = (gateway.id, ref, servers, bound.delegating, routed, children)
         self._gateway_parts[(gateway.id, port)] = (gateway, bound, part)
         return part
@@ -270,7 +270,8 @@ class CompileCache:
         options, namespace = inputs[0], inputs[2]
         gateways = list(workload.gateways)
         bound = {g.gateway.metadata.qualified: self._bound_to(g.gateway.metadata.qualified) for g in gateways}
-        delegates = DelegateIndex(by_ref=self._by_name, memo=self._merged)   # type: ignore[arg-type]
+        # (made per compile, not kept: a cache holding it would be a reference cycle)
+        delegates = DelegateIndex(by_ref=_VirtualServicesByName(self), memo=self._merged)   # type: ignore[arg-type]
         builder = WorkloadBuilder(project, workload.label_dict, gateways, namespace, None, None, delegates,
                                   options, with_http_routes=False,
                                   bound={ref: b.virtual_services for ref, b in bound.items()},

@@ -198,14 +198,18 @@ def annotation_findings(ref, kind: str, annotations: dict[str, str], labels: dic
             yield INVALID_ANNOTATION.at(ref, path, annotation=name, problem=problem)
 
 
-@rule("istio.annotations", codes=("MD1037", "MD1038", "MD1039", "MD1040"),
-      kinds=("mesh-service", *GATEWAY_KINDS), scope=DESIGN)
-def annotations(ctx):
-    for node in ctx.nodes_of_kind("mesh-service", *GATEWAY_KINDS):
-        service = getattr(node, "service", None)
-        if service is not None:
-            md = service.metadata
-            yield from annotation_findings(service.ref, "Service", dict(md.annotations or {}), dict(md.labels or {}))
+@rule("istio.annotations", codes=("MD1037", "MD1038", "MD1039", "MD1040"), kinds=("mesh-service", *GATEWAY_KINDS))
+def annotations(ctx, node):
+    """The Services of the design (a node rule: after an edit only the edited node's Service is read again)."""
+    service = getattr(node, "service", None)
+    if service is not None:
+        md = service.metadata
+        yield from annotation_findings(service.ref, "Service", dict(md.annotations or {}), dict(md.labels or {}))
+
+
+@rule("istio.annotations_kept_objects", codes=("MD1037", "MD1038", "MD1039", "MD1040"), kinds=(), scope=DESIGN)
+def kept_object_annotations(ctx):
+    """The Pods, Deployments and Namespaces of the input (re-run when those change)."""
     cluster = ctx.cluster
     for obj in [*cluster.pod_objects, *cluster.deployments, *cluster.namespace_objects]:
         md = mapping(obj.get("metadata"))
