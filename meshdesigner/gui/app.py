@@ -99,7 +99,31 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         return screenshot(window, args)
     window.show()
+    if os.environ.get("MESHDESIGNER_EXIT_WHEN_SHOWN"):
+        exit_when_painted(window)
     return app.exec()
+
+
+def exit_when_painted(window) -> None:
+    """For the cold-start benchmark (``MESHDESIGNER_EXIT_WHEN_SHOWN=1``): when the window is first painted,
+    print ``shown <time.monotonic()>`` (a clock shared by every process) and quit."""
+    import time
+
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    class FirstPaint(QObject):
+        seen = False
+
+        def eventFilter(self, _obj, event) -> bool:  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Type.Paint and not self.seen:
+                self.seen = True
+                print(f"shown {time.monotonic():.6f}", flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+            return False
+
+    window.first_paint = FirstPaint(window)
+    window.installEventFilter(window.first_paint)
 
 
 def screenshot(window, args) -> int:

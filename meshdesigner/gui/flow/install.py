@@ -53,6 +53,7 @@ def install(window) -> FlowPanels:
         dock.visibilityChanged.connect(lambda visible, d=dock: visible and _give_room(window, d))
     # Asked after the dock layout settles: Qt briefly reports background tabs visible while showing a window.
     docks[0].visibilityChanged.connect(lambda visible: visible and QTimer.singleShot(0, flow.shown))
+    docks[2].visibilityChanged.connect(lambda visible: visible and QTimer.singleShot(0, split.shown))
     register_section(NodeKind.VIRTUAL_SERVICE, rule_order_section)
 
     def light(path) -> None:

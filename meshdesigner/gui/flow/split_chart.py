@@ -69,8 +69,9 @@ class SplitChart(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
+        self.stale = False   # edited while off screen: the rules are listed again when the panel shows
         self.timer = QTimer(self, singleShot=True, interval=250)
-        self.timer.timeout.connect(self.refresh_rules)
+        self.timer.timeout.connect(self._edited)
 
     def set_document(self, document: Document) -> None:
         self.document = document
@@ -78,8 +79,30 @@ class SplitChart(QWidget):
         self.tried = None
         self.refresh_rules()
 
+    def on_screen(self) -> bool:
+        # A dock in a background tab stays "visible" to Qt; what is on screen has a visible region.
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def _edited(self) -> None:
+        """After edits: list the weighted rules again now if the panel is seen, else when it is shown
+        (listing and drawing them takes a while on a large design, and nobody looks at a hidden chart)."""
+        if self.on_screen():
+            self.refresh_rules()
+        else:
+            self.stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.shown()
+
+    def shown(self) -> None:
+        """The panel came on screen (shown, or its tab chosen): catch up with the edits it skipped."""
+        if self.stale and self.on_screen():
+            self.refresh_rules()
+
     # ----- rules -------------------------------------------------------------------------------
     def refresh_rules(self) -> None:
+        self.stale = False
         if self.document is None:
             return
         current = self.selected_rule()
@@ -105,6 +128,8 @@ class SplitChart(QWidget):
         return self.rules[i] if 0 <= i < len(self.rules) else None
 
     def select_rule(self, virtual_service: str, section: str, index: int) -> bool:
+        if self.stale:  # edited while hidden: the list is about to be needed
+            self.refresh_rules()
         for i, rule in enumerate(self.rules):
             if (rule.virtual_service, rule.section, rule.index) == (virtual_service, section, index):
                 self.rule.setCurrentIndex(i)

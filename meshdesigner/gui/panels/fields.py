@@ -120,9 +120,10 @@ class TextField(Field):
 
     def _mark(self, message: str | None) -> None:
         self.error.show_error(message)
-        self.line.setProperty("invalid", bool(message))
-        self.line.style().unpolish(self.line)
-        self.line.style().polish(self.line)
+        if self.line.property("invalid") != bool(message):  # re-polishing is costly: only when it flips
+            self.line.setProperty("invalid", bool(message))
+            self.line.style().unpolish(self.line)
+            self.line.style().polish(self.line)
 
     def refresh(self, node: NodeBase) -> None:
         value = get_in(node_data(node), self.path)
