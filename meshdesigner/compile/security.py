@@ -88,6 +88,7 @@ class SecurityPlan:
     access_logs: list[AccessLogPlan] = field(default_factory=list)
     envoy_filters: list[EnvoyFilter] = field(default_factory=list)
     problems: list[SecurityProblem] = field(default_factory=list)
+    _rules: dict[tuple[str, bool], list[RulePlan]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def gateway(self) -> GatewayNode:
@@ -99,14 +100,14 @@ class SecurityPlan:
         return not self.policies
 
     def rules(self, action: str, tcp: bool = False) -> list[RulePlan]:
-        """The rules of every policy with ``action``, as istiod generates them for HTTP or TCP."""
-        out = []
-        for policy in self.authorization.get(action, []):
-            for rule in policy_rules(policy):
-                kept = for_traffic(rule, tcp)
-                if kept is not None:
-                    out.append(kept)
-        return out
+        """The rules of every policy with ``action``, as istiod generates them for HTTP or TCP (built once
+        per plan: the simulator asks on every request)."""
+        found = self._rules.get((action, tcp))
+        if found is None:
+            found = self._rules[(action, tcp)] = [
+                kept for policy in self.authorization.get(action, []) for rule in policy_rules(policy)
+                if (kept := for_traffic(rule, tcp)) is not None]
+        return list(found)
 
     def has(self, action: str) -> bool:
         return bool(self.authorization.get(action))

@@ -124,7 +124,7 @@ class Context:
         return best
 
     @staticmethod
-    def side_by_side(fn: Callable[[object], object], base, other, rounds: int = 3) -> tuple[float, float]:
+    def side_by_side(fn: Callable[[object], object], base, other, rounds: int = 5) -> tuple[float, float]:
         """``(other / base, other seconds)`` for ``fn(base)`` and ``fn(other)`` (two designs): the fastest of
         ``rounds`` runs each, alternating so that load from other processes falls on both, timed in this
         process's CPU time (the work is single-threaded and CPU-bound; wall time on a loaded machine

@@ -216,3 +216,25 @@ def test_the_simulator_follows_a_policy_added_after_a_first_request(project):
         "spec": {"selector": {"matchLabels": {"istio": "ingressgateway"}}, "action": "DENY", "rules": [{}]}}))
     assert _simulated(project, "edge/front", "http://a.example.com/") == 403
     assert _simulated(project.copy(), "edge/back", "http://b.example.com/") == 403
+
+
+def test_an_envoyfilter_insert_is_written_once_and_lands_in_every_listener(project):
+    """An HTTP_FILTER INSERT_BEFORE matching every connection manager of the workload: istiod inserts the
+    filter into each; the config writes it once (an anchor) and both listeners read it back."""
+    from meshdesigner.model.security import policy_from_manifest
+
+    project.add_policy(policy_from_manifest({
+        "apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "lua-probe", "namespace": "edge"},
+        "spec": {"workloadSelector": {"labels": {"istio": "ingressgateway"}}, "configPatches": [{
+            "applyTo": "HTTP_FILTER",
+            "match": {"context": "GATEWAY", "listener": {"filterChain": {"filter": {
+                "name": "envoy.filters.network.http_connection_manager", "subFilter": {"name": RBAC}}}}},
+            "patch": {"operation": "INSERT_BEFORE", "value": {"name": "probe.lua", "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+                "default_source_code": {"inline_string": "function envoy_on_request(h) end"}}}}}]}}))
+    text = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))["envoy/edge.front.yaml"]
+    assert text.count("name: probe.lua") == 1
+    for manager in _connection_managers(yaml.safe_load(text)):
+        names = [f["name"] for f in manager["http_filters"]]
+        assert names.index("probe.lua") == names.index(RBAC) - 1

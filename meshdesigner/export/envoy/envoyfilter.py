@@ -79,6 +79,7 @@ class _Patch:
         self.cluster = (match.cluster if match else None) or None
         self.operation = (patch.patch.operation if patch.patch else None) or ""
         self.value = copy.deepcopy(patch.patch.value) if patch.patch else None
+        self._shared_value = None
 
     @property
     def applies_here(self) -> bool:
@@ -86,6 +87,24 @@ class _Patch:
 
     def fresh(self):
         return copy.deepcopy(self.value)
+
+    def shared_value(self, shared: dict[int, str] | None):
+        """The value this patch inserts into every filter chain it matches: one object for all of them
+        (istiod inserts the same filter into each), registered in ``shared`` so the config writes it once
+        (a YAML anchor) and a later MERGE on one chain copies it first (:func:`_own_copy`)."""
+        if shared is None:
+            return self.fresh()
+        if self._shared_value is None:
+            self._shared_value = self.fresh()
+            if isinstance(self._shared_value, dict):
+                ref, index = self.key
+                base = re.sub(r"[^A-Za-z0-9-]+", "-", f"envoyfilter-{ref.namespace}-{ref.name}-{index}")
+                name, n = base, 1
+                while name in shared.values():
+                    n += 1
+                    name = f"{base}-{n}"
+                shared[id(self._shared_value)] = name
+        return self._shared_value
 
     # --- listener side matches ---
     def listener_match(self, listener: dict, ports: set[int]) -> bool:
@@ -205,27 +224,29 @@ def _gateway_of(rds_gateway: str) -> str:
     return f"{ns}/{name}" if ns else name
 
 
-def _insert(items: list, patch: _Patch, matches, outcome: PatchOutcome, has_match: bool) -> list:
-    """INSERT_FIRST/BEFORE/AFTER, REPLACE, REMOVE, ADD on an ordered list (filters or routes)."""
+def _insert(items: list, patch: _Patch, matches, outcome: PatchOutcome, has_match: bool, shared=None) -> list:
+    """INSERT_FIRST/BEFORE/AFTER, REPLACE, REMOVE, ADD on an ordered list (filters or routes). With
+    ``shared`` (filters), every chain gets the patch's one value object (:meth:`_Patch.shared_value`)."""
     op = patch.operation
+    value = patch.fresh if shared is None else (lambda: patch.shared_value(shared))
     if op == "ADD":
         outcome.hit(patch.key)
-        return [*items, patch.fresh()]
+        return [*items, value()]
     if op == "INSERT_FIRST":
         outcome.hit(patch.key)
-        return [patch.fresh(), *items]
+        return [value(), *items]
     if op in ("INSERT_BEFORE", "INSERT_AFTER") and not has_match:
         outcome.hit(patch.key)
-        return [patch.fresh(), *items] if op == "INSERT_BEFORE" else [*items, patch.fresh()]
+        return [value(), *items] if op == "INSERT_BEFORE" else [*items, value()]
     if op in ("INSERT_BEFORE", "INSERT_AFTER", "REPLACE"):
         for i, item in enumerate(items):
             if matches(item):
                 outcome.hit(patch.key)
                 if op == "INSERT_BEFORE":
-                    return [*items[:i], patch.fresh(), *items[i:]]
+                    return [*items[:i], value(), *items[i:]]
                 if op == "INSERT_AFTER":
-                    return [*items[:i + 1], patch.fresh(), *items[i + 1:]]
-                return [*items[:i], patch.fresh(), *items[i + 1:]]
+                    return [*items[:i + 1], value(), *items[i + 1:]]
+                return [*items[:i], value(), *items[i + 1:]]
         return items
     if op == "REMOVE" and has_match:
         kept = [item for item in items if not matches(item)]
@@ -235,11 +256,11 @@ def _insert(items: list, patch: _Patch, matches, outcome: PatchOutcome, has_matc
     return items
 
 
-def _own_copy(flt: dict, shared: Collection[int]) -> dict:
+def _own_copy(flt: dict, shared: Collection[int] | None) -> dict:
     """A filter this chain alone holds, before a MERGE changes it: the workload's policy filters are one
     object shared by every chain (``shared``: their ids, :class:`.security.WorkloadSecurity`), and a patch
     matching one chain must not change the others."""
-    return copy.deepcopy(flt) if id(flt) in shared else flt
+    return copy.deepcopy(flt) if shared and id(flt) in shared else flt
 
 
 def _merge_filter(flt: dict, patch: _Patch, outcome: PatchOutcome) -> None:
@@ -261,7 +282,7 @@ def _patch_http_filters(hcm: dict, patches: list[_Patch], listener, chain, flt, 
         if not (p.listener_match(listener, ports) and p.chain_match(chain) and p.network_filter_match(flt)):
             continue
         hcm["http_filters"] = _insert(hcm.get("http_filters", []), p, p.http_filter_match, outcome,
-                                      p.has_sub_filter_match)
+                                      p.has_sub_filter_match, shared)
     filters = hcm.get("http_filters", [])
     for i, http_filter in enumerate(filters):
         merges = [p for p in patches
@@ -339,9 +360,10 @@ def _patch_routes(rc: dict, vh: dict, port: int, patches: list[_Patch], outcome:
     vh["routes"] = kept
 
 
-def apply_patches(plan, bootstrap: dict, options, shared: Collection[int] = ()) -> PatchOutcome:
-    """Apply every EnvoyFilter of ``plan`` to ``bootstrap`` in place; returns what applied. ``shared`` are the
-    ids of filters several chains hold (copied before a MERGE changes one)."""
+def apply_patches(plan, bootstrap: dict, options, shared: dict[int, str] | None = None) -> PatchOutcome:
+    """Apply every EnvoyFilter of ``plan`` to ``bootstrap`` in place; returns what applied. ``shared`` maps the
+    ids of filters several chains hold to their YAML anchor names (copied before a MERGE changes one); the
+    filters the patches insert into several chains are added to it."""
     outcome = PatchOutcome()
     static = bootstrap.setdefault("static_resources", {})
     reverse = {options.local_port(p): p for p in options.port_map}
@@ -419,7 +441,7 @@ def _patch_network_filters(listener, chain, patches, ports, outcome, shared) -> 
             continue
         if p.listener_match(listener, ports) and p.chain_match(chain):
             chain["filters"] = _insert(chain.get("filters", []), p, p.network_filter_match, outcome,
-                                       p.has_filter_match)
+                                       p.has_filter_match, shared)
     port = min(ports) if ports else 0
     gateway_port = max(ports) if ports else 0
     filters = chain.get("filters", [])
