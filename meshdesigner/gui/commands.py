@@ -13,6 +13,7 @@ from PySide6.QtGui import QUndoCommand
 from ..model import NodeBase, Project
 
 MERGE_ID = 0x6D64  # "md": every mergeable command shares it and compares merge keys in mergeWith
+POLICY_MERGE_ID = 0x6D70  # "mp": mergeable policy edits (a burst of typing in one policy field)
 
 
 class AddNodeCommand(QUndoCommand):
@@ -130,12 +131,25 @@ class SetPolicyCommand(QUndoCommand):
     """Add, replace or remove one security/telemetry/EnvoyFilter resource (``old`` or ``new`` may be None).
 
     A replaced resource keeps its place in the design: an imported, hand-written policy edited in the
-    app is written back as the same resource."""
+    app is written back as the same resource. With a ``merge_key`` (a field's path), consecutive edits
+    of that field of the same resource merge into one step (a burst of typing)."""
 
-    def __init__(self, project: Project, old, new, text: str = "") -> None:
+    def __init__(self, project: Project, old, new, text: str = "", merge_key: object = None) -> None:
         what = new if new is not None else old
         super().__init__(text or f"Edit {what.KIND} {what.metadata.qualified}")
-        self.project, self.old, self.new = project, old, new
+        self.project, self.old, self.new, self.merge_key = project, old, new, merge_key
+
+    def id(self) -> int:
+        return POLICY_MERGE_ID if self.merge_key is not None else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetPolicyCommand) or other.merge_key != self.merge_key:
+            return False
+        if self.new is None or other.old is None or other.new is None or other.old.ref != self.new.ref:
+            return False
+        self.new = other.new
+        self.setObsolete(self.new == self.old)
+        return True
 
     def _apply(self, before, after) -> None:
         if before is None:

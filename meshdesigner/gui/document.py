@@ -212,10 +212,12 @@ class Document(QObject):
         if commands:
             self.undo_stack.push(MacroCommand(text, commands))
 
-    def set_policy(self, old, new, text: str = "") -> None:
-        """Add (``old`` None), replace or remove (``new`` None) a design policy: one undo step."""
+    def set_policy(self, old, new, text: str = "", merge_key: object = None) -> None:
+        """Add (``old`` None), replace or remove (``new`` None) a design policy: one undo step.
+
+        Consecutive edits with the same ``merge_key`` (one field of one policy) merge into one step."""
         if old != new:
-            self.undo_stack.push(SetPolicyCommand(self.project, old, new, text))
+            self.undo_stack.push(SetPolicyCommand(self.project, old, new, text, merge_key))
 
     def add_test(self, case) -> None:
         """Append a route test (one undo step)."""

@@ -63,15 +63,15 @@ def test_policies_section_edits_a_hand_written_policy_as_the_same_resource(windo
     listing = window.properties.findChild(QListWidget, "PolicyList")
     assert listing is not None
     rows = [listing.item(i).text() for i in range(listing.count())]
-    assert rows == ["AuthorizationPolicy (DENY) istio-system/deny-peer: selector",
-                    "EnvoyFilter istio-system/filter-local-ratelimit-svc: selector",
-                    "Telemetry istio-system/mesh-default: mesh-wide"]
+    assert rows == ["AuthorizationPolicy (DENY) istio-system/deny-peer: selector istio=ingressgateway",
+                    "EnvoyFilter istio-system/filter-local-ratelimit-svc: selector istio=ingressgateway",
+                    "Telemetry istio-system/mesh-default: mesh-wide (root namespace istio-system)"]
     listing.setCurrentRow(0)
     editor = window.properties.findChild(QPlainTextEdit, "PolicyYaml")
     text = editor.toPlainText()
     assert "127.0.0.2/32" in text
     editor.setPlainText(text.replace("127.0.0.2/32", "198.51.100.0/24"))
-    apply = next(b for b in window.properties.findChildren(QPushButton) if b.text() == "Apply")
+    apply = window.properties.findChild(QPushButton, "PolicyYamlApply")
     apply.click()
     project = window.document.project
     (policy,) = [p for p in project.policies if p.name == "deny-peer"]
@@ -81,7 +81,7 @@ def test_policies_section_edits_a_hand_written_policy_as_the_same_resource(windo
     # a broken edit is refused with the reason, the design unchanged
     editor = window.properties.findChild(QPlainTextEdit, "PolicyYaml")
     editor.setPlainText("spec: {rules: 5}")
-    next(b for b in window.properties.findChildren(QPushButton) if b.text() == "Apply").click()
+    window.properties.findChild(QPushButton, "PolicyYamlApply").click()
     assert window.document.undo_stack.count() == 1
     window.document.undo_stack.undo()
     (policy,) = [p for p in window.document.project.policies if p.name == "deny-peer"]

@@ -247,9 +247,14 @@ class PropertiesPanel(QScrollArea, FieldHost):
             self._on_changed(old, new)
 
     def _on_policies_changed(self) -> None:
-        """The Policies section of a gateway lists the design's policies: show them anew."""
-        if self.node_id is not None and self.document is not None and self.node_id in self.document.project:
-            self.show_node(self.node_id)
+        """The Policies section of a gateway lists the design's policies: its editors follow the change in
+        place when they can (``follow_policies``: the focus stays where the user types), else show anew."""
+        if self.node_id is None or self.document is None or self.node_id not in self.document.project:
+            return
+        followers = self._inner.findChildren(QWidget, "follows-policies")
+        if followers and all(f.follow_policies() for f in followers):  # type: ignore[attr-defined]
+            return
+        self.show_node(self.node_id)
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ValidationError
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -21,16 +26,39 @@ from ...model.nodes import GatewayNode
 from ...model.policy_attach import attachment_scope
 from ...model.security import AuthorizationPolicy, policy_from_manifest
 from ..panels.properties import Section
+from .fields import PolicyHost
+from .forms import build_form
 
 TAG_COLOUR = "#7a5cc2"
+ROW_HEIGHT = 38  # px: a policy row has two lines
 
 
-def describe(policy, root_namespace: str) -> str:
-    """``AuthorizationPolicy istio-system/deny-peer: DENY, mesh-wide`` (what it is and where it comes from)."""
+def origin(policy, root_namespace: str) -> str:
+    """Where a policy's hold on the gateway comes from: ``selector istio=ingressgateway``, ``mesh-wide (root
+    namespace istio-system)``, ``namespace-wide (shop)`` or ``targetRef Gateway/web``."""
+    scope = attachment_scope(policy, root_namespace)
+    if scope == "selector":
+        labels = policy.selector_labels or {}
+        return "selector " + ",".join(f"{k}={v}" for k, v in labels.items())
+    if scope == "mesh-wide":
+        return f"mesh-wide (root namespace {policy.namespace})"
+    if scope == "namespace-wide":
+        return f"namespace-wide ({policy.namespace})"
+    return "targetRef " + ", ".join(f"{ref.kind}/{ref.name}" for ref in policy.target_refs)
+
+
+def list_text(policy) -> str:
+    """The first line of a policy's row in the list: ``AuthorizationPolicy (DENY) istio-system/deny-peer``."""
     what = policy.KIND
     if isinstance(policy, AuthorizationPolicy):
         what += f" ({policy.spec.effective_action})"
-    return f"{what} {policy.metadata.qualified}: {attachment_scope(policy, root_namespace)}"
+    return f"{what} {policy.metadata.qualified}"
+
+
+def describe(policy, root_namespace: str) -> str:
+    """``AuthorizationPolicy (DENY) istio-system/deny-peer: selector istio=ingressgateway`` (what it is and
+    where it comes from)."""
+    return f"{list_text(policy)}: {origin(policy, root_namespace)}"
 
 
 def policy_tags(project, node) -> list[tuple[str, str, str]]:
@@ -67,65 +95,160 @@ def check_policy_text(text: str, current):
     return policy, [f"{path}: {message}" for path, message in webhook_problems(policy)]
 
 
-class PolicyEditor(QWidget):
-    """The selected policy as YAML, applied as one undo step."""
+def list_shape(value: Any, path: tuple = ()) -> list[tuple[tuple, int]]:
+    """The lengths of the lists of mappings inside a policy (rules, sources, JWT rules...): the form has a
+    picker per such list, so when one changes length the form is built anew; any other edit (a value
+    typed, a label added) refreshes the editors in place and keeps the focus where the user types."""
+    out: list[tuple[tuple, int]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += list_shape(item, (*path, key))
+    elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        out.append((path, len(value)))
+        for i, item in enumerate(value):
+            out += list_shape(item, (*path, i))
+    return out
 
-    def __init__(self, panel, policies: list) -> None:
+
+class YamlTab(QWidget):
+    """The policy as YAML, checked and applied as one undo step; follows the fields while not being edited."""
+
+    def __init__(self, editor: PolicyEditor) -> None:
         super().__init__()
-        self.panel, self.policies = panel, policies
-        layout = QHBoxLayout()
-        self.list = QListWidget()
-        self.list.setObjectName("PolicyList")
-        root = panel.document.project.settings.root_namespace if panel.document else "istio-system"
-        self.list.addItems([describe(p, root) for p in policies])
-        self.list.setMaximumHeight(110)
+        self.editor = editor
         self.text = QPlainTextEdit()
         self.text.setObjectName("PolicyYaml")
-        self.text.setMinimumHeight(180)
+        self.text.setMinimumHeight(260)
         self.status = QLabel("")
         self.status.setObjectName("Muted")
         self.status.setWordWrap(True)
         self.apply = QPushButton("Apply")
+        self.apply.setObjectName("PolicyYamlApply")
         self.apply.clicked.connect(self.apply_text)
+        row = QHBoxLayout()
+        row.addWidget(self.status, 1)
+        row.addWidget(self.apply)
         column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.list)
+        column.setContentsMargins(0, 4, 0, 0)
         column.addWidget(self.text)
-        layout.addWidget(self.status, 1)
-        layout.addWidget(self.apply)
-        column.addLayout(layout)
-        self.list.currentRowChanged.connect(self.show_policy)
-        if policies:
-            self.list.setCurrentRow(0)
+        column.addLayout(row)
+        self.refresh()
 
-    @property
-    def current(self):
-        row = self.list.currentRow()
-        return self.policies[row] if 0 <= row < len(self.policies) else None
-
-    def show_policy(self, _row: int) -> None:
-        policy = self.current
-        self.text.setPlainText(dump(policy.manifest()) if policy is not None else "")
-        self.status.setText("")
+    def refresh(self) -> None:
+        """Show the policy as it is now, unless the user has typed something not yet applied."""
+        policy = self.editor.host.policy
+        if policy is None or self.text.document().isModified():
+            return
+        self.text.setPlainText(dump(policy.manifest()))
+        self.text.document().setModified(False)
 
     def apply_text(self) -> None:
-        current = self.current
-        if current is None or self.panel.document is None:
+        current = self.editor.host.policy
+        if current is None:
             return
         policy, problems = check_policy_text(self.text.toPlainText(), current)
         if policy is None:
             self.status.setText("Not applied: " + "; ".join(problems))
             return
+        self.text.document().setModified(False)
         try:
-            self.panel.document.set_policy(current, policy)
+            self.editor.panel.document.set_policy(current, policy)
         except ValueError as exc:  # ProjectError: another resource has that name
             self.status.setText(f"Not applied: {exc}")
             return
         self.status.setText("Applied." + (" Istio would reject: " + "; ".join(problems) if problems else ""))
 
 
+class PolicyEditor(QWidget):
+    """The policies applying to a gateway (where each comes from) and the picked one's editor: its fields
+    (:mod:`.forms`) and its YAML, two tabs over the same resource.
+
+    ``follow_policies`` is called by the panel when a policy changed: the editor refreshes in place when
+    the same policies still apply and the picked one has the same lists, else asks for a rebuild."""
+
+    def __init__(self, panel, policies: list) -> None:
+        super().__init__()
+        self.setObjectName("follows-policies")
+        self.panel, self.policies = panel, policies
+        self.refs = [p.ref for p in policies]
+        self.root = panel.document.project.settings.root_namespace
+        self.relabelers: list = []
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.list = QListWidget()
+        self.list.setObjectName("PolicyList")
+        self.list.setAlternatingRowColors(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setToolTip("The policies that apply to this gateway's pods and where each comes from; "
+                             "pick one to edit it")
+        for policy in policies:
+            self.list.addItem(self.row_text(policy))
+        self.list.setFixedHeight(6 + ROW_HEIGHT * max(1, min(len(policies), 6)))
+        column.addWidget(self.list)
+        index = min(panel.selected_index.get("policy", 0), len(policies) - 1)
+        self.list.setCurrentRow(index)
+        self.list.currentRowChanged.connect(self.pick)
+        policy = policies[index]
+        self.host = PolicyHost(panel.document, policy.ref)
+        self.shape = list_shape(policy.to_wire())
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("PolicyTabs")
+        fields = QWidget()
+        fields.setObjectName("PolicyFields")
+        form = QVBoxLayout(fields)
+        form.setContentsMargins(0, 4, 0, 0)
+        form.setSpacing(3)
+        title = QLabel(f"<b>{policy.KIND}</b> {policy.metadata.qualified} "
+                       f"<span style='color:gray'>({policy.manifest()['apiVersion']})</span>")
+        title.setWordWrap(True)
+        form.addWidget(title)
+        build_form(self, form)
+        form.addStretch(1)
+        self.yaml = YamlTab(self)
+        self.tabs.addTab(fields, "Fields")
+        self.tabs.addTab(self.yaml, "YAML")
+        self.tabs.setCurrentIndex(panel.selected_index.get("policy.tab", 0))
+        self.tabs.currentChanged.connect(lambda i: panel.selected_index.__setitem__("policy.tab", i))
+        column.addWidget(self.tabs)
+        self.host.refresh()
+
+    def row_text(self, policy) -> QListWidgetItem:
+        """Two lines: what the policy is, then where its hold on the gateway comes from."""
+        item = QListWidgetItem(f"{list_text(policy)}\n    ↳ {origin(policy, self.root)}")
+        item.setToolTip(describe(policy, self.root))
+        item.setSizeHint(QSize(0, ROW_HEIGHT))
+        return item
+
+    def pick(self, row: int) -> None:
+        """Open another policy's editor."""
+        if 0 <= row < len(self.policies) and row != self.panel.selected_index.get("policy", 0):
+            self.panel.selected_index["policy"] = row
+            self.panel.rebuild()
+
+    def follow_policies(self) -> bool:
+        """Refresh in place after a policy changed; False when the panel must rebuild the section."""
+        node = self.panel.node
+        if not isinstance(node, GatewayNode):
+            return False
+        plan = security_plan(self.panel.document.project, node)
+        policy = self.host.policy
+        if [p.ref for p in plan.policies] != self.refs or policy is None or \
+                list_shape(policy.to_wire()) != self.shape:
+            return False
+        self.policies = list(plan.policies)
+        for i, each in enumerate(self.policies):
+            self.list.item(i).setText(self.row_text(each).text())
+        self.host.refresh()
+        for relabel in self.relabelers:
+            relabel(policy)
+        self.yaml.refresh()
+        return True
+
+
 def policies_section(panel, node) -> Section | None:
-    """The resources applying to the gateway, where each comes from, and a YAML editor (None for other kinds)."""
+    """The resources applying to the gateway, where each comes from, and the editor of the picked one
+    (None for other kinds)."""
     if not isinstance(node, GatewayNode) or panel.document is None:
         return None
     project = panel.document.project
