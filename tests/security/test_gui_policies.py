@@ -62,7 +62,7 @@ def test_policies_section_edits_a_hand_written_policy_as_the_same_resource(windo
     window.view.focus_node(_gateway_id(window))
     listing = window.properties.findChild(QListWidget, "PolicyList")
     assert listing is not None
-    rows = [listing.item(i).text() for i in range(listing.count())]
+    rows = [listing.item(i).toolTip() for i in range(listing.count())]  # the row's two lines in one
     assert rows == ["AuthorizationPolicy (DENY) istio-system/deny-peer: selector istio=ingressgateway",
                     "EnvoyFilter istio-system/filter-local-ratelimit-svc: selector istio=ingressgateway",
                     "Telemetry istio-system/mesh-default: mesh-wide (root namespace istio-system)"]

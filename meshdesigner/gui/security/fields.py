@@ -30,7 +30,7 @@ from ...model.project import ProjectError
 from ..edits import Path, get_in, set_in, validation_reason
 from ..panels.fields import Field, FieldHost
 
-LABEL_WIDTH = 134  # px: room for the longest source/operation field name ("notRemoteIpBlocks")
+LABEL_WIDTH = 124  # px: room for the longest source/operation field name ("notRemoteIpBlocks")
 
 
 class PolicyHost(FieldHost):
