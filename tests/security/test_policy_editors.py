@@ -62,6 +62,8 @@ def window(qtbot, tmp_path, monkeypatch):
     yield win
     win.document.undo_stack.setClean()
     win.close()
+    win.deleteLater()  # gone before the next test's window (its panel's application-wide event filter too)
+    qtbot.wait(10)
 
 
 def policy(window, name: str):
