@@ -16,6 +16,7 @@ project writer only writes what the reader reads back to the same data.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -502,8 +503,51 @@ class CanonicalDumper(_BaseDumper):
                 *yaml.resolver.Resolver.yaml_implicit_resolvers.get(first, [])]
         for first in {*StrictLoader.yaml_implicit_resolvers, *yaml.resolver.Resolver.yaml_implicit_resolvers}}
 
+    def __init__(self, stream: Any, scalar_tags: dict | None = None, **options: Any) -> None:
+        super().__init__(stream, **options)
+        # (value, implicit) -> tag: the emitter asks twice per scalar whether a reader would take the
+        # text for another type; manifests repeat the same keys and values thousands of times.
+        self._scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {} if scalar_tags is None else scalar_tags
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers here: skip PyYAML's bookkeeping of them (called for every node)."""
+
+    def ascend_resolver(self) -> None:
+        """See :meth:`descend_resolver`."""
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's ``Resolver.resolve`` (path resolvers aside, there are none), remembered per short scalar."""
+        if kind is not ScalarNode or len(value) > _MEMO_MAX_CHARS:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._scalar_tags.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._scalar_tags) < _MEMO_MAX_ENTRIES:
+                self._scalar_tags[key] = tag
+        return tag
+
+    def represent_data(self, data: Any) -> yaml.Node:
+        """The nodes PyYAML's SafeRepresenter makes for JSON-like data (``default_flow_style=False``,
+        no aliases), built directly; anything else (floats, flow lists, tuples) goes the generic way."""
+        cls = data.__class__
+        if cls is str:
+            return _represent_str(self, data)
+        if cls is dict:
+            return MappingNode(_MAP, [(self.represent_data(k), self.represent_data(v)) for k, v in data.items()],
+                               flow_style=False)
+        if cls is list:
+            return SequenceNode(_SEQ, [self.represent_data(item) for item in data], flow_style=False)
+        if cls is bool:
+            return ScalarNode(_TAG + "bool", "true" if data else "false")
+        if cls is int:
+            return ScalarNode(_TAG + "int", str(data))
+        if data is None:
+            return ScalarNode(_TAG + "null", "null")
+        return super().represent_data(data)
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
@@ -532,16 +576,52 @@ def flow(items) -> _FlowList:
     return _FlowList(items)
 
 
+_DUMP_OPTIONS = {"sort_keys": False, "default_flow_style": False, "allow_unicode": True, "width": 4096, "indent": 2}
+
+
 def dump(data: Any) -> str:
-    """One YAML document, canonical (PyYAML's emitter: manifests)."""
-    return yaml.dump(data, Dumper=CanonicalDumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=4096, indent=2)
+    """One YAML document, canonical (PyYAML's representer and libyaml's emitter: manifests)."""
+    return dump_documents([data], together=False)[1][0]
 
 
 def dump_all(documents: list[Any]) -> str:
     """Several YAML documents separated by ``---``, canonical."""
-    return yaml.dump_all(documents, Dumper=CanonicalDumper, sort_keys=False, default_flow_style=False,
-                         allow_unicode=True, width=4096, indent=2, explicit_start=True)
+    return dump_documents(documents, alone=False)[0]
+
+
+def dump_documents(documents: list[Any], together: bool = True, alone: bool = True) -> tuple[str, list[str]]:
+    """``(dump_all(documents), [dump(d) for d in documents])`` with each document turned into nodes once
+    (that, not libyaml's emitting, is most of the time): the same bytes as dumping twice, since it is
+    what ``yaml.dump_all`` and ``yaml.dump`` do with the same nodes. ``together``/``alone`` False skips
+    that form (``""`` / ``[]``)."""
+    scalar_tags: dict = {}  # shared by every emitter below: the same scalars recur across documents
+    builder = CanonicalDumper(None, scalar_tags=scalar_tags, **_DUMP_OPTIONS)
+    nodes = []  # kept only for the stream of them all (holding every tree makes the collector work hard)
+    alone_texts = []
+    for document in documents:
+        node = builder.represent_data(document)
+        builder.represented_objects, builder.object_keeper, builder.alias_key = {}, [], None
+        if alone:
+            alone_texts.append(_serialize([node], scalar_tags))
+        if together:
+            nodes.append(node)
+    builder.dispose()
+    together_text = _serialize(nodes, scalar_tags, explicit_start=True) if together else ""
+    return together_text, alone_texts
+
+
+def _serialize(nodes: list[yaml.Node], scalar_tags: dict, explicit_start: bool = False) -> str:
+    """``yaml.serialize_all`` with the canonical dumper's options."""
+    stream = io.StringIO()
+    dumper = CanonicalDumper(stream, scalar_tags=scalar_tags, explicit_start=explicit_start, **_DUMP_OPTIONS)
+    try:
+        dumper.open()
+        for node in nodes:
+            dumper.serialize(node)
+        dumper.close()
+    finally:
+        dumper.dispose()
+    return stream.getvalue()
 
 
 # ----- the fast canonical emitter for project files --------------------------------------------

@@ -1,6 +1,10 @@
 """Issue 16: the commands as a user runs them, whole processes (interpreter start, imports, reading,
 writing) on the benchmark mesh: ``validate`` < 1.5 s, ``export`` < 2 s, ``export --envoy`` < 3 s,
-``import`` < 2 s. The small CI mesh has its own budgets (start-up dominates there)."""
+``import`` < 2 s. The small CI mesh has its own budgets (start-up dominates there).
+
+``export`` runs as a user runs it, without ``--force`` (so the checks that guard it are timed too; the
+mesh has no errors, and an export that refuses fails the bench). Each command's CPU time is reported under
+``info``: on a busy machine it says what the command costs when wall time does not."""
 
 from __future__ import annotations
 
@@ -17,11 +21,19 @@ def run(ctx) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         return str(path)
 
-    validate = ctx.command("validate", project, repeat=2)
-    export = min(ctx.command("export", "--force", "-o", fresh("istio"), project) for _ in range(2))
-    envoy = min(ctx.command("export", "--force", "--envoy", "-o", fresh("envoy"), project) for _ in range(2))
-    imported = min(ctx.command("import", "--force", "-o", fresh("imported.mesh.yaml"), str(ctx.workload))
-                   for _ in range(2))
+    def timed(name: str, make_args, codes=(0, 1)) -> float:
+        best = best_cpu = float("inf")
+        for _ in range(2):
+            best = min(best, ctx.command(*make_args(), codes=codes))
+            best_cpu = min(best_cpu, ctx.last_command_cpu)
+        ctx.info(f"commands.{name}_cpu_seconds", best_cpu, "s")
+        return best
+
+    validate = timed("validate", lambda: ("validate", project))
+    export = timed("export", lambda: ("export", "-o", fresh("istio"), project), codes=(0,))
+    envoy = timed("export_envoy", lambda: ("export", "--envoy", "-o", fresh("envoy"), project), codes=(0,))
+    imported = timed("import", lambda: ("import", "--force", "-o", fresh("imported.mesh.yaml"), str(ctx.workload)),
+                     codes=(0,))
     ctx.info("commands.python_start_seconds", ctx.command("--version", repeat=3), "s")
     return {
         "commands.validate_seconds": ctx.metric(validate, "s", ctx.budget(1.5, 0.8)),

@@ -6,7 +6,7 @@ import re
 
 from ...io.errors import InputError
 from ...io.manifests import is_secret
-from ...io.yamlio import dump
+from ...io.yamlio import dump_documents
 from ...model import Project, Resource
 from ...model.names import name_problem, namespace_problem
 
@@ -63,7 +63,9 @@ def export_files(project: Project, api_version: str = "v1") -> dict[str, str]:
     manifests = project_manifests(project, api_version)
     # Each manifest is written once: the all-in-one file is the per-resource texts, each after "---"
     # (what ``dump_all`` writes for mapping documents). Writing everything twice made the export twice as slow.
-    texts = [(resource_filename(manifest), dump(manifest)) for manifest in manifests]
+    names = [resource_filename(manifest) for manifest in manifests]  # a bad name refuses before any work
+    alone = dump_documents(manifests, together=False)[1]  # one resolver memo for all of them
+    texts = list(zip(names, alone, strict=True))
     files = {ALL_IN_ONE: "".join("---\n" + text for _name, text in texts)}
     for name, text in texts:
         files[name] = text
