@@ -7,6 +7,7 @@ as one made in the app. Client certificates come from the Gateway's MUTUAL TLS s
 
 from __future__ import annotations
 
+from ...compile.security import security_plan
 from ...model import functions_view as fv
 from ...model.nodes import GatewayNode
 
@@ -23,8 +24,10 @@ def function_tags(project, node) -> list[tuple[str, str, str]]:
     if not isinstance(node, GatewayNode):
         return []
     found: dict[str, list[str]] = {}
-    if project is not None:
-        for function in fv.functions_of(project, node):
+    if project is not None and project.policies:
+        # The workload's security plan is memoized per design state: cards repaint often.
+        policies = security_plan(project, node).policies
+        for function in fv.as_functions(policies, project.settings.root_namespace):
             tag = TAG_OF_KIND.get(function.kind)
             if tag is not None:
                 found.setdefault(tag, []).append(f"{function.title}: {function.summary} "
