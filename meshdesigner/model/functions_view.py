@@ -279,32 +279,49 @@ def _filter_config(typed_config: Any, type_url: str) -> dict | None:
     return None
 
 
+def _whole_number(value: Any, default: Any) -> Any:
+    """An integer field of a hand-written filter config: an int, or digits in a string (proto JSON writes
+    64-bit integers as strings); anything else is ``default``. The config is the user's free-form YAML, so
+    it can hold any type: reading it must never fail (Envoy itself refuses a bad one; the checks say so)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return default
+
+
 def _percent(fraction: Any) -> float:
     """A ``RuntimeFractionalPercent`` as a percentage (Envoy: unset means 0 for the rate limit's flags)."""
     if not isinstance(fraction, dict):
         return 0.0
-    value = fraction.get("default_value") or {}
-    numerator = value.get("numerator", 0) or 0
-    denominator = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}.get(
-        value.get("denominator", "HUNDRED"), 100)
-    return 100.0 * numerator / denominator
+    value = fraction.get("default_value")
+    if not isinstance(value, dict):
+        return 0.0
+    numerator = _whole_number(value.get("numerator"), 0)
+    denominator = value.get("denominator", "HUNDRED")
+    scale = {"HUNDRED": 100, "TEN_THOUSAND": 10_000, "MILLION": 1_000_000}.get(
+        denominator if isinstance(denominator, str) else "HUNDRED", 100)
+    return 100.0 * numerator / scale
 
 
 def _status_code(config: dict) -> int:
-    code = (config.get("status") or {}).get("code")
-    if isinstance(code, int):
+    status = config.get("status")
+    code = status.get("code") if isinstance(status, dict) else None
+    if isinstance(code, int) and not isinstance(code, bool):
         return code
-    return _STATUS_CODES.get(code, DEFAULT_LIMIT_STATUS)
+    return _STATUS_CODES.get(code, DEFAULT_LIMIT_STATUS) if isinstance(code, str) else DEFAULT_LIMIT_STATUS
 
 
 def _bucket(index: int, config: dict, route: str | None, vhost: str | None) -> Bucket | None:
     bucket = config.get("token_bucket")
     if not isinstance(bucket, dict):
         return None  # a pass-through filter (per-route buckets need one in the chain)
-    tokens = bucket.get("tokens_per_fill", 1)
+    tokens = _whole_number(bucket.get("tokens_per_fill"), 1)
     enforced = min(_percent(config.get("filter_enabled")), _percent(config.get("filter_enforced")))
-    return Bucket(index, int(tokens), str(bucket.get("fill_interval", "")), int(bucket.get("max_tokens", tokens)),
-                  _status_code(config), route, vhost, enforced)
+    return Bucket(index, tokens, str(bucket.get("fill_interval", "")),
+                  _whole_number(bucket.get("max_tokens"), tokens), _status_code(config), route, vhost, enforced)
 
 
 def _http_filter_value(patch, filter_name: str) -> Any:
@@ -331,10 +348,15 @@ def _per_route_value(patch, filter_name: str) -> tuple[Any, str | None, str | No
     per_filter = value.get("typed_per_filter_config") or value.get("typedPerFilterConfig")
     if not isinstance(per_filter, dict) or set(per_filter) != {filter_name}:
         return None
-    rc = (patch.match.route_configuration if patch.match else None) or {}
-    vhost = rc.get("vhost") or {}
-    route = (vhost.get("route") or {}).get("name") if patch.apply_to == "HTTP_ROUTE" else None
+    rc = patch.match.route_configuration if patch.match else None
+    vhost = _mapping(_mapping(rc).get("vhost"))
+    route = _mapping(vhost.get("route")).get("name") if patch.apply_to == "HTTP_ROUTE" else None
     return per_filter[filter_name], route, vhost.get("name")
+
+
+def _mapping(value: Any) -> dict:
+    """``value`` if it is a mapping, else empty (hand-written match fields can hold anything)."""
+    return value if isinstance(value, dict) else {}
 
 
 def rate_limit_buckets(ef: PolicyResource) -> list[Bucket] | None:
@@ -468,8 +490,11 @@ def cache_settings(ef: PolicyResource) -> CacheSettings | None:
             config = _filter_config(inserted, CACHE_TYPE)
             if config is None:
                 return None
-            vary = [m.get("exact") or m.get("prefix") or "" for m in config.get("allowed_vary_headers") or []]
-            found = (i, config.get("max_body_bytes"), vary, bool(config.get("ignore_request_cache_control_header")))
+            headers = config.get("allowed_vary_headers")
+            vary = [str(m.get("exact") or m.get("prefix") or "") for m in
+                    (headers if isinstance(headers, list) else []) if isinstance(m, dict)]
+            found = (i, _whole_number(config.get("max_body_bytes"), None), vary,
+                     bool(config.get("ignore_request_cache_control_header")))
             continue
         per_route = _per_route_value(patch, CACHE_FILTER)
         if per_route is None or _filter_config(per_route[0], FILTER_CONFIG_TYPE) is None or per_route[1] is None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pathlib
 
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meshdesigner.io.importer import import_manifests
 from meshdesigner.io.project_file import dump_project, parse_project
@@ -134,3 +136,50 @@ def test_functions_of_lists_what_applies_to_the_gateway_in_order():
     assert found == [("ip-deny", "deny-client", "selector"), ("rate-limit", "filter-local-ratelimit-svc", "selector"),
                      ("access-log", "mesh-default", "mesh-wide")]
     assert fv.default_name(project, gateway, fv.RATE_LIMIT, "istio-system") == "edge-ratelimit"
+
+
+# Any YAML value in a hand-written filter's fields: reading must never fail (the long fuzz run found
+# `numerator: HUNDRED` crashing `validate` with a TypeError).
+_ANY = st.recursive(st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False)
+                    | st.text(max_size=12) | st.sampled_from(["HUNDRED", "100", "TooManyRequests", "1s"]),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+                    max_leaves=8)
+
+
+def _hostile_filter(config: dict, per_route: dict, vhost) -> dict:
+    return {
+        "apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+        "metadata": {"name": "hostile", "namespace": "istio-system"},
+        "spec": {"workloadSelector": {"labels": {"istio": "ingressgateway"}}, "configPatches": [
+            fv.http_filter_patch(fv.RATELIMIT_FILTER, config),
+            {"applyTo": "HTTP_ROUTE", "match": {"context": "GATEWAY", "routeConfiguration": {"vhost": vhost}},
+             "patch": {"operation": "MERGE", "value": {"typed_per_filter_config": {fv.RATELIMIT_FILTER: per_route}}}},
+        ]},
+    }
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(fields=st.dictionaries(st.sampled_from(["token_bucket", "filter_enabled", "filter_enforced", "status"]),
+                              _ANY | st.fixed_dictionaries({}, optional={
+                                  "tokens_per_fill": _ANY, "max_tokens": _ANY, "fill_interval": _ANY, "code": _ANY,
+                                  "default_value": _ANY | st.fixed_dictionaries(
+                                      {}, optional={"numerator": _ANY, "denominator": _ANY})})),
+       vhost=_ANY, vary=_ANY, body=_ANY)
+def test_any_values_in_a_hand_written_filter_are_read_without_failing(fields, vhost, vary, body):
+    config = {"@type": fv.RATELIMIT_TYPE, **fields}
+    ef = policy_from_manifest(_hostile_filter(config, dict(config), vhost))
+    buckets = fv.rate_limit_buckets(ef)
+    assert buckets is None or all(isinstance(b.tokens_per_fill, int) and isinstance(b.max_tokens, int)
+                                  for b in buckets)
+    cache = policy_from_manifest({**_hostile_filter({}, {}, {}), "spec": {"configPatches": [fv.http_filter_patch(
+        fv.CACHE_FILTER, {"@type": fv.CACHE_TYPE, "allowed_vary_headers": vary, "max_body_bytes": body})]}})
+    settings_ = fv.cache_settings(cache)
+    assert settings_ is None or all(isinstance(h, str) for h in settings_.allowed_vary_headers)
+
+
+def test_numerator_written_as_an_enum_name_reads_as_nothing_enforced():
+    """The fuzz run's example: ``numerator: HUNDRED`` (a denominator's value in the numerator)."""
+    config = fv.ratelimit_config(10)
+    config["filter_enforced"]["default_value"]["numerator"] = "HUNDRED"
+    (bucket,) = fv.rate_limit_buckets(policy_from_manifest(_hostile_filter(config, fv.ratelimit_config(5), {})))[:1]
+    assert bucket.tokens_per_fill == 10 and bucket.enforced_percent == 0.0
