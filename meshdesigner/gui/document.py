@@ -43,6 +43,7 @@ class Document(QObject):
     sig_extras_changed = Signal()
     sig_tests_changed = Signal()               # the route tests were added, removed or edited
     sig_policies_changed = Signal()            # a security/telemetry/EnvoyFilter resource changed
+    sig_policy_changed = Signal(object, object)  # old, new (None when added, None when removed)
     sig_path_changed = Signal(str)
     sig_dirty_changed = Signal(bool)
     sig_edited = Signal()                      # any model change (analysis timer, recovery file)
@@ -96,7 +97,8 @@ class Document(QObject):
         self.sig_tests_changed.emit()
         self.sig_edited.emit()
 
-    def _on_policy(self, _old: Any, _new: Any) -> None:
+    def _on_policy(self, old: Any, new: Any) -> None:
+        self.sig_policy_changed.emit(old, new)
         self.sig_policies_changed.emit()
         self.sig_edited.emit()
 
@@ -218,6 +220,14 @@ class Document(QObject):
         Consecutive edits with the same ``merge_key`` (one field of one policy) merge into one step."""
         if old != new:
             self.undo_stack.push(SetPolicyCommand(self.project, old, new, text, merge_key))
+
+    def add_policy(self, policy) -> None:
+        """Add a new security/telemetry/EnvoyFilter resource (one undo step)."""
+        self.set_policy(None, policy, f"New {policy.KIND} {policy.metadata.qualified}")
+
+    def remove_policy(self, policy) -> None:
+        """Delete a resource (one undo step; undo puts back exactly this resource)."""
+        self.set_policy(policy, None, f"Delete {policy.KIND} {policy.metadata.qualified}")
 
     def add_test(self, case) -> None:
         """Append a route test (one undo step)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,9 +12,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +31,7 @@ from ...model.security import AuthorizationPolicy, policy_from_manifest
 from ..panels.properties import Section
 from .fields import PolicyHost
 from .forms import build_form
+from .new_policy import KIND_KEYS, MENU_TEXTS, new_policy
 
 TAG_COLOUR = "#7a5cc2"
 ROW_HEIGHT = 38  # px: a policy row has two lines
@@ -160,21 +164,24 @@ class YamlTab(QWidget):
 
 
 class PolicyEditor(QWidget):
-    """The policies applying to a gateway (where each comes from) and the picked one's editor: its fields
-    (:mod:`.forms`) and its YAML, two tabs over the same resource.
+    """The picked policy's editor: its fields (:mod:`.forms`) and its YAML, two tabs over the same resource,
+    and a button that deletes it. With ``show_list`` (a gateway's section) the policies ``listing()``
+    gives are listed above it, with where each comes from, and a row picks the one edited.
 
     ``follow_policies`` is called by the panel when a policy changed: the editor refreshes in place when
-    the same policies still apply and the picked one has the same lists, else asks for a rebuild."""
+    ``listing()`` gives the same policies and the picked one has the same lists, else asks for a rebuild."""
 
-    def __init__(self, panel, policies: list) -> None:
+    def __init__(self, panel, listing: Callable[[], list], show_list: bool = True) -> None:
         super().__init__()
         self.setObjectName("follows-policies")
-        self.panel, self.policies = panel, policies
+        self.panel, self.listing = panel, listing
+        self.policies = policies = listing()
         self.refs = [p.ref for p in policies]
         self.root = panel.document.project.settings.root_namespace
         self.relabelers: list = []
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
+        index = min(panel.selected_index.get("policy", 0), len(policies) - 1)
         self.list = QListWidget()
         self.list.setObjectName("PolicyList")
         self.list.setAlternatingRowColors(True)
@@ -185,10 +192,10 @@ class PolicyEditor(QWidget):
         for policy in policies:
             self.list.addItem(self.row_text(policy))
         self.list.setFixedHeight(6 + ROW_HEIGHT * max(1, min(len(policies), 6)))
-        column.addWidget(self.list)
-        index = min(panel.selected_index.get("policy", 0), len(policies) - 1)
         self.list.setCurrentRow(index)
         self.list.currentRowChanged.connect(self.pick)
+        column.addWidget(self.list)
+        self.list.setHidden(not show_list)  # (after it has a parent: a shown parentless widget is a window)
         policy = policies[index]
         self.host = PolicyHost(panel.document, policy.ref)
         self.shape = list_shape(policy.to_wire())
@@ -202,7 +209,14 @@ class PolicyEditor(QWidget):
         title = QLabel(f"<b>{policy.KIND}</b> {policy.metadata.qualified} "
                        f"<span style='color:gray'>({policy.manifest()['apiVersion']})</span>")
         title.setWordWrap(True)
-        form.addWidget(title)
+        delete = QPushButton("Delete policy")
+        delete.setObjectName("DeletePolicy")
+        delete.setToolTip(f"Delete {policy.KIND} {policy.metadata.qualified} from the design (Undo brings it back)")
+        delete.clicked.connect(self.delete)
+        heading = QHBoxLayout()
+        heading.addWidget(title, 1)
+        heading.addWidget(delete, 0, Qt.AlignmentFlag.AlignTop)
+        form.addLayout(heading)
         build_form(self, form)
         form.addStretch(1)
         self.yaml = YamlTab(self)
@@ -212,6 +226,13 @@ class PolicyEditor(QWidget):
         self.tabs.currentChanged.connect(lambda i: panel.selected_index.__setitem__("policy.tab", i))
         column.addWidget(self.tabs)
         self.host.refresh()
+
+    def delete(self) -> None:
+        """Delete the picked policy: one undo step, which puts back exactly this resource."""
+        policy = self.host.policy
+        if policy is not None:
+            self.panel.document.remove_policy(policy)
+            self.panel.sig_message.emit(f"Deleted {policy.KIND} {policy.metadata.qualified} (Undo brings it back)")
 
     def row_text(self, policy) -> QListWidgetItem:
         """Two lines: what the policy is, then where its hold on the gateway comes from."""
@@ -228,15 +249,11 @@ class PolicyEditor(QWidget):
 
     def follow_policies(self) -> bool:
         """Refresh in place after a policy changed; False when the panel must rebuild the section."""
-        node = self.panel.node
-        if not isinstance(node, GatewayNode):
-            return False
-        plan = security_plan(self.panel.document.project, node)
+        policies = self.listing()
         policy = self.host.policy
-        if [p.ref for p in plan.policies] != self.refs or policy is None or \
-                list_shape(policy.to_wire()) != self.shape:
+        if [p.ref for p in policies] != self.refs or policy is None or list_shape(policy.to_wire()) != self.shape:
             return False
-        self.policies = list(plan.policies)
+        self.policies = policies
         for i, each in enumerate(self.policies):
             self.list.item(i).setText(self.row_text(each).text())
         self.host.refresh()
@@ -246,9 +263,51 @@ class PolicyEditor(QWidget):
         return True
 
 
+class NewPolicyButton(QToolButton):
+    """"New policy": a menu of the kinds; the picked one is created for the gateway's pods (one undo step)
+    and opened in the editor."""
+
+    def __init__(self, panel, node: GatewayNode) -> None:
+        super().__init__()
+        self.panel = panel
+        self.setObjectName("NewPolicy")
+        self.setText("New policy")
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        menu = QMenu(self)
+        for key in KIND_KEYS:
+            action = menu.addAction(MENU_TEXTS[key])
+            action.setObjectName(f"new-policy:{key}")
+            action.triggered.connect(lambda _checked=False, key=key: self.create(key))
+        self.setMenu(menu)
+        if not node.gateway.spec.selector:
+            self.setEnabled(False)
+            self.setToolTip("The Gateway has no selector: a policy for its pods cannot select them.")
+        else:
+            self.setToolTip("Add an Istio resource that applies to this gateway's pods (selector and namespace "
+                            "of its workload)")
+
+    def create(self, key: str) -> None:
+        node = self.panel.node
+        if not isinstance(node, GatewayNode):
+            return
+        policy = new_policy(self.panel.document.project, node, key)
+        self.panel.document.add_policy(policy)
+        refs = [p.ref for p in gateway_policies(self.panel)]
+        if policy.ref in refs:  # show the new one in the editor, its fields first
+            self.panel.selected_index.update({"policy": refs.index(policy.ref), "policy.tab": 0})
+            self.panel.rebuild()
+
+
+def gateway_policies(panel) -> list:
+    """The policies applying to the gateway the panel shows now (none when it shows something else)."""
+    node = panel.node
+    return list(security_plan(panel.document.project, node).policies) if isinstance(node, GatewayNode) else []
+
+
 def policies_section(panel, node) -> Section | None:
-    """The resources applying to the gateway, where each comes from, and the editor of the picked one
-    (None for other kinds)."""
+    """The resources applying to the gateway, where each comes from, the editor of the picked one and
+    the New policy button (None for other kinds)."""
     if not isinstance(node, GatewayNode) or panel.document is None:
         return None
     project = panel.document.project
@@ -260,6 +319,7 @@ def policies_section(panel, node) -> Section | None:
         label.setObjectName("Muted")
         label.setWordWrap(True)
         section.add(label)
-        return section
-    section.add(PolicyEditor(panel, list(plan.policies)))
+    else:
+        section.add(PolicyEditor(panel, lambda: gateway_policies(panel)))
+    section.add(NewPolicyButton(panel, node))
     return section
