@@ -696,7 +696,10 @@ class MainWindow(QMainWindow):
         dock.setWindowTitle(f"Diagnostics ({len(diagnostics)})" if diagnostics else "Diagnostics")
 
     def go_to_diagnostic(self, diagnostic) -> None:
-        """Select the node a diagnostic is about and focus the field it names."""
+        """Select the node (or the policy) a diagnostic is about and focus the field it names."""
+        if self.document.project.policy(diagnostic.resource) is not None:
+            self.show_policy(diagnostic.resource, diagnostic.path)
+            return
         node_id = diagnostic.node_id
         if not node_id or node_id not in self.document.project:
             self.show_message(f"{diagnostic.resource}: not on the canvas", 4000)
@@ -712,6 +715,21 @@ class MainWindow(QMainWindow):
                          if getattr(node, a, None) is not None), "gateway")
         self._docks["properties"].raise_()
         self.properties.focus_path(attr, diagnostic.path)
+
+    def show_policy(self, ref, path: str = "") -> None:
+        """Open a security/telemetry/EnvoyFilter resource in the Properties panel (it has no card: the outline
+        or a diagnostic picked it) and focus the field at ``path``, if given."""
+        from .security.focus import focus_policy_field
+
+        if self.document.project.policy(ref) is None:
+            self.show_message(f"{ref[0]} {ref[1]}/{ref[2]}: not in the design", 4000)
+            return
+        self.scene.clearSelection()
+        self.properties.show_policy(ref)
+        self.outline.select_policy(ref)
+        self._docks["properties"].raise_()
+        if path:
+            focus_policy_field(self.properties, path)
 
     def show_message(self, message: str, timeout: int = 4000) -> None:
         self.statusBar().showMessage(message, timeout)

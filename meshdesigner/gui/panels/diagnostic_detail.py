@@ -75,10 +75,18 @@ class DiagnosticDetail(QWidget):
                 f"{html.escape(diagnostic.message)}<br><br><b>How to fix:</b> "
                 f"{html.escape(explanation(diagnostic.code))}<br>More: {docs_link(diagnostic.code)}")
         self.go_button.setVisible(diagnostic is not None)
-        self.go_button.setEnabled(diagnostic is not None and bool(diagnostic.node_id))
+        self.go_button.setEnabled(self.reachable(diagnostic))
         self.fix_button.setVisible(self.fix is not None)
         self.fix_button.setText(f"Quick fix: {self.fix.title}" if self.fix else "")
         self.fix_button.setToolTip(self.fix.title if self.fix else "")
+
+    def reachable(self, diagnostic) -> bool:
+        """Whether "Go to the field" has somewhere to go: a node on the canvas, or a policy of the design
+        (shown in the Properties panel without a card)."""
+        if diagnostic is None:
+            return False
+        project = self.document.project if self.document is not None else None
+        return bool(diagnostic.node_id) or (project is not None and project.policy(diagnostic.resource) is not None)
 
     def apply_fix(self) -> None:
         if self.fix is None or self.document is None:
@@ -92,7 +100,7 @@ class DiagnosticDetail(QWidget):
         self.show_diagnostic(diagnostic)
         menu = QMenu(parent)
         go = menu.addAction("Go to the field")
-        go.setEnabled(bool(diagnostic.node_id))
+        go.setEnabled(self.reachable(diagnostic))
         go.triggered.connect(lambda: self.sig_go_to.emit(diagnostic))
         if self.fix is not None:
             menu.addAction(f"Quick fix: {self.fix.title}").triggered.connect(self.apply_fix)

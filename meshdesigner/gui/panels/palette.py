@@ -25,6 +25,7 @@ PALETTE_ORDER = (NodeKind.INGRESS_GATEWAY, NodeKind.VIRTUAL_SERVICE, NodeKind.ME
 
 
 FULL_HEIGHT = 5 * 48 + 12  # every palette entry visible
+POLICY_ROLE = Qt.ItemDataRole.UserRole + 1  # an outline row's policy: (kind, namespace, name)
 
 class PaletteList(QListWidget):
     """Node kinds to drag onto the canvas."""
@@ -75,6 +76,7 @@ class Outline(QWidget):
     Gateway API objects ...: not drawn, read by the checks that need them) by kind."""
 
     sig_node_activated = Signal(str)
+    sig_policy_activated = Signal(object)  # a policy's (kind, namespace, name) row was picked
     sig_filtered = Signal(object)   # the ids of the nodes the filter matches, or None without a filter
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -89,6 +91,8 @@ class Outline(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.tree)
         self.document: Document | None = None
+        # Other features' top-level groups (the security policies): fill(tree, project, filter text).
+        self.groups: list = []
         self._last_filter = ""
         self._timer = QTimer(self, singleShot=True, interval=250)
         self._timer.timeout.connect(self.rebuild)
@@ -103,6 +107,7 @@ class Outline(QWidget):
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(lambda *_: self._timer.start())
         document.sig_extras_changed.connect(lambda *_: self._timer.start())
+        document.sig_policies_changed.connect(lambda *_: self._timer.start())
         self.tree.clear()
         self._last_filter = ""  # a filter typed before applies to the new design's canvas too
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
@@ -148,6 +153,8 @@ class Outline(QWidget):
             if text or len(self.document.project) < 60:
                 for i in range(ns_item.childCount()):
                     ns_item.child(i).setExpanded(True)
+        for fill in self.groups:
+            fill(self.tree, self.document.project, text)
         self._add_context_objects(text)
         self.tree.setUpdatesEnabled(True)
         if text != self._last_filter:
@@ -185,5 +192,23 @@ class Outline(QWidget):
 
     def _activated(self, item: QTreeWidgetItem) -> None:
         node_id = item.data(0, Qt.ItemDataRole.UserRole)
+        policy_ref = item.data(0, POLICY_ROLE)
         if node_id:
             self.sig_node_activated.emit(node_id)
+        elif policy_ref:
+            self.sig_policy_activated.emit(tuple(policy_ref))
+
+    def select_policy(self, ref) -> None:
+        """Make the policy's row current (after a pending rebuild), its group open."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.rebuild()
+        for item in self.tree.findItems("*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive):
+            if item.data(0, POLICY_ROLE) and tuple(item.data(0, POLICY_ROLE)) == tuple(ref):
+                parent = item.parent()
+                while parent is not None:
+                    parent.setExpanded(True)
+                    parent = parent.parent()
+                self.tree.setCurrentItem(item)
+                self.tree.scrollToItem(item)
+                return

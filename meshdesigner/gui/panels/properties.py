@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model import NodeBase, NodeKind
+from ...model.resource import ResourceRef
 from ..document import Document
 from ..edits import EditError, Path, node_data, path_text
 from ..style import KIND_COLOURS, KIND_LABELS, icon
@@ -71,6 +72,9 @@ class Section(QWidget):
 
 SectionFactory = Callable[["PropertiesPanel", NodeBase], Section | None]
 PROPERTY_SECTIONS: dict[NodeKind, list[SectionFactory]] = {kind: [] for kind in NodeKind}
+# Sections of a resource that is not a node (a security policy: (kind, namespace, name)), see show_policy.
+PolicyViewFactory = Callable[["PropertiesPanel", Any], Section | None]
+POLICY_VIEWS: list[PolicyViewFactory] = []
 
 
 def register_section(kinds, factory: SectionFactory, index: int | None = None) -> None:
@@ -79,6 +83,12 @@ def register_section(kinds, factory: SectionFactory, index: int | None = None) -
         sections = PROPERTY_SECTIONS[NodeKind(kind)]
         if factory not in sections:
             sections.insert(len(sections) if index is None else index, factory)
+
+
+def register_policy_view(factory: PolicyViewFactory) -> None:
+    """Add the sections the panel shows for a policy picked outside the canvas (:meth:`show_policy`)."""
+    if factory not in POLICY_VIEWS:
+        POLICY_VIEWS.append(factory)
 
 
 def shape_of(value: Any) -> Any:
@@ -116,6 +126,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.document: Document | None = None
         self.node_id: str | None = None
+        self.policy_ref: Any = None  # a policy shown instead of a node (show_policy)
         self.fields: list[Field] = []
         self.fields_by_path: dict[str, Field] = {}
         self.selected_index: dict[str, int] = {}
@@ -135,6 +146,7 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.document = document
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(self._on_renamed)
+        document.sig_policy_changed.connect(self._on_policy_changed)
         document.sig_policies_changed.connect(self._on_policies_changed)
         document.sig_node_removed.connect(lambda node: node.id == self.node_id and self.show_node(None))
         self.show_node(None)
@@ -188,18 +200,33 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self.fields, self.fields_by_path = [], {}
 
     def show_node(self, node_id: str | None) -> None:
-        switched = node_id != self.node_id
+        switched = node_id != self.node_id or self.policy_ref is not None
         if switched:
             self.selected_index = {}
-        self.node_id = node_id
+        self.node_id, self.policy_ref = node_id, None
         self.rebuild()
         if switched:
             self.verticalScrollBar().setValue(0)  # another node: start at its name, not the old position
+
+    def show_policy(self, ref) -> None:
+        """Show a security/telemetry/EnvoyFilter resource (``(kind, namespace, name)``) instead of a node:
+        every policy is reachable, those applying to no gateway included (:data:`POLICY_VIEWS`)."""
+        ref = ResourceRef(*ref)
+        switched = ref != self.policy_ref or self.node_id is not None
+        if switched:
+            self.selected_index = {}
+        self.node_id, self.policy_ref = None, ref
+        self.rebuild()
+        if switched:
+            self.verticalScrollBar().setValue(0)
 
     def rebuild(self) -> None:
         scroll = self.verticalScrollBar().value()
         self._clear()
         node = self.node
+        if node is None and self.policy_ref is not None:
+            self._build_policy_view()
+            return
         if node is None:
             hint = QLabel("Select a node on the canvas to edit it.\n\nDrag from a card's right-hand circle "
                           "to another card to connect them.")
@@ -227,6 +254,18 @@ class PropertiesPanel(QScrollArea, FieldHost):
         self._fit_width()
         self.verticalScrollBar().setValue(scroll)
 
+    def _build_policy_view(self) -> None:
+        title = QLabel("<span style='color:#7a5cc2'>■</span> Policy")
+        title.setObjectName("PanelTitle")
+        self._layout.addWidget(title)
+        for factory in POLICY_VIEWS:
+            section = factory(self, self.policy_ref)
+            if section is not None:
+                self._layout.addWidget(section)
+        self._layout.addStretch(1)
+        self._shape = None
+        self._fit_width()
+
     def _fit_width(self) -> None:
         """The panel scrolls only vertically: long captions wrap, long check box texts may be cut (their
         tooltip has them whole), so no widget makes the content wider than the dock."""
@@ -246,15 +285,23 @@ class PropertiesPanel(QScrollArea, FieldHost):
             self.node_id = new.id
             self._on_changed(old, new)
 
+    def _on_policy_changed(self, old, new) -> None:
+        """The shown policy was renamed (its YAML edited): keep showing it under its new name."""
+        if self.policy_ref is not None and old is not None and new is not None and old.ref == self.policy_ref:
+            self.policy_ref = new.ref
+
     def _on_policies_changed(self) -> None:
         """The Policies section of a gateway lists the design's policies: its editors follow the change in
         place when they can (``follow_policies``: the focus stays where the user types), else show anew."""
-        if self.node_id is None or self.document is None or self.node_id not in self.document.project:
+        if self.document is None:
+            return
+        showing_node = self.node_id is not None and self.node_id in self.document.project
+        if not showing_node and self.policy_ref is None:
             return
         followers = self._inner.findChildren(QWidget, "follows-policies")
         if followers and all(f.follow_policies() for f in followers):  # type: ignore[attr-defined]
             return
-        self.show_node(self.node_id)
+        self.rebuild()
 
     def _on_changed(self, _old: NodeBase, new: NodeBase) -> None:
         if new.id != self.node_id:

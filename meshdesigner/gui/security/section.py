@@ -313,6 +313,7 @@ def policies_section(panel, node) -> Section | None:
     project = panel.document.project
     plan = security_plan(project, node)
     section = Section("Policies", "gateway.policies", expanded=not plan.empty)
+    section.add(NewPolicyButton(panel, node))
     if plan.empty:
         label = QLabel(f"No AuthorizationPolicy, RequestAuthentication, Telemetry or EnvoyFilter applies to this "
                        f"gateway's pods (namespace {plan.namespace}, root namespace {plan.root_namespace}).")
@@ -321,5 +322,4 @@ def policies_section(panel, node) -> Section | None:
         section.add(label)
     else:
         section.add(PolicyEditor(panel, lambda: gateway_policies(panel)))
-    section.add(NewPolicyButton(panel, node))
     return section
