@@ -107,13 +107,22 @@ class Outline(QWidget):
         document.sig_node_changed.connect(self._on_changed)
         document.sig_node_renamed.connect(lambda *_: self._timer.start())
         document.sig_extras_changed.connect(lambda *_: self._timer.start())
-        document.sig_policies_changed.connect(lambda *_: self._timer.start())
+        document.sig_policy_changed.connect(self._on_policy_changed)
         self.tree.clear()
         self._last_filter = ""  # a filter typed before applies to the new design's canvas too
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
 
     def _on_changed(self, old, new) -> None:
         if (old.name, old.namespace) != (new.name, new.namespace):
+            self._timer.start()
+
+    def _on_policy_changed(self, old, new) -> None:
+        """A policy's row changes when it is added, removed, renamed or attaches elsewhere (not while a
+        rule is typed: the outline of a large design is not rebuilt on every key)."""
+        def shown(policy) -> tuple:
+            return policy.ref, policy.selector_labels, policy.target_refs, getattr(policy.spec, "action", None)
+
+        if old is None or new is None or shown(old) != shown(new):
             self._timer.start()
 
     def rebuild(self) -> None:
