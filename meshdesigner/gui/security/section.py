@@ -29,6 +29,7 @@ from ...model.nodes import GatewayNode
 from ...model.policy_attach import attachment_scope
 from ...model.security import AuthorizationPolicy, policy_from_manifest
 from ..panels.properties import Section
+from ..style import icon
 from .fields import PolicyHost
 from .forms import build_form
 from .new_policy import KIND_KEYS, MENU_TEXTS, new_policy
@@ -272,8 +273,9 @@ class NewPolicyButton(QToolButton):
         self.panel = panel
         self.setObjectName("NewPolicy")
         self.setText("New policy")
+        self.setIcon(icon("add"))
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         menu = QMenu(self)
         for key in KIND_KEYS:
             action = menu.addAction(MENU_TEXTS[key])
