@@ -156,3 +156,13 @@ def test_delete_policy_then_undo_gives_back_byte_identical_export(policies_windo
     save_project(project, str(tmp_path / "after.mesh.yaml"))
     assert (tmp_path / "after.mesh.yaml").read_bytes() == (tmp_path / "before.mesh.yaml").read_bytes()
     assert card_policy_tag(window)[0] == f"{count} policies"
+
+
+def test_new_names_are_dns_labels():
+    from meshdesigner.gui.security.new_policy import dns_name
+    from meshdesigner.model.names import label_problem
+
+    assert dns_name("Edge.Public_GW") == "edge-public-gw"
+    assert dns_name("--") == "policy"
+    long = dns_name("a" * 80 + "-b")
+    assert len(long) == 63 and label_problem(long) is None

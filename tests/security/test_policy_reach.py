@@ -239,3 +239,18 @@ def test_a_mesh_wide_policy_in_a_design_without_gateways_is_reachable(qtbot, tmp
         window.close()
         window.deleteLater()
         qtbot.wait(10)
+
+
+def test_the_policy_view_follows_a_rename_and_its_undo(window):
+    window.show_policy(SHOP_REF)
+    panel = window.properties
+    text = panel.findChild(QPlainTextEdit, "PolicyYaml")
+    text.setPlainText(text.toPlainText().replace("name: shop-logs", "name: shop-access-logs"))
+    text.document().setModified(True)
+    panel.findChild(QPushButton, "PolicyYamlApply").click()
+    renamed = ResourceRef("Telemetry", "shop", "shop-access-logs")
+    assert window.document.project.policy(renamed) is not None and panel.policy_ref == renamed
+    assert "shop/shop-access-logs" in panel.findChild(QLabel, "PolicyTitle").text()
+    window.document.undo_stack.undo()
+    assert panel.policy_ref == SHOP_REF
+    assert "shop/shop-logs" in panel.findChild(QLabel, "PolicyTitle").text()

@@ -210,6 +210,7 @@ class PolicyEditor(QWidget):
         title = QLabel(f"<b>{policy.KIND}</b> {policy.metadata.qualified} "
                        f"<span style='color:gray'>({policy.manifest()['apiVersion']})</span>")
         title.setWordWrap(True)
+        title.setObjectName("PolicyTitle")
         delete = QPushButton("Delete policy")
         delete.setObjectName("DeletePolicy")
         delete.setToolTip(f"Delete {policy.KIND} {policy.metadata.qualified} from the design (Undo brings it back)")
