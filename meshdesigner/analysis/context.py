@@ -154,6 +154,16 @@ class Context:
                 return node
         return None
 
+    def destination_candidates(self, host: str, namespace: str) -> tuple[list[NodeBase], list[NodeBase]]:
+        """Every node a destination host could resolve to: (nodes with the exact host, service entries whose
+        wildcard host covers it). util/service_lookup.go GetDestinationHost tries them all, so a host is found
+        when any one of them is visible."""
+        fqdn = fqdn_of(host, namespace)
+        exact = list(self._lookup(("host", fqdn)))
+        wildcard = [node for node in self._lookup(("wildcard", "*")) if isinstance(node, ExternalServiceNode) and any(
+            h.startswith("*") and host_matches(h, fqdn) for h in node.service_entry.spec.hosts or [])]
+        return exact, wildcard
+
     def nodes_for_host(self, fqdn: str) -> list[NodeBase]:
         """Every node providing exactly this host (more than one means duplicates)."""
         return self._lookup(("host", fqdn.lower()))

@@ -158,7 +158,8 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "Istio's webhook configurations of the input (Go's url.Parse approximated: control characters, bad % "
      "escapes, a leading ':')"),
     ("gateway.IngressGatewayPortAnalyzer", "IST0101, IST0162", "covered", "MD0701 (the gateway's Service ports), MD1004 (selector not found, with Pods in the input)"),
-    ("gateway.CertificateAnalyzer", "IST0138", "covered", "MD0618"),
+    ("gateway.CertificateAnalyzer", "IST0138", "covered", "MD0618: a gateway whose selector is a subset of "
+     "another's with the same credentialName (or serverCertificate and privateKey), one-way as in Istio"),
     ("gateway.SecretAnalyzer", "IST0101, IST0161", "partly", "MD1004, MD1005, MD1006 with Pods/Secrets in the "
      "input; the certificate inside the Secret is not checked (values never enter a project)"),
     ("gateway.ConflictingGatewayAnalyzer", "IST0145", "covered", "MD0413 (identical selectors, and overlapping "
@@ -178,20 +179,25 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "istio ConfigMap and its remote-cluster Secrets (key names)"),
     ("multicluster.ServiceAnalyzer", "IST0170", "no", "compares one Service across the clusters of a multi-cluster "
      "mesh: a design describes one cluster"),
-    ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011"),
+    ("service.PortNameAnalyzer", "IST0118, IST0150", "covered", "MD0417, MD1011 (kube.ConvertProtocol: UDP, "
+     "appProtocol, well-known ports); control-plane and gateway-managed Services and the namespaces istioctl "
+     "does not read are skipped"),
     ("sidecar.SelectorAnalyzer", "IST0101, IST0110, IST0111, IST0167", "covered", "MD1013-MD1016 on Sidecars "
      "kept with the design; the Pod parts (IST0101, IST0110, ambient pods) only with Pods in the input"),
     ("virtualservice.ConflictingMeshGatewayHostsAnalyzer", "IST0109", "covered", "MD0406 (exact hosts and "
      "wildcards overlapping across exportTo scopes)"),
     ("virtualservice.DestinationHostAnalyzer", "IST0101, IST0112, IST0140", "covered", "MD0402/MD1003 (host "
-     "absent), MD1002 (hidden by exportTo), MD0403, MD0407, MD0412"),
+     "absent), MD1002 (hidden by exportTo; found when any exact or wildcard match is visible, as "
+     "GetDestinationHost), MD0403, MD0407, MD0412; a virtual service with a route entry the model cannot hold "
+     "('- {}') is MD1008 and its destinations are not looked up"),
     ("virtualservice.DestinationRuleAnalyzer", "IST0101", "covered", "MD0404 (subset not found), MD0405"),
     ("virtualservice.GatewayAnalyzer", "IST0101, IST0132, IST0165", "covered", "MD0401, MD1001, MD0410, MD0419; Istio and Gateway API "
      "gateways of the input"),
     ("virtualservice.JWTClaimRouteAnalyzer", "IST0149", "covered", "MD1012 (with the gateway's Pods in the "
      "input); the webhook half, claim routing on a virtual service without gateways, is MD0204"),
-    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "covered", "MD0305, silent when the input's mesh "
-     "config captures DNS with auto-allocation (then only the webhook's case: resolution NONE or opted out)"),
+    ("serviceentry.ProtocolAddressesAnalyzer", "IST0134", "partly", "MD0305, silent when the input's mesh "
+     "config captures DNS with auto-allocation (then only the webhook's case: resolution NONE or opted out); "
+     "addresses allocated in a ServiceEntry's status are not seen, because status is dropped on import"),
     ("serviceentry.ConflictingServiceEntryProtocolAnalyzer", "IST0177", "covered", "MD0416"),
     ("webhook.Analyzer", "IST0139", "covered", "MD1049 (overlapping Istio webhooks of the input), MD1050 (the "
      "webhook's Service, only when the project declares its external resources)"),
@@ -203,4 +209,6 @@ ISTIO_ANALYZERS: tuple[tuple[str, str, str, str], ...] = (
      "config; Istio's default mesh config has none)"),
     ("schema.ValidationAnalyzer", "IST0106, IST0133, IST0130, IST0131", "covered", "MD01xx-MD03xx (webhook "
      "rules), MD0210, MD0211, MD1008 (an object the model cannot hold)"),
+    ("maturity.AlphaAnalyzer", "IST0136", "no", "in the analyzers directory but not in all.go All(): istioctl "
+     "analyze does not run it (alpha annotations set by default would be noise)"),
 )

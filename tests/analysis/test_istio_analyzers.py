@@ -299,7 +299,88 @@ JWT_CLAIMS = [
     ("no-claim-route", [TLS_GW, vs(), svc(), INGRESS_POD], None, "MD1012", "IST0149", E, False),
 ]
 
-TABLES = JWT_CLAIMS + K8S_GATEWAYS + MESH_HOSTS + EXTERNAL_NAME + AUTHZ + REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
+# GetDestinationHost (util/service_lookup.go) tries every match: exact hosts in the virtual service's exportTo
+# namespaces (its own without exportTo), then wildcard service entries visible to its own namespace. A host is
+# found when any match is visible (Istio's testdata: reviews.eu.bookinfo.com beside a hidden '*' entry).
+SE_HIDDEN_STAR = se(name="all-hidden", ns="other", hosts=["*"], ports=((80, "http", "HTTP"),), exportTo=["."])
+SE_EU = se(name="eu", ns="other", hosts=["*.eu.example.com"], ports=((80, "http", "HTTP"),))
+ROUTE_EU = [{"route": [{"destination": {"host": "reviews.eu.example.com"}}]}]
+SE_EXACT_OTHER = se(name="api", ns="other", hosts=["api.example.com"], ports=((80, "http", "HTTP"),),
+                    exportTo=["third"])
+WILDCARD_DESTINATIONS = [
+    ("visible-wildcard-beside-hidden-star", [gw(HTTP80), vs(hosts=["foo.example.com"], http=ROUTE_EU),
+                                             SE_HIDDEN_STAR, SE_EU], None, "MD1002", "IST0101", E, False),
+    ("only-the-hidden-star", [gw(HTTP80), vs(hosts=["foo.example.com"], http=ROUTE_EU), SE_HIDDEN_STAR],
+     None, "MD1002", "IST0101", E, True),
+    ("wildcard-exported-to-vs-export-namespace-only",
+     [gw(HTTP80), vs(hosts=["foo.example.com"], http=ROUTE_EU, exportTo=["shop"]),
+      {**SE_EU, "spec": {**SE_EU["spec"], "exportTo": ["shop"]}}], None, "MD1002", "IST0101", E, True),
+    ("exact-host-exported-to-vs-export-namespace",
+     [gw(HTTP80), vs(hosts=["foo.example.com"], http=ROUTE_API, exportTo=["third"]), SE_EXACT_OTHER],
+     None, "MD1002", "IST0101", E, False),
+    ("vs-export-to-all-does-not-reveal-a-hidden-host",
+     [gw(HTTP80), vs(hosts=["foo.example.com"], http=ROUTE_API, exportTo=["*"]), SE_EXACT_OTHER],
+     None, "MD1002", "IST0101", E, True),
+]
+
+# gateway/certificate.go analyzeDuplicateCertificate: a gateway is reported when another gateway whose selector
+# holds all of its selector's labels serves the same credentialName (or the same serverCertificate AND
+# privateKey); one-way (Istio's testdata: the gateway with the wider selector {istio, type} is not reported).
+def cred_gw(name, cred="shared", selector=None, ns="default", **tls):
+    tls = tls or {"mode": "SIMPLE", "credentialName": cred}
+    return gw(server(443, "HTTPS", hosts=[f"{name}.example.com"], tls=tls), name=name, ns=ns, selector=selector)
+
+
+WIDE = {"istio": "ingressgateway", "type": "internal"}
+FILES_TLS = {"mode": "SIMPLE", "serverCertificate": "/c.pem", "privateKey": "/k.pem"}
+CERTIFICATES = [
+    ("same-selector-both-reported", [cred_gw("a"), cred_gw("b")], None, "MD0618", "IST0138", W, True),
+    ("narrow-selector-reported", [cred_gw("a"), cred_gw("b", selector=WIDE)], None, "MD0618", "IST0138", W, True),
+    ("other-namespace-counts", [cred_gw("a"), cred_gw("b", ns="istio-system")], None, "MD0618", "IST0138", W,
+     True),
+    ("other-credential", [cred_gw("a"), cred_gw("b", cred="own")], None, "MD0618", "IST0138", W, False),
+    ("disjoint-selectors", [cred_gw("a"), cred_gw("b", selector={"istio": "private"})], None,
+     "MD0618", "IST0138", W, False),
+    ("same-files", [cred_gw("a", **FILES_TLS), cred_gw("b", **FILES_TLS)], None, "MD0618", "IST0138", W, True),
+    ("same-certificate-no-key", [cred_gw("a", mode="SIMPLE", serverCertificate="/c.pem"),
+                                 cred_gw("b", mode="SIMPLE", serverCertificate="/c.pem")], None,
+     "MD0618", "IST0138", W, False),
+    ("credential-names-not-compared", [cred_gw("a", mode="SIMPLE", credentialNames=["x", "y"]),
+                                       cred_gw("b", mode="SIMPLE", credentialNames=["x", "y"])], None,
+     "MD0618", "IST0138", W, False),
+]
+
+# service/portname.go PortNameAnalyzer with kube/conversion.go ConvertProtocol: UDP ports, appProtocol (parsed
+# like a name), 'http_proxy', well-known TCP ports; Services of the control plane (an 'istio' label or
+# release=istio), gateway-managed ones, and those in namespaces istioctl analyze does not read are skipped.
+def named_svc(port_name=None, ns="default", labels=None, **port):
+    body = svc(name="web", ns=ns)
+    body["spec"]["ports"] = [{"port": 8080, **({"name": port_name} if port_name else {}), **port}]
+    if labels:
+        body["metadata"]["labels"] = labels
+    return body
+
+
+PORT_NAMES = [
+    ("unnamed-port", [named_svc()], None, "MD0417", "IST0118", I, True),
+    ("unknown-prefix", [named_svc("web-api")], None, "MD0417", "IST0118", I, True),
+    ("udp-port", [named_svc("dns", protocol="UDP")], None, "MD0417", "IST0118", I, False),
+    ("http-proxy-prefix", [named_svc("http_proxy-x")], None, "MD0417", "IST0118", I, False),
+    ("unknown-app-protocol", [named_svc("http", appProtocol="foo")], None, "MD0417", "IST0118", I, True),
+    ("known-app-protocol", [named_svc("web", appProtocol="kubernetes.io/h2c")], None, "MD0417", "IST0118",
+     I, False),
+    ("well-known-port", [{**named_svc(), "spec": {"selector": {"app": "db"}, "ports": [{"port": 3306}]}}], None,
+     "MD0417", "IST0118", I, False),
+    ("control-plane-label", [named_svc(labels={"istio": "pilot"})], None, "MD0417", "IST0118", I, False),
+    ("release-istio", [named_svc(labels={"release": "istio"})], None, "MD0417", "IST0118", I, False),
+    ("gateway-managed", [named_svc(labels={"gateway.istio.io/managed": "istio.io-gateway-controller"})], None,
+     "MD0417", "IST0118", I, False),
+    ("kube-system", [named_svc(ns="kube-system")], None, "MD0417", "IST0118", I, False),
+    ("kube-public-external-name", [svc(name="db", ns="kube-public", ports=((5432, "tcp"),), type="ExternalName",
+                                       externalName="db.example.com")], None, "MD1011", "IST0150", W, False),
+]
+
+TABLES = WILDCARD_DESTINATIONS + CERTIFICATES + PORT_NAMES + JWT_CLAIMS + K8S_GATEWAYS + MESH_HOSTS + EXTERNAL_NAME + AUTHZ + REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
 
 
 @pytest.mark.parametrize(("case", "docs", "settings", "code", "istio", "severity", "triggers"), TABLES,
@@ -449,3 +530,10 @@ def test_validate_reads_secrets_of_the_input_by_key_names(tmp_path, capsys):
     main(["validate", str(path)])
     out = capsys.readouterr().out
     assert "MD1006" not in out and "MD1005" not in out and "MD1004" not in out
+
+
+def test_duplicate_certificate_is_one_way():
+    """certificate.go: only the gateway whose selector is a subset of the other's is reported (Istio's testdata
+    gateway-duplicate-certificate.yaml: gateway-02-test-02, selector {istio, type}, is not)."""
+    found = [d.resource.name for d in run([cred_gw("a"), cred_gw("b", selector=WIDE)]) if d.code == "MD0618"]
+    assert found == ["a"]

@@ -60,6 +60,11 @@ def visible_namespaces(node) -> set[str] | None:
     return None
 
 
+def _visible_from(target, namespaces: set[str]) -> bool:
+    visible = visible_namespaces(target)
+    return visible is None or bool(visible & namespaces)
+
+
 @rule("istio.destination_hosts_visible", codes=("MD1002", "MD1003"), kinds=("virtual-service",))
 def destination_hosts_visible(ctx, node):
     if not ctx.closed_world and not ctx.any_restricted_export():
@@ -70,14 +75,17 @@ def destination_hosts_visible(ctx, node):
     for path, dest, _weight in destinations_of(vs):
         if not dest.host or "*" in dest.host:
             continue
-        target = ctx.destination(dest.host, ns)
-        if target is None:
+        exact, wildcard = ctx.destination_candidates(dest.host, ns)
+        if not exact and not wildcard:
             if ctx.closed_world and not (ctx.is_external("Service", dest.host, ns)
                                          or ctx.is_external("ServiceEntry", dest.host, ns)):
                 yield HOST_NOT_FOUND.at(vs.ref, f"{path}.host", host=dest.host)
             continue
-        visible = visible_namespaces(target)
-        if visible is not None and "*" not in looked_up_in and not (visible & looked_up_in):
-            owner = target.held_resources()[0]
-            yield HOST_NOT_EXPORTED.at(vs.ref, f"{path}.host", host=dest.host,
-                                       owner=f"{owner.KIND} {owner.metadata.qualified}", namespace=ns)
+        # GetDestinationHost: exact hosts are looked up in the virtual service's exportTo namespaces (its own
+        # namespace without exportTo), wildcard service entries only in its own namespace; any visible match
+        # is the host.
+        if any(_visible_from(t, looked_up_in) for t in exact) or any(_visible_from(t, {ns}) for t in wildcard):
+            continue
+        owner = (exact or wildcard)[0].held_resources()[0]
+        yield HOST_NOT_EXPORTED.at(vs.ref, f"{path}.host", host=dest.host,
+                                   owner=f"{owner.KIND} {owner.metadata.qualified}", namespace=ns)

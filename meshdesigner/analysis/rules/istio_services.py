@@ -10,7 +10,7 @@ from ..catalogue import MessageType
 from ..diagnostic import WARNING
 from ..messages import register
 from ..registry import rule
-from .services import port_name_unsupported
+from .services import port_name_unsupported, skipped_by_port_name_analyzer
 
 EXTERNAL_NAME_PORT = register(MessageType(
     "MD1011", "ExternalNameServiceTypeInvalidPortName", WARNING,
@@ -26,7 +26,7 @@ EXTERNAL_NAME_PORT = register(MessageType(
 @rule("istio.external_name_port_names", codes=("MD1011",), kinds=("mesh-service",))
 def external_name_port_names(ctx, node):
     svc = node.service
-    if svc is None or svc.spec.type != "ExternalName":
+    if svc is None or svc.spec.type != "ExternalName" or skipped_by_port_name_analyzer(svc):
         return
     for i, port in enumerate(svc.spec.ports or []):
         if port_name_unsupported(port) or port.name == "tcp":

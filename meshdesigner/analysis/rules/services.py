@@ -11,15 +11,43 @@ from ..index import is_mesh_bound
 from ..memo import fqdn_of
 from ..registry import DESIGN, rule
 
-PORT_PREFIXES = ("http", "http2", "https", "grpc", "grpc-web", "tcp", "tls", "mongo", "mysql", "redis", "udp")
+# pkg/config/protocol/instance.go Parse: the names Istio reads a protocol from (lower-cased).
+KNOWN_PROTOCOLS = ("tcp", "udp", "grpc", "grpc-web", "http", "http_proxy", "http2", "https", "tls", "mongo",
+                   "redis", "mysql")
+# pkg/config/kube/conversion.go wellKnownPorts: TCP without a name (SMTP, DNS, MySQL, MongoDB).
+WELL_KNOWN_TCP_PORTS = (25, 53, 3306, 27017)
+KUBERNETES_APP_PROTOCOLS = ("kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss")
+# Labels of Services the analyzers leave alone: util/config.go IsIstioControlPlane (an "istio" label, or
+# release=istio) and, for PortNameAnalyzer, Services a gateway controller manages (gateway.istio.io/managed).
+GATEWAY_MANAGED_LABEL = "gateway.istio.io/managed"
+GATEWAY_CONTROLLERS = ("istio.io-gateway-controller", "istio.io-mesh-controller", "istio.io-eastwest-controller")
 
 
 def port_name_unsupported(port) -> bool:
-    """Istio cannot tell the port's protocol from its name (no appProtocol, no known name prefix)."""
-    if port.app_protocol:
+    """conversion.go ConvertProtocol(...).IsUnsupported(): UDP is UDP; else appProtocol (when set) or the port
+    name, up to its first '-', must name a protocol Istio knows ('grpc-web' as a prefix too); a nameless port on a
+    well-known TCP port counts as TCP."""
+    if (port.protocol or "").upper() == "UDP":
         return False
-    name = (port.name or "").lower()
-    return not any(name == p or name.startswith(p + "-") for p in PORT_PREFIXES)
+    name = port.app_protocol if port.app_protocol is not None else (port.name or "")
+    if name in KUBERNETES_APP_PROTOCOLS or name[:8].lower() == "grpc-web":
+        return False
+    if name.split("-", 1)[0].lower() in KNOWN_PROTOCOLS:
+        return False
+    return port.port not in WELL_KNOWN_TCP_PORTS
+
+
+# pkg/kube/inject/initializer.go IgnoredNamespaces: istioctl analyze drops every object of these namespaces when
+# it reads files (local/istiod_analyze.go SetNamespacesFilter).
+ISTIOCTL_IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
+
+
+def skipped_by_port_name_analyzer(service) -> bool:
+    """service/portname.go: the Istio control plane's Services and those a gateway controller manages; and
+    Services of the namespaces istioctl analyze does not read."""
+    labels = service.metadata.labels or {}
+    return (service.namespace in ISTIOCTL_IGNORED_NAMESPACES or "istio" in labels or labels.get("release") == "istio"
+            or labels.get(GATEWAY_MANAGED_LABEL) in GATEWAY_CONTROLLERS)
 
 
 def _visible_in(resource) -> set[str] | None:
@@ -89,8 +117,8 @@ def port_names(ctx, node):
     if not node.managed:
         return
     svc = node.service
-    if svc.spec.type == "ExternalName":
-        return  # PortNameAnalyzer reports IST0150 instead (MD1011, istio_services.py)
+    if svc.spec.type == "ExternalName" or skipped_by_port_name_analyzer(svc):
+        return  # ExternalName: PortNameAnalyzer reports IST0150 instead (MD1011, istio_services.py)
     for i, port in enumerate(svc.spec.ports or []):
         if port_name_unsupported(port):
             yield m.PORT_NAME_CONVENTION.at(svc.ref, f"spec.ports[{i}].name", port_name=port.name or "",

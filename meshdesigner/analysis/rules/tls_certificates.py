@@ -32,7 +32,6 @@ from ...tls.checks import (
     covers,
     key_matches,
     normalize_host,
-    selectors_overlap,
     validity_problem,
     weak_key,
     weak_signature,
@@ -391,23 +390,31 @@ def certificates(ctx, node: GatewayNode):
 
 # ----- IST0138: one certificate on two gateways of the same pods ---------------------------------------------
 def _certificate_identities(server: Server) -> list[tuple[str, str]]:
-    """(field, what) for each certificate a server names, as Istio compares them (names, not contents)."""
+    """(field, what) for the certificate a server names, as gateway/certificate.go haveSameCertificate compares
+    them: credentialName (when set), else serverCertificate + privateKey (both set). credentialNames is not
+    compared by the analyzer."""
     tls = server.tls
     if tls is None:
         return []
-    out = []
     if tls.credential_name:
-        out.append(("credentialName", f"credentialName {tls.credential_name!r}"))
-    out += [(f"credentialNames[{i}]", f"credentialName {name!r}")
-            for i, name in enumerate(tls.credential_names or []) if name]
-    if not tls.credential_name and tls.server_certificate:
-        out.append(("serverCertificate", f"files {tls.server_certificate} + {tls.private_key or '(no key)'}"))
-    return out
+        return [("credentialName", f"credentialName {tls.credential_name!r}")]
+    if tls.server_certificate and tls.private_key:
+        return [("serverCertificate", f"files {tls.server_certificate} + {tls.private_key}")]
+    return []
+
+
+def _selector_subset(x: dict | None, y: dict | None) -> bool:
+    """certificate.go selectorSubset: every label of x is in y with the same value (an empty x selects all)."""
+    y = y or {}
+    return all(y.get(k) == v for k, v in (x or {}).items())
 
 
 @rule("tls.duplicate_certificate", kinds=GATEWAY_KINDS, codes=("MD0618",), scope=DESIGN)
 def duplicate_certificate(ctx):
-    """IST0138: the same credentialName (or certificate+key paths) on gateways whose selectors overlap."""
+    """IST0138 (gateway/certificate.go analyzeDuplicateCertificate): a gateway is reported when another gateway
+    whose selector includes all of its selector's labels (getGatewaysWithSelector; any namespace, as
+    ScopeGatewayToNamespace is off by default) has a server with the same certificate. The test is one-way:
+    a gateway with the narrower selector is not reported for the wider one."""
     users: dict[str, dict[str, tuple[GatewayNode, str]]] = defaultdict(dict)
     for node in ctx.nodes_of_kind(*GATEWAY_KINDS):
         for index, server in enumerate(node.gateway.spec.servers or []):
@@ -420,7 +427,7 @@ def duplicate_certificate(ctx):
         for node, path in entries:
             selector = node.gateway.spec.selector
             sharing = [other for other, _ in entries if other is not node
-                       and selectors_overlap(selector, other.gateway.spec.selector)]
+                       and _selector_subset(selector, other.gateway.spec.selector)]
             if sharing:
                 names = sorted([node.gateway.metadata.qualified] + [o.gateway.metadata.qualified for o in sharing])
                 yield DUPLICATE_CERTIFICATE.at(node.gateway.ref, path, what=what, gateways=", ".join(names))
