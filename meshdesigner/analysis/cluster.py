@@ -27,6 +27,7 @@ class PodInfo:
 
 
 INJECT = "sidecar.istio.io/inject"
+ISTIOCTL_NAMESPACE = "istio-system"  # istioctl analyze --istioNamespace default
 # Istio kinds read in wire form from the verbatim resources, and their API groups
 ISTIO_GROUPS = {"Sidecar": ("networking.istio.io",), "EnvoyFilter": ("networking.istio.io",),
                 "Telemetry": ("telemetry.istio.io",), "RequestAuthentication": ("security.istio.io",),
@@ -215,7 +216,23 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
             out.has_secrets = True
             out.secrets[(ns, name)] = SecretInfo(ns, name, str(obj.get("type") or "Opaque"), _secret_keys(obj),
                                               _text_map(md.get("labels")))
+    _add_istioctl_stand_in_pod(out)
     return out
+
+
+def _add_istioctl_stand_in_pod(out: ClusterInput) -> None:
+    """istioctl analyze reading files adds a stand-in ingress gateway Pod, labelled istio=ingressgateway, in
+    istio-system unless the mesh config's ingressControllerMode is OFF (local/istiod_analyze.go
+    AddDefaultResources, local/defaults.go), so a Gateway selecting the default ingress gateway finds pods.
+    Done here only when the input holds Pods: without any, the Pod checks do not run at all (nothing is
+    guessed). Not a Pod of the input: only the selector checks see it (not pod_objects)."""
+    if not out.pods:
+        return
+    mesh = out.mesh_config
+    if mesh is not None and mesh.ingress_controller_mode == "OFF":
+        return
+    service = mesh.ingress_service if mesh is not None else "istio-ingressgateway"
+    out.pods.append(PodInfo(ISTIOCTL_NAMESPACE, f"{service}-dummypod", {"istio": "ingressgateway"}))
 
 
 def _text_map(value) -> dict[str, str]:

@@ -103,8 +103,8 @@ ANALYZER_PARTS_NOT_CHECKED: dict[str, str] = {
                "nothing is guessed. Hosts missing from the design are info (MD0402) unless the project declares "
                "its external resources (then MD1003, an error as in Istio). istioctl analyze without a cluster "
                "adds a stand-in ingress gateway Pod and Service in istio-system (AddDefaultResources, unless the "
-               "mesh config's ingressControllerMode is OFF); a design adds none, so with Pods in the input the "
-               "gateway's own Pods must be among them.",
+               "mesh config's ingressControllerMode is OFF); with Pods in the input the stand-in Pod is added "
+               "too (so a Gateway selecting istio=ingressgateway finds it), the stand-in Service is not.",
     "IST0145": "gateways with different selectors are compared only through Pods of the input (MD0413).",
     "IST0161": "only the Secret's key names are checked (tls.crt+tls.key or cert+key): the certificate itself "
                "is never in a project (values of imported Secrets are dropped).",

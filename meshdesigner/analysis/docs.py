@@ -96,12 +96,14 @@ def render_markdown() -> str:
               "Context objects (Pods, Deployments, Namespaces, Secrets, the mesh config ...) are used only when "
               "the input holds objects of that kind; Secrets keep only their metadata, type and the names of their data keys. "
               "Without a mesh config nothing of it is guessed, except what the project itself declares (its root "
-              "namespace setting, istio-system by default as in istioctl's default mesh config). Two things istioctl "
-              "analyze does when it reads files are not done: it adds a stand-in ingress gateway Pod and Service "
-              "in istio-system (local/istiod_analyze.go AddDefaultResources), so its Pod checks (IST0101 selector "
-              "not found, IST0149, IST0162, IST0173) also run on inputs without Pods; and it drops every object of "
-              "kube-system, kube-public, kube-node-lease and local-path-storage (inject.IgnoredNamespaces; done "
-              "here for the port-name checks only).", "",
+              "namespace setting, istio-system by default as in istioctl's default mesh config). istioctl analyze, "
+              "reading files, adds a stand-in ingress gateway Pod (istio=ingressgateway) and Service in "
+              "istio-system (local/istiod_analyze.go AddDefaultResources, unless ingressControllerMode is OFF): "
+              "the Pod is added here too when the input holds Pods, the Service never; without Pods in the input "
+              "the Pod checks (IST0101 selector not found, IST0149, IST0173 ...) do not run, where istioctl runs "
+              "them against its stand-in. istioctl also drops every object of kube-system, kube-public, "
+              "kube-node-lease and local-path-storage (inject.IgnoredNamespaces); done here for the port-name "
+              "checks only.", "",
               "| analyzer | Istio codes | ported | what / why not |", "| --- | --- | --- | --- |"]
     for analyzer, codes, status, note in coverage.ISTIO_ANALYZERS:
         lines.append(f"| {analyzer} | {codes} | {status} | {note} |")

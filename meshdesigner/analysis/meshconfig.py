@@ -42,6 +42,8 @@ class MeshConfigInput:
     default_access_logging: tuple[str, ...] = ()
     proxy_metadata: dict[str, str] = field(default_factory=dict)
     image_type: str = ""             # defaultConfig.image.imageType (the proxy image variant, e.g. distroless)
+    ingress_controller_mode: str = "STRICT"     # ingressControllerMode (mesh.DefaultMeshConfig: STRICT)
+    ingress_service: str = "istio-ingressgateway"  # ingressService (mesh.DefaultMeshConfig)
     problem: str | None = None       # the ConfigMap's mesh key could not be read (Istio refuses it too)
     # meshNetworks (mesh.ParseMeshNetworks): network name -> its endpoints; None without the key or unreadable
     mesh_networks: dict[str, list[dict]] | None = None
@@ -80,6 +82,8 @@ def read_mesh_config(obj: dict) -> MeshConfigInput:
         proxy_metadata={str(k): str(v) for k, v in _mapping(_mapping(mesh.get("defaultConfig"))
                                                              .get("proxyMetadata")).items()},
         image_type=str(_mapping(_mapping(mesh.get("defaultConfig")).get("image")).get("imageType") or ""),
+        ingress_controller_mode=str(mesh.get("ingressControllerMode") or "STRICT").upper(),
+        ingress_service=str(mesh.get("ingressService") or "istio-ingressgateway"),
         mesh_networks=_mesh_networks(data.get(MESH_NETWORKS_KEY), where))
 
 

@@ -573,6 +573,20 @@ DELEGATE_NOT_FOUND = _m(
     "MD0511", "DelegateNotFound", W, None, "delegate virtual service {target!r} is not in this design",
     """The route delegates to a virtual service this design does not hold; if it does not exist in the
     cluster either, requests get 404. Add it or fix the name (namespace defaults to this one).""")
+RULE_SHADOWED = _m(
+    "MD0513", "VirtualServiceRuleShadowed", W, None, "rule {rule} never matches ({reason})",
+    """Routes are tried in order and the first match wins; every match of this rule is covered by a match of
+    an earlier rule (for example prefix /api before prefix /api/v1, or a match of every request), so it never
+    receives traffic. Istio's webhook reports only rules after a rule without match and exact duplicates
+    (IST0130, MD0210); this wider check is ours, a warning because nothing is rejected. Move the rule before
+    the one that covers it, or narrow that one.""")
+VS_HOST_SERVED_BY_NO_GATEWAY = _m(
+    "MD0512", "VirtualServiceHostServedByNoGateway", W, None,
+    "host {host!r} (as {expanded!r}) is served by none of this virtual service's gateways",
+    """The virtual service is bound to gateways that serve some of its hosts but not this one, and not to
+    mesh, so no request for this host ever reaches it. Istio does not report it: its analyzer
+    (IST0132, MD0410) only flags a gateway that serves none of the hosts. A warning, not an error: nothing is
+    rejected and nothing fails, the host is just dead. Add the host to a gateway's server, or remove it.""")
 
 # ----- MD06xx: TLS and certificates — rules/tls_*.py (the TLS engineer) -----------------------------------------
 # ----- MD07xx: gateway functions (firewall, JWT, rate limits) — rules/functions_*.py ------------------------------

@@ -6,6 +6,7 @@ them and the document applies each as one undo step).
 | MD0404 | add the missing subset to the host's destination rule (labels ``version: <subset>``) |
 | MD0405 | give the mesh service a destination rule with that subset |
 | MD0410 | add the virtual service's host to the gateway's first server |
+| MD0512 | the same, for a host served by none of the virtual service's gateways |
 | MD0701 | set the gateway Service's targetPort to the server port (or add the port) |
 | MD1102 | add the mesh hop: ``mesh`` in the virtual service's gateways and the rule's ``match.gateways`` |
 | MD1103 | add the mesh hop: a rule for sidecars sending the host to the egress gateway's Service |
@@ -96,7 +97,7 @@ def add_subset(project: Project, diagnostic: Diagnostic) -> QuickFix | None:
 
 
 # ----- gateway hosts -----------------------------------------------------------------------------------------
-@fixer("MD0410")
+@fixer("MD0410", "MD0512")
 def add_host_to_gateway(project: Project, diagnostic: Diagnostic) -> QuickFix | None:
     vs = _vs(project, diagnostic)
     if vs is None:

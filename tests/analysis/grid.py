@@ -254,4 +254,9 @@ CASES = [
      [gw(), vs(http=[{"delegate": {"name": "a"}}]), vs(name="a", hosts=None, gateways=None)]),
     ("MD0511", [gw(), vs(http=[{"delegate": {"name": "missing"}}])],
      [gw(), vs(http=[{"delegate": {"name": "child"}}]), vs(name="child", hosts=None, gateways=None)]),
+    ("MD0512", [gw(), vs(hosts=[HOST, "b.example.com"])],
+     [gw(), vs(hosts=[HOST, "b.example.com"], gateways=["gw", "mesh"])]),
+    ("MD0513", [gw(), vs(http=[r(match=[{"uri": {"prefix": "/api"}}]), r(match=[{"uri": {"exact": "/api/v1"}}]),
+                               r()])],
+     [gw(), vs(http=[r(match=[{"uri": {"exact": "/api/v1"}}]), r(match=[{"uri": {"prefix": "/api"}}]), r()])]),
 ]

@@ -132,9 +132,26 @@ DESTINATION_RULES = [
 # run only when the input holds Pods / Secrets (absent: nothing is guessed).
 INGRESS_POD = pod("ingress-1", {"istio": "ingressgateway", "app": "ingress"}, ns="istio-system")
 TLS_GW = gw()  # one HTTPS server, credentialName a-cert
+CUSTOM_GW = gw(selector={"istio": "custom-gateway"})
+
+
+def mesh_config(text):
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta("istio", "istio-system"), "data": {"mesh": text}}
+
 CONTEXT = [
-    ("selector-matches-no-pod", [TLS_GW, vs(), svc(), pod("x", {"app": "other"})], None, "MD1004", "IST0101", E,
-     True),
+    ("selector-matches-no-pod", [CUSTOM_GW, vs(), svc(), pod("x", {"app": "other"})], None, "MD1004", "IST0101",
+     E, True),
+    # local/istiod_analyze.go AddDefaultResources: istioctl adds a stand-in istio=ingressgateway Pod in istio-system
+    # (unless ingressControllerMode is OFF); Istio's testdata gateway-secrets.yaml: defaultgateway-noerrors.
+    ("default-selector-finds-istioctl-stand-in-pod", [TLS_GW, vs(), svc(), pod("x", {"app": "other"})], None,
+     "MD1004", "IST0101", E, False),
+    ("stand-in-pod-off", [TLS_GW, vs(), svc(), pod("x", {"app": "other"}), mesh_config("ingressControllerMode: \"OFF\"")],
+     None, "MD1004", "IST0101", E, True),
+    ("stand-in-pod-namespace-holds-the-secret", [TLS_GW, vs(), svc(), pod("x", {"app": "other"}),
+                                                 secret("a-cert", "istio-system")], None, "MD1005", "IST0101", E,
+     False),
+    ("stand-in-pod-secret-elsewhere", [TLS_GW, vs(), svc(), pod("x", {"app": "other"}), secret("a-cert", "shop")],
+     None, "MD1005", "IST0101", E, True),
     ("selector-matches-a-pod", [TLS_GW, vs(), svc(), INGRESS_POD], None, "MD1004", "IST0101", E, False),
     ("no-pods-in-input", [TLS_GW, vs(), svc()], None, "MD1004", "IST0101", E, False),
     ("secret-missing", [TLS_GW, vs(), svc(), INGRESS_POD, secret("other", "istio-system")], None,
@@ -196,6 +213,29 @@ REACHABILITY = [
      "MD0211", "IST0131", I, True),
     ("distinct-matches", [gw(), svc(), vs(http=[rr("/a", "/b"), rr("/c"), rr()])], None, "MD0211", "IST0131", I,
      False),
+    # Istio's testdata virtualservice_dupmatches.yaml: an exact duplicate is IST0131 on the match AND IST0130 on
+    # the rule; a covering prefix is IST0131 only; exact URIs and other methods take no part in the overlap test.
+    ("duplicate-rule-is-ist0130", [gw(), svc(), vs(http=[rr("/a"), rr("/a"), rr()])], None, "MD0210", "IST0130",
+     W, True),
+    ("duplicate-rule-match-is-ist0131-too", [gw(), svc(), vs(http=[rr("/a"), rr("/a"), rr()])], None,
+     "MD0211", "IST0131", I, True),
+    ("covering-prefix-is-not-ist0130", [gw(), svc(), vs(http=[rr("/a"), rr("/a/b"), rr()])], None,
+     "MD0210", "IST0130", W, False),
+    ("covering-prefix-is-our-md0513", [gw(), svc(), vs(http=[rr("/a"), rr("/a/b"), rr()])], None,
+     "MD0513", None, W, True),
+    ("exact-uri-not-in-istios-overlap-test", [gw(), svc(), vs(http=[
+        rr("/a"), {"match": [{"uri": {"exact": "/a/b"}}], "route": [{"destination": {"host": "reviews"}}]}, rr()])],
+     None, "MD0211", "IST0131", I, False),
+    ("other-method-not-covered", [gw(), svc(), vs(http=[
+        rr("/a"), {"match": [{"uri": {"prefix": "/a/b"}, "method": {"exact": "POST"}}],
+                   "route": [{"destination": {"host": "reviews"}}]}, rr()])], None, "MD0211", "IST0131", I, False),
+    ("other-port-not-covered", [gw(), svc(), vs(http=[
+        rr("/a"), {"match": [{"uri": {"prefix": "/a/b"}, "port": 8080}],
+                   "route": [{"destination": {"host": "reviews"}}]}, rr()])], None, "MD0211", "IST0131", I, False),
+    ("tcp-duplicate", [gw(server(31400, "TCP")), svc(), vs(http=None, tcp=[
+        {"match": [{"port": 31400}], "route": [{"destination": {"host": "reviews"}}]},
+        {"match": [{"port": 31400}], "route": [{"destination": {"host": "reviews"}}]}])], None,
+     "MD0210", "IST0130", W, True),
     ("rule-after-rule-without-match", [gw(), svc(), vs(http=[rr(), rr("/a")])], None, "MD0210", "IST0130", W, True),
     ("delegate-child-wide-then-narrow", [gw(), svc(), CHILD_PARENT,
                                          vs(name="child", hosts=None, gateways=None, http=[rr("/"), rr("/p/v1")])],
@@ -380,7 +420,28 @@ PORT_NAMES = [
                                        externalName="db.example.com")], None, "MD1011", "IST0150", W, False),
 ]
 
-TABLES = WILDCARD_DESTINATIONS + CERTIFICATES + PORT_NAMES + JWT_CLAIMS + K8S_GATEWAYS + MESH_HOSTS + EXTERNAL_NAME + AUTHZ + REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
+# virtualservice/gateways.go vsHostInGateway: IST0132 for a gateway entry when the gateway serves NONE of the
+# virtual service's hosts (Istio's testdata virtualservice_host_not_found_gateway.yaml, test-03: two hosts, each
+# served by one of the two gateways: silent). A host served by no gateway beside served ones is our own MD0512.
+GW_API = gw(server(80, "HTTP", hosts=["*.api.example.com"]), name="api")
+GW_WEB = gw(server(80, "HTTP", hosts=["*.web.example.com"]), name="web")
+TWO_HOSTS = ["user.api.example.com", "home.web.example.com"]
+GATEWAY_HOSTS = [
+    ("each-host-served-by-one-gateway", [GW_API, GW_WEB, svc(), vs(hosts=TWO_HOSTS, gateways=["api", "web"])],
+     None, "MD0410", "IST0132", W, False),
+    ("each-host-served-no-own-check", [GW_API, GW_WEB, svc(), vs(hosts=TWO_HOSTS, gateways=["api", "web"])],
+     None, "MD0512", None, W, False),
+    ("one-of-two-hosts-served", [GW_API, svc(), vs(hosts=TWO_HOSTS, gateways=["api"])], None,
+     "MD0410", "IST0132", W, False),
+    ("one-of-two-hosts-served-own-check", [GW_API, svc(), vs(hosts=TWO_HOSTS, gateways=["api"])], None,
+     "MD0512", None, W, True),
+    ("gateway-serves-no-host", [GW_API, GW_WEB, svc(), vs(hosts=["user.api.example.com"], gateways=["api", "web"])],
+     None, "MD0410", "IST0132", W, True),
+    ("no-own-check-when-bound-to-mesh", [GW_API, svc(), vs(hosts=TWO_HOSTS, gateways=["api", "mesh"])], None,
+     "MD0512", None, W, False),
+]
+
+TABLES = GATEWAY_HOSTS + WILDCARD_DESTINATIONS + CERTIFICATES + PORT_NAMES + JWT_CLAIMS + K8S_GATEWAYS + MESH_HOSTS + EXTERNAL_NAME + AUTHZ + REACHABILITY + GATEWAYS + CONFLICTS + DESTINATIONS + DESTINATION_RULES + CONTEXT + SUBSETS + POD_CONFLICTS
 
 
 @pytest.mark.parametrize(("case", "docs", "settings", "code", "istio", "severity", "triggers"), TABLES,
@@ -501,10 +562,11 @@ def test_an_edit_of_the_context_objects_re_runs_the_checks():
 
     from .builders import design
 
-    project = design(TLS_GW, vs(), svc(), pod("x", {"app": "other"}))
+    project = design(CUSTOM_GW, vs(), svc(), pod("x", {"app": "other"}))
     analyzer = Analyzer(project)
     assert "MD1004" in {d.code for d in analyzer.refresh()}
-    project.set_extra_resources([INGRESS_POD, secret("other", "istio-system")])
+    project.set_extra_resources([pod("c", {"istio": "custom-gateway"}, ns="istio-system"),
+                                 secret("other", "istio-system")])
     after = analyzer.refresh()
     assert "MD1004" not in {d.code for d in after} and "MD1005" in {d.code for d in after}
     assert after == analyze(project)
@@ -537,3 +599,10 @@ def test_duplicate_certificate_is_one_way():
     gateway-duplicate-certificate.yaml: gateway-02-test-02, selector {istio, type}, is not)."""
     found = [d.resource.name for d in run([cred_gw("a"), cred_gw("b", selector=WIDE)]) if d.code == "MD0618"]
     assert found == ["a"]
+
+
+def test_ist0132_is_reported_for_the_gateway_that_serves_no_host():
+    found = [(d.code, d.message) for d in run([GW_API, GW_WEB, svc(),
+                                                vs(hosts=["user.api.example.com"], gateways=["api", "web"])])
+             if d.code in ("MD0410", "MD0512")]
+    assert [code for code, _ in found] == ["MD0410"] and "gateway default/web" in found[0][1]

@@ -35,6 +35,8 @@ CASES = {
     "MD0404": [gw(server(80, "HTTP")), vs(http=SUBSET_ROUTE), svc(), dr()],
     "MD0405": [gw(server(80, "HTTP")), vs(http=SUBSET_ROUTE), svc()],
     "MD0410": [gw(server(80, "HTTP", hosts=("b.example.com",))), vs(), svc()],
+    "MD0512": [gw(server(80, "HTTP", hosts=("b.example.com",))), vs(hosts=("a.example.com", "b.example.com")),
+               svc()],
     "MD0701": [gw(server(8443, "HTTP", name="http"), selector={"istio": "ingressgateway"}),
                vs(), svc(),
                svc("istio-ingressgateway", ns="istio-system", ports=((80, "http"),),

@@ -1,4 +1,4 @@
-"""Virtual service <-> gateway binding (MD0401, MD0410, MD0419, MD0503–MD0505, MD0509)."""
+"""Virtual service <-> gateway binding (MD0401, MD0410, MD0419, MD0503–MD0505, MD0509, MD0512)."""
 
 from __future__ import annotations
 
@@ -58,23 +58,34 @@ def gateways_exist(ctx, node):
             yield m.GATEWAY_NOT_FOUND.at(vs.ref, f"spec.gateways[{i}]", gateway=entry)
 
 
-@rule("binding.hosts_in_gateway", codes=("MD0410", "MD0503", "MD0504"), kinds=VS)
+@rule("binding.hosts_in_gateway", codes=("MD0410", "MD0503", "MD0504", "MD0512"), kinds=VS)
 def hosts_in_gateway(ctx, node):
+    """MD0410 is Istio's IST0132 (virtualservice/gateways.go vsHostInGateway): a gateway of the virtual service
+    that serves NONE of its hosts (reported on each host). A host that some gateway serves but not all is
+    fine for Istio; a host that none of the virtual service's gateways serves, beside hosts that are served,
+    is our own MD0512 (the virtual service is not bound to ``mesh``, so nothing can route that host to it)."""
     vs = node.virtual_service
     ns = vs.namespace
+    hosts = [(j, host, expand_host(host, ns)) for j, host in enumerate(vs.spec.hosts or [])]
+    served: set[int] = set()
+    reported: set[int] = set()
     for _i, _entry, gw in ctx.gateways_named_in(node):
         if gw is None:
             continue
         qualified = gw.gateway.metadata.qualified
         http_applies = any(_applies_to(r.match, qualified, ns) for r in vs.spec.http or [])
         tls_applies = any(_applies_to(r.match, qualified, ns) for r in vs.spec.tls or [])
-        for j, host in enumerate(vs.spec.hosts or []):
-            fqdn = expand_host(host, ns)
-            servers = servers_for_host(gw, fqdn, ns)
-            if not servers:
+        matched = [(j, host, fqdn, servers_for_host(gw, fqdn, ns)) for j, host, fqdn in hosts]
+        if not any(servers for *_, servers in matched):
+            for j, host, fqdn, _servers in matched:
+                reported.add(j)
                 yield m.VS_HOST_NOT_IN_GATEWAY.at(vs.ref, f"spec.hosts[{j}]", host=host, expanded=fqdn,
                                                   gateway=qualified)
+            continue
+        for j, host, _fqdn, servers in matched:
+            if not servers:
                 continue
+            served.add(j)
             if http_applies and not tls_applies and all(s.is_passthrough for _, s in servers):
                 yield m.PASSTHROUGH_WITH_HTTP_ROUTES.at(vs.ref, f"spec.hosts[{j}]", host=host, gateway=qualified,
                                                         port=servers[0][1].port.number)
@@ -82,6 +93,10 @@ def hosts_in_gateway(ctx, node):
                     s.protocol == "HTTPS" and s.terminates_tls for _, s in servers):
                 yield m.TERMINATED_WITH_TLS_ROUTES.at(vs.ref, f"spec.hosts[{j}]", host=host, gateway=qualified,
                                                       port=servers[0][1].port.number)
+    if served and "mesh" not in (vs.spec.gateways or []):
+        for j, host, fqdn in hosts:
+            if j not in served and j not in reported:
+                yield m.VS_HOST_SERVED_BY_NO_GATEWAY.at(vs.ref, f"spec.hosts[{j}]", host=host, expanded=fqdn)
 
 
 @rule("binding.short_host_on_gateway", codes=("MD0505",), kinds=VS)

@@ -1,11 +1,12 @@
 """VirtualService route structure: rule reachability, route/redirect/delegate conflicts, weights,
-destinations, tls and tcp routes (MD0210–MD0217, MD0235, MD0236, MD0238–MD0242)."""
+destinations, tls and tcp routes (MD0210–MD0217, MD0235, MD0236, MD0238–MD0242, MD0513)."""
 
 from __future__ import annotations
 
 from ...model.hosts import host_matches
 from .. import messages as m
 from ..checks import dns1123_label, is_cidr_or_ip, is_ip, wildcard_domain
+from ..istio_reachability import istio_unreachable
 from ..memo import destinations_of
 from ..registry import rule
 from ..rule_order import shadowed_rules
@@ -21,24 +22,30 @@ def _match_name(match, index: int) -> str:
     return repr(match.name) if getattr(match, "name", None) else str(index)
 
 
-@rule("virtualservice.reachability", codes=("MD0210", "MD0211"), kinds=VS)
+@rule("virtualservice.reachability", codes=("MD0210", "MD0211", "MD0513"), kinds=VS)
 def reachability(ctx, node):
-    """IST0130/IST0131 from the one shadowing analysis the flow view and rule list also use."""
+    """IST0130/IST0131 exactly as Istio's webhook decides them (istio_reachability.py), and, as our own MD0513,
+    the rules the wider shadowing analysis (rule_order, shared with the flow view and the rule list) finds
+    unreachable beyond Istio's cases (an earlier match covering every match of the rule)."""
     vs = node.virtual_service
-    shadowed, ineffective = shadowed_rules(vs)
-    unreachable = {(r.section, r.index) for r in shadowed}
-    for found in shadowed:
+    unreachable, ineffective = istio_unreachable(vs)
+    reported = {(r.section, r.index) for r in unreachable}
+    for found in unreachable:
         rules = getattr(vs.spec, found.section)
-        yield m.UNREACHABLE_RULE.at(vs.ref, found.path, rule=_rule_name(rules[found.index], found.index),
-                                    reason=found.reason)
+        yield m.UNREACHABLE_RULE.at(vs.ref, f"spec.{found.section}[{found.index}]",
+                                    rule=_rule_name(rules[found.index], found.index), reason=found.reason)
     for found in ineffective:
-        if (found.section, found.index) in unreachable:
-            continue  # the whole rule is reported above
         rules = getattr(vs.spec, found.section)
         match = rules[found.index].match[found.match_index]
-        yield m.INEFFECTIVE_MATCH.at(vs.ref, found.path, rule=_rule_name(rules[found.index], found.index),
+        yield m.INEFFECTIVE_MATCH.at(vs.ref, f"spec.{found.section}[{found.index}].match[{found.match_index}]",
+                                     rule=_rule_name(rules[found.index], found.index),
                                      match=_match_name(match, found.match_index),
                                      earlier=_rule_name(rules[found.by], found.by))
+    for found in shadowed_rules(vs)[0]:
+        if (found.section, found.index) not in reported:
+            rules = getattr(vs.spec, found.section)
+            yield m.RULE_SHADOWED.at(vs.ref, found.path, rule=_rule_name(rules[found.index], found.index),
+                                     reason=found.reason)
 
 
 @rule("virtualservice.http_actions", codes=("MD0212", "MD0213", "MD0214", "MD0215", "MD0216", "MD0217"), kinds=VS)
