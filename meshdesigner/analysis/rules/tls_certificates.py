@@ -184,6 +184,8 @@ def _file_identity(path: str):
         info = os.stat(path)
     except OSError as exc:
         return None, exc.strerror or str(exc)
+    except ValueError:  # a NUL byte: no file system path can hold one
+        return None, "the path holds a NUL byte"
     if not os.path.isfile(path):
         return None, "not a file"
     return (path, info.st_mtime_ns, info.st_size), None
