@@ -80,6 +80,7 @@ def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic
                 raise InputError("no such file or folder", file=path)
             project, document = load_project_document(path)
             project = _with_external(project, external)
+            _say_unchecked_kinds(project)
             with certificate_location(os.path.dirname(os.path.abspath(path))):  # relative cert paths, credentials/
                 diagnostics = analyze(project)
             sources = project_sources(path, project, document) if diagnostics else {}
@@ -99,8 +100,9 @@ def collect(paths: list[str], external: tuple[str, ...] = ()) -> list[Diagnostic
 
 
 def _say_unchecked_kinds(project) -> None:
-    """One info line naming the kinds kept verbatim that no check reads (Pods, Namespaces, Secrets, Sidecars,
-    the mesh config ... are read as context by the Istio analyzer ports: ``cluster.read_by_checks``)."""
+    """One info line (per project file, or for the manifests) naming the kinds kept verbatim that no check
+    reads (Pods, Namespaces, Secrets, Sidecars, the mesh config ... are read as context by the Istio analyzer
+    ports: ``cluster.read_by_checks``)."""
     counts: dict[str, int] = {}
     for obj in project.extra_resources:
         kind = str(obj.get("kind"))

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from .events import Signal
 from .nodes import (
@@ -54,6 +54,16 @@ class ProjectSettings(BaseModel):
         default=(), description="Resources that live elsewhere, as NAMESPACE/KIND/NAME (e.g. istio-system/Gateway/"
                                 "shared): references to them are fine; once any is declared, the design is "
                                 "taken as complete and every other missing reference is an error, as in Istio")
+
+    @field_validator("external_resources")
+    @classmethod
+    def _namespace_kind_name(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        """Each entry is NAMESPACE/KIND/NAME (a namespace of '*' for any): a bare name would declare the design
+        complete while matching nothing, turning every other missing reference into an error."""
+        for entry in entries:
+            if entry.count("/") != 2 or not all(entry.split("/")):
+                raise ValueError(f"{entry!r}: write NAMESPACE/KIND/NAME, e.g. istio-system/Gateway/shared")
+        return entries
 
 
 class ProjectError(ValueError):

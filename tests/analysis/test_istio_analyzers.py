@@ -606,3 +606,51 @@ def test_ist0132_is_reported_for_the_gateway_that_serves_no_host():
                                                 vs(hosts=["user.api.example.com"], gateways=["api", "web"])])
              if d.code in ("MD0410", "MD0512")]
     assert [code for code, _ in found] == ["MD0410"] and "gateway default/web" in found[0][1]
+
+
+PROJECT_WITH_SETTING = """\
+format_version: 3
+name: shared
+settings:
+  external_resources: [{entry}]
+nodes:
+- id: vs
+  kind: virtual-service
+  position: [0, 0]
+  virtual_service:
+    apiVersion: networking.istio.io/v1
+    kind: VirtualService
+    metadata: {{name: vs, namespace: default}}
+    spec:
+      hosts: [a.example.com]
+      gateways: [istio-system/shared]
+      http:
+      - route:
+        - destination: {{host: reviews}}
+extra_resources:
+- apiVersion: policy/v1
+  kind: PodDisruptionBudget
+  metadata: {{name: web, namespace: default}}
+  spec: {{}}
+"""
+
+
+def test_the_project_setting_declares_external_resources(tmp_path, capsys):
+    """What to build 3: the setting in a project file works as validate --external does; a malformed entry is
+    refused at load with the field named (it would otherwise make the design 'complete' while matching nothing);
+    a project's kept-but-unchecked kinds get the same info line as manifests."""
+    from meshdesigner.cli import main
+
+    path = tmp_path / "p.mesh.yaml"
+    path.write_text(PROJECT_WITH_SETTING.format(entry="istio-system/Gateway/shared"))
+    assert main(["validate", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "MD0401" not in captured.out and "MD1003" in captured.out  # closed world: the host is an error
+    assert "info: kept but not checked: PodDisruptionBudget (1)" in captured.err
+    path.write_text(PROJECT_WITH_SETTING.format(entry="istio-system/Gateway/shared, default/Service/reviews"))
+    assert main(["validate", str(path)]) == 0
+    capsys.readouterr()
+    path.write_text(PROJECT_WITH_SETTING.format(entry="shared"))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "settings.external_resources" in err and "NAMESPACE/KIND/NAME" in err and err.count("\n") == 1
