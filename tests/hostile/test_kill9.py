@@ -76,6 +76,18 @@ def test_kill_9_under_continuous_editing_loses_at_most_a_second_of_the_journal(t
     (orphan,) = orphans(str(base))  # the dead window's journal is offered
     x = _x_of(orphan.design_file)
     orphan.release()
-    older_than_a_second = [edit for edit, when in done if when <= killed_at - 1.0]
-    assert older_than_a_second, "the child edited for less than a second"
-    assert x >= older_than_a_second[-1], f"journal at edit {x}, but edit {older_than_a_second[-1]} was >1 s old"
+    # The window hands the journal a snapshot at most RECOVERY_SNAPSHOT_MS after a change (tests/gui/
+    # test_recovery_journal.py shows that end to end); what the journal may lag behind on disk at a kill -9 is
+    # the rest of the second, so the two together lose at most one second of edits.
+    budget = 1.0 - _window_snapshot_delay()
+    older = [edit for edit, when in done if when <= killed_at - budget]
+    assert older, "the child edited for less than the budget"
+    assert x >= older[-1], f"journal at edit {x}, but edit {older[-1]} was more than {budget:.1f} s old"
+
+
+def _window_snapshot_delay() -> float:
+    """gui/main_window.py RECOVERY_SNAPSHOT_MS, read from the source (importing it would import Qt)."""
+    import re
+
+    text = (ROOT / "meshdesigner" / "gui" / "main_window.py").read_text(encoding="utf-8")
+    return int(re.search(r"^RECOVERY_SNAPSHOT_MS = (\d+)", text, re.M).group(1)) / 1000
