@@ -80,3 +80,29 @@ def test_two_windows_keep_separate_journals(make_editor, qtbot):
     assert first.journal.folder != second.journal.folder
     assert not second.offer_recovery()  # the first window lives: nothing to offer, nothing taken over
     assert _journaled_x(first) == 11.0
+
+
+def test_a_journal_that_cannot_be_read_is_kept_and_one_declined_is_removed(make_editor, no_dialogs):
+    """Issue 15: a recovery copy that failed to load was deleted. Now it is kept (the user is told where) and
+    offered again; only the user's "No" removes a journal."""
+    from meshdesigner.gui import recovery, settings
+    from meshdesigner.io.project_file import load_project
+
+    journal = recovery.Journal(settings.recovery_dir())
+    journal.record(load_project(SEED), SEED)
+    assert journal.wait_written()
+    journal.close()  # its window is gone
+    design = os.path.join(journal.folder, "design.mesh.yaml")
+    with open(design, "w", encoding="utf-8") as handle:
+        handle.write("format_version: 3\nnodes: [\n")  # a copy that cannot be read
+    window = make_editor()
+    told: list[str] = []
+    no_dialogs["ask_restore"] = True
+    no_dialogs["error"] = lambda: told.append("error") or None
+    assert not window.offer_recovery()
+    assert told == ["error"] and os.path.isfile(design)
+    (again,) = recovery.orphans(settings.recovery_dir())  # still offered at the next start
+    again.release()
+    no_dialogs["ask_restore"] = False
+    assert not window.offer_recovery()
+    assert not os.path.exists(journal.folder)
