@@ -89,8 +89,9 @@ def card_policy_tag(window):
 
 
 def new_policy(window, key: str) -> None:
+    QApplication.processEvents()  # (a rebuilt panel's sections are shown by a queued call, as in the app)
     button = window.properties.findChild(QToolButton, "NewPolicy")
-    assert button is not None and button.isEnabled()
+    assert button is not None and button.isEnabled() and button.isVisible()  # (the section is open when empty)
     (action,) = [a for a in button.menu().actions() if a.objectName() == f"new-policy:{key}"]
     action.trigger()
 
@@ -166,3 +167,18 @@ def test_new_names_are_dns_labels():
     assert dns_name("--") == "policy"
     long = dns_name("a" * 80 + "-b")
     assert len(long) == 63 and label_problem(long) is None
+
+
+def test_a_gateway_without_selector_cannot_get_a_policy(qtbot, tmp_path, monkeypatch):
+    bare = tmp_path / "bare.yaml"
+    bare.write_text((DATA / "gateway.yaml").read_text().replace("  selector:\n    istio: ingressgateway\n", ""))
+    window = open_window(qtbot, tmp_path, monkeypatch, [bare])
+    try:
+        assert not window.document.project.gateways()[0].gateway.spec.selector
+        button = window.properties.findChild(QToolButton, "NewPolicy")
+        assert not button.isEnabled() and "no selector" in button.toolTip()
+    finally:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        qtbot.wait(10)

@@ -315,7 +315,7 @@ def policies_section(panel, node) -> Section | None:
         return None
     project = panel.document.project
     plan = security_plan(project, node)
-    section = Section("Policies", "gateway.policies", expanded=not plan.empty)
+    section = Section("Policies", "gateway.policies")  # open when empty too: its New policy button
     section.add(NewPolicyButton(panel, node))
     if plan.empty:
         label = QLabel(f"No AuthorizationPolicy, RequestAuthentication, Telemetry or EnvoyFilter applies to this "
