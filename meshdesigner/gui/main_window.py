@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.add_panel(left, "Palette", "left", "palette")
         self.properties = PropertiesPanel()
         self.properties.sig_message.connect(lambda m: self.show_message(m, 6000))
+        self.properties.sig_node_requested.connect(self.view.focus_node)
         self.add_panel(self.properties, "Properties", "right", "properties")
         self.diagnostics = DiagnosticsPanel()
         self.diagnostics.sig_diagnostics_changed.connect(self._diagnostics_changed)

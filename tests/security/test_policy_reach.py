@@ -154,11 +154,23 @@ def test_selector_edit_makes_it_apply_and_the_view_says_so(window, qtbot):
 
     assert PolicyHost(window.document, ORPHAN_REF).edit_once(
         ("spec", "selector", "matchLabels"), {"istio": "ingressgateway"}) is None
-    assert window.properties.findChild(QLabel, "PolicyAppliesTo").text() == "Applies to gateway istio-system/edge."
+    applies = window.properties.findChild(QLabel, "PolicyAppliesTo")
+    (gateway,) = window.document.project.gateways()
+    assert applies.text() == f"Applies to gateway <a href='{gateway.id}'>istio-system/edge</a>."
     qtbot.wait(400)  # the outline follows after its short delay
     assert "istio-system/batch-deny (DENY)" in outline_rows(window)
     window.document.undo_stack.undo()
     assert window.document.project.policy(ORPHAN_REF) == policy
+    assert window.properties.policy_ref == ORPHAN_REF
+
+
+def test_the_gateway_link_of_a_policy_opens_the_gateway(window):
+    deny_peer = ResourceRef("AuthorizationPolicy", "istio-system", "deny-peer")
+    window.show_policy(deny_peer)
+    (gateway,) = window.document.project.gateways()
+    window.properties.findChild(QLabel, "PolicyAppliesTo").linkActivated.emit(gateway.id)
+    assert window.scene.selected_ids() == [gateway.id]
+    assert window.properties.node_id == gateway.id and window.properties.policy_ref is None
 
 
 def test_delete_from_the_policy_view_and_undo(window):

@@ -119,6 +119,7 @@ class WheelGuard(QObject):
 
 class PropertiesPanel(QScrollArea, FieldHost):
     sig_message = Signal(str)
+    sig_node_requested = Signal(str)  # a link in a section asks for a node on the canvas (a policy's gateway)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

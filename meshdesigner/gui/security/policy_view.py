@@ -8,6 +8,9 @@ and edits it with the same field editor and YAML tab as a gateway's Policies sec
 
 from __future__ import annotations
 
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from ...compile.security import security_plan
@@ -23,15 +26,17 @@ def gateways_applying(project, policy) -> list[GatewayNode]:
 
 
 def applies_text(project, policy) -> str:
-    """``Applies to gateway istio-system/edge.`` or ``Applies to no gateway in the design ...``."""
+    """``Applies to gateway istio-system/edge.`` (each a link to its card) or ``Applies to no gateway in the
+    design ...``."""
     gateways = gateways_applying(project, policy)
     if gateways:
-        names = ", ".join(g.gateway.metadata.qualified for g in gateways[:5])
+        names = ", ".join(f"<a href='{html.escape(g.id)}'>{html.escape(g.gateway.metadata.qualified)}</a>"
+                          for g in gateways[:5])
         more = f" and {len(gateways) - 5} more" if len(gateways) > 5 else ""
         return f"Applies to gateway{'s' if len(gateways) > 1 else ''} {names}{more}."
     where = origin(policy, project.settings.root_namespace)
-    return (f"Applies to no gateway in the design ({where}): no gateway's pods match it in namespace "
-            f"{policy.namespace}. Istio would apply it to other workloads only.")
+    return html.escape(f"Applies to no gateway in the design ({where}): no gateway's pods match it in namespace "
+                       f"{policy.namespace}. Istio would apply it to other workloads only.")
 
 
 def policy_view(panel, ref) -> Section | None:
@@ -50,6 +55,8 @@ def policy_view(panel, ref) -> Section | None:
     applies = QLabel(applies_text(project, policy))
     applies.setObjectName("PolicyAppliesTo")
     applies.setWordWrap(True)
+    applies.setTextFormat(Qt.TextFormat.RichText)
+    applies.linkActivated.connect(panel.sig_node_requested.emit)
     section.add(applies)
 
     def listing() -> list:
