@@ -83,6 +83,8 @@ def open_window(qtbot, tmp_path, monkeypatch, files):
     win.resize(1400, 900)
     win.show()
     qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is win)  # focus checks need the active window
     win.outline.rebuild()
     return win
 
@@ -266,3 +268,18 @@ def test_the_policy_view_follows_a_rename_and_its_undo(window):
     window.document.undo_stack.undo()
     assert panel.policy_ref == SHOP_REF
     assert "shop/shop-logs" in panel.findChild(QLabel, "PolicyTitle").text()
+
+
+def test_go_to_a_field_inside_envoyfilter_patches_puts_the_cursor_on_its_line(qtbot, tmp_path, monkeypatch):
+    window = open_window(qtbot, tmp_path, monkeypatch, [DATA / "gateway.yaml", DATA / "editor-policies.yaml"])
+    try:
+        lua = ResourceRef("EnvoyFilter", "istio-system", "edge-lua")
+        go_to(window, Diagnostic("MD0901", None, "error", lua, None, "spec.configPatches[0].patch.operation", "x"))
+        focused = QApplication.focusWidget()
+        assert isinstance(focused, QPlainTextEdit) and focused.objectName() == "field:spec.configPatches"
+        assert focused.textCursor().block().text().strip() == "operation: INSERT_BEFORE"
+    finally:
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        qtbot.wait(10)

@@ -2,10 +2,10 @@
 
 A diagnostic names a field as a path (``spec.rules[0].from[0].source.ipBlocks[1]``). The list pickers
 on the way (rule 0, source 0) are set to those items, the form is built anew, and the deepest editor
-over the path gets the focus (the entry itself selected in a list of values). A path with no editor of
-its own focuses the first editor inside it (``spec.selector``: the labels) or, for a list item
-(``spec.rules[0]``), the list that holds it; one with no editor at all
-(``metadata.namespace``) opens the YAML tab at the field's line.
+over the path gets the focus: the entry itself is selected in a list of values, and the cursor goes to
+the field's line in a YAML editor (an EnvoyFilter's patches). A path with no editor of its own focuses
+the first editor inside it (``spec.selector``: the labels) or, for a list item (``spec.rules[0]``), the
+list that holds it; one with no editor at all (``metadata.namespace``) opens the YAML tab at its line.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ...analysis.diagnostic import parse_path
 from ...io.errors import InputError
 from ...io.yamlio import load_documents
 from ..panels.properties import Section
-from .fields import StringListField, join_values, split_values
+from .fields import StringListField, YamlField, join_values, split_values
 from .section import PolicyEditor
 
 FIELDS_TAB, YAML_TAB = 0, 1
@@ -45,6 +45,8 @@ def focus_policy_field(panel, path: str) -> str:
         rest = parts[len(field.path):]
         if isinstance(field, StringListField) and rest and isinstance(rest[0], int):
             _select_value(field, rest[0])
+        elif isinstance(field, YamlField) and rest:  # e.g. an EnvoyFilter patch: its line in the patches
+            _show_line(field.text, rest)
         return "field"
     picker = _deepest_picker(editor, parts)
     if picker is not None:
