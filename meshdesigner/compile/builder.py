@@ -11,7 +11,8 @@ chains (``buildGatewayNetworkFiltersFromTCPRoutes`` / ``FromTLSRoutes``); destin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from ..model.gateway import HTTP_PROTOCOLS, Server
 from ..model.hosts import expand_host, gateway_ref, namespace_selector_allows, split_gateway_host
@@ -64,6 +65,27 @@ from .plan import (
 _MERGEABLE_HTTP = frozenset(HTTP_PROTOCOLS)
 
 
+@dataclass(frozen=True, slots=True)
+class ServerFacts:
+    """What ``mergeGateways`` reads of one server (computed once per server object by the compile cache)."""
+
+    port: int
+    bind: str
+    cls: str | None           # server_class(server)
+    protocol: str             # upper-cased
+    written_protocol: str     # as written (messages)
+    has_tls: bool             # a ``tls`` block (CheckDuplicates looks at its hosts, even for plain HTTP)
+    tls_server: bool          # gateway.IsTLSServer
+    hosts: tuple[str, ...]    # as written
+    route_name: str
+
+    @classmethod
+    def of(cls, server: Server, gateway: GatewayNode) -> ServerFacts:
+        return cls(server.port.number, server.bind or "", server_class(server), server.protocol,
+                   server.port.protocol, server.tls is not None, _is_tls_server(server), tuple(server.hosts or ()),
+                   _route_name(server, gateway))
+
+
 class _MergeState:
     """What ``mergeGateways`` remembers per port while it merges servers."""
 
@@ -72,6 +94,71 @@ class _MergeState:
         self.plain: dict[int, tuple[str, str]] = {}          # port -> (protocol, bind) of its plain-text server
         self.tls_hosts: dict[int, dict[str, str]] = {}       # port -> host -> bind (CheckDuplicates)
         self.https_routes: set[str] = set()
+
+    def admit(self, facts: ServerFacts) -> tuple[str, str] | None:
+        """One server into the merged gateway: None when it is kept (and remembered), else the drop's code
+        and message saying why istiod skips it."""
+        port, bind, protocol, route_name = facts.port, facts.bind, facts.protocol, facts.route_name
+        cls = facts.cls
+        if cls is None:
+            return codes.SERVER_UNSUPPORTED, (f"protocol {facts.written_protocol} with this TLS setting has no Envoy "
+                                              "equivalent; skipped")
+        if facts.has_tls:
+            # CheckDuplicates: a host served with TLS settings twice on one port and bind is skipped.
+            known = self.tls_hosts.setdefault(port, {})
+            duplicates = [h for h in facts.hosts if known.get(h) == bind]
+            if duplicates:
+                return codes.DUPLICATE_TLS_HOST, (f"host(s) {', '.join(duplicates)} already served with TLS on "
+                                                  f"port {port}; skipped as istiod skips servers with duplicate "
+                                                  "TLS hosts")
+            known.update(dict.fromkeys(facts.hosts, bind))
+        if port in self.ports:
+            current = self.plain.get(port)
+            if current is not None:
+                if current[1] == bind and (not _can_merge(protocol, current[0]) or not route_name):
+                    return codes.PORT_CONFLICT, (f"a {protocol} server cannot share port {port} with the "
+                                                 f"{current[0]} server already there; skipped as istiod skips it")
+            elif not facts.tls_server:
+                self.plain[port] = (protocol, bind)
+            elif cls == HTTPS and route_name in self.https_routes:
+                return codes.DUPLICATE_ROUTE_NAME, f"route name {route_name} is already used on port {port}; skipped"
+        else:
+            self.ports.add(port)
+            if not facts.tls_server:
+                self.plain[port] = (protocol, bind)
+        if cls == HTTPS:
+            self.https_routes.add(route_name)
+        return None
+
+
+def http_port_drops(servers: Iterable[tuple[str, int, ServerFacts]],
+                    delegating: Mapping[str, Sequence[VirtualService]], delegates: DelegateIndex) -> list[Drop]:
+    """What ``WorkloadBuilder(with_http_routes=False).listeners(ports={port})`` drops, in the same order, for
+    one port whose ``servers`` (``(gateway ns/name, index in its spec.servers, facts)`` in merge order) are all
+    HTTP, HTTPS or of no class, without building listeners: the same merge (:meth:`_MergeState.admit`),
+    then what a checks-only route config drops (merging the delegates of the VirtualServices bound to each
+    kept server's Gateway, ``delegating``): an HTTPS server's when it is merged, the plain HTTP servers'
+    per listener (port and bind, in creation order) after the merge, as ``_finish`` does. Such a port
+    always keeps a listener for each bind with a kept server, so it never has "nothing to serve"."""
+    drops: list[Drop] = []
+    merge = _MergeState()
+    http_servers: dict[str, list[str]] = {}     # bind -> Gateways of its kept HTTP servers (listener order)
+    for ref, index, facts in servers:
+        dropped = merge.admit(facts)
+        if dropped is not None:
+            drops.append(Drop(dropped[0], "Gateway", ref, f"spec.servers[{index}]", dropped[1]))
+            continue
+        on_listener = http_servers.setdefault(facts.bind, [])
+        if facts.cls == HTTP:
+            on_listener.append(ref)
+        else:
+            for vs in delegating.get(ref, ()):
+                delegates.merged_rules(vs, drops)
+    for refs in http_servers.values():
+        for ref in refs:
+            for vs in delegating.get(ref, ()):
+                delegates.merged_rules(vs, drops)
+    return list(dict.fromkeys(drops))
 
 
 def _route_name(server: Server, gateway: GatewayNode) -> str:
@@ -395,49 +482,15 @@ class WorkloadBuilder:
     def _merge_server(self, entry: ServerPlan, by_key: dict[tuple[int, str], ListenerPlan], merge: _MergeState
                       ) -> None:
         """One server into the merged gateway, or a drop saying why istiod skips it."""
-        server = entry.server
-        port, bind = server.port.number, server.bind or ""
-        cls = server_class(server)
-        if cls is None:
-            self._drop_server(entry, codes.SERVER_UNSUPPORTED,
-                              f"protocol {server.port.protocol} with this TLS setting has no Envoy equivalent; "
-                              "skipped")
+        facts = ServerFacts.of(entry.server, entry.gateway)
+        dropped = merge.admit(facts)
+        if dropped is not None:
+            self._drop_server(entry, *dropped)
             return
-        route_name = _route_name(server, entry.gateway)
-        if server.tls is not None:
-            # CheckDuplicates: a host served with TLS settings twice on one port and bind is skipped.
-            known = merge.tls_hosts.setdefault(port, {})
-            duplicates = [h for h in server.hosts or [] if known.get(h) == bind]
-            if duplicates:
-                self._drop_server(entry, codes.DUPLICATE_TLS_HOST,
-                                  f"host(s) {', '.join(duplicates)} already served with TLS on port {port}; "
-                                  "skipped as istiod skips servers with duplicate TLS hosts")
-                return
-            known.update(dict.fromkeys(server.hosts or [], bind))
-        if port in merge.ports:
-            current = merge.plain.get(port)
-            if current is not None:
-                if current[1] == bind and (not _can_merge(server.protocol, current[0]) or not route_name):
-                    self._drop_server(entry, codes.PORT_CONFLICT,
-                                      f"a {server.protocol} server cannot share port {port} with the {current[0]} "
-                                      "server already there; skipped as istiod skips it")
-                    return
-            elif not _is_tls_server(server):
-                merge.plain[port] = (server.protocol, bind)
-            elif cls == HTTPS and route_name in merge.https_routes:
-                self._drop_server(entry, codes.DUPLICATE_ROUTE_NAME,
-                                  f"route name {route_name} is already used on port {port}; skipped")
-                return
-        else:
-            merge.ports.add(port)
-            if not _is_tls_server(server):
-                merge.plain[port] = (server.protocol, bind)
-        if cls == HTTPS:
-            merge.https_routes.add(route_name)
-        listener = by_key.get((port, bind))
+        listener = by_key.get((facts.port, facts.bind))
         if listener is None:
-            listener = by_key[(port, bind)] = ListenerPlan(port, server.bind, cls)
-        self._add_chain(listener, entry, cls, route_name)
+            listener = by_key[(facts.port, facts.bind)] = ListenerPlan(facts.port, entry.server.bind, facts.cls)
+        self._add_chain(listener, entry, facts.cls, facts.route_name)
 
     def _add_chain(self, listener: ListenerPlan, entry: ServerPlan, cls: str, route_name: str) -> None:
         if cls == HTTP:

@@ -15,7 +15,11 @@ inputs is no longer the same:
 * per Gateway with a TCP, TLS or passthrough server, all its bound VirtualServices in istiod's order.
 
 Each workload is kept port by port (servers on different ports never interact), and only the ports of the
-Gateways an edit touched are looked at again.
+Gateways an edit touched are looked at again. A Gateway edited in place (same name, namespace, selector
+and workload namespace) keeps the workloads and merge order: only the ports its servers were or are on
+are looked at. A port whose servers are all HTTP or HTTPS (the shared ingress port) is merged from each
+server's facts (:func:`~meshdesigner.compile.builder.http_port_drops`, kept per server object) without
+building listeners; other ports go through the :class:`WorkloadBuilder`.
 
 That is everything a checks-only compile (``WorkloadBuilder(with_http_routes=False)``) reads: it builds
 no HTTP routes and no clusters, so DestinationRules, ServiceEntries and route destinations are not inputs,
@@ -37,14 +41,16 @@ from ..model.function_targets import workload_namespace
 from ..model.hosts import gateway_ref
 from ..model.nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.virtualservice import VirtualService
-from .builder import WorkloadBuilder
+from .builder import ServerFacts, WorkloadBuilder, http_port_drops
 from .delegates import DelegateIndex, has_delegates
 from .options import CompileOptions
-from .plan import PASSTHROUGH, TCP, TLS_TERMINATED, Drop, server_class
+from .plan import HTTP, HTTPS, PASSTHROUGH, TCP, TLS_TERMINATED, Drop, server_class
 from .workloads import Workload, workloads_of
 
 # Server classes whose filter chains read the tcp/tls routes of the VirtualServices bound to their Gateway.
 _ROUTED_CLASSES = frozenset({TCP, TLS_TERMINATED, PASSTHROUGH})
+# Server classes (None: no Envoy equivalent, dropped) whose ports are merged without building listeners.
+_HTTP_CLASSES = frozenset({HTTP, HTTPS, None})
 
 
 class _VirtualServicesByName:
@@ -84,9 +90,11 @@ class CompileCache:
         self._gateway_parts: dict[tuple[str, int], tuple] = {}   # (node id, port) -> (node, _Bound, inputs part)
         self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
+        self._facts: dict[tuple[str, int], tuple] = {}   # (node id, server index) -> (server, gateway ref, facts)
         self.compiled_workloads: list[str] = []
         # what changed since the last call: the Gateways whose bound VirtualServices did, or everything
         self._dirty_refs: set[str] = set()
+        self._dirty_ports: set[int] = set()     # ports of Gateways edited in place
         self._all_dirty = True
         self._delegate_targets: dict[str, int] = defaultdict(int)   # "ns/name" -> delegate entries naming it
         self._last: tuple[CompileOptions, list[Drop]] | None = None
@@ -99,7 +107,7 @@ class CompileCache:
         self._sync(project.nodes)
         if self._last is None or self._last[0] != options:
             self._all_dirty = True
-        elif not self._all_dirty and not self._dirty_refs:
+        elif not self._all_dirty and not self._dirty_refs and not self._dirty_ports:
             self.compiled_workloads = []
             return list(self._last[1])
         if self._workloads is None:
@@ -114,7 +122,8 @@ class CompileCache:
             namespace = None
             for port, on_port, refs in self._ports_of(workload):
                 known = self._results.get((workload.labels, port))
-                if known is None or self._all_dirty or not refs.isdisjoint(self._dirty_refs):
+                if known is None or self._all_dirty or port in self._dirty_ports \
+                        or not refs.isdisjoint(self._dirty_refs):
                     if namespace is None:
                         namespace = self._namespace_of(workload)
                     inputs = self._inputs(workload, options, namespace, port, on_port)
@@ -126,7 +135,7 @@ class CompileCache:
         self._results = results
         self.compiled_workloads = list(compiled)
         self._last = (options, list(out))
-        self._all_dirty, self._dirty_refs = False, set()
+        self._all_dirty, self._dirty_refs, self._dirty_ports = False, set(), set()
         return list(out)
 
     # ----- keeping the look-ups up to date -----------------------------------------------------------------
@@ -141,9 +150,12 @@ class CompileCache:
             old = seen.get(node_id)
             if old is node:
                 continue
-            if old is not None:
-                self._remove(old)
-            self._add(node)
+            if old is not None and not reordered and _same_place(old, node):
+                self._replace_gateway(old, node)
+            else:
+                if old is not None:
+                    self._remove(old)
+                self._add(node)
             seen[node_id] = node
         if reordered:
             # added or renamed nodes: the others keep their relative order, but positions shift
@@ -198,6 +210,34 @@ class CompileCache:
                 _discard(self._by_label, pair, node_id)
                 if pair in self._gateway_labels:
                     self._all_dirty = True
+
+    def _replace_gateway(self, old: GatewayNode, new: GatewayNode) -> None:
+        """A Gateway edited in place (same name, namespace and selector: same workloads, same merge order):
+        the workloads hold the new node, and only the ports its servers were or are on are looked at again."""
+        node_id = new.id
+        self._gateways[node_id] = new
+        self._routing_gateways.discard(node_id)
+        if any(server_class(server) in _ROUTED_CLASSES for server in new.gateway.spec.servers or []):
+            self._routing_gateways.add(node_id)
+        old_ports = _ports(old)
+        new_ports = _ports(new)
+        self._dirty_ports.update(old_ports, new_ports)
+        if self._workloads is None:
+            return
+        patched = []
+        for workload in self._workloads:
+            if not any(g is old for g in workload.gateways):
+                patched.append(workload)
+                continue
+            gateways = tuple(new if g is old else g for g in workload.gateways)
+            known = self._ports.get(workload.labels)
+            if known is not None and known[0] is workload.gateways and old_ports == new_ports:
+                # the same ports: each port's Gateways, with the new node in the old one's place
+                self._ports[workload.labels] = (gateways, [
+                    (number, tuple(new if g is old else g for g in on_port), refs) if number in new_ports
+                    else (number, on_port, refs) for number, on_port, refs in known[1]])
+            patched.append(Workload(workload.labels, gateways))
+        self._workloads = patched
 
     def _changed_virtual_service(self, vs: VirtualService, sign: int) -> None:
         """A VirtualService comes (+1) or goes (-1): the Gateways it binds are dirty, and everything when a
@@ -260,6 +300,15 @@ class CompileCache:
         self._gateway_parts[(gateway.id, port)] = (gateway, bound, part)
         return part
 
+    def _facts_of(self, gateway_id: str, ref: str, index: int, server) -> ServerFacts:
+        """What merging reads of one server, kept while the server object and its Gateway's name are the same."""
+        known = self._facts.get((gateway_id, index))
+        if known is not None and known[0] is server and known[1] == ref:
+            return known[2]
+        facts = ServerFacts.of(server, self._gateways[gateway_id])
+        self._facts[(gateway_id, index)] = (server, ref, facts)
+        return facts
+
     def _bound_to(self, ref: str) -> _Bound:
         found = self._bound.get(ref)
         if found is None:
@@ -268,6 +317,12 @@ class CompileCache:
 
     def _compile(self, project, workload: Workload, inputs: tuple, port: int) -> list[Drop]:
         options, namespace = inputs[0], inputs[2]
+        servers = [(ref, index, self._facts_of(gateway_id, ref, index, server))
+                   for gateway_id, ref, on_port, *_ in inputs[4] for index, server in on_port]
+        if all(facts.cls in _HTTP_CLASSES for _, _, facts in servers):
+            # the usual shared ingress port: a merge over each server's facts, no listeners built
+            delegates = DelegateIndex(by_ref=_VirtualServicesByName(self), memo=self._merged)  # type: ignore[arg-type]
+            return http_port_drops(servers, {part[1]: part[3] for part in inputs[4]}, delegates)
         gateways = list(workload.gateways)
         bound = {g.gateway.metadata.qualified: self._bound_to(g.gateway.metadata.qualified) for g in gateways}
         # (made per compile, not kept: a cache holding it would be a reference cycle)
@@ -310,3 +365,21 @@ def _discard(table: dict, key, node_id: str) -> None:
         holders.pop(node_id, None)
         if not holders:
             del table[key]
+
+
+def _same_place(old: NodeBase, new: NodeBase) -> bool:
+    """Whether ``new`` is the Gateway ``old`` edited without changing what places it: its name and namespace
+    (merge order), its selector (workloads) and what its workload namespace is read from."""
+    return (isinstance(old, GatewayNode) and isinstance(new, GatewayNode)
+            and old.gateway.metadata.qualified == new.gateway.metadata.qualified
+            and (old.gateway.spec.selector or {}) == (new.gateway.spec.selector or {})
+            and old.workload_namespace == new.workload_namespace
+            and _service_namespace(old) == _service_namespace(new))
+
+
+def _service_namespace(gateway: GatewayNode) -> str | None:
+    return gateway.service.namespace if gateway.service is not None else None
+
+
+def _ports(gateway: GatewayNode) -> frozenset[int]:
+    return frozenset(server.port.number for server in gateway.gateway.spec.servers or [])

@@ -115,14 +115,18 @@ def run(ctx) -> dict:
 
     analyzer = Analyzer(project)
     analyzer.refresh()
-    timings, recomputed = [], []
+    timings, cpu_timings, recomputed = [], [], []
     edits = _edits(project)
     for i in range(30):
         edits[i % len(edits)](i)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         analyzer.refresh()
+        cpu_timings.append(time.process_time() - start_cpu)
         timings.append(time.perf_counter() - start)
         recomputed.append(len(analyzer.last_recomputed))
+    # what users feel is the wall clock (judged); the CPU time of the same edits says what load added
+    ctx.info("analysis.edit_revalidate_cpu_ms_max", max(cpu_timings) * 1000, "ms")
+    ctx.info("analysis.edit_revalidate_cpu_ms_median", statistics.median(cpu_timings) * 1000, "ms")
     same = analyzer.refresh() == analyze(project)
     return {
         "analysis.full_seconds": ctx.metric(full, "s", baseline),
