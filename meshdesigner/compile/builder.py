@@ -86,7 +86,7 @@ class ServerFacts:
                    _route_name(server, gateway))
 
 
-class _MergeState:
+class MergeState:
     """What ``mergeGateways`` remembers per port while it merges servers."""
 
     def __init__(self) -> None:
@@ -135,13 +135,13 @@ def http_port_drops(servers: Iterable[tuple[str, int, ServerFacts]],
                     delegating: Mapping[str, Sequence[VirtualService]], delegates: DelegateIndex) -> list[Drop]:
     """What ``WorkloadBuilder(with_http_routes=False).listeners(ports={port})`` drops, in the same order, for
     one port whose ``servers`` (``(gateway ns/name, index in its spec.servers, facts)`` in merge order) are all
-    HTTP, HTTPS or of no class, without building listeners: the same merge (:meth:`_MergeState.admit`),
+    HTTP, HTTPS or of no class, without building listeners: the same merge (:meth:`MergeState.admit`),
     then what a checks-only route config drops (merging the delegates of the VirtualServices bound to each
     kept server's Gateway, ``delegating``): an HTTPS server's when it is merged, the plain HTTP servers'
     per listener (port and bind, in creation order) after the merge, as ``_finish`` does. Such a port
     always keeps a listener for each bind with a kept server, so it never has "nothing to serve"."""
     drops: list[Drop] = []
-    merge = _MergeState()
+    merge = MergeState()
     http_servers: dict[str, list[str]] = {}     # bind -> Gateways of its kept HTTP servers (listener order)
     for ref, index, facts in servers:
         dropped = merge.admit(facts)
@@ -472,14 +472,14 @@ class WorkloadBuilder:
         """``mergeGateways`` then ``buildGatewayListeners``: servers of all Gateways, port by port (``ports``:
         only the servers on these; servers on different ports never interact while merging)."""
         by_key: dict[tuple[int, str], ListenerPlan] = {}
-        merge = _MergeState()
+        merge = MergeState()
         for gateway in self.gateways:
             for index, server in enumerate(gateway.gateway.spec.servers or []):
                 if ports is None or server.port.number in ports:
                     self._merge_server(ServerPlan(gateway, index, server), by_key, merge)
         return self._finish(by_key)
 
-    def _merge_server(self, entry: ServerPlan, by_key: dict[tuple[int, str], ListenerPlan], merge: _MergeState
+    def _merge_server(self, entry: ServerPlan, by_key: dict[tuple[int, str], ListenerPlan], merge: MergeState
                       ) -> None:
         """One server into the merged gateway, or a drop saying why istiod skips it."""
         facts = ServerFacts.of(entry.server, entry.gateway)

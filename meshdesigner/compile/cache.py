@@ -19,7 +19,10 @@ Gateways an edit touched are looked at again. A Gateway edited in place (same na
 and workload namespace) keeps the workloads and merge order: only the ports its servers were or are on
 are looked at. A port whose servers are all HTTP or HTTPS (the shared ingress port) is merged from each
 server's facts (:func:`~meshdesigner.compile.builder.http_port_drops`, kept per server object) without
-building listeners; other ports go through the :class:`WorkloadBuilder`.
+building listeners; other ports go through the :class:`WorkloadBuilder`. When such a port had nothing to
+drop and one Gateway is edited in place, a count of the port's TLS hosts and route names (``_PortIndex``)
+shows whether the Gateway's servers, before or after, can meet any other server: if not, and they are
+kept when merged alone, the port still drops nothing and is not merged again (``_still_clean``).
 
 That is everything a checks-only compile (``WorkloadBuilder(with_http_routes=False)``) reads: it builds
 no HTTP routes and no clusters, so DestinationRules, ServiceEntries and route destinations are not inputs,
@@ -34,14 +37,15 @@ share one code path.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..model.function_targets import workload_namespace
 from ..model.hosts import gateway_ref
 from ..model.nodes import GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.virtualservice import VirtualService
-from .builder import ServerFacts, WorkloadBuilder, http_port_drops
+from .builder import MergeState, ServerFacts, WorkloadBuilder, http_port_drops
 from .delegates import DelegateIndex, has_delegates
 from .options import CompileOptions
 from .plan import HTTP, HTTPS, PASSTHROUGH, TCP, TLS_TERMINATED, Drop, server_class
@@ -91,10 +95,12 @@ class CompileCache:
         self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
         self._facts: dict[tuple[str, int], tuple] = {}   # (node id, server index) -> (server, gateway ref, facts)
+        self._port_index: dict[tuple, _PortIndex] = {}    # (workload labels, all-HTTP(S) port) -> how servers meet
+        self._edited: dict[str, GatewayNode] = {}         # node id -> the Gateway it was before in-place edits
         self.compiled_workloads: list[str] = []
         # what changed since the last call: the Gateways whose bound VirtualServices did, or everything
         self._dirty_refs: set[str] = set()
-        self._dirty_ports: set[int] = set()     # ports of Gateways edited in place
+        self._dirty_ports: set[tuple] = set()   # (workload labels, port) of Gateways edited in place
         self._all_dirty = True
         self._delegate_targets: dict[str, int] = defaultdict(int)   # "ns/name" -> delegate entries naming it
         self._last: tuple[CompileOptions, list[Drop]] | None = None
@@ -122,8 +128,13 @@ class CompileCache:
             namespace = None
             for port, on_port, refs in self._ports_of(workload):
                 known = self._results.get((workload.labels, port))
-                if known is None or self._all_dirty or port in self._dirty_ports \
+                if known is None or self._all_dirty or (workload.labels, port) in self._dirty_ports \
                         or not refs.isdisjoint(self._dirty_refs):
+                    if known is not None and known[1] == [] and not self._all_dirty \
+                            and refs.isdisjoint(self._dirty_refs) \
+                            and (kept := self._still_clean(workload, port, on_port, known)) is not None:
+                        results[(workload.labels, port)] = kept
+                        continue
                     if namespace is None:
                         namespace = self._namespace_of(workload)
                     inputs = self._inputs(workload, options, namespace, port, on_port)
@@ -136,7 +147,48 @@ class CompileCache:
         self.compiled_workloads = list(compiled)
         self._last = (options, list(out))
         self._all_dirty, self._dirty_refs, self._dirty_ports = False, set(), set()
+        self._edited = {}
         return list(out)
+
+    def _still_clean(self, workload: Workload, port: int, on_port: tuple[GatewayNode, ...], known: tuple
+                     ) -> tuple | None:
+        """The port's new (inputs, drops) when one Gateway edited in place leaves a port without drops
+        still without drops, found from that Gateway's servers alone; None when the port must be merged again.
+
+        Every server on the port was kept, so nothing was dropped while merging. The edited Gateway's
+        servers, before and after, meet no other server when no other server names one of their TLS hosts
+        (``CheckDuplicates``) or route names, and when neither side has a plain HTTP server on the port while
+        the other has an HTTPS server (the port's plain-text server blocks later HTTPS servers on its bind).
+        Then the other servers are merged exactly as before, and the edited Gateway's servers as if alone on
+        the port: if those are all kept and the Gateway has no delegating VirtualServices, the port has
+        still nothing to drop."""
+        index = self._port_index.get((workload.labels, port))
+        if index is None:
+            return None
+        edited = [g for g in on_port if g.id in self._edited]
+        if len(edited) != 1:
+            return None
+        new = edited[0]
+        parts = known[0][4]
+        position = next((i for i, part in enumerate(parts) if part[0] == new.id), None)
+        if position is None:
+            return None
+        old = self._edited[new.id]
+        old_facts = [ServerFacts.of(s, old) for s in old.gateway.spec.servers or [] if s.port.number == port]
+        new_facts = [ServerFacts.of(s, new) for s in new.gateway.spec.servers or [] if s.port.number == port]
+        if not all(facts.cls in _HTTP_CLASSES for facts in new_facts):
+            return None
+        before, after = _PortIndex.of(old_facts), _PortIndex.of(new_facts)
+        if not index.meets_nobody(before, after):
+            return None
+        alone = MergeState()
+        if any(alone.admit(facts) is not None for facts in new_facts):
+            return None
+        part = self._gateway_inputs(new, port)
+        if part[3]:        # delegating VirtualServices: merging them may drop rules
+            return None
+        index.replace(before, after)
+        return (known[0][:4] + (parts[:position] + (part,) + parts[position + 1:],), [])
 
     # ----- keeping the look-ups up to date -----------------------------------------------------------------
     def _sync(self, current: dict[str, NodeBase]) -> None:
@@ -216,19 +268,21 @@ class CompileCache:
         the workloads hold the new node, and only the ports its servers were or are on are looked at again."""
         node_id = new.id
         self._gateways[node_id] = new
+        self._edited.setdefault(node_id, old)
         self._routing_gateways.discard(node_id)
         if any(server_class(server) in _ROUTED_CLASSES for server in new.gateway.spec.servers or []):
             self._routing_gateways.add(node_id)
         old_ports = _ports(old)
         new_ports = _ports(new)
-        self._dirty_ports.update(old_ports, new_ports)
-        if self._workloads is None:
+        if self._workloads is None:     # (only before a first call, or after a change that dirties all)
+            self._all_dirty = True
             return
         patched = []
         for workload in self._workloads:
             if not any(g is old for g in workload.gateways):
                 patched.append(workload)
                 continue
+            self._dirty_ports.update((workload.labels, port) for port in old_ports | new_ports)
             gateways = tuple(new if g is old else g for g in workload.gateways)
             known = self._ports.get(workload.labels)
             if known is not None and known[0] is workload.gateways and old_ports == new_ports:
@@ -319,8 +373,10 @@ class CompileCache:
         options, namespace = inputs[0], inputs[2]
         servers = [(ref, index, self._facts_of(gateway_id, ref, index, server))
                    for gateway_id, ref, on_port, *_ in inputs[4] for index, server in on_port]
+        self._port_index.pop((workload.labels, port), None)
         if all(facts.cls in _HTTP_CLASSES for _, _, facts in servers):
             # the usual shared ingress port: a merge over each server's facts, no listeners built
+            self._port_index[(workload.labels, port)] = _PortIndex.of(facts for _, _, facts in servers)
             delegates = DelegateIndex(by_ref=_VirtualServicesByName(self), memo=self._merged)  # type: ignore[arg-type]
             return http_port_drops(servers, {part[1]: part[3] for part in inputs[4]}, delegates)
         gateways = list(workload.gateways)
@@ -333,6 +389,52 @@ class CompileCache:
                                   delegating={ref: b.delegating for ref, b in bound.items()})
         builder.listeners(ports={port})
         return list(dict.fromkeys(builder.drops))
+
+
+@dataclass
+class _PortIndex:
+    """How the servers of an all-HTTP(S) port can meet while merging: how many servers name each TLS host
+    (hosts of servers with a ``tls`` block, as written) and each HTTPS route name, and how many are plain
+    HTTP or HTTPS servers."""
+
+    hosts: Counter
+    routes: Counter
+    plain: int = 0
+    https: int = 0
+
+    @classmethod
+    def of(cls, servers: Iterable[ServerFacts]) -> _PortIndex:
+        out = cls(Counter(), Counter())
+        for facts in servers:
+            if facts.has_tls:
+                out.hosts.update(set(facts.hosts))
+            if facts.cls == HTTPS:
+                out.routes[facts.route_name] += 1
+                out.https += 1
+            elif facts.cls == HTTP and not facts.tls_server:
+                out.plain += 1
+        return out
+
+    def meets_nobody(self, before: _PortIndex, after: _PortIndex) -> bool:
+        """Whether one Gateway's servers (``before`` and ``after`` an edit; counted in self as ``before``)
+        share no TLS host and no route name with the port's other servers, and no plain HTTP server of one
+        side can block an HTTPS server of the other."""
+        if any(self.hosts[h] != before.hosts[h] for h in (*before.hosts, *after.hosts)):
+            return False
+        if any(self.routes[r] != before.routes[r] for r in (*before.routes, *after.routes)):
+            return False
+        other_plain, other_https = self.plain - before.plain, self.https - before.https
+        return not ((other_plain and (before.https or after.https)) or (other_https and (before.plain or after.plain)))
+
+    def replace(self, before: _PortIndex, after: _PortIndex) -> None:
+        for table, old, new in ((self.hosts, before.hosts, after.hosts), (self.routes, before.routes, after.routes)):
+            table.subtract(old)
+            table.update(new)
+            for key in old:
+                if table[key] <= 0:
+                    del table[key]
+        self.plain += after.plain - before.plain
+        self.https += after.https - before.https
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,13 @@ from __future__ import annotations
 import pytest
 
 from meshdesigner.analysis import Analyzer, analyze
-from meshdesigner.compile import CompileCache, CompileOptions, gateway_workloads, pods_namespace, workload_drops
+from meshdesigner.compile import (
+    CompileCache,
+    CompileOptions,
+    gateway_workloads,
+    pods_namespace,
+    workload_drops,
+)
 from meshdesigner.compile.builder import WorkloadBuilder
 from meshdesigner.compile.delegates import DelegateIndex
 from meshdesigner.io.importer import build_project
@@ -113,6 +119,26 @@ def test_a_skipped_server_does_not_claim_its_other_hosts(shared):
     assert edit(_gateway(5)) == {("MD0803", "edge/gw-15", "spec.servers[0]")}
 
 
+def test_a_host_on_two_bind_addresses(shared):
+    """``CheckDuplicates`` remembers the bind address of the LAST server naming a host: a server repeats a host
+    only when the last server before it naming that host has the same bind."""
+    _project_, _cache, edit = shared
+    shared_host = "shared.example.com"
+
+    def on_bind(i: int, bind: str | None) -> dict:
+        manifest = _gateway(i, [f"app{i:02d}-0.example.com", shared_host])
+        if bind:
+            manifest["spec"]["servers"][0]["bind"] = bind
+        return manifest
+
+    assert edit(on_bind(5, "10.0.0.1")) == set()
+    assert edit(on_bind(15, "10.0.0.1")) == {("MD0803", "edge/gw-15", "spec.servers[0]")}   # same bind as gw-05
+    # gw-10, between them, names it on the default bind: the last bind gw-15 sees is gw-10's, so no repeat
+    assert edit(on_bind(10, None)) == set()
+    # gw-10 lets go of it: gw-15 repeats gw-05's host again
+    assert edit(_gateway(10)) == {("MD0803", "edge/gw-15", "spec.servers[0]")}
+
+
 def test_a_plain_http_server_on_443_blocks_the_later_https_servers(shared):
     _project_, _cache, edit = shared
     plain = {"port": {"number": 443, "name": "plain", "protocol": "HTTP"}, "hosts": ["plain.example.com"]}
@@ -180,3 +206,55 @@ def test_delegate_drops_of_servers_merged_from_facts():
     found = cache.drops(project)
     assert conflict not in _codes(found)
     assert _codes(found) == _reference(project)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_gateway_edits_on_shared_ports_match_a_fresh_merge(seed):
+    """Many in-place Gateway edits on ports shared by 12 Gateways (hosts drawn from a small pool, plain HTTP
+    and HTTPS, two bind addresses, repeated port names): after each, the cache says what merging the whole
+    design afresh says, whether it merged the port again or kept it from the edited Gateway alone."""
+    import random
+
+    rng = random.Random(seed)
+    hosts = [f"h{i}.example.com" for i in range(30)]
+
+    def random_server(i: int) -> dict:
+        protocol = rng.choice(["HTTPS", "HTTPS", "HTTP"])
+        out = {"port": {"number": rng.choice([443, 443, 8443]), "name": rng.choice(["a", "b"]) + f"-{i}",
+                        "protocol": protocol},
+               "hosts": rng.sample(hosts, rng.choice([1, 1, 2]))}
+        if protocol == "HTTPS":
+            out["tls"] = {"mode": "SIMPLE", "credentialName": "cert"}
+        elif rng.random() < 0.5:
+            out["tls"] = {"httpsRedirect": True}
+        if rng.random() < 0.15:
+            out["bind"] = "10.0.0.1"
+        return out
+
+    def random_gateway(i: int) -> dict:
+        manifest = _gateway(i)
+        manifest["spec"]["servers"] = [random_server(i) for _ in range(rng.choice([1, 1, 2]))]
+        return manifest
+
+    project = _project([_gateway(i, [f"own{i}.example.com"]) for i in range(12)])
+    cache = CompileCache()
+    cache.drops(project)
+    kept_alone = 0
+    still_clean = cache._still_clean
+
+    def counting(*args):
+        nonlocal kept_alone
+        found = still_clean(*args)
+        kept_alone += found is not None
+        return found
+
+    cache._still_clean = counting
+    for step in range(120):
+        i = rng.randrange(12)
+        # mostly a fresh host of its own, as a user edits; sometimes a random server set that may clash
+        manifest = _gateway(i, [f"own{i}-{step}.example.com"]) if rng.random() < 0.5 else random_gateway(i)
+        project.replace_node(_node(manifest, project))
+        found = cache.drops(project)
+        assert _codes(found) == _reference(project), f"seed {seed} step {step}"
+        assert found == workload_drops(project), f"seed {seed} step {step}"
+    assert kept_alone > 10      # the shortcut was taken, and checked
