@@ -137,6 +137,19 @@ class Context:
         found = self._lookup(("gateway", ref))
         return found[0] if found else None  # type: ignore[return-value]
 
+    def gateway_exists(self, entry: str, vs_namespace: str) -> bool:
+        """Whether the design holds the gateway a ``gateways`` entry names (tracked as existence only: editing
+        that Gateway does not re-run a rule that asked only this)."""
+        ref = gateway_ref(entry, vs_namespace)
+        return ref != "mesh" and bool(self._lookup(("gateway-name", ref)))
+
+    def gateway_entries_in(self, vs: VirtualServiceNode) -> list[tuple[int, str, bool]]:
+        """``(index, entry, whether the design holds it)`` for each non-mesh entry of a virtual service's
+        gateways (:meth:`gateway_exists`)."""
+        ns = vs.virtual_service.namespace
+        return [(i, entry, self.gateway_exists(entry, ns))
+                for i, entry in enumerate(vs.virtual_service.spec.gateways or []) if entry != "mesh"]
+
     def binders(self, gateway: GatewayNode) -> list[VirtualServiceNode]:
         """Virtual services listing this gateway in ``gateways``."""
         return self._lookup(("binders", gateway.gateway.metadata.qualified))  # type: ignore[return-value]

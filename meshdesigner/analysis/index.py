@@ -63,6 +63,7 @@ def contributions(node: NodeBase) -> set[Key]:
     if isinstance(node, GatewayNode):
         gw = node.gateway
         out.add(("gateway", gw.metadata.qualified))
+        out.add(("gateway-name", gw.metadata.qualified))
         out.add(("selector", selector_key(gw.spec.selector)))
         for pair in (gw.spec.selector or {}).items():
             out.add(("gateway-label", pair))
@@ -118,7 +119,8 @@ def contributions(node: NodeBase) -> set[Key]:
 
 
 # Tables whose look-ups only ask "is there one?": an edit that keeps the key does not affect them.
-EXISTENCE_ONLY = frozenset({"kind", "restricted-export"})
+# (``gateway-name``: whether a Gateway of that name exists; ``gateway`` gives rules its content.)
+EXISTENCE_ONLY = frozenset({"kind", "restricted-export", "gateway-name"})
 
 
 class DesignIndex:

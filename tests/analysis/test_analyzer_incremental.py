@@ -230,3 +230,23 @@ def test_a_series_of_edits_of_every_kind_matches_a_fresh_analysis():
         assert cache.drops(project, CompileOptions.for_project(project)) == workload_drops(project), f"step {step}"
         seen_codes |= {d.code for d in found}
     assert {"MD0802", "MD0805", "MD0806", "MD0807"} <= seen_codes
+
+
+def test_a_gateway_edit_does_not_rerun_rules_that_only_ask_whether_it_exists():
+    """Rules that only ask whether a bound gateway exists (MD0401, MD0507, IST0132's missing gateway) look it
+    up as existence: editing its servers re-runs them nowhere, removing it does."""
+    project = design(gw(), gw(server(hosts=["b.example.com"]), name="gw2"), svc(), dr(), vs())
+    analyzer = Analyzer(project)
+    assert analyzer.refresh() == analyze(project)
+    gateway = project.node("ingress-gateway:default/gw")
+    project.replace_node(_replace_spec(gateway, "gateway",
+                                       lambda s: s["servers"][0].update(hosts=["a.example.com", "c.example.com"])))
+    assert analyzer.refresh() == analyze(project)
+    assert "mesh-service:default/reviews" not in analyzer.last_recomputed    # reached through vs, still bound
+    assert "virtual-service:default/vs" in analyzer.last_recomputed          # its hosts are checked against it
+    project.remove_node(gateway.id)
+    after = analyzer.refresh()
+    assert after == analyze(project)
+    assert "mesh-service:default/reviews" in analyzer.last_recomputed
+    assert {d.code for d in after if d.resource.name == "reviews"} >= {"MD0507"}   # reached from no gateway now
+    assert {d.code for d in after if d.resource.name == "vs"} >= {"MD0401"}        # binds a gateway not there

@@ -50,10 +50,10 @@ def _applies_to(rule_matches, gateway_ref: str, vs_namespace: str) -> bool:
 @rule("binding.gateways_exist", codes=("MD0401", "MD0419"), kinds=VS)
 def gateways_exist(ctx, node):
     vs = node.virtual_service
-    for i, entry, gw in ctx.gateways_named_in(node):
+    for i, entry, exists in ctx.gateway_entries_in(node):
         if is_internal_gateway_reference(entry):
             yield m.INTERNAL_GATEWAY_REFERENCE.at(vs.ref, f"spec.gateways[{i}]", gateway=entry)
-        elif gw is None and not ctx.is_external("Gateway", entry, vs.namespace) \
+        elif not exists and not ctx.is_external("Gateway", entry, vs.namespace) \
                 and ctx.kubernetes_gateway(entry, vs.namespace) is None:
             yield m.GATEWAY_NOT_FOUND.at(vs.ref, f"spec.gateways[{i}]", gateway=entry)
 

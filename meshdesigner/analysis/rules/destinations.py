@@ -3,7 +3,6 @@ gateway traffic ignores (MD0412), egress bypass (MD0506), services no gateway re
 
 from __future__ import annotations
 
-from ...model.hosts import gateway_ref
 from ...model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeKind
 from .. import messages as m
 from ..index import is_mesh_bound
@@ -147,5 +146,4 @@ def reachable_from_gateway(ctx, node):
 
 def _bound_to_gateway(ctx, vs_node) -> bool:
     vs = vs_node.virtual_service
-    return any(ctx.gateway(entry, vs.namespace) is not None
-               for entry in vs.spec.gateways or [] if gateway_ref(entry, vs.namespace) != "mesh")
+    return any(ctx.gateway_exists(entry, vs.namespace) for entry in vs.spec.gateways or [])

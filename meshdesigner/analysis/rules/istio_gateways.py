@@ -27,8 +27,8 @@ VS_HOSTS_NOT_IN_MISSING_GATEWAY = register(MessageType(
 @rule("istio.vs_hosts_in_missing_gateway", codes=("MD1001",), kinds=("virtual-service",))
 def vs_hosts_in_missing_gateway(ctx, node):
     vs = node.virtual_service
-    for i, entry, gw in ctx.gateways_named_in(node):
-        if gw is not None or is_internal_gateway_reference(entry) or ctx.is_external("Gateway", entry, vs.namespace):
+    for i, entry, exists in ctx.gateway_entries_in(node):
+        if exists or is_internal_gateway_reference(entry) or ctx.is_external("Gateway", entry, vs.namespace):
             continue
         listeners = ctx.kubernetes_gateway(entry, vs.namespace)
         if listeners is None or not _in_kubernetes_gateway(listeners, vs.spec.hosts or []):
