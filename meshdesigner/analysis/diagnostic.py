@@ -56,10 +56,12 @@ class Diagnostic:
     _sort_key: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def sort_key(self) -> tuple:
-        """Severity (errors first), resource, field path, code."""
+        """Severity (errors first), resource, field path, code; then the rest, so that only equal findings
+        tie (the order never depends on the order they were found in)."""
         key = self._sort_key
         if key is None:
-            key = (SEVERITY_RANK[self.severity], tuple(self.resource), _path_key(self.path), self.code)
+            key = (SEVERITY_RANK[self.severity], tuple(self.resource), _path_key(self.path), self.code,
+                   self.message, self.istio_code or "", self.node_id or "", self.file or "", self.line or 0)
             object.__setattr__(self, "_sort_key", key)
         return key
 

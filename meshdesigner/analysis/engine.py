@@ -59,12 +59,14 @@ class Analyzer:
         self._seen: dict[str, NodeBase] = {}
         self._settings = None
         self._per_node: dict[str, dict[str, list[Diagnostic]]] = {}   # node id -> rule name -> findings (if any)
-        self._design: list[Diagnostic] = []
         self._design_by_rule: dict[str, list[Diagnostic]] = {}  # rule name -> findings of its last run
         self._extras_revision: int | None = None
         self._deps: dict[Key, set[tuple[str, str]]] = defaultdict(set)  # key -> {(node id, rule name)}
         self._recorded: dict[str, dict[str, set[Key]]] = {}  # node id -> rule name -> keys it looked up
         self._result: list[Diagnostic] | None = None
+        # sorted findings of the node rules and of the design rules, kept between refreshes
+        self._node_sorted: list[Diagnostic] | None = None
+        self._design_sorted: list[Diagnostic] | None = None
         self.last_recomputed: set[str] = set()   # node ids re-run by the last refresh (for tests and the GUI)
         self._policies: tuple | None = None     # the design's policies at the last refresh (design rules read them)
 
@@ -102,9 +104,12 @@ class Analyzer:
             self.context = Context(self.project, self.index, self.secrets)
             self._seen, self._per_node, self._deps, self._recorded = {}, {}, defaultdict(set), {}
             self._design_by_rule = {}
+            self._node_sorted = self._design_sorted = None
         seen = self._seen
+        removed: set[str] = set()
         if seen.keys() != current.keys():    # some node was removed (or renamed)
             for node_id in [i for i in seen if i not in current]:
+                removed.add(node_id)
                 old = seen.pop(node_id)
                 changed_kinds.add(str(old.kind))
                 touched |= self.index.remove(old)
@@ -145,19 +150,23 @@ class Analyzer:
                     self._run_node(current[node_id], None)
                 for node_id in sorted(partial):
                     self._run_node(current[node_id], partial[node_id])
+            design_changed = False
             for r in self._design_rules:
                 if extras_changed or policies_changed or r.name not in self._design_by_rule \
                         or changed_kinds.intersection(r.kinds):
                     found = [self._finish(d, None) for d in r.fn(self.context)]
-                    self._design_by_rule[r.name] = [d for d in found if not self._annotated_ignore(d)]
-            self._design = [d for r in self._design_rules for d in self._design_by_rule[r.name]]
+                    kept = [d for d in found if not self._annotated_ignore(d)]
+                    design_changed = design_changed or kept != self._design_by_rule.get(r.name)
+                    self._design_by_rule[r.name] = kept
+            if design_changed or self._design_sorted is None:
+                self._design_sorted = sort_diagnostics(
+                    d for r in self._design_rules for d in self._design_by_rule[r.name])
+            self._sort_node_findings(self.last_recomputed | removed)
             self._result = None
         if self._result is None:
-            merged: list[Diagnostic] = list(self._design)
-            for by_rule in self._per_node.values():   # only nodes with findings have an entry
-                for diags in by_rule.values():
-                    merged.extend(diags)
-            self._result = sort_diagnostics(merged)
+            # both lists are sorted: merging them is one linear pass of the sort
+            self._result = sort_diagnostics(self._design_sorted + self._node_sorted) if self._design_sorted \
+                else list(self._node_sorted)
         ignored = parse_codes(self.project.settings.ignore)
         if ignored:
             return [d for d in self._result if not _suppressed(d, ignored)]
@@ -172,6 +181,19 @@ class Analyzer:
         return [d for d in own if not _suppressed(d, ignored)]
 
     # ----- internals -------------------------------------------------------------------------------------
+    def _sort_node_findings(self, rerun: set[str]) -> None:
+        """Bring the sorted findings of the node rules up to date after the rules of ``rerun`` (node ids, some
+        maybe removed) ran again: theirs are taken out and their new ones merged in."""
+        if self._node_sorted is None or len(rerun) > 100:
+            self._node_sorted = sort_diagnostics(
+                d for by_rule in self._per_node.values() for diags in by_rule.values() for d in diags)
+            return
+        if not rerun:
+            return
+        kept = [d for d in self._node_sorted if d.node_id not in rerun]
+        fresh = [d for node_id in rerun for diags in self._per_node.get(node_id, {}).values() for d in diags]
+        self._node_sorted = sort_diagnostics(kept + sort_diagnostics(fresh)) if fresh else kept
+
     def _run_node(self, node: NodeBase, only: set[str] | None) -> None:
         """Run the node's rules (``only`` those named), recording each rule's look-ups."""
         ctx = self.context

@@ -42,6 +42,17 @@ def test_sorted_by_severity_resource_path_code():
     assert ordered == ["MD0204", "MD0205", "MD0203", "MD0202", "MD0206", "MD0201"]
 
 
+def test_findings_alike_but_for_their_message_sort_the_same_whatever_order_they_came_in():
+    """The live checks merge the findings of re-run rules into those kept: the order must not depend on
+    which came first, only on the findings."""
+    resource = ResourceRef("VirtualService", "default", "x")
+    found = [Diagnostic("MD0410", None, "warning", resource, "n", "spec.hosts[0]", text) for text in ("b", "a", "c")]
+    on_other_node = Diagnostic("MD0410", None, "warning", resource, "m", "spec.hosts[0]", "a")
+    expected = [on_other_node, found[1], found[0], found[2]]     # message, then node id
+    assert sort_diagnostics(found + [on_other_node]) == expected
+    assert sort_diagnostics([found[2], on_other_node, found[1], found[0]]) == expected
+
+
 def test_analyze_is_sorted_and_deterministic():
     project = design(gw(name="gw.bad"), vs(hosts=["ext-svc"], http=None), vs(name="b", gateways=["nope"]))
     first = analyze(project)
