@@ -92,7 +92,8 @@ class CompileCache:
         self._workloads: list[Workload] | None = None
         self._ports: dict[tuple, tuple] = {}    # workload labels -> (its Gateways, [(port, Gateways on it, refs)])
         self._gateway_parts: dict[tuple[str, int], tuple] = {}   # (node id, port) -> (node, _Bound, inputs part)
-        self._results: dict[tuple, tuple[tuple, list[Drop]]] = {}  # (workload labels, port) -> (inputs, drops)
+        # (workload labels, port) -> (inputs, drops, the Gateways on the port when they were compiled)
+        self._results: dict[tuple, tuple[tuple, list[Drop], tuple]] = {}
         self._merged: dict[str, tuple] = {}                         # the DelegateIndex memo
         self._facts: dict[tuple[str, int], tuple] = {}   # (node id, server index) -> (server, gateway ref, facts)
         self._port_index: dict[tuple, _PortIndex] = {}    # (workload labels, all-HTTP(S) port) -> how servers meet
@@ -121,7 +122,7 @@ class CompileCache:
             self._ports = {}
         if self._all_dirty:
             self._gateway_parts = {}     # delegate children and routing Gateways may have changed
-        results: dict[tuple, tuple[tuple, list[Drop]]] = {}
+        results: dict[tuple, tuple[tuple, list[Drop], tuple]] = {}
         compiled: dict[str, None] = {}
         out: dict[Drop, None] = {}
         for workload in self._workloads:
@@ -137,10 +138,12 @@ class CompileCache:
                         continue
                     if namespace is None:
                         namespace = self._namespace_of(workload)
-                    inputs = self._inputs(workload, options, namespace, port, on_port)
+                    inputs = self._inputs(workload, options, namespace, port, on_port, known)
                     if known is None or known[0] != inputs:
-                        known = (inputs, self._compile(project, workload, inputs, port))
+                        known = (inputs, self._compile(project, workload, inputs, port), on_port)
                         compiled[workload.key] = None
+                    elif known[2] is not on_port:
+                        known = (known[0], known[1], on_port)
                 results[(workload.labels, port)] = known
                 out.update(dict.fromkeys(known[1]))
         self._results = results
@@ -188,7 +191,7 @@ class CompileCache:
         if part[3]:        # delegating VirtualServices: merging them may drop rules
             return None
         index.replace(before, after)
-        return (known[0][:4] + (parts[:position] + (part,) + parts[position + 1:],), [])
+        return (known[0][:4] + (parts[:position] + (part,) + parts[position + 1:],), [], on_port)
 
     # ----- keeping the look-ups up to date -----------------------------------------------------------------
     def _sync(self, current: dict[str, NodeBase]) -> None:
@@ -332,9 +335,17 @@ class CompileCache:
         return known[1]
 
     def _inputs(self, workload: Workload, options: CompileOptions, namespace: str, port: int,
-                on_port: tuple[GatewayNode, ...]) -> tuple:
-        """Everything one port of the workload is compiled from (compared with ``==``: identical objects first)."""
+                on_port: tuple[GatewayNode, ...], known: tuple | None = None) -> tuple:
+        """Everything one port of the workload is compiled from (compared with ``==``: identical objects first).
+        ``known``: the port's last (inputs, drops, Gateways on it); when the same Gateways are on it and
+        nothing else but the bound VirtualServices of some (``_dirty_refs``) changed, only their parts are
+        made again."""
         first = workload.gateways[0].gateway.metadata.qualified    # a port left empty is reported on it
+        if known is not None and known[2] is on_port and not self._all_dirty \
+                and known[0][:4] == (options, workload.labels, namespace, first):
+            dirty = self._dirty_refs
+            return known[0][:4] + (tuple(self._gateway_inputs(g, port) if part[1] in dirty else part
+                                         for g, part in zip(on_port, known[0][4], strict=True)),)
         return (options, workload.labels, namespace, first, tuple(self._gateway_inputs(g, port) for g in on_port))
 
     def _gateway_inputs(self, gateway: GatewayNode, port: int) -> tuple:
