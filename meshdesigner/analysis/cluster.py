@@ -28,6 +28,9 @@ class PodInfo:
 
 INJECT = "sidecar.istio.io/inject"
 ISTIOCTL_NAMESPACE = "istio-system"  # istioctl analyze --istioNamespace default
+# pkg/kube/inject/initializer.go IgnoredNamespaces: istioctl analyze drops every object of these namespaces
+# when it reads files.
+ISTIOCTL_IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 # Istio kinds read in wire form from the verbatim resources, and their API groups
 ISTIO_GROUPS = {"Sidecar": ("networking.istio.io",), "EnvoyFilter": ("networking.istio.io",),
                 "Telemetry": ("telemetry.istio.io",), "RequestAuthentication": ("security.istio.io",),
@@ -174,6 +177,8 @@ def read_cluster(objects: Iterable[dict]) -> ClusterInput:
         kind, md = obj.get("kind"), obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
         out.kinds[str(kind)] = out.kinds.get(str(kind), 0) + 1
         ns, name = str(md.get("namespace") or "default"), str(md.get("name") or "")
+        if (name if kind == "Namespace" else ns) in ISTIOCTL_IGNORED_NAMESPACES:
+            continue  # istioctl analyze does not read them (local/istiod_analyze.go SetNamespacesFilter)
         group = str(obj.get("apiVersion", "")).rpartition("/")[0]
         if group in ISTIO_GROUPS.get(str(kind), ()):
             out.istio_objects.setdefault(str(kind), []).append(obj)

@@ -102,8 +102,9 @@ def render_markdown() -> str:
               "the Pod is added here too when the input holds Pods, the Service never; without Pods in the input "
               "the Pod checks (IST0101 selector not found, IST0149, IST0173 ...) do not run, where istioctl runs "
               "them against its stand-in. istioctl also drops every object of kube-system, kube-public, "
-              "kube-node-lease and local-path-storage (inject.IgnoredNamespaces); done here for the port-name "
-              "checks only.", "",
+              "kube-node-lease and local-path-storage (inject.IgnoredNamespaces); here their context objects (Pods, "
+              "Secrets, Namespaces ...) are not read and their Services' port names are not checked, but the "
+              "design's own resources there are still checked.", "",
               "| analyzer | Istio codes | ported | what / why not |", "| --- | --- | --- | --- |"]
     for analyzer, codes, status, note in coverage.ISTIO_ANALYZERS:
         lines.append(f"| {analyzer} | {codes} | {status} | {note} |")

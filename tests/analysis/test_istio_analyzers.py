@@ -145,6 +145,13 @@ CONTEXT = [
     # (unless ingressControllerMode is OFF); Istio's testdata gateway-secrets.yaml: defaultgateway-noerrors.
     ("default-selector-finds-istioctl-stand-in-pod", [TLS_GW, vs(), svc(), pod("x", {"app": "other"})], None,
      "MD1004", "IST0101", E, False),
+    # local/istiod_analyze.go SetNamespacesFilter: istioctl reads no object of kube-system, kube-public ...
+    ("pod-in-kube-system-not-read", [CUSTOM_GW, vs(), svc(), pod("x", {"app": "other"}),
+                                     pod("c", {"istio": "custom-gateway"}, ns="kube-system")], None,
+     "MD1004", "IST0101", E, True),
+    ("pod-in-istio-system-read", [CUSTOM_GW, vs(), svc(), pod("x", {"app": "other"}),
+                                  pod("c", {"istio": "custom-gateway"}, ns="istio-system")], None,
+     "MD1004", "IST0101", E, False),
     ("stand-in-pod-off", [TLS_GW, vs(), svc(), pod("x", {"app": "other"}), mesh_config("ingressControllerMode: \"OFF\"")],
      None, "MD1004", "IST0101", E, True),
     ("stand-in-pod-namespace-holds-the-secret", [TLS_GW, vs(), svc(), pod("x", {"app": "other"}),

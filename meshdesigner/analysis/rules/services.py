@@ -7,6 +7,7 @@ from __future__ import annotations
 from ...model.hosts import hosts_intersect
 from ...model.nodes import ExternalServiceNode
 from .. import messages as m
+from ..cluster import ISTIOCTL_IGNORED_NAMESPACES
 from ..index import is_mesh_bound
 from ..memo import fqdn_of
 from ..registry import DESIGN, rule
@@ -37,9 +38,6 @@ def port_name_unsupported(port) -> bool:
     return port.port not in WELL_KNOWN_TCP_PORTS
 
 
-# pkg/kube/inject/initializer.go IgnoredNamespaces: istioctl analyze drops every object of these namespaces when
-# it reads files (local/istiod_analyze.go SetNamespacesFilter).
-ISTIOCTL_IGNORED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "local-path-storage")
 
 
 def skipped_by_port_name_analyzer(service) -> bool:
