@@ -167,3 +167,17 @@ def test_write_tree_refuses_unsafe_paths_before_writing_anything(tmp_path, rel):
 def test_write_tree_refuses_two_paths_that_are_one_file_on_a_case_insensitive_disk(tmp_path):
     with pytest.raises(InputError):
         write_tree(str(tmp_path / "out"), {"a.yaml": "a: 1\n", "A.yaml": "b: 2\n"})
+
+
+@pytest.mark.parametrize("ns", ["shop\x01", "shop\x1b[31m", "shop\x7f", "shop\t", "shop\u2028x"],
+                         ids=lambda n: repr(n)[:20])
+def test_control_characters_in_a_namespace_write_no_file_of_any_export(tmp_path, ns):
+    """Issue 15: other control characters than a newline used to write half the Envoy files, then fail."""
+    design = tmp_path / "design.yaml"
+    design.write_text(GATEWAY.format(ns=_q(ns)))
+    assert "MD1202" in {d["code"] for d in json.loads(run_cli("validate", str(design), "--format", "json").out)}
+    for args in (["--force"], ["--force", "--envoy"]):
+        out = tmp_path / ("deploy" + "".join(args))
+        outcome = run_cli("export", str(design), "-o", str(out), *args)
+        assert outcome.crash is None and outcome.code in (1, 2), outcome.err
+        assert not out.exists() or not any(out.rglob("*")), sorted(str(p) for p in out.rglob("*"))
