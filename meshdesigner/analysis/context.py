@@ -150,6 +150,10 @@ class Context:
         return [(i, entry, self.gateway_exists(entry, ns))
                 for i, entry in enumerate(vs.virtual_service.spec.gateways or []) if entry != "mesh"]
 
+    def gateways_with_certificate(self, what: str) -> list[GatewayNode]:
+        """Gateways with a server naming this certificate (:func:`~.index.certificate_identities`)."""
+        return self._lookup(("certificate", what))  # type: ignore[return-value]
+
     def binders(self, gateway: GatewayNode) -> list[VirtualServiceNode]:
         """Virtual services listing this gateway in ``gateways``."""
         return self._lookup(("binders", gateway.gateway.metadata.qualified))  # type: ignore[return-value]

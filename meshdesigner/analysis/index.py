@@ -51,6 +51,20 @@ def server_keys(gw) -> set[Key]:
     return out
 
 
+def certificate_identities(server) -> list[tuple[str, str]]:
+    """(field, what) for the certificate a server names, as gateway/certificate.go haveSameCertificate compares
+    them: credentialName (when set), else serverCertificate + privateKey (both set). credentialNames is not
+    compared by the analyzer. (Gateways contribute ``("certificate", what)``: IST0138 looks them up.)"""
+    tls = server.tls
+    if tls is None:
+        return []
+    if tls.credential_name:
+        return [("credentialName", f"credentialName {tls.credential_name!r}")]
+    if tls.server_certificate and tls.private_key:
+        return [("serverCertificate", f"files {tls.server_certificate} + {tls.private_key}")]
+    return []
+
+
 def is_mesh_bound(gateways: list[str] | None) -> bool:
     """A virtual service applies to sidecars when ``gateways`` is empty or lists ``mesh``."""
     return not gateways or "mesh" in gateways
@@ -69,6 +83,8 @@ def contributions(node: NodeBase) -> set[Key]:
             out.add(("gateway-label", pair))
         if gw.spec.selector:
             out |= server_keys(gw)
+        for server in gw.spec.servers or []:
+            out.update(("certificate", what) for _field, what in certificate_identities(server))
         if node.service is not None:
             out.add(("host", node.service.fqdn))
             if node.service.spec.load_balancer_ip:

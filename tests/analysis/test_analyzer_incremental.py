@@ -250,3 +250,39 @@ def test_a_gateway_edit_does_not_rerun_rules_that_only_ask_whether_it_exists():
     assert "mesh-service:default/reviews" in analyzer.last_recomputed
     assert {d.code for d in after if d.resource.name == "reviews"} >= {"MD0507"}   # reached from no gateway now
     assert {d.code for d in after if d.resource.name == "vs"} >= {"MD0401"}        # binds a gateway not there
+
+
+def test_a_certificate_shared_by_an_edit_is_reported_on_the_gateways_it_reaches():
+    """IST0138 (certificate.go): a gateway is reported when another gateway whose selector includes all of its
+    labels serves the same certificate. Edits make and unmake the sharing; the gateways not edited follow."""
+    def tls(cert):
+        return {"mode": "SIMPLE", "credentialName": cert}
+
+    project = design(gw(server(hosts=["a.example.com"], tls=tls("c1")), name="gw-a"),
+                     gw(server(hosts=["b.example.com"], tls=tls("c2")), name="gw-b"),
+                     gw(server(hosts=["c.example.com"], tls=tls("c3")), name="gw-c",
+                        selector={"istio": "ingressgateway", "app": "x"}))
+    analyzer = Analyzer(project)
+
+    def md0618() -> dict[str, str]:
+        found = analyzer.refresh()
+        assert found == analyze(project)
+        return {d.resource.name: d.message.split("gateways ")[1].split(" whose")[0]
+                for d in found if d.code == "MD0618"}
+
+    assert md0618() == {}
+
+    def use(name, cert):
+        node = project.node(f"ingress-gateway:default/{name}")
+        project.replace_node(_replace_spec(node, "gateway", lambda s: s["servers"][0].update(tls=tls(cert))))
+
+    use("gw-b", "c1")           # same selector both ways: both reported
+    assert md0618() == {"gw-a": "default/gw-a, default/gw-b", "gw-b": "default/gw-a, default/gw-b"}
+    assert "ingress-gateway:default/gw-a" in analyzer.last_recomputed
+    use("gw-c", "c1")           # gw-c's selector is wider than theirs: they are reported with it, it is not
+    assert md0618() == {"gw-a": "default/gw-a, default/gw-b, default/gw-c",
+                        "gw-b": "default/gw-a, default/gw-b, default/gw-c"}
+    use("gw-b", "c2")
+    assert md0618() == {"gw-a": "default/gw-a, default/gw-c"}
+    use("gw-c", "c3")
+    assert md0618() == {}

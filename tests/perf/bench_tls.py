@@ -1,6 +1,7 @@
 """Issue 5: the certificate rules on the 2,000-resource mesh (95 HTTPS gateways with credentialName).
 
-Budgets: the design-wide IST0138 rule runs after every edit, so it must stay under the registry's 10 ms;
+Budgets: the IST0138 rule (a node rule now: after an edit it re-runs only on the gateways sharing a
+certificate with the edited one) run on every gateway, as a full validation does, stays under 10 ms;
 the per-gateway rules read and check every local certificate, well under a second for all 95 gateways.
 """
 
@@ -24,8 +25,11 @@ def run(ctx) -> dict:
     index = DesignIndex(project)
     design_ctx = Context(project, index)
 
+    gateways = project.gateways()
+
     def duplicate_rule() -> None:
-        list(tls_certificates.duplicate_certificate(design_ctx))
+        for node in gateways:
+            list(tls_certificates.duplicate_certificate(design_ctx, node))
 
     def analyze_tls() -> int:
         return len(Analyzer(project, rules=node_rules).refresh())

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,8 +47,9 @@ from ...tls.passphrases import passphrase_for
 from ...tls.sources import CertificateSource, ca_source, certificate_sources, current_location
 from ..catalogue import MessageType
 from ..diagnostic import ERROR, INFO, WARNING
+from ..index import certificate_identities
 from ..messages import register
-from ..registry import DESIGN, GATEWAY_KINDS, rule
+from ..registry import GATEWAY_KINDS, rule
 
 
 def _m(code: str, name: str, severity: str, template: str, explain: str, istio: str | None = None):
@@ -391,45 +391,29 @@ def certificates(ctx, node: GatewayNode):
 
 
 # ----- IST0138: one certificate on two gateways of the same pods ---------------------------------------------
-def _certificate_identities(server: Server) -> list[tuple[str, str]]:
-    """(field, what) for the certificate a server names, as gateway/certificate.go haveSameCertificate compares
-    them: credentialName (when set), else serverCertificate + privateKey (both set). credentialNames is not
-    compared by the analyzer."""
-    tls = server.tls
-    if tls is None:
-        return []
-    if tls.credential_name:
-        return [("credentialName", f"credentialName {tls.credential_name!r}")]
-    if tls.server_certificate and tls.private_key:
-        return [("serverCertificate", f"files {tls.server_certificate} + {tls.private_key}")]
-    return []
-
-
 def _selector_subset(x: dict | None, y: dict | None) -> bool:
     """certificate.go selectorSubset: every label of x is in y with the same value (an empty x selects all)."""
     y = y or {}
     return all(y.get(k) == v for k, v in (x or {}).items())
 
 
-@rule("tls.duplicate_certificate", kinds=GATEWAY_KINDS, codes=("MD0618",), scope=DESIGN)
-def duplicate_certificate(ctx):
+@rule("tls.duplicate_certificate", kinds=GATEWAY_KINDS, codes=("MD0618",))
+def duplicate_certificate(ctx, node):
     """IST0138 (gateway/certificate.go analyzeDuplicateCertificate): a gateway is reported when another gateway
     whose selector includes all of its selector's labels (getGatewaysWithSelector; any namespace, as
     ScopeGatewayToNamespace is off by default) has a server with the same certificate. The test is one-way:
-    a gateway with the narrower selector is not reported for the wider one."""
-    users: dict[str, dict[str, tuple[GatewayNode, str]]] = defaultdict(dict)
-    for node in ctx.nodes_of_kind(*GATEWAY_KINDS):
-        for index, server in enumerate(node.gateway.spec.servers or []):
-            for field, what in _certificate_identities(server):
-                users[what].setdefault(node.id, (node, f"spec.servers[{index}].tls.{field}"))
-    for what, by_gateway in sorted(users.items()):
-        if len(by_gateway) < 2:
-            continue
-        entries = sorted(by_gateway.values(), key=lambda e: e[0].gateway.metadata.qualified)
-        for node, path in entries:
-            selector = node.gateway.spec.selector
-            sharing = [other for other, _ in entries if other is not node
+    a gateway with the narrower selector is not reported for the wider one. (The other gateways naming a
+    certificate are looked up, so an edit re-runs this only on the gateways sharing one with the edited.)"""
+    selector = node.gateway.spec.selector
+    reported: set[str] = set()
+    for index, server in enumerate(node.gateway.spec.servers or []):
+        for field, what in certificate_identities(server):
+            if what in reported:
+                continue      # a certificate is reported once per gateway, on its first server
+            reported.add(what)
+            sharing = [other for other in ctx.gateways_with_certificate(what) if other.id != node.id
                        and _selector_subset(selector, other.gateway.spec.selector)]
             if sharing:
                 names = sorted([node.gateway.metadata.qualified] + [o.gateway.metadata.qualified for o in sharing])
-                yield DUPLICATE_CERTIFICATE.at(node.gateway.ref, path, what=what, gateways=", ".join(names))
+                yield DUPLICATE_CERTIFICATE.at(node.gateway.ref, f"spec.servers[{index}].tls.{field}", what=what,
+                                               gateways=", ".join(names))
