@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
@@ -164,9 +165,7 @@ class Analyzer:
             self._sort_node_findings(self.last_recomputed | removed)
             self._result = None
         if self._result is None:
-            # both lists are sorted: merging them is one linear pass of the sort
-            self._result = sort_diagnostics(self._design_sorted + self._node_sorted) if self._design_sorted \
-                else list(self._node_sorted)
+            self._result = _merged(self._node_sorted, self._design_sorted)
         ignored = parse_codes(self.project.settings.ignore)
         if ignored:
             return [d for d in self._result if not _suppressed(d, ignored)]
@@ -192,7 +191,7 @@ class Analyzer:
             return
         kept = [d for d in self._node_sorted if d.node_id not in rerun]
         fresh = [d for node_id in rerun for diags in self._per_node.get(node_id, {}).values() for d in diags]
-        self._node_sorted = sort_diagnostics(kept + sort_diagnostics(fresh)) if fresh else kept
+        self._node_sorted = _merged(kept, fresh) if fresh else kept
 
     def _run_node(self, node: NodeBase, only: set[str] | None) -> None:
         """Run the node's rules (``only`` those named), recording each rule's look-ups."""
@@ -272,6 +271,17 @@ class Analyzer:
             file = source.file
             line = source.line_of(parse_path(diag.path)) if diag.path else source.line
         return dataclasses.replace(diag, node_id=node_id, file=file, line=line)
+
+
+def _merged(many: list[Diagnostic], few: list[Diagnostic]) -> list[Diagnostic]:
+    """Sorted ``many`` with ``few`` (any order) placed among them: by bisection when they are a few, which
+    spares computing the sort key of every finding again."""
+    if len(few) > 64:
+        return sort_diagnostics(many + few)
+    out = list(many)
+    for diag in few:
+        insort(out, diag, key=Diagnostic.sort_key)
+    return out
 
 
 def analyze(project: Project, sources: Mapping | None = None, secrets: Iterable[dict] = ()) -> list[Diagnostic]:
