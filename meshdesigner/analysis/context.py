@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..compile.cache import CompileCache
+from ..compile.cache import CompileCache, NodeChanges
 from ..model.hosts import gateway_ref, host_matches
 from ..model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
 from ..model.project import Project, ProjectSettings
@@ -38,6 +38,8 @@ class Context:
         self._istio_objects: dict[str, tuple[tuple, list[dict]]] = {}   # kind -> (policies, extras), objects
         # the compiler's per-workload results, kept across refreshes of one design (design rules only)
         self.compile_cache = CompileCache()
+        # the nodes the Analyzer found changed by its last refresh (the compile cache applies them)
+        self.node_changes: NodeChanges | None = None
 
     @property
     def settings(self) -> ProjectSettings:

@@ -9,6 +9,7 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from ..compile.cache import NodeChanges
 from ..io.gcpause import gc_paused
 from ..model.nodes import NodeBase
 from ..model.project import Project
@@ -69,6 +70,7 @@ class Analyzer:
         self._node_sorted: list[Diagnostic] | None = None
         self._design_sorted: list[Diagnostic] | None = None
         self.last_recomputed: set[str] = set()   # node ids re-run by the last refresh (for tests and the GUI)
+        self._generation = 0     # counts the refreshes that found changed nodes (NodeChanges)
         self._policies: tuple | None = None     # the design's policies at the last refresh (design rules read them)
 
     # ----- public ----------------------------------------------------------------------------------------
@@ -108,10 +110,12 @@ class Analyzer:
             self._node_sorted = self._design_sorted = None
         seen = self._seen
         removed: set[str] = set()
+        pairs: list[tuple[NodeBase | None, NodeBase | None]] = []   # every node not the same object any more
         if seen.keys() != current.keys():    # some node was removed (or renamed)
             for node_id in [i for i in seen if i not in current]:
                 removed.add(node_id)
                 old = seen.pop(node_id)
+                pairs.append((old, None))
                 changed_kinds.add(str(old.kind))
                 touched |= self.index.remove(old)
                 self._per_node.pop(node_id, None)
@@ -120,6 +124,7 @@ class Analyzer:
             old = seen.get(node_id)
             if old is node:
                 continue
+            pairs.append((old, node))
             if old is not None and old.position != node.position and old.moved(node.position) == node:
                 # only moved on the canvas: no rule reads positions, keep every result
                 self.index.nodes[node_id] = node
@@ -134,6 +139,9 @@ class Analyzer:
             seen[node_id] = node
             dirty.add(node_id)
         dirty &= current.keys()
+        if pairs:     # the compile cache applies these instead of comparing every node again
+            self.context.node_changes = NodeChanges(self._generation, self._generation + 1, tuple(pairs))
+            self._generation += 1
         partial: dict[str, set[str]] = defaultdict(set)   # node id -> rules to re-run
         for key in touched:
             for node_id, rule_name in self._deps.get(key, ()):

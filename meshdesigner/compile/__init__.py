@@ -45,7 +45,7 @@ from __future__ import annotations
 from ..model.nodes import GatewayNode
 from ..model.references import ReferenceIndex
 from .builder import WorkloadBuilder
-from .cache import CompileCache
+from .cache import CompileCache, NodeChanges
 from .delegates import DelegateIndex
 from .destinations import DestinationRules
 from .options import DEFAULT_ISTIO_VERSION, SUPPORTED_ISTIO_VERSIONS, CompileOptions
@@ -95,12 +95,12 @@ def compile_workloads(project, options: CompileOptions | None = None) -> list[Wo
     return [_build(project, w, options, shared) for w in gateway_workloads(project)]
 
 
-def workload_drops(project, options: CompileOptions | None = None, cache: CompileCache | None = None
-                   ) -> list[Drop]:
+def workload_drops(project, options: CompileOptions | None = None, cache: CompileCache | None = None,
+                   changes: NodeChanges | None = None) -> list[Drop]:
     """What istiod would drop in every workload, without building HTTP routes or clusters. Pass the same
     ``cache`` for successive versions of one design (live checks): only the workloads an edit touches are
-    compiled again (:mod:`.cache`)."""
-    return (cache if cache is not None else CompileCache()).drops(project, options)
+    compiled again (:mod:`.cache`); ``changes``, the nodes the caller found changed, spares comparing them."""
+    return (cache if cache is not None else CompileCache()).drops(project, options, changes)
 
 
 def compile_sidecar(project, namespace: str, port: int, options: CompileOptions | None = None,
@@ -141,7 +141,7 @@ def resolve_gateway(project, ref) -> GatewayNode:
 
 __all__ = [
     "DEFAULT_ISTIO_VERSION", "SUPPORTED_ISTIO_VERSIONS", "ClusterPlan", "CompileCache", "CompileOptions",
-    "DestinationPlan", "Drop", "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan",
+    "DestinationPlan", "Drop", "NodeChanges", "FilterChainPlan", "ListenerPlan", "MirrorPlan", "RouteConfigPlan", "RoutePlan",
     "SecurityPlan", "ServerPlan", "TcpRoutePlan", "VirtualHostPlan", "Workload", "WorkloadPlan", "compile_workload",
     "compile_workloads", "gateway_workloads", "compile_sidecar", "own_workload", "resolve_gateway", "security_plan",
     "workload_drops", "workload_for_gateway", "workload_security",

@@ -105,13 +105,20 @@ class CompileCache:
         self._all_dirty = True
         self._delegate_targets: dict[str, int] = defaultdict(int)   # "ns/name" -> delegate entries naming it
         self._last: tuple[CompileOptions, list[Drop]] | None = None
+        self._synced: int | None = None      # the NodeChanges generation the nodes above are at, if known
 
     # ----- public ----------------------------------------------------------------------------------------
-    def drops(self, project, options: CompileOptions | None = None) -> list[Drop]:
+    def drops(self, project, options: CompileOptions | None = None, changes: NodeChanges | None = None
+              ) -> list[Drop]:
         """What istiod would drop in every workload of ``project`` (what compiling every workload afresh with
-        ``with_http_routes=False`` drops), workload by workload and port by port, without duplicates."""
+        ``with_http_routes=False`` drops), workload by workload and port by port, without duplicates.
+        ``changes``: the nodes a caller already found changed (see :class:`NodeChanges`); without, or when
+        they do not start from what this cache saw last, every node is compared."""
         options = options or CompileOptions.for_project(project)
-        self._sync(project.nodes)
+        if changes is None or self._synced not in (changes.base, changes.generation) \
+                or (self._synced == changes.base and not self._apply(changes.pairs, project)):
+            self._sync(project.nodes)
+        self._synced = changes.generation if changes is not None else None
         if self._last is None or self._last[0] != options:
             self._all_dirty = True
         elif not self._all_dirty and not self._dirty_refs and not self._dirty_ports:
@@ -217,6 +224,34 @@ class CompileCache:
             self._position = {node_id: i for i, node_id in enumerate(current)}
             self._bound.clear()
             self._all_dirty = True
+
+    def _apply(self, pairs: tuple, project) -> bool:
+        """Apply the (old, new) node pairs of :class:`NodeChanges`; False (nothing applied) when an old node
+        is not the one this cache holds."""
+        seen = self._nodes
+        if any(old is not None and seen.get(old.id) is not old for old, _new in pairs):
+            return False
+        reordered = any(old is None or new is None or old.id != new.id for old, new in pairs)
+        for old, new in pairs:
+            if old is not None and (new is None or new.id != old.id):
+                self._remove(seen.pop(old.id))
+        for old, new in pairs:
+            if new is None:
+                continue
+            if old is not None and old.id == new.id and not reordered and _same_place(old, new):
+                self._replace_gateway(old, new)
+            else:
+                if old is not None and old.id == new.id:
+                    self._remove(old)
+                self._add(new)
+            seen[new.id] = new
+        if reordered:
+            current = project.nodes
+            self._nodes = {node_id: seen[node_id] for node_id in current}    # the design's order
+            self._position = {node_id: i for i, node_id in enumerate(current)}
+            self._bound.clear()
+            self._all_dirty = True
+        return True
 
     def _add(self, node: NodeBase) -> None:
         node_id = node.id
@@ -400,6 +435,18 @@ class CompileCache:
                                   delegating={ref: b.delegating for ref, b in bound.items()})
         builder.listeners(ports={port})
         return list(dict.fromkeys(builder.drops))
+
+
+@dataclass(frozen=True)
+class NodeChanges:
+    """What changed between two versions of a design's nodes, as a caller that compares them anyway (the
+    Analyzer) found it: ``pairs`` of (old or None, new or None) for every node id whose node is not the very
+    same object any more (added, removed, replaced, moved), taking generation ``base`` to ``generation``.
+    A cache that last saw ``base`` applies them instead of comparing every node again."""
+
+    base: int
+    generation: int
+    pairs: tuple[tuple[NodeBase | None, NodeBase | None], ...]
 
 
 @dataclass

@@ -258,3 +258,36 @@ def test_random_gateway_edits_on_shared_ports_match_a_fresh_merge(seed):
         assert _codes(found) == _reference(project), f"seed {seed} step {step}"
         assert found == workload_drops(project), f"seed {seed} step {step}"
     assert kept_alone > 10      # the shortcut was taken, and checked
+
+
+def test_the_live_checks_hand_the_cache_what_changed(monkeypatch):
+    """The Analyzer tells the compile cache which nodes it found changed (NodeChanges) instead of letting it
+    compare every node again: removals, additions and renames reach the merge all the same."""
+    project = _project([_gateway(i) for i in range(GATEWAYS)])
+    analyzer = Analyzer(project)
+    analyzer.refresh()
+    cache = analyzer.context.compile_cache
+    full_scans = []
+    sync = cache._sync
+    monkeypatch.setattr(cache, "_sync", lambda current: (full_scans.append(1), sync(current)))
+
+    def md0803() -> set[str]:
+        found = analyzer.refresh()
+        assert found == analyze(project)
+        return {d.resource.name for d in found if d.code == "MD0803"}
+
+    # gw-20 repeats a host of gw-10's: the later one (gw-20) is skipped
+    project.replace_node(_node(_gateway(20, ["app20-0.example.com", "app10-0.example.com"]), project))
+    assert md0803() == {"gw-20"}
+    # gw-10 removed: nothing left to repeat
+    removed = project.remove_node("ingress-gateway:edge/gw-10")
+    assert md0803() == set()
+    # back, under a name merged after gw-20 (zz-10): now it is the later one
+    renamed = _project([{**_gateway(10), "metadata": {"name": "zz-10", "namespace": "edge"}}]).node(
+        "ingress-gateway:edge/zz-10")
+    project.add_node(renamed.model_copy(update={"position": removed.position}))
+    assert md0803() == {"zz-10"}
+    # renamed back in place (rename_node keeps its place in the design): gw-10 merges first again
+    project.rename_node(renamed.id, removed)
+    assert md0803() == {"gw-20"}
+    assert full_scans == []

@@ -67,7 +67,8 @@ def compile_drops(ctx):
     not compiled again: ``ctx.compile_cache``)."""
     if not ctx.any_of_kind("ingress-gateway") and not ctx.any_of_kind("egress-gateway"):
         return
-    for drop in workload_drops(ctx.project, CompileOptions.for_project(ctx.project), ctx.compile_cache):
+    for drop in workload_drops(ctx.project, CompileOptions.for_project(ctx.project), ctx.compile_cache,
+                               ctx.node_changes):
         message = _BY_CODE.get(drop.code)
         if message is None:
             continue
