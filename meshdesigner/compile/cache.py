@@ -123,6 +123,7 @@ class CompileCache:
             self._all_dirty = True
         elif not self._all_dirty and not self._dirty_refs and not self._dirty_ports:
             self.compiled_workloads = []
+            self._edited = {}
             return list(self._last[1])
         if self._workloads is None:
             self._workloads = workloads_of(self._gateways.values())
