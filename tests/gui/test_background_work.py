@@ -131,3 +131,31 @@ def test_the_envoy_preview_of_a_gateway_is_made_off_the_gui_thread(bookinfo, qtb
     bookinfo.preview.which.setCurrentIndex(1)
     qtbot.waitUntil(lambda: "static_resources" in bookinfo.preview.text.toPlainText(), timeout=10000)
     assert held.calls and not held.calls[-1][0]
+
+
+def test_traffic_split_requests_run_off_the_gui_thread_and_a_run_about_an_old_design_is_dropped(
+        bookinfo, qtbot, monkeypatch):
+    import meshdesigner.gui.flow.split_chart as chart_module
+
+    held = HeldBack(chart_module.send_requests)
+    monkeypatch.setattr(chart_module, "send_requests", held)
+    chart = bookinfo.flow_panels.split
+    assert chart.select_rule("bookinfo/bookinfo", "http", 1)
+    runs = []
+    chart.sig_sent.connect(runs.append)
+    try:
+        chart.send()
+        qtbot.waitUntil(lambda: bool(held.calls), timeout=5000)
+        on_gui_thread, snapshot = held.calls[0]
+        assert not on_gui_thread and snapshot is not bookinfo.document.project
+        assert chart.run is None and chart.note.text().startswith("sending ")
+        assert not chart.send_button.isEnabled(), "one run at a time"
+        _point_products_at_productpage(bookinfo)
+    finally:
+        held.release()
+    qtbot.waitUntil(lambda: not chart.worker.busy and chart.send_button.isEnabled(), timeout=10000)
+    assert runs == [] and chart.run is None, "the run about the design before the edit never shows"
+    assert "send them again" in chart.note.text()
+    with qtbot.waitSignal(chart.sig_sent, timeout=10000):
+        chart.send()
+    assert runs and runs[0].total == chart.count.value()

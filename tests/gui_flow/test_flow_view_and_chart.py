@@ -100,24 +100,31 @@ def test_export_cancelled_writes_nothing(make_window, tmp_path, monkeypatch):
     assert list(tmp_path.glob("*.png")) == []
 
 
-def test_split_chart_configured_and_observed(make_window):
+def _sent(qtbot, chart):
+    """Press "Send N requests" and wait for the run (the requests go off the GUI thread)."""
+    with qtbot.waitSignal(chart.sig_sent, timeout=20000) as done:
+        chart.send()
+    return done.args[0]
+
+
+def test_split_chart_configured_and_observed(make_window, qtbot):
     window = make_window("bookinfo.mesh.yaml")
     chart = window.flow_panels.split
     assert chart.select_rule("bookinfo/bookinfo", "http", 1)
     chart.count.setValue(2000)
     chart.seed.setValue(11)
-    run = chart.send()
+    run = _sent(qtbot, chart)
     assert run.total == 2000 and "simulated" in chart.note.text()
     observed = chart.observed()
     assert observed["productpage v1"] == pytest.approx(90, abs=3) and observed["productpage v2"] == pytest.approx(10, abs=3)
-    assert chart.send().counts == run.counts, "same seed, same counts"
+    assert _sent(qtbot, chart).counts == run.counts, "same seed, same counts"
     # The mesh-internal shift is sampled from its weights, and the panel says so.
     assert chart.select_rule("bookinfo/reviews", "http", 0)
-    assert chart.send().percentages()["reviews v1"] == pytest.approx(80, abs=3)
+    assert _sent(qtbot, chart).percentages()["reviews v1"] == pytest.approx(80, abs=3)
     assert "configured weights" in chart.note.text()
 
 
-def test_a_tried_weighted_request_selects_its_rule_in_the_chart(make_window, send):
+def test_a_tried_weighted_request_selects_its_rule_in_the_chart(make_window, send, qtbot):
     from meshdesigner.analysis.simulate import Request
 
     window = make_window("tcp.mesh.yaml")
@@ -125,7 +132,7 @@ def test_a_tried_weighted_request_selects_its_rule_in_the_chart(make_window, sen
     panels.try_request.set_request("default/tcp-echo-gateway", Request("tcp://echo.example.com:31400"))
     send(panels.try_request)
     assert panels.split.selected_rule().virtual_service == "default/tcp-echo"
-    run = panels.split.send()
+    run = _sent(qtbot, panels.split)
     assert set(run.counts) == {"tcp-echo v1", "tcp-echo v2"}
     assert "tcp://echo.example.com:31400" in panels.split.note.text()
 

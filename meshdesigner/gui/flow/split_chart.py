@@ -2,13 +2,15 @@
 
 "Send N requests" runs the request simulator N times with a seeded random generator choosing among
 the weighted destinations (:func:`meshdesigner.analysis.split.send_requests`); rules that only the
-mesh's own workloads use are sampled from their weights, and the panel says so.
+mesh's own workloads use are sampled from their weights, and the panel says so. The requests run off
+the GUI thread on a snapshot of the design (:class:`~meshdesigner.gui.background.SnapshotWorker`):
+100,000 of them take seconds, and a run about a design edited meanwhile is dropped.
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from ...analysis.simulate import Request, SimulationResult
@@ -20,6 +22,7 @@ from ...analysis.split import (
     send_requests,
     weighted_rules,
 )
+from ..background import SnapshotWorker
 from ..document import Document
 from ..style import current_theme
 
@@ -29,6 +32,10 @@ BAR = 0.3
 
 
 class SplitChart(QWidget):
+    """The chart, the rule picker and "Send N requests"; ``sig_sent`` carries each finished run."""
+
+    sig_sent = Signal(object)  # the SplitRun shown
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.document: Document | None = None
@@ -72,10 +79,13 @@ class SplitChart(QWidget):
         self.stale = False   # edited while off screen: the rules are listed again when the panel shows
         self.timer = QTimer(self, singleShot=True, interval=250)
         self.timer.timeout.connect(self._edited)
+        self.worker = SnapshotWorker("traffic-split", self)
+        self.worker.sig_idle.connect(self._idle)
 
     def set_document(self, document: Document) -> None:
         self.document = document
         document.sig_edited.connect(self.timer.start)
+        self.worker.follow(document)
         self.tried = None
         self.refresh_rules()
 
@@ -115,7 +125,7 @@ class SplitChart(QWidget):
         keys = [(r.vs_node_id, r.section, r.index) for r in self.rules]
         self.rule.setCurrentIndex(keys.index(key) if key in keys else (0 if self.rules else -1))
         self.rule.blockSignals(False)
-        self.send_button.setEnabled(bool(self.rules))
+        self.send_button.setEnabled(bool(self.rules) and not self.worker.busy)
         self._rule_changed(keep_run=self.run is not None and key in keys
                            and (self.run.virtual_service, self.run.section, self.run.rule_index) == self._run_key())
 
@@ -154,28 +164,48 @@ class SplitChart(QWidget):
         self.select_rule(result.virtual_service or "", result.section or "http", result.rule_index or 0)
 
     # ----- running -----------------------------------------------------------------------------
-    def send(self) -> SplitRun | None:
+    def send(self) -> None:
+        """Send the requests off the GUI thread; the chart shows them (and ``sig_sent`` carries the run)
+        when they are done, unless the design was edited meanwhile."""
         rule = self.selected_rule()
         if self.document is None or rule is None:
-            return None
-        project, n, seed = self.document.project, self.count.value(), self.seed.value()
-        tried = self.tried
+            return
+        n, seed, tried = self.count.value(), self.seed.value(), self.tried
         if tried and (tried[2].virtual_service, tried[2].section, tried[2].rule_index) == (
                 rule.virtual_service, rule.section, rule.index):
-            gateway, request = tried[0], tried[1]
-            found: tuple[str, Request] | None = (gateway, request)
+            given: tuple[str, Request] | None = (tried[0], tried[1])
         else:
-            found = sample_request(project, rule)
-        if found is None:
-            self.run = sample_weights(rule, n, seed)
-            self.note.setText(f"{n} picks from the configured weights (seed {seed}): this rule serves the mesh's "
-                              "own workloads, which the gateway simulator does not follow.")
-        else:
+            given = None
+
+        def compute(snapshot) -> tuple[SplitRun, str]:
+            found = given or sample_request(snapshot, rule)
+            if found is None:
+                return sample_weights(rule, n, seed), (
+                    f"{n} picks from the configured weights (seed {seed}): this rule serves the mesh's "
+                    "own workloads, which the gateway simulator does not follow.")
             gateway, request = found
-            self.run = send_requests(project, gateway, request, n, seed)
-            self.note.setText(f"{n} simulated {request.method} {request.url} through {gateway} (seed {seed}).")
+            return (send_requests(snapshot, gateway, request, n, seed),
+                    f"{n} simulated {request.method} {request.url} through {gateway} (seed {seed}).")
+
+        self.note.setText(f"sending {n} requests…")
+        self.send_button.setEnabled(False)
+        self.worker.start(self.document.project, compute, self._sent)
+
+    def _idle(self) -> None:
+        """No run pending: Send is pressable again; a run dropped by an edit says so."""
+        self.send_button.setEnabled(bool(self.rules))
+        if self.note.text().startswith("sending "):
+            self.note.setText("The design changed while the requests ran: send them again.")
+
+    def _sent(self, answer: tuple[SplitRun, str] | Exception) -> None:
+        self.send_button.setEnabled(bool(self.rules))
+        if isinstance(answer, Exception):
+            self.note.setText(f"The simulator failed: {answer}")
+            return
+        self.run, note = answer
+        self.note.setText(note)
         self.draw()
-        return self.run
+        self.sig_sent.emit(self.run)
 
     # ----- drawing -----------------------------------------------------------------------------
     def draw(self) -> None:
