@@ -43,18 +43,31 @@ set with :func:`certificate_location` / :func:`set_certificate_location` (the GU
 folder when it opens or saves a project), else the current directory. See :mod:`.sources`.
 """
 
-from .credentials import CreatedCredential, CredentialError, certificate_hosts, create_credential
-from .generate import KeyPair, create_ca, create_client_cert, create_server_cert, write_pair
-from .inspect import (
-    CertificateError,
-    CertificateSummary,
-    PassphraseRequired,
-    load_certificate_file,
-    load_private_key_file,
-    summarize,
-    summarize_certificate,
-)
-from .sources import certificate_location, current_location, set_certificate_location
+from importlib import import_module
+from typing import Any
+
+# Where each public name lives. Imported on first use (PEP 562): the submodules load cryptography (about
+# 0.1 s), and the editor imports ``tls.sources`` at start-up, before any certificate is looked at.
+_WHERE = {
+    "CreatedCredential": "credentials", "CredentialError": "credentials", "certificate_hosts": "credentials",
+    "create_credential": "credentials",
+    "KeyPair": "generate", "create_ca": "generate", "create_client_cert": "generate",
+    "create_server_cert": "generate", "write_pair": "generate",
+    "CertificateError": "inspect", "CertificateSummary": "inspect", "PassphraseRequired": "inspect",
+    "load_certificate_file": "inspect", "load_private_key_file": "inspect", "summarize": "inspect",
+    "summarize_certificate": "inspect",
+    "certificate_location": "sources", "current_location": "sources", "set_certificate_location": "sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CertificateError", "CertificateSummary", "CreatedCredential", "CredentialError", "KeyPair",

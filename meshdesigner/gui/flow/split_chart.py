@@ -9,7 +9,8 @@ the GUI thread on a snapshot of the design (:class:`~meshdesigner.gui.background
 
 from __future__ import annotations
 
-import pyqtgraph as pg
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
@@ -25,6 +26,9 @@ from ...analysis.split import (
 from ..background import SnapshotWorker
 from ..document import Document
 from ..style import current_theme
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
 
 CONFIGURED = "#CC79A7"
 OBSERVED = "#0072B2"
@@ -62,20 +66,17 @@ class SplitChart(QWidget):
         bar.addWidget(QLabel("seed"))
         bar.addWidget(self.seed)
         bar.addWidget(self.send_button)
-        theme = current_theme()
-        self.plot = pg.PlotWidget(background=theme.base)
-        self.plot.setMenuEnabled(False)
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.hideButtons()
-        self.plot.setLabel("left", "share of requests", units="%")
-        self.plot.setYRange(0, 112, padding=0)
-        self.plot.showGrid(y=True, alpha=0.25)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        # pyqtgraph (with numpy) takes about half a second to import: the plot is made when the panel
+        # first shows, not when the window starts (issue 16: cold start to a shown window under 1 s).
+        self.plot: pg.PlotWidget | None = None
+        self.legend = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.note)
-        layout.addWidget(self.plot, 1)
+        self.plot_slot = QVBoxLayout()
+        self.plot_slot.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.plot_slot, 1)
         self.stale = False   # edited while off screen: the rules are listed again when the panel shows
         self.timer = QTimer(self, singleShot=True, interval=250)
         self.timer.timeout.connect(self._edited)
@@ -103,6 +104,9 @@ class SplitChart(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
+        if self.plot is None:
+            self._make_plot()
+            self.draw()
         self.shown()
 
     def shown(self) -> None:
@@ -208,7 +212,25 @@ class SplitChart(QWidget):
         self.sig_sent.emit(self.run)
 
     # ----- drawing -----------------------------------------------------------------------------
+    def _make_plot(self) -> None:
+        import pyqtgraph as pg
+
+        self.plot = pg.PlotWidget(background=current_theme().base)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setLabel("left", "share of requests", units="%")
+        self.plot.setYRange(0, 112, padding=0)
+        self.plot.showGrid(y=True, alpha=0.25)
+        self.legend = self.plot.addLegend(offset=(-10, 10))
+        self.plot_slot.addWidget(self.plot)
+
     def draw(self) -> None:
+        """Draw the selected rule's configured split and the last run (once the panel has shown)."""
+        if self.plot is None:
+            return
+        import pyqtgraph as pg
+
         self.plot.clear()
         self.legend.clear()
         rule = self.selected_rule()
@@ -235,6 +257,8 @@ class SplitChart(QWidget):
         self.plot.setXRange(-0.7, len(labels) - 0.3, padding=0)
 
     def _labels(self, xs: list[int], values: list[float], offset: float) -> None:
+        import pyqtgraph as pg
+
         for x, value in zip(xs, values, strict=True):
             text = pg.TextItem(f"{value:.1f}%", color=current_theme().text, anchor=(0.5, 1.0))
             text.setPos(x + offset, value + 1)

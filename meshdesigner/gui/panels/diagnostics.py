@@ -169,7 +169,9 @@ class DiagnosticsPanel(QWidget):
         self.document = document
         self.detail.document = document
         self.detail.show_diagnostic(None)
-        self.analyzer = Analyzer(document.project)
+        # Made by the first check, on the worker: building one loads every rule module (about 0.4 s at
+        # start-up), which would hold up the first paint of the window (issue 16: cold start).
+        self.analyzer = None
         self.worker.drop()  # a check of the previous design must not show on this one
         self.worker.follow(document)
         document.sig_edited.connect(self.timer.start)
@@ -181,8 +183,7 @@ class DiagnosticsPanel(QWidget):
     def recheck_from_scratch(self, background: bool = False) -> None:
         """Forget cached results (certificate files may have changed, which the model does not know: F5)
         and run every check again, off the GUI thread unless ``background`` is False."""
-        if self.document is not None:
-            self.analyzer = Analyzer(self.document.project)
+        self.analyzer = None  # the next check makes a new one
         if background:
             self.recheck_in_background()
         else:
@@ -191,24 +192,35 @@ class DiagnosticsPanel(QWidget):
     def recheck_in_background(self) -> None:
         """Check a snapshot of the design on the worker; the result shows if nothing changed meanwhile."""
         self.timer.stop()
-        if self.analyzer is None or self.document is None:
+        if self.document is None:
             self.recheck()
             return
         analyzer, lock = self.analyzer, self._analyzer_lock
 
-        def check(snapshot) -> list:
+        def check(snapshot) -> tuple[Analyzer, list]:
             with lock:
-                return _refresh_on(analyzer, snapshot)
+                used = analyzer if analyzer is not None else Analyzer(snapshot)
+                return used, _refresh_on(used, snapshot)
 
-        self.worker.start(self.document.project, check, self._show_outcome)
+        self.worker.start(self.document.project, check, self._show_checked)
+
+    def _show_checked(self, answer: tuple[Analyzer, list] | Exception) -> None:
+        """A background check's answer (only ever about the current design: the worker drops the rest)."""
+        if not isinstance(answer, Exception):
+            analyzer, answer = answer
+            if self.analyzer is None:
+                self.analyzer = analyzer
+        self._show_outcome(answer)
 
     def recheck(self) -> None:
         """Run the checks now, on this thread (for callers that need the answer at once, e.g. export)."""
         self.timer.stop()
         self.worker.drop()  # a background run still going is overtaken
-        if self.analyzer is None or self.document is None:
+        if self.document is None:
             self._show_outcome([])
             return
+        if self.analyzer is None:
+            self.analyzer = Analyzer(self.document.project)
         with self._analyzer_lock, gc_paused():  # a first check of a large design builds many small objects
             try:
                 outcome = _refresh_on(self.analyzer, self.document.project.copy())

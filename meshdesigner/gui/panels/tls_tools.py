@@ -7,16 +7,19 @@ import os
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ...tls import generate, passphrases
-from ...tls.inspect import CertificateError, is_encrypted_key, load_private_key_file, summarize
+from ...tls import passphrases
 from ...tls.sources import current_location, resolve_path
 from .. import dialogs
 from ..edits import Path, get_in, node_data
 from ..style import icon
 
+# ``tls.inspect`` and ``tls.generate`` load cryptography (about 0.1 s): imported where a certificate is
+# read or made, not when the editor starts (issue 16: cold start to a shown window).
 
 def certificate_summary(path: str | None, credential: str | None) -> tuple[str, str]:
     """(text, severity) describing the certificate a TLS server uses."""
+    from ...tls.inspect import CertificateError, summarize
+
     if path:
         try:
             summary = summarize(path)
@@ -40,6 +43,7 @@ def create_certificates(panel, tls_path: Path) -> str | None:
     """Ask for a name and a folder (the credentials folder by default), write a local CA and a server
     certificate for the server's hosts to ``<folder>/<name>/``, and point the server at them: by
     ``credentialName`` (the default, as in a cluster) or by file paths. Nothing is replaced without asking."""
+    from ...tls import generate
     from ..cert_dialog import CREDENTIAL
 
     hosts = server_hosts(panel, tls_path)
@@ -133,6 +137,8 @@ class CertificateTools(QWidget):
 
 def locked_key(path: str | None) -> str | None:
     """The resolved path of an encrypted key whose passphrase this session does not know, else None."""
+    from ...tls.inspect import is_encrypted_key
+
     if not path:
         return None
     resolved = resolve_path(path, current_location().base_dir)  # relative to the project's folder
@@ -146,6 +152,8 @@ def locked_key(path: str | None) -> str | None:
 
 def unlock_key(widget: QWidget, path: str | None) -> str | None:
     """Ask for the key's passphrase, check it, remember it for the session and re-run the checks."""
+    from ...tls.inspect import CertificateError, load_private_key_file
+
     resolved = locked_key(path)
     if resolved is None:
         return None
