@@ -94,3 +94,16 @@ def test_a_click_on_a_grouped_finding_goes_to_it(panel, qtbot):
     with qtbot.assertNotEmitted(panel.sig_go_to):
         panel.tree.clicked.emit(head)  # a group row only opens and closes
     assert child.data(Qt.ItemDataRole.DisplayRole) == "warning"
+
+
+def test_the_same_findings_again_do_not_reset_the_table(panel, qtbot):
+    """After most edits a check finds what the last one found: the table keeps its rows (no model reset, so
+    no re-layout of the views); different findings do reset it."""
+    resets = []
+    panel.model.modelReset.connect(lambda: resets.append(1))
+    panel.model.set_rows([Finding(d.severity, d.code, d.resource.kind, d.resource.namespace, d.resource.name,
+                                  d.message) for d in FINDINGS])      # equal findings, new objects
+    assert resets == []
+    panel.model.set_rows(FINDINGS[:-1])
+    assert resets == [1]
+    assert panel.model.rowCount() == len(FINDINGS) - 1
