@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .rule_order import SECTIONS, _same_match
+from .memo import match_identity
+from .rule_order import SECTIONS
 
 MATCH_EXACT, MATCH_PREFIX = "exact:", "prefix:"
 
@@ -93,14 +94,38 @@ def _covered(a: _PrefixMatch, b: _PrefixMatch) -> bool:
             and _same_or_prefixed(a.without_headers, b.without_headers))
 
 
+def _coarse_key(match) -> tuple:
+    """Fields that two matches with the same asJSON form have equal (port, URI, how many headers)."""
+    uri = getattr(match, "uri", None)
+    return (match.port, None if uri is None else (uri.exact, uri.prefix, uri.regex),
+            len(getattr(match, "headers", None) or ()))
+
+
+def _earlier_duplicate(encountered: dict[tuple, list[list]], match, index: int) -> int | None:
+    """The first earlier rule holding a match equal to ``match`` (asJSON without the name), else record
+    ``match`` as held by rule ``index`` and return None."""
+    group = encountered.setdefault(_coarse_key(match), [])
+    if group:
+        identity = match_identity(match)
+        for entry in group:
+            if entry[0] is None:
+                entry[0] = match_identity(entry[2])
+            if entry[0] == identity:
+                return entry[1]
+    group.append([None, index, match])
+    return None
+
+
 def istio_unreachable(vs) -> tuple[list[IstioUnreachable], list[IstioIneffective]]:
     """What Istio's webhook warns about in the rules of one virtual service (every section)."""
     rules_out: list[IstioUnreachable] = []
     matches_out: list[IstioIneffective] = []
     for section in SECTIONS:
         routes = getattr(vs.spec, section) or []
-        encountered: list[tuple[int, object]] = []   # (rule index, match) in order (matchesEncountered)
-        prefixes: list[_PrefixMatch] = []
+        # matchesEncountered, grouped by a cheap key that equal matches share (most matches differ in it, so
+        # few need their full identity): coarse key -> [[match identity or None, rule index, match]]
+        encountered: dict[tuple, list[list]] = {}
+        prefixes: list[tuple[str, int, int, object]] = []   # (uri prefix, rule index, match index, match)
         empty_match_at = -1
         for index, route in enumerate(routes):
             matches = route.match or []
@@ -114,21 +139,24 @@ def istio_unreachable(vs) -> tuple[list[IstioUnreachable], list[IstioIneffective
                 if empty_match_at >= 0:
                     rules_out.append(IstioUnreachable(section, index, "route without matches defined before"))
                     continue
-                by = next((i for i, earlier in encountered if _same_match(section, earlier, match)), None)
+                by = _earlier_duplicate(encountered, match, index)
                 if by is not None:
                     matches_out.append(IstioIneffective(section, index, match_index, by))
                     duplicates += 1
                     continue
-                encountered.append((index, match))
-                if section == "http":
-                    found = _prefix_match(match, index, match_index)
-                    if found is not None:
-                        prefixes.append(found)
+                if section == "http" and match.uri is not None and match.uri.prefix:
+                    prefixes.append((match.uri.prefix, index, match_index, match))
             if duplicates == len(matches):
                 rules_out.append(IstioUnreachable(section, index, "all matches used by prior rules"))
-        for i, earlier in enumerate(prefixes):
-            for later in prefixes[i + 1:]:
-                if later.prefix != earlier.prefix and _covered(earlier, later):
+        # only pairs whose later prefix extends the earlier one can be covered: build those matches' forms
+        built: dict[int, _PrefixMatch] = {}
+        for i, (prefix, index, match_index, match) in enumerate(prefixes):
+            for later_prefix, later_index, later_match_index, later_match in prefixes[i + 1:]:
+                if later_prefix == prefix or not later_prefix.startswith(prefix):
+                    continue
+                earlier = built.get(i) or built.setdefault(i, _prefix_match(match, index, match_index))
+                later = _prefix_match(later_match, later_index, later_match_index)
+                if _covered(earlier, later):
                     matches_out.append(IstioIneffective(section, later.index, later.match_index, earlier.index))
     return _unique(rules_out), matches_out
 

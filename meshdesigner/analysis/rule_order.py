@@ -23,6 +23,7 @@ from ..model.virtualservice import (
     TLSMatchAttributes,
     VirtualService,
 )
+from .memo import match_identity
 
 SECTIONS = ("http", "tls", "tcp")
 
@@ -62,25 +63,37 @@ def rule_label(section: str, index: int, name: str | None) -> str:
 
 
 # ----- string matches ------------------------------------------------------------------------
+def _kind_and_text(match: StringMatch) -> tuple[str | None, str]:
+    """``StringMatch.kind`` and its value as text, read once (this runs for every pair of matches)."""
+    if match.exact is not None:
+        return "exact", str(match.exact)
+    if match.prefix is not None:
+        return "prefix", str(match.prefix)
+    if match.regex is not None:
+        return "regex", str(match.regex)
+    return None, ""
+
+
 def string_match_covers(outer: StringMatch | None, inner: StringMatch | None, ignore_case: bool = False) -> bool:
     """Whether every value ``inner`` accepts is accepted by ``outer`` (``None`` = no condition)."""
     if outer is None:
         return True
     if inner is None:
         return False
-    if outer.kind is None:  # an empty match means "present": any condition on the field implies it
+    outer_kind, a = _kind_and_text(outer)
+    if outer_kind is None:  # an empty match means "present": any condition on the field implies it
         return True
-    if inner.kind is None:
+    inner_kind, b = _kind_and_text(inner)
+    if inner_kind is None:
         return False
-    a, b = str(outer.value), str(inner.value)
     if ignore_case:
         a, b = a.lower(), b.lower()
-    if outer.kind == "regex":
-        return (inner.kind == "regex" and a == b) or a in (".*", "^.*$")
-    if inner.kind == "regex":
+    if outer_kind == "regex":
+        return (inner_kind == "regex" and a == b) or a in (".*", "^.*$")
+    if inner_kind == "regex":
         return False
-    if outer.kind == "exact":
-        return inner.kind == "exact" and a == b
+    if outer_kind == "exact":
+        return inner_kind == "exact" and a == b
     return b.startswith(a)  # outer prefix covers an exact or a longer prefix
 
 
@@ -122,17 +135,24 @@ def http_match_covers(outer: HTTPMatchRequest, inner: HTTPMatchRequest) -> bool:
     # A case-insensitive inner match accepts /API; a case-sensitive outer one would not.
     if inner.ignore_uri_case and not outer.ignore_uri_case and outer.uri is not None:
         return False
-    without_outer = set(outer.without_headers or {})
+    # each condition is checked only when ``outer`` has it (no condition covers everything): most matches
+    # set two or three of these fields, and this runs for every pair of matches of every VirtualService
     outer_uri = None if _matches_every_path(outer.uri) else outer.uri
-    return (string_match_covers(outer_uri, inner.uri, ignore_case=bool(outer.ignore_uri_case))
-            and string_match_covers(outer.scheme, inner.scheme)
-            and string_match_covers(outer.method, inner.method)
-            and string_match_covers(outer.authority, inner.authority)
-            and _mapping_covers(outer.headers, inner.headers)
-            and _mapping_covers(outer.query_params, inner.query_params)
-            and without_outer <= {k for k, v in (inner.without_headers or {}).items()
-                                  if v == (outer.without_headers or {}).get(k)}
-            and _same_or_absent(outer.port, inner.port)
+    if outer_uri is not None and not string_match_covers(outer_uri, inner.uri,
+                                                         ignore_case=bool(outer.ignore_uri_case)):
+        return False
+    for name in ("scheme", "method", "authority"):
+        condition = getattr(outer, name)
+        if condition is not None and not string_match_covers(condition, getattr(inner, name)):
+            return False
+    if outer.headers and not _mapping_covers(outer.headers, inner.headers):
+        return False
+    if outer.query_params and not _mapping_covers(outer.query_params, inner.query_params):
+        return False
+    if outer.without_headers and not set(outer.without_headers) <= {
+            k for k, v in (inner.without_headers or {}).items() if v == outer.without_headers.get(k)}:
+        return False
+    return (_same_or_absent(outer.port, inner.port)
             and _labels_cover(outer.source_labels, inner.source_labels)
             and _list_covers(outer.gateways, inner.gateways)
             and _same_or_absent(outer.source_namespace, inner.source_namespace))
@@ -172,8 +192,7 @@ def _match_covers_any(section: str, outer, inner) -> bool:
 
 def _same_match(section: str, outer, inner) -> bool:
     """validation.go asJSON: two matches are duplicates when equal apart from an HTTP match's name."""
-    return outer.model_dump(exclude={"name"}, exclude_none=True) == inner.model_dump(exclude={"name"},
-                                                                                    exclude_none=True)
+    return match_identity(outer) == match_identity(inner)
 
 
 @cache
