@@ -40,6 +40,10 @@ class Context:
         self.compile_cache = CompileCache()
         # the nodes the Analyzer found changed by its last refresh (the compile cache applies them)
         self.node_changes: NodeChanges | None = None
+        # look-ups many rules repeat (a destination host, a virtual service's gateways): key -> (value, index
+        # keys read to derive it), valid for one revision of the index
+        self._derived: dict[tuple, tuple[object, frozenset]] = {}
+        self._derived_revision = -1
 
     @property
     def settings(self) -> ProjectSettings:
@@ -114,6 +118,31 @@ class Context:
             self._recorded.add(key)
         return self.index.get(key)
 
+    def _exists(self, key: Key) -> bool:
+        if self._recorded is not None:
+            self._recorded.add(key)
+        return self.index.has(key)
+
+    def derived(self, key: tuple, compute):
+        """``compute()``, once per revision of the index, for values several rules (or nodes) derive from the
+        same look-ups: ``compute`` must read other nodes only through this context's look-ups and depend on
+        nothing but ``key``. A later call records the index keys the first one read, so the Analyzer's
+        dependencies are the same as if every call had computed it. The value is shared: do not change it."""
+        if self._derived_revision != self.index.revision:
+            self._derived.clear()
+            self._derived_revision = self.index.revision
+        entry = self._derived.get(key)
+        if entry is None:
+            outer, self._recorded = self._recorded, set()
+            try:
+                value = compute()
+            finally:
+                read, self._recorded = self._recorded, outer
+            entry = self._derived[key] = (value, frozenset(read))
+        if self._recorded is not None:
+            self._recorded |= entry[1]
+        return entry[0]
+
     # ----- look-ups --------------------------------------------------------------------------------------
     def nodes(self) -> list[NodeBase]:
         """Every node (only for ``scope="design"`` rules: not tracked)."""
@@ -163,6 +192,9 @@ class Context:
     def destination(self, host: str, namespace: str) -> NodeBase | None:
         """The node a destination host (written in ``namespace``) resolves to: a mesh service, a gateway's
         own Service, or a service entry (exact host first, then wildcard hosts)."""
+        return self.derived(("destination", host, namespace), lambda: self._destination(host, namespace))
+
+    def _destination(self, host: str, namespace: str) -> NodeBase | None:
         fqdn = fqdn_of(host, namespace)
         found = self._lookup(("host", fqdn))
         if found:
@@ -211,14 +243,20 @@ class Context:
 
     def any_restricted_export(self) -> bool:
         """Whether some service or service entry limits where it is visible (exportTo), tracked as existence."""
-        return bool(self._lookup(("restricted-export", "any")))
+        return self._exists(("restricted-export", "any"))
 
     def any_of_kind(self, kind: str) -> bool:
         """Whether the design has a node of this kind (tracked as existence only)."""
-        return bool(self._lookup(("kind", kind)))
+        return self._exists(("kind", kind))
 
     def gateways_selecting_like(self, selector: dict[str, str] | None) -> list[GatewayNode]:
         """Gateways whose selector includes every label of ``selector`` (a Service fronting them)."""
+        if not selector:
+            return []
+        return self.derived(("selecting-like", selector_key(selector)),
+                                lambda: self._gateways_selecting_like(selector))
+
+    def _gateways_selecting_like(self, selector: dict[str, str]) -> list[GatewayNode]:
         found: dict[str, GatewayNode] = {}
         for pair in (selector or {}).items():
             for node in self._lookup(("gateway-label", pair)):
@@ -252,6 +290,10 @@ class Context:
 
     def gateways_named_in(self, vs: VirtualServiceNode) -> list[tuple[int, str, GatewayNode | None]]:
         """``(index, entry, gateway or None)`` for each non-mesh entry of a virtual service's gateways."""
+        # keyed by the node object's id, which the value holds so it cannot be reused while the entry lives
+        return self.derived(("gateways-named-in", id(vs)), lambda: (vs, self._gateways_named_in(vs)))[1]
+
+    def _gateways_named_in(self, vs: VirtualServiceNode) -> list[tuple[int, str, GatewayNode | None]]:
         ns = vs.virtual_service.namespace
         return [(i, entry, self.gateway(entry, ns))
                 for i, entry in enumerate(vs.virtual_service.spec.gateways or []) if entry != "mesh"]

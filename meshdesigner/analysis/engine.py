@@ -127,7 +127,7 @@ class Analyzer:
             pairs.append((old, node))
             if old is not None and old.position != node.position and old.moved(node.position) == node:
                 # only moved on the canvas: no rule reads positions, keep every result
-                self.index.nodes[node_id] = node
+                self.index.moved(node)
                 seen[node_id] = node
                 continue
             changed_kinds.add(str(node.kind))

@@ -145,10 +145,12 @@ class DesignIndex:
     def __init__(self, nodes=()) -> None:
         self.nodes: dict[str, NodeBase] = {}
         self.tables: dict[str, dict[object, set[str]]] = defaultdict(dict)
+        self.revision = 0   # counts adds and removes: what a Context derived from the index is valid for
         for node in nodes:
             self.add(node)
 
     def add(self, node: NodeBase) -> set[Key]:
+        self.revision += 1
         self.nodes[node.id] = node
         keys = contributions(node)
         for table, key in keys:
@@ -156,6 +158,7 @@ class DesignIndex:
         return keys
 
     def remove(self, node: NodeBase) -> set[Key]:
+        self.revision += 1
         self.nodes.pop(node.id, None)
         keys = contributions(node)
         for table, key in keys:
@@ -165,6 +168,12 @@ class DesignIndex:
                 if not ids:
                     del self.tables[table][key]
         return keys
+
+    def moved(self, node: NodeBase) -> None:
+        """``node`` replaces the node of its id that differs from it only by its canvas position (it
+        contributes the same keys)."""
+        self.revision += 1
+        self.nodes[node.id] = node
 
     def node_of(self, ref: ResourceRef) -> str | None:
         """The id of the node holding ``ref`` (the first by id if a design holds duplicates)."""
@@ -186,6 +195,11 @@ class DesignIndex:
                 return [self.nodes[only]]
         nodes = self.nodes
         return [nodes[i] for i in sorted(ids)]
+
+    def has(self, key: Key) -> bool:
+        """Whether some node contributes ``key`` (without building the list of them)."""
+        table, value = key
+        return bool(self.tables[table].get(value))
 
     def keys(self, table: str) -> list:
         """Every key of one table (untracked; for ``scope="design"`` rules)."""

@@ -24,6 +24,8 @@ class ServerHosts:
         self.exact: dict[str, list[tuple[int, str]]] = {}
         self.patterns: list[tuple[int, str, str]] = []
         self.entries: list[tuple[int, str, str]] = []      # every (index, selector, host), in written order
+        # (virtual service host, its namespace) -> [(index, server)] admitting it (rules.binding.servers_for_host)
+        self.admitting: dict[tuple[str, str], list] = {}
         for i, server in enumerate(gateway.spec.servers or []):
             for entry in server.hosts:
                 selector, host = split_gateway_host(entry)

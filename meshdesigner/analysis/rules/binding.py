@@ -18,9 +18,13 @@ def is_internal_gateway_reference(entry: str) -> bool:
 
 
 def servers_for_host(gateway_node, vs_host_fqdn: str, vs_namespace: str):
-    """``(index, server)`` of the gateway's servers whose hosts admit this (expanded) virtual service host."""
+    """``(index, server)`` of the gateway's servers whose hosts admit this (expanded) virtual service host
+    (computed once per Gateway object and host: several rules ask; the list is shared, do not change it)."""
     gw = gateway_node.gateway
     parsed = server_hosts(gw)
+    known = parsed.admitting.get((vs_host_fqdn, vs_namespace))
+    if known is not None:
+        return known
     if "*" in vs_host_fqdn:
         candidates = parsed.entries
     else:   # a plain name meets only the same name or a wildcard host: no need to compare every host
@@ -31,7 +35,8 @@ def servers_for_host(gateway_node, vs_host_fqdn: str, vs_namespace: str):
                 not dns or hosts_intersect(dns, vs_host_fqdn)):
             found.add(i)
     servers = gw.spec.servers or []
-    return [(i, servers[i]) for i in sorted(found)]
+    admitting = parsed.admitting[(vs_host_fqdn, vs_namespace)] = [(i, servers[i]) for i in sorted(found)]
+    return admitting
 
 
 def _applies_to(rule_matches, gateway_ref: str, vs_namespace: str) -> bool:

@@ -117,6 +117,11 @@ def http_to_tls_port(ctx, node):
 # ----- MD1102 / MD1103 -------------------------------------------------------------------------------------
 def _egress_gateway_behind(ctx, host: str, namespace: str) -> GatewayNode | None:
     """The egress gateway a destination host reaches: its own Service, or a mesh Service fronting it."""
+    return ctx.derived(("egress-gateway-behind", host, namespace),
+                       lambda: _find_egress_gateway_behind(ctx, host, namespace))
+
+
+def _find_egress_gateway_behind(ctx, host: str, namespace: str) -> GatewayNode | None:
     target = ctx.destination(host, namespace)
     if isinstance(target, GatewayNode):
         return target if target.kind == NodeKind.EGRESS_GATEWAY else None
