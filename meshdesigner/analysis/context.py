@@ -251,12 +251,6 @@ class Context:
 
     def gateways_selecting_like(self, selector: dict[str, str] | None) -> list[GatewayNode]:
         """Gateways whose selector includes every label of ``selector`` (a Service fronting them)."""
-        if not selector:
-            return []
-        return self.derived(("selecting-like", selector_key(selector)),
-                                lambda: self._gateways_selecting_like(selector))
-
-    def _gateways_selecting_like(self, selector: dict[str, str]) -> list[GatewayNode]:
         found: dict[str, GatewayNode] = {}
         for pair in (selector or {}).items():
             for node in self._lookup(("gateway-label", pair)):

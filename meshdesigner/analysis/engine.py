@@ -299,4 +299,8 @@ def analyze(project: Project, sources: Mapping | None = None, secrets: Iterable[
     of imported manifests carry their file and line. Suppressions apply: the project's
     ``settings.ignore`` and the ``meshdesigner.io/ignore: MD0123,MD0456`` annotation on a resource.
     """
-    return Analyzer(project, sources, track=False, secrets=secrets).refresh()
+    # The run builds an index and many small objects that die with the Analyzer. The cyclic GC stays paused
+    # until reference counting has freed them: re-enabled earlier (as refresh() alone does), its first
+    # collection would walk every one of them (~30 ms on the 2,000-resource mesh) only to promote them.
+    with gc_paused():
+        return Analyzer(project, sources, track=False, secrets=secrets).refresh()

@@ -27,6 +27,14 @@ def target_ports(node) -> list[int] | None:
     return None
 
 
+def _subsets_defined(ctx, fqdn: str) -> list[str] | None:
+    """The subset names the destination rules of a host define, sorted; None when no rule is for the host."""
+    holders = ctx.destination_rules(fqdn)
+    if not holders:
+        return None
+    return sorted({s.name for h in holders for s in h.destination_rule.spec.subsets or []})
+
+
 @rule("destinations.resolve", codes=("MD0402", "MD0403", "MD0404", "MD0405", "MD0407"), kinds=VS)
 def resolve(ctx, node):
     vs = node.virtual_service
@@ -48,13 +56,12 @@ def resolve(ctx, node):
                 elif dest.port_number is None and len(set(ports)) > 1:
                     yield m.PORT_SELECTOR_REQUIRED.at(vs.ref, path, host=dest.host, ports=sorted(set(ports)))
         if dest.subset:
-            holders = ctx.destination_rules(fqdn)
-            if not holders:
+            defined = ctx.derived(("subsets-defined", fqdn), lambda fqdn=fqdn: _subsets_defined(ctx, fqdn))
+            if defined is None:
                 if target is None:
                     continue  # MD0402 already says the host (and so its subsets) could not be checked
                 yield m.SUBSET_UNCHECKED.at(vs.ref, f"{path}.subset", subset=dest.subset, host=dest.host)
                 continue
-            defined = sorted({s.name for h in holders for s in h.destination_rule.spec.subsets or []})
             if dest.subset not in defined:
                 yield m.SUBSET_NOT_FOUND.at(vs.ref, f"{path}.subset", host=dest.host, subset=dest.subset,
                                             subsets=", ".join(defined) or "none")

@@ -13,9 +13,10 @@ DRY_RUN = "istio.io/dry-run"
 @rule("metadata.annotations", codes=("MD0001", "MD0002"))
 def annotations(ctx, node):
     for res in node.resources():
-        if not res.API_GROUP.endswith("istio.io"):
+        annotations = res.metadata.annotations
+        if not annotations or not res.API_GROUP.endswith("istio.io"):
             continue
-        for key in sorted(res.metadata.annotations or {}):
+        for key in sorted(annotations):
             if key in RESERVED:
                 yield m.RESERVED_ANNOTATION.at(res.ref, f"metadata.annotations[{key}]", key=key)
             elif key == DRY_RUN:

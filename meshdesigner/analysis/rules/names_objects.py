@@ -43,7 +43,11 @@ def _problems(ref: ResourceRef, kind: str, name, namespace, check_name: bool = T
 @rule("names.resources", codes=("MD1201", "MD1202"))
 def resource_names(ctx, node):
     for res in node.held_resources():
-        yield from _problems(res.ref, res.KIND, res.name, res.namespace, check_name=res.KIND != "Gateway")
+        meta = res.metadata
+        check_name = res.KIND != "Gateway"
+        # most names are fine: the reference and the generator are made only for those that are not
+        if namespace_problem(meta.namespace) or (check_name and name_problem(res.KIND, meta.name)):
+            yield from _problems(res.ref, res.KIND, meta.name, meta.namespace, check_name=check_name)
 
 
 @rule("names.other_resources", codes=("MD1201", "MD1202"), scope=DESIGN)

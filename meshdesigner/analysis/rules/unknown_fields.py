@@ -54,31 +54,46 @@ def _holders(cls: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, _wire in _fields(cls))
 
 
-def _walk(model: WireModel, where, out: list) -> None:
+def _written_holders(model: WireModel) -> frozenset[str] | set[str]:
+    """The fields of ``model`` that were given a value and can hold models (an unset field is its default:
+    None, or a model built without unknown fields, so nothing below it needs a visit)."""
+    return model.__pydantic_fields_set__ & _holders(type(model))
+
+
+def _walk(model: WireModel, where, out: list, written=None) -> None:
     extra = model.__pydantic_extra__
     if extra:
         base = _parts(where)
         for field in extra:
             out.append((_join(base + (field,)), field))
-    # a model below is visited only when it may hold an unknown field: its own, or in a field given a value
-    # that can hold models (a default is None, or a model built without unknown fields)
-    for name, wire in _fields(type(model)):
-        value = getattr(model, name)
+    if written is None:
+        written = _written_holders(model)
+    if not written:
+        return
+    values = model.__dict__
+    for name, wire in _fields(type(model)):   # document order
+        if name not in written:
+            continue
+        value = values[name]
         if value is None:
             continue
+        # a model below is visited only when it may hold an unknown field: its own, or below a written field
         if isinstance(value, WireModel):
-            if value.__pydantic_extra__ or value.__pydantic_fields_set__ & _holders(type(value)):
-                _walk(value, (where, wire), out)
+            below = _written_holders(value)
+            if below or value.__pydantic_extra__:
+                _walk(value, (where, wire), out, below)
         elif isinstance(value, list):
             for i, item in enumerate(value):
-                if isinstance(item, WireModel) and (
-                        item.__pydantic_extra__ or item.__pydantic_fields_set__ & _holders(type(item))):
-                    _walk(item, ((where, wire), f"[{i}]"), out)
+                if isinstance(item, WireModel):
+                    below = _written_holders(item)
+                    if below or item.__pydantic_extra__:
+                        _walk(item, ((where, wire), f"[{i}]"), out, below)
         elif isinstance(value, dict):
             for key, item in value.items():
-                if isinstance(item, WireModel) and (
-                        item.__pydantic_extra__ or item.__pydantic_fields_set__ & _holders(type(item))):
-                    _walk(item, ((where, wire), f"[{key}]"), out)
+                if isinstance(item, WireModel):
+                    below = _written_holders(item)
+                    if below or item.__pydantic_extra__:
+                        _walk(item, ((where, wire), f"[{key}]"), out, below)
 
 
 @rule("unknown_fields.istio", codes=("MD0501",))

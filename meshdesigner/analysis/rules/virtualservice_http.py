@@ -58,9 +58,11 @@ def header_operations(ctx, node):
     vs = node.virtual_service
     for i, route in enumerate(vs.spec.http or []):
         base = f"spec.http[{i}]"
-        yield from _header_ops(vs.ref, f"{base}.headers", route.headers)
+        if route.headers is not None:   # (paths and refs are built only for what has headers)
+            yield from _header_ops(vs.ref, f"{base}.headers", route.headers)
         for j, dest in enumerate(route.route or []):
-            yield from _header_ops(vs.ref, f"{base}.route[{j}].headers", dest.headers)
+            if dest.headers is not None:
+                yield from _header_ops(vs.ref, f"{base}.route[{j}].headers", dest.headers)
         if route.rewrite and route.rewrite.authority and route.headers and route.headers.request:
             req = route.headers.request
             names = {n.lower() for n in list(req.set or {}) + list(req.add or {})}

@@ -12,15 +12,19 @@ _FIELDS = (("uri", "uri"), ("scheme", "scheme"), ("method", "method"), ("authori
 _MAPS = (("headers", "headers"), ("query_params", "queryParams"), ("without_headers", "withoutHeaders"))
 
 
-def _string_matches(match, base: str):
-    """``(field path, StringMatch, field wire name, map field or None)`` of one HTTP match."""
+def _string_matches(match):
+    """``(StringMatch, field wire name, map key or None)`` of one HTTP match."""
     for field, wire in _FIELDS:
         value = getattr(match, field)
         if value is not None:
-            yield f"{base}.{wire}", value, wire, None
+            yield value, wire, None
     for field, wire in _MAPS:
         for key, value in (getattr(match, field) or {}).items():
-            yield f"{base}.{wire}[{key}]", value, wire, key
+            yield value, wire, key
+
+
+def _match_path(i: int, j: int, wire: str, key) -> str:
+    return f"spec.http[{i}].match[{j}].{wire}" + (f"[{key}]" if key is not None else "")
 
 
 @rule("virtualservice.match_headers", codes=("MD0218",), kinds=VS)
@@ -41,17 +45,19 @@ def string_matches(ctx, node):
     vs = node.virtual_service
     for i, route in enumerate(vs.spec.http or []):
         for j, match in enumerate(route.match or []):
-            for path, value, wire, key in _string_matches(match, f"spec.http[{i}].match[{j}]"):
-                label = f"{wire}[{key}]" if key else wire
+            for value, wire, key in _string_matches(match):
                 if value.prefix == "" and wire != "uri":
-                    yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{path}.prefix", field=label, kind="prefix")
+                    yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{_match_path(i, j, wire, key)}.prefix",
+                                                  field=f"{wire}[{key}]" if key else wire, kind="prefix")
                 if value.regex is not None:
                     if value.regex == "":
-                        yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{path}.regex", field=label, kind="regex")
+                        yield m.STRING_MATCH_EMPTY.at(vs.ref, f"{_match_path(i, j, wire, key)}.regex",
+                                                      field=f"{wire}[{key}]" if key else wire, kind="regex")
                     elif not (wire == "withoutHeaders" and value.regex == "*"):
                         reason = regex_problem(value.regex)
                         if reason:
-                            yield m.REGEX_INVALID.at(vs.ref, f"{path}.regex", field=label, reason=reason)
+                            yield m.REGEX_INVALID.at(vs.ref, f"{_match_path(i, j, wire, key)}.regex",
+                                                     field=f"{wire}[{key}]" if key else wire, reason=reason)
         cors = route.cors_policy
         for k, origin in enumerate(cors.allow_origins or [] if cors else []):
             if origin.regex:
