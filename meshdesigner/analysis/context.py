@@ -40,10 +40,6 @@ class Context:
         self.compile_cache = CompileCache()
         # the nodes the Analyzer found changed by its last refresh (the compile cache applies them)
         self.node_changes: NodeChanges | None = None
-        # look-ups many rules repeat (a destination host, a virtual service's gateways): key -> (value, index
-        # keys read to derive it), valid for one revision of the index
-        self._derived: dict[tuple, tuple[object, frozenset]] = {}
-        self._derived_revision = -1
 
     @property
     def settings(self) -> ProjectSettings:
@@ -124,21 +120,19 @@ class Context:
         return self.index.has(key)
 
     def derived(self, key: tuple, compute):
-        """``compute()``, once per revision of the index, for values several rules (or nodes) derive from the
+        """``compute()``, once until the index changes, for values several rules (or nodes) derive from the
         same look-ups: ``compute`` must read other nodes only through this context's look-ups and depend on
         nothing but ``key``. A later call records the index keys the first one read, so the Analyzer's
         dependencies are the same as if every call had computed it. The value is shared: do not change it."""
-        if self._derived_revision != self.index.revision:
-            self._derived.clear()
-            self._derived_revision = self.index.revision
-        entry = self._derived.get(key)
+        derived = self.index.derived   # (emptied by every change of the index)
+        entry = derived.get(key)
         if entry is None:
             outer, self._recorded = self._recorded, set()
             try:
                 value = compute()
             finally:
                 read, self._recorded = self._recorded, outer
-            entry = self._derived[key] = (value, frozenset(read))
+            entry = derived[key] = (value, frozenset(read))
         if self._recorded is not None:
             self._recorded |= entry[1]
         return entry[0]

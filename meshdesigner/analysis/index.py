@@ -145,20 +145,28 @@ class DesignIndex:
     def __init__(self, nodes=()) -> None:
         self.nodes: dict[str, NodeBase] = {}
         self.tables: dict[str, dict[object, set[str]]] = defaultdict(dict)
-        self.revision = 0   # counts adds and removes: what a Context derived from the index is valid for
+        # values derived from look-ups (Context.derived): key -> (value, keys read); emptied by every change
+        self.derived: dict[tuple, tuple[object, frozenset]] = {}
         for node in nodes:
             self.add(node)
 
     def add(self, node: NodeBase) -> set[Key]:
-        self.revision += 1
+        if self.derived:
+            self.derived = {}
         self.nodes[node.id] = node
         keys = contributions(node)
+        tables, node_id = self.tables, node.id
         for table, key in keys:
-            self.tables[table].setdefault(key, set()).add(node.id)
+            ids = tables[table].get(key)
+            if ids is None:
+                tables[table][key] = {node_id}
+            else:
+                ids.add(node_id)
         return keys
 
     def remove(self, node: NodeBase) -> set[Key]:
-        self.revision += 1
+        if self.derived:
+            self.derived = {}
         self.nodes.pop(node.id, None)
         keys = contributions(node)
         for table, key in keys:
@@ -172,7 +180,7 @@ class DesignIndex:
     def moved(self, node: NodeBase) -> None:
         """``node`` replaces the node of its id that differs from it only by its canvas position (it
         contributes the same keys)."""
-        self.revision += 1
+        self.derived = {}
         self.nodes[node.id] = node
 
     def node_of(self, ref: ResourceRef) -> str | None:

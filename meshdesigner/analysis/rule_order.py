@@ -178,19 +178,14 @@ def tls_match_covers(outer: TLSMatchAttributes, inner: TLSMatchAttributes) -> bo
     return sni_ok and _l4_common_covers(outer, inner)
 
 
+_COVERS = {"http": http_match_covers, "tls": tls_match_covers, "tcp": _l4_common_covers}
+
+
 def _match_covers(section: str, outer, inner) -> bool:
-    if section == "http":
-        return http_match_covers(outer, inner)
-    if section == "tls":
-        return tls_match_covers(outer, inner)
-    return _l4_common_covers(outer, inner)
+    return _COVERS[section](outer, inner)
 
 
-def _match_covers_any(section: str, outer, inner) -> bool:
-    return _match_covers(section, outer, inner)
-
-
-def _same_match(section: str, outer, inner) -> bool:
+def _duplicates(outer, inner) -> bool:
     """validation.go asJSON: two matches are duplicates when equal apart from an HTTP match's name."""
     return match_identity(outer) == match_identity(inner)
 
@@ -202,6 +197,8 @@ def _empty_match(section: str):
 
 
 def _is_catch_all(section: str, match) -> bool:
+    if section == "http" and match.uri is not None and not _matches_every_path(match.uri):
+        return False   # (what http_match_covers would find first: a URI condition the empty match lacks)
     return _match_covers(section, match, _empty_match(section))
 
 
@@ -218,12 +215,12 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
     merges it into its parent, the parent's match narrows every child rule, so a wider covering analysis
     of the child alone would call rules unreachable that serve requests.
     """
-    covers = _same_match if not vs.spec.hosts else _match_covers_any
 
     rules_out: list[ShadowedRule] = []
     matches_out: list[IneffectiveMatch] = []
     for section in SECTIONS:
         rules = getattr(vs.spec, section) or []
+        covers = _COVERS[section] if vs.spec.hosts else _duplicates
         seen: list[tuple[int, object]] = []   # (rule index, match) of earlier rules
         catch_all: int | None = None
         for index, rule in enumerate(rules):
@@ -241,11 +238,11 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
                 continue
             covered_by: list[int] = []
             for m_index, match in enumerate(matches):
-                by = next((i for i, earlier in seen if covers(section, earlier, match)), None)
+                by = next((i for i, earlier in seen if covers(earlier, match)), None)
                 if by is not None:
                     covered_by.append(by)
                     matches_out.append(IneffectiveMatch(section, index, m_index, by))
-                elif any(covers(section, earlier, match) for earlier in matches[:m_index]):
+                elif any(covers(earlier, match) for earlier in matches[:m_index]):
                     matches_out.append(IneffectiveMatch(section, index, m_index, index))
             if len(covered_by) == len(matches):
                 names = sorted(set(covered_by))

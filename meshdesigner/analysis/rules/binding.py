@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...model.hosts import expand_host, hosts_intersect, namespace_selector_allows
+from ...model.hosts import expand_host, gateway_ref, hosts_intersect, namespace_selector_allows
 from .. import messages as m
 from ..memo import server_hosts
 from ..registry import GATEWAY_KINDS, rule
@@ -39,15 +39,13 @@ def servers_for_host(gateway_node, vs_host_fqdn: str, vs_namespace: str):
     return admitting
 
 
-def _applies_to(rule_matches, gateway_ref: str, vs_namespace: str) -> bool:
+def _applies_to(rule_matches, qualified_gateway: str, vs_namespace: str) -> bool:
     """Whether a route (http/tls/tcp) can apply on this gateway (its matches may restrict gateways)."""
-    from ...model.hosts import gateway_ref as norm
-
     if not rule_matches:
         return True
     for match in rule_matches:
         gws = getattr(match, "gateways", None)
-        if not gws or any(norm(g, vs_namespace) == gateway_ref for g in gws):
+        if not gws or any(gateway_ref(g, vs_namespace) == qualified_gateway for g in gws):
             return True
     return False
 
