@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QProgressBar,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -32,9 +33,11 @@ from ..io.project_file import PROJECT_SUFFIX
 from ..model import Project, node_from_dict
 from ..tls.sources import set_certificate_location
 from . import dialogs, recovery, settings
+from .background import SnapshotWorker
 from .document import Document
 from .edits import RESOURCE_ATTRS, node_data
 from .insert import build_insert_menu, insert_node
+from .opening import ReadDesign, SlicedBuild, read_design
 from .panels.diagnostics import FIRST_CHECK_MS, DiagnosticsPanel
 from .panels.palette import Outline, PaletteList
 from .panels.preview import PreviewPanel
@@ -74,6 +77,8 @@ class MainWindow(QMainWindow):
         self.centre.addWidget(self.view)
         self.setCentralWidget(self.centre)
         self._docks: dict[str, QDockWidget] = {}
+        self.opener = SnapshotWorker("open", self)   # reads a design being opened
+        self.scene_build: SlicedBuild | None = None  # then builds its canvas in slices
         self._build_panels()
         self._build_actions()
         self._build_menus()
@@ -318,19 +323,29 @@ class MainWindow(QMainWindow):
         self.checks_label = QLabel()
         self.checks_label.setObjectName("StatusChecks")
         self.zoom_label = QLabel("100%")
+        self.progress_label = QLabel()
+        self.progress_label.setObjectName("StatusProgress")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setObjectName("OpeningProgress")
+        self.progress_bar.setMaximumWidth(160)
+        self.progress_bar.setTextVisible(False)
+        status.addWidget(self.progress_label)
+        status.addWidget(self.progress_bar)
+        self._progress(None)
         for widget in (self.file_label, self.dirty_label, self.checks_label, self.zoom_label):
             status.addPermanentWidget(widget)
 
     # ----- documents -------------------------------------------------------------------------
-    def _attach(self, document: Document) -> None:
-        """Make ``document`` the one shown: scene, panels, undo actions, title."""
+    def _attach(self, document: Document, scene: CanvasScene | None = None) -> None:
+        """Make ``document`` the one shown: scene (``scene``, already built for it, or a new one),
+        panels, undo actions, title."""
         old = getattr(self, "_attached", None)
         if old is not None and old is not document:
             old.close()
             old.deleteLater()
         self._attached = document
         self.document = document
-        scene = CanvasScene(document, self)
+        scene = scene if scene is not None else CanvasScene(document, self)
         old_scene = self.scene
         self.scene = scene
         self.view.set_scene(scene)
@@ -362,10 +377,12 @@ class MainWindow(QMainWindow):
         self._update_title()
         self.sig_document_changed.emit(document)
 
-    def set_document(self, document: Document, fit: bool = True, source: str | None = None) -> None:
-        """Show ``document``; ``source`` is the manifest file/folder an unsaved design was imported from."""
+    def set_document(self, document: Document, fit: bool = True, source: str | None = None,
+                     scene: CanvasScene | None = None) -> None:
+        """Show ``document``; ``source`` is the manifest file/folder an unsaved design was imported from;
+        ``scene`` its canvas when already built (opening in the background)."""
         self._locate_certificates(document.path or source)
-        self._attach(document)
+        self._attach(document, scene)
         # The design, its scene items and panels live as long as the window shows them: keep them out of
         # the cyclic collector's later passes, which would otherwise walk these hundreds of thousands of
         # objects again and again (a full pass over a 2,000-resource design blocks every thread for
@@ -405,7 +422,7 @@ class MainWindow(QMainWindow):
         page.sig_new.connect(self.new_file)
         page.sig_open.connect(self.open_dialog)
         page.sig_import.connect(self.import_dialog)
-        page.sig_open_path.connect(self.open_path)
+        page.sig_open_path.connect(self.open_in_background)
         self.start_page = page
         self.centre.addWidget(page)
         self.centre.setCurrentWidget(page)
@@ -450,26 +467,89 @@ class MainWindow(QMainWindow):
             return
         path = dialogs.open_project(self, os.path.dirname(self.document.path or ""))
         if path:
-            self.open_path(path)
+            self.open_in_background(path)
 
     def open_path(self, path: str) -> bool:
-        """Open a project file, or import manifests (a file or folder) as a new unsaved design."""
+        """Open a project file, or import manifests (a file or folder) as a new unsaved design, in one
+        go (tests, ``--screenshot``); the menus open in the background (:meth:`open_in_background`)."""
+        self.cancel_opening()
         try:
-            if path.endswith(PROJECT_SUFFIX):
-                document = Document.open(path, self)
-                settings.add_recent_file(path)
-            else:
-                from ..io.importer import import_manifests
-
-                result = import_manifests([path], name=os.path.basename(path.rstrip("/")).split(".")[0])
-                document = Document(result.project, None, self)
-                self.show_message(f"Imported {result.summary()}", 8000)
+            read = read_design(path)
         except (InputError, OSError, ValueError) as exc:
             dialogs.error(self, "Cannot open", f"{path}\n\n{exc}")
             return False
-        self.discard_journal()
-        self.set_document(document, source=path)
+        self._show_read(read, Document(read.project, read.path, self))
         return True
+
+    def open_in_background(self, path: str) -> None:
+        """Open as :meth:`open_path` does, without blocking the window: the file is read on a worker
+        thread, then the canvas is built in slices on the event loop; the design shown until then stays
+        usable. A failure is one message; the design shown stays."""
+        self.cancel_opening()
+        watched = (self.document, self.document.undo_stack.index())
+        self._progress(f"Opening {os.path.basename(path.rstrip('/'))}…", 0)
+        self.opener.start_on(path, read_design, lambda answer: self._opened(path, answer, watched))
+
+    @property
+    def opening(self) -> bool:
+        """A design is being opened in the background."""
+        return self.opener.busy or self.scene_build is not None
+
+    def cancel_opening(self) -> None:
+        """Forget a design being opened in the background (another one is opened, or the window closes)."""
+        self.opener.drop()
+        if self.scene_build is not None:
+            self.scene_build.cancel()
+            self.scene_build.deleteLater()
+            self.scene_build = None
+        self._progress(None)
+
+    def _opened(self, path: str, answer, watched: tuple) -> None:
+        """The worker read the file: build the canvas in slices, then show it (or say why not)."""
+        if isinstance(answer, BaseException):
+            self._progress(None)
+            reason = str(answer) if isinstance(answer, InputError | OSError | ValueError) \
+                else f"{type(answer).__name__}: {answer}"
+            dialogs.error(self, "Cannot open", f"{path}\n\n{reason}")
+            return
+        document = Document(answer.project, answer.path, self)
+        scene = CanvasScene(document, self, build=False)
+        build = SlicedBuild(scene.build_steps(), self)
+        expected = 2 * len(answer.project.nodes) + 1  # cards, then references; the edges after
+        self._progress(f"Drawing {len(answer.project.nodes)} nodes…", expected)
+        build.sig_progress.connect(lambda done: self.progress_bar.setValue(min(done, expected)))
+        build.sig_done.connect(lambda: self._built(answer, document, scene, watched))
+        self.scene_build = build
+        build.start()
+
+    def _built(self, read: ReadDesign, document: Document, scene: CanvasScene, watched: tuple) -> None:
+        self.scene_build = None
+        self._progress(None)
+        edited_meanwhile = (self.document, self.document.undo_stack.index()) != watched
+        if edited_meanwhile and not self.maybe_save():  # the design shown was edited while this one loaded
+            scene.deleteLater()
+            document.dispose()
+            document.deleteLater()
+            return
+        self._show_read(read, document, scene)
+
+    def _show_read(self, read: ReadDesign, document: Document, scene: CanvasScene | None = None) -> None:
+        if read.path:
+            settings.add_recent_file(read.source)
+        self.discard_journal()
+        self.set_document(document, source=read.source, scene=scene)
+        if read.message:
+            self.show_message(read.message, 8000)
+
+    def _progress(self, text: str | None, steps: int = 0) -> None:
+        """The status bar's progress while a design opens: ``steps`` 0 is busy without a measure;
+        ``text`` None hides it."""
+        self.progress_label.setVisible(text is not None)
+        self.progress_bar.setVisible(text is not None)
+        if text is not None:
+            self.progress_label.setText(text)
+            self.progress_bar.setRange(0, steps)
+            self.progress_bar.setValue(0)
 
     def import_dialog(self) -> None:
         paths = dialogs.import_manifests(self)
@@ -522,7 +602,7 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent designs").setEnabled(False)
         for path in files:
             self.recent_menu.addAction(os.path.basename(path),
-                                       lambda p=path: self.maybe_save() and self.open_path(p)).setToolTip(path)
+                                       lambda p=path: self.maybe_save() and self.open_in_background(p)).setToolTip(path)
 
     def export_dialog(self) -> None:
         from .export_dialog import ExportDialog
@@ -595,6 +675,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.maybe_save():
+            self.cancel_opening()
             self.discard_journal()
             settings.settings().setValue("windowState", self.saveState())
             self.document.dispose()  # its undo stack must not emit into this window while both are deleted
@@ -778,6 +859,6 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         if len(paths) == 1 and paths[0].endswith(PROJECT_SUFFIX):
             if self.maybe_save():
-                self.open_path(paths[0])
+                self.open_in_background(paths[0])
         else:
             self.import_paths(paths)

@@ -88,7 +88,16 @@ class SplitChart(QWidget):
         document.sig_edited.connect(self.timer.start)
         self.worker.follow(document)
         self.tried = None
-        self.refresh_rules()
+        if self.on_screen():
+            self.refresh_rules()
+        else:  # listed when the panel shows: opening a large design need not wait for a hidden chart
+            self.rules = []
+            self.rule.blockSignals(True)
+            self.rule.clear()
+            self.rule.blockSignals(False)
+            self.send_button.setEnabled(False)
+            self.run = None
+            self.stale = True
 
     def on_screen(self) -> bool:
         # A dock in a background tab stays "visible" to Qt; what is on screen has a visible region.

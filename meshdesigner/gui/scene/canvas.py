@@ -8,6 +8,7 @@ change to what other nodes are *found by* (names, hosts, selectors) rebuilds the
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen, QPixmap
@@ -35,6 +36,7 @@ from .navigator import Navigator
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
+EDGES_PER_STEP = 50  # edges made in one step of a sliced build
 CROWDED = 400  # more cards shown than this: below LOW_DETAIL they are drawn as blocks
 CLIENT_OFFSET = 64.0  # the internet mark left of an ingress gateway
 LANE_TITLES = ("Clients", "Ingress", "Routing", "Services", "Egress", "External")
@@ -73,7 +75,9 @@ def writer(key: tuple) -> str:
 class CanvasScene(QGraphicsScene):
     sig_node_moved_by_user = Signal()
 
-    def __init__(self, document: Document, parent=None) -> None:
+    def __init__(self, document: Document, parent=None, build: bool = True) -> None:
+        """``build=False``: the items are made later, by :meth:`rebuild` or slice by slice through
+        :meth:`build_steps` (opening a large design without blocking the window)."""
         super().__init__(parent)
         self.document = document
         self.items_by_id: dict[str, NodeItem] = {}
@@ -98,7 +102,8 @@ class CanvasScene(QGraphicsScene):
         self.navigator = Navigator(self)  # groups, focus, history (view state of large designs)
         self.stale_edges: set[tuple] = set()  # hidden edges whose geometry waits until they show
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
-        self.rebuild()
+        if build:
+            self.rebuild()
         document.sig_node_added.connect(self._on_added)
         document.sig_node_removed.connect(self._on_removed)
         document.sig_node_changed.connect(self._on_changed)
@@ -116,9 +121,12 @@ class CanvasScene(QGraphicsScene):
     def rebuild(self) -> None:
         """Recreate every item from the project (opening a file)."""
         with gc_paused():  # thousands of items and references, none of them cyclic garbage
-            self._rebuild()
+            for _ in self.build_steps():
+                pass
 
-    def _rebuild(self) -> None:
+    def build_steps(self) -> Iterator[None]:
+        """Recreate every item from the project, yielding after each small piece of work (a card, the
+        references of a node, a few edges): the caller may let the event loop run between pieces."""
         self.clear()
         self.items_by_id.clear()
         self.edges.clear()
@@ -128,14 +136,28 @@ class CanvasScene(QGraphicsScene):
         self.edge_layer, self.node_layer = EdgeLayer(self), NodeOverviewLayer(self)
         self.addItem(self.edge_layer)
         self.addItem(self.node_layer)
-        self.applying_model = True
-        for node in self.document.project:
+        # An explicit rectangle from the start: the layers span the scene's rectangle, and a scene left
+        # to compute it from its items (between two slices) would ask the layers again, endlessly.
+        self.setSceneRect(QRectF(0, 0, 1, 1))
+        for node in list(self.document.project):
+            self.applying_model = True
             item = NodeItem(node, no_contents=self.overview)
             self.items_by_id[node.id] = item
             self.addItem(item)
-        self.applying_model = False
+            self.applying_model = False
+            yield
         self.navigator.attach()
-        self._rebuild_edges()
+        yield
+        self._index = None
+        wanted: dict[tuple, Reference] = {}
+        for node in list(self.document.project):
+            for ref in self._refs_of(node):
+                wanted[edge_key(ref)] = ref
+            yield
+        keys = list(wanted)
+        for start in range(0, len(keys), EDGES_PER_STEP):
+            self._sync_edges({key: wanted[key] for key in keys[start:start + EDGES_PER_STEP]}, set())
+            yield
         self.update_scene_rect()
 
     def update_scene_rect(self) -> None:

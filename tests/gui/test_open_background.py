@@ -1,0 +1,148 @@
+"""File > Open never blocks the window (#16): the design is read on a worker thread and its canvas is built in
+slices on the event loop; the design shown until then stays usable; a file that cannot be read is one message.
+
+These tests are about structure (where the work runs, in how many pieces), never about how fast it is: the
+budgets are measured by tests/perf/bench_gui.py. The one bound on the event loop (500 ms) is ten times the
+budget, so that a loaded machine does not fail it while a design read or built in one go (seconds) would."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+
+from conftest import WithArguments
+from meshdesigner.gui import main_window
+from meshdesigner.io.importer import import_manifests
+from meshdesigner.io.project_file import save_project
+
+pytestmark = pytest.mark.gui
+GENEROUS_STALL_MS = 500
+
+
+def _large_design(folder, services: int = 400) -> str:
+    """A design of ``services`` Services, each with a VirtualService bound to one Gateway, saved as a project."""
+    docs = ["apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: shop}\n"
+            "spec:\n  selector: {istio: ingressgateway}\n  servers:\n"
+            "  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ['*.example.com']\n"]
+    for i in range(services):
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}, namespace: shop}}\n"
+                    f"spec:\n  selector: {{app: svc{i}}}\n  ports: [{{port: 80, name: http}}]\n")
+        docs.append(f"apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+                    f"metadata: {{name: vs{i}, namespace: shop}}\nspec:\n  hosts: [svc{i}.example.com]\n"
+                    f"  gateways: [edge]\n  http:\n  - route:\n    - destination: {{host: svc{i}}}\n")
+    manifests = folder / "large.yaml"
+    manifests.write_text("---\n".join(docs))
+    path = folder / "large.mesh.yaml"
+    save_project(import_manifests([str(manifests)], name="large").project, str(path))
+    return str(path)
+
+
+class HeldRead:
+    """``read_design`` that waits on its thread until released, and records which thread it ran on."""
+
+    def __init__(self) -> None:
+        self.real = main_window.read_design
+        self.gate = threading.Event()
+        self.on_gui_thread: list[bool] = []
+
+    def __call__(self, path):
+        self.on_gui_thread.append(threading.current_thread() is threading.main_thread())
+        self.gate.wait(30)
+        return self.real(path)
+
+
+class LongestGap:
+    """A 5 ms timer on the GUI thread: the longest time between two beats is how long the loop was blocked."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._beat)
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.timer.start()
+
+    def _beat(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def stop(self) -> float:
+        self._beat()
+        self.timer.stop()
+        return self.longest * 1000
+
+
+def test_opening_returns_at_once_and_reads_off_the_gui_thread(make_editor, qtbot, tmp_path, monkeypatch):
+    path = _large_design(tmp_path, services=30)
+    window = make_editor()
+    before = window.document
+    held = HeldRead()
+    monkeypatch.setattr(main_window, "read_design", held)
+    window.open_in_background(path)
+    qtbot.waitUntil(lambda: bool(held.on_gui_thread), timeout=10000)
+    # Not read yet: the old design is still the one shown, and the window says what it is doing.
+    assert window.document is before and window.opening
+    assert window.progress_bar.isVisible() and "large.mesh.yaml" in window.progress_label.text()
+    assert held.on_gui_thread == [False]
+    held.gate.set()
+    qtbot.waitUntil(lambda: not window.opening, timeout=30000)
+    assert window.document.path == path
+    assert len(window.scene.items_by_id) == len(window.document.project.nodes) == 61
+    assert not window.progress_bar.isVisible()
+
+
+def test_a_large_design_is_built_over_many_ticks_and_the_window_keeps_reacting(make_editor, qtbot, tmp_path,
+                                                                               no_dialogs):
+    path = _large_design(tmp_path)
+    window = make_editor()
+    old_node = window.document.create_node("mesh-service", (100.0, 100.0))  # the design shown: edited below
+    window.document.undo_stack.setClean()
+    builds = []
+    window.opener.sig_idle.connect(lambda: builds.append(window.scene_build))
+    gap = LongestGap()
+    window.open_in_background(path)
+    qtbot.waitUntil(lambda: bool(builds), timeout=60000)
+    build = builds[0]
+    assert build is not None and not build.finished
+    # The old design stays usable while the new one is drawn.
+    window.document.set_field(old_node.id, ("service", "metadata", "name"), "still-editable")
+    assert window.document.dirty
+    no_dialogs["ask_save_changes"] = "discard"  # ... so its unsaved edit is asked about before it goes
+    qtbot.waitUntil(lambda: not window.opening, timeout=60000)
+    longest = gap.stop()
+    assert window.document.path == path
+    assert len(window.scene.items_by_id) == 801
+    assert build.finished and build.ticks > 5
+    assert longest < GENEROUS_STALL_MS, f"the event loop was blocked for {longest:.0f} ms while opening"
+
+
+def test_the_menu_opens_in_the_background(make_editor, qtbot, tmp_path, no_dialogs):
+    path = _large_design(tmp_path, services=5)
+    window = make_editor()
+    no_dialogs["open_project"] = path
+    window.act_open.trigger()
+    assert window.opening
+    qtbot.waitUntil(lambda: not window.opening, timeout=30000)
+    assert window.document.path == path
+
+
+def test_a_file_that_cannot_be_read_is_one_message_and_the_design_stays(make_editor, qtbot, tmp_path,
+                                                                        no_dialogs):
+    bad = tmp_path / "bad.mesh.yaml"
+    bad.write_text("format_version: 3\nname: bad\nnodes:\n  - kind: mesh-service\n    id: [unclosed\n")
+    window = make_editor()
+    before = window.document
+    messages = []
+    no_dialogs["error"] = WithArguments(lambda _parent, title, text: messages.append((title, text)))
+    window.open_in_background(str(bad))
+    qtbot.waitUntil(lambda: not window.opening, timeout=30000)
+    assert window.document is before
+    assert len(messages) == 1 and messages[0][0] == "Cannot open"
+    assert re.search(rf"{re.escape(str(bad))}:\d+: invalid YAML", messages[0][1])  # the file and its line
+    assert not window.progress_bar.isVisible()
