@@ -92,8 +92,11 @@ def main(argv: list[str] | None = None) -> int:
 
             dialogs.error = lambda _p, title, message: print(f"meshdesigner: {title}: {message}",
                                                                file=sys.stderr)
-        if not window.open_path(args.file):
-            return 2
+            if not window.open_path(args.file):
+                return 2
+        else:  # the window shows at once; the design is read on a worker and drawn in slices
+            window.show_start_page()
+            window.open_in_background(args.file)
     elif args.screenshot or not window.offer_recovery():
         window.show_start_page()  # no file: the start page (a screenshot too; it never offers recovery)
     if args.screenshot:

@@ -23,10 +23,12 @@ def drop_files(window, paths) -> None:
     window.dropEvent(event)
 
 
-def test_dropping_a_design_opens_it_and_remembers_it(make_editor):
+def test_dropping_a_design_opens_it_and_remembers_it(make_editor, qtbot):
     window = make_editor()
     path = EXAMPLES_DIR / "tcp.mesh.yaml"
     drop_files(window, [path])
+    assert window.opening  # read on a worker, drawn in slices (#16)
+    qtbot.waitUntil(lambda: not window.opening, timeout=30000)
     assert window.document.path == str(path)
     assert settings.recent_files()[0] == str(path)
 
