@@ -146,3 +146,36 @@ def test_a_file_that_cannot_be_read_is_one_message_and_the_design_stays(make_edi
     assert len(messages) == 1 and messages[0][0] == "Cannot open"
     assert re.search(rf"{re.escape(str(bad))}:\d+: invalid YAML", messages[0][1])  # the file and its line
     assert not window.progress_bar.isVisible()
+
+
+# ----- what one edit costs on a large design (#16: typing in a field stalled the window) -----------------
+def test_an_edit_that_moves_no_edge_keeps_the_group_summaries_and_the_request_starts(make_editor, qtbot,
+                                                                                       tmp_path):
+    window = make_editor(_large_design(tmp_path, services=120))
+    navigator = window.scene.navigator
+    assert navigator.enabled  # a large design opens grouped
+    navigator.group_summary("shop")
+    gateways_in = navigator._upstream_gateways()
+    starts = window.flow_panels.try_request.gateway
+    refills = []
+    starts.model().modelReset.connect(lambda: refills.append(1))
+    starts.model().rowsInserted.connect(lambda *_: refills.append(1))
+    window.document.set_field("virtual-service:shop/vs7", ("virtual_service", "spec", "http", 0, "timeout"), "3s")
+    # The edges did not change: who reaches each namespace is not worked out again, nor are the starts
+    # of "Try a request" listed again (each was a scan of the whole design on every key typed).
+    assert navigator._upstream_gateways() is gateways_in
+    assert refills == []
+    # Unbinding the gateway removes an edge: then it is worked out again.
+    window.document.set_field("virtual-service:shop/vs7", ("virtual_service", "spec", "gateways"), ["elsewhere"])
+    assert navigator._gateways_in is None
+
+
+def test_the_severity_filter_is_read_once_per_change_not_per_row(make_editor):
+    from meshdesigner.gui.panels.diagnostics_groups import FilterBar
+
+    bar = FilterBar()
+    assert bar.severities() == {"error", "warning", "info"}
+    bar.toggles["info"].setChecked(False)
+    assert bar.severities() == {"error", "warning"}
+    bar.toggles["info"].setChecked(True)
+    assert bar.severities() == {"error", "warning", "info"}

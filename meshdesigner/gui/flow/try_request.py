@@ -183,10 +183,15 @@ class TryRequestPanel(QWidget):
         self.worker.follow(document)
         document.sig_node_added.connect(self._fill_gateways)
         document.sig_node_removed.connect(self._fill_gateways)
-        document.sig_node_changed.connect(self._fill_gateways)
+        document.sig_node_changed.connect(self._node_changed)
         document.sig_node_renamed.connect(self._fill_gateways)
         self._fill_gateways()
         self.clear()
+
+    def _node_changed(self, old, new) -> None:
+        """Only a gateway's name or a namespace changes the starts (not every field typed on a large design)."""
+        if (old.namespace, old.name, old.kind) != (new.namespace, new.name, new.kind):
+            self._fill_gateways()
 
     def _fill_gateways(self, *_args) -> None:
         """The starts: every gateway (``ns/name``), then a sidecar in each namespace of the design."""

@@ -55,6 +55,9 @@ class FilterBar(QWidget):
         layout.setContentsMargins(6, 4, 6, 2)
         layout.setSpacing(6)
         self.toggles: dict[str, QToolButton] = {}
+        # Kept as the toggles change: the filter asks for each of thousands of rows, and asking the
+        # buttons each time cost more than the rest of a refresh.
+        self._severities: set[str] = set(SEVERITIES)
         for severity in SEVERITIES:
             button = QToolButton()
             button.setObjectName(f"show_{severity}")
@@ -63,7 +66,7 @@ class FilterBar(QWidget):
             button.setIcon(icon(severity, SEVERITY_COLOURS[severity]))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setToolTip(f"Show {severity} findings")
-            button.toggled.connect(lambda _on: self.sig_changed.emit())
+            button.toggled.connect(lambda on, s=severity: self._toggled(s, on))
             self.toggles[severity] = button
             layout.addWidget(button)
         self.text = QLineEdit(placeholderText="Filter by code, resource, field or message…")
@@ -90,7 +93,11 @@ class FilterBar(QWidget):
         self.shown.setText("" if shown == total else f"{shown} of {total} shown")
 
     def severities(self) -> set[str]:
-        return {s for s, button in self.toggles.items() if button.isChecked()}
+        return self._severities
+
+    def _toggled(self, severity: str, on: bool) -> None:
+        self._severities = (self._severities | {severity}) if on else (self._severities - {severity})
+        self.sig_changed.emit()
 
     def text_filter(self) -> str:
         return self.text.text().strip().lower()

@@ -245,7 +245,8 @@ class CanvasScene(QGraphicsScene):
                 if key[1] == target and key in self.edges:
                     self._edge_geometry(key)
         self._update_batching()
-        self.navigator.edges_changed()
+        if touched:  # what groups summarise (gateways in, bundles) depends on the edges only
+            self.navigator.edges_changed()
 
     def _edge_geometry(self, key: tuple) -> None:
         """Recompute an edge's path now if it is shown; a hidden one waits until it shows."""
