@@ -232,6 +232,7 @@ def test_start_page_opens_an_example(make_editor, qtbot):
     cards = [c for c in window.start_page.findChildren(Card) if c.findChild(QLabel, "SectionTitle").text() == "seed"]
     assert cards
     cards[0].sig_clicked.emit()
+    qtbot.waitUntil(lambda: not window.opening, timeout=30000)  # read on a worker, drawn in slices (#16)
     assert window.centre.currentWidget() is window.view
     assert window.document.path.endswith("seed.mesh.yaml")
     assert window._docks["properties"].isVisible()
