@@ -205,6 +205,9 @@ class Analyzer:
         """Run the node's rules (``only`` those named), recording each rule's look-ups."""
         ctx = self.context
         node_id = node.id
+        if only is None and not self.track:
+            self._run_node_once(node)
+            return
         if only is None:
             self._forget(node_id, None)
             results: dict[str, list[Diagnostic]] = {}
@@ -239,6 +242,20 @@ class Analyzer:
             self._per_node[node_id] = results
         else:
             self._per_node.pop(node_id, None)
+
+    def _run_node_once(self, node: NodeBase) -> None:
+        """:meth:`_run_node` for a one-shot run (nothing recorded, nothing to forget): every rule runs on
+        every node, so the loop is kept to the minimum."""
+        ctx, node_id = self.context, node.id
+        results: dict[str, list[Diagnostic]] = {}
+        for r in self._node_rules.get(node.kind, ()):
+            found = [*r.fn(ctx, node)]
+            if found:
+                kept = [d for d in (self._finish(diag, node_id) for diag in found) if not self._annotated_ignore(d)]
+                if kept:
+                    results[r.name] = kept
+        if results:
+            self._per_node[node_id] = results
 
     def _forget(self, node_id: str, rule_name: str | None) -> None:
         """Drop the recorded look-ups of one rule on a node (``None``: of all its rules)."""

@@ -14,7 +14,7 @@ class ResourceRef(tuple):
     __slots__ = ()
 
     def __new__(cls, kind: str, namespace: str, name: str):
-        return super().__new__(cls, (kind, namespace, name))
+        return tuple.__new__(cls, (kind, namespace, name))
 
     @property
     def kind(self) -> str:

@@ -54,20 +54,16 @@ def _holders(cls: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, _wire in _fields(cls))
 
 
-def _written_holders(model: WireModel) -> frozenset[str] | set[str]:
-    """The fields of ``model`` that were given a value and can hold models (an unset field is its default:
-    None, or a model built without unknown fields, so nothing below it needs a visit)."""
-    return model.__pydantic_fields_set__ & _holders(type(model))
-
-
 def _walk(model: WireModel, where, out: list, written=None) -> None:
     extra = model.__pydantic_extra__
     if extra:
         base = _parts(where)
         for field in extra:
             out.append((_join(base + (field,)), field))
+    # only the fields given a value that can hold models are visited: an unset field is its default (None, or
+    # a model built without unknown fields)
     if written is None:
-        written = _written_holders(model)
+        written = model.__pydantic_fields_set__ & _holders(type(model))
     if not written:
         return
     values = model.__dict__
@@ -79,19 +75,19 @@ def _walk(model: WireModel, where, out: list, written=None) -> None:
             continue
         # a model below is visited only when it may hold an unknown field: its own, or below a written field
         if isinstance(value, WireModel):
-            below = _written_holders(value)
+            below = value.__pydantic_fields_set__ & _holders(type(value))
             if below or value.__pydantic_extra__:
                 _walk(value, (where, wire), out, below)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, WireModel):
-                    below = _written_holders(item)
+                    below = item.__pydantic_fields_set__ & _holders(type(item))
                     if below or item.__pydantic_extra__:
                         _walk(item, ((where, wire), f"[{i}]"), out, below)
         elif isinstance(value, dict):
             for key, item in value.items():
                 if isinstance(item, WireModel):
-                    below = _written_holders(item)
+                    below = item.__pydantic_fields_set__ & _holders(type(item))
                     if below or item.__pydantic_extra__:
                         _walk(item, ((where, wire), f"[{key}]"), out, below)
 
