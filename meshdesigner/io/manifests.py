@@ -258,6 +258,10 @@ def _read_file(file: str, default_namespace: str, keep_nodes: bool,
                 result.secrets.append(secret_reference(parsed))
             else:
                 result.others.append(parsed)
+        if not keep_nodes:
+            # The sources keep the document only to find lines again (from its text); its data is now
+            # held by the resources built from it. Holding both doubled a large file's memory.
+            doc.data = None
 
 
 def is_secret(obj: dict) -> bool:

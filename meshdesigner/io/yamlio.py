@@ -178,9 +178,11 @@ class _Builder:
     refused, keys become text, duplicate keys are refused (keys a merge ``<<`` brings in may be
     overridden, as YAML says). Recursive; callers bound the depth first."""
 
-    def __init__(self, loader: StrictLoader, shares_nodes: bool) -> None:
+    def __init__(self, loader: StrictLoader, shares_nodes: bool, may_merge: bool = True) -> None:
         self.loader = loader
         self.built: dict[int, Any] | None = {} if shares_nodes else None  # an aliased node is built once
+        # A merge key is a plain ``<<`` or an explicit tag: a stream with neither has no mapping to flatten.
+        self.may_merge = may_merge
 
     def build(self, node: yaml.Node) -> Any:
         cls = node.__class__
@@ -204,6 +206,8 @@ class _Builder:
         return result
 
     def _mapping(self, node: MappingNode) -> dict:
+        if not self.may_merge:
+            return self._plain_mapping(node)
         first_own = 0
         if any(key.tag == _MERGE for key, _ in node.value):
             own = sum(1 for key, _ in node.value if key.tag != _MERGE)
@@ -221,6 +225,23 @@ class _Builder:
                     raise _error(key_node, f"duplicate key {key!r}")
                 own_keys.add(key)
             mapping[key] = self.build(value_node)
+        return mapping
+
+    def _plain_mapping(self, node: MappingNode) -> dict:
+        """:meth:`_mapping` for a stream without merge keys (every key is the mapping's own): the hot
+        loop of a large manifest, with text keys and text values taken directly."""
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag == _STR:
+                key = key_node.value
+            else:
+                key = self._key(key_node)
+            if key in mapping:
+                raise _error(key_node, f"duplicate key {key!r}")
+            if value_node.__class__ is ScalarNode and value_node.tag == _STR:
+                mapping[key] = value_node.value
+            else:
+                mapping[key] = self.build(value_node)
         return mapping
 
     def _key(self, node: yaml.Node) -> str:
@@ -425,6 +446,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Document]:
     """Parse every document of a YAML stream, with its first line; empty documents are skipped."""
     has_anchors = "&" in text and bool(_ANCHOR.search(text))
+    may_merge = "<<" in text or "!" in text  # a plain merge key, or any explicit tag (``!!merge``, %TAG)
     may_be_too_deep = _may_nest_deeper(text, MAX_DEPTH)
     try:
         if may_be_too_deep and _may_nest_deeper(text, _COMPOSER_SAFE_DEPTH):
@@ -453,7 +475,7 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
                     problem = None
                 if problem:
                     raise InputError(problem, file=file, line=node.start_mark.line + 1)
-                data = _Builder(loader, shares_nodes=has_anchors).build(node)
+                data = _Builder(loader, shares_nodes=has_anchors, may_merge=may_merge).build(node)
             except yaml.YAMLError as exc:
                 raise _yaml_error(exc, file, text) from None
             except RecursionError:

@@ -33,6 +33,10 @@ CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: cfg}}\ndata:\n  
     ("1: a", {"1": "a"}), ("true: a", {"true": "a"}),   # keys become text, as in JSON
     ("a: !!str 1", {"a": "1"}), ("a: !!float 1", {"a": 1.0}), ("a: !!int 7", {"a": 7}),
     ("b: &b {x: 1}\nc:\n  <<: *b\n  x: 2", {"b": {"x": 1}, "c": {"x": 2}}),
+    # merge keys are found whether written plain or tagged (a stream with neither takes a shorter path)
+    ("b: &b {x: 1}\nc:\n  !!merge <<: *b\n  z: 2", {"b": {"x": 1}, "c": {"x": 1, "z": 2}}),
+    ("b: &b {x: 1}\nc: {? !!merge m : *b, z: 2}", {"b": {"x": 1}, "c": {"x": 1, "z": 2}}),
+    ("a: {b: c, d: [e, {f: 1}]}\ng: 'h'", {"a": {"b": "c", "d": ["e", {"f": 1}]}, "g": "h"}),
 ])
 def test_scalars_read_as_kubernetes_reads_them(text, expected):
     assert load_one(text, "f.yaml") == expected
@@ -53,6 +57,9 @@ def test_scalars_read_as_kubernetes_reads_them(text, expected):
     ("a: .inf", "not a number Kubernetes can hold"), ("a: -.Inf", "not a number Kubernetes can hold"),
     ("a: .nan", "not a number Kubernetes can hold"), ("a: 1e400", "not a number Kubernetes can hold"),
     ("a: 1\na: 2", "duplicate key 'a'"),
+    ("a:\n  b: x\n  b: y", "duplicate key 'b'"),
+    ("a:\n  b: x\n  'b': y", "duplicate key 'b'"),
+    ("a:\n  1: x\n  '1': y", "duplicate key '1'"),
     ("[1, 2]: x", "a mapping key must be text"),
     ("[" * 200 + "]" * 200, "nests deeper than"),
     ("- " * 300 + "x", "nests deeper than"),
@@ -159,3 +166,19 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path):
 def test_examples_still_read(tmp_path):
     for example in sorted(pathlib.Path(__file__).resolve().parents[2].joinpath("examples").glob("*.mesh.yaml")):
         load_project(str(example))
+
+
+def test_a_large_read_keeps_no_second_copy_of_the_data_but_still_finds_lines(tmp_path):
+    """Read without node trees (validate of a big file), each document's data is dropped once its
+    resources are built (it doubled the memory of a 20 MB file); lines are still found from the text."""
+    from meshdesigner.io.manifests import read_manifests
+
+    path = tmp_path / "svc.yaml"
+    path.write_text("apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports:\n  - port: 80\n---\n"
+                    "apiVersion: v1\nkind: Service\nmetadata:\n  name: b\nspec:\n  ports:\n  - port: 81\n")
+    result = read_manifests([str(path)], keep_nodes=False)
+    source = result.sources[("Service", "default", "b")]
+    assert source.document.data is None
+    assert source.line == 9
+    assert source.line_of(("spec", "ports", 0, "port")) == 15
+    assert [r.spec.ports[0].port for r in result.resources] == [80, 81]
