@@ -252,7 +252,10 @@ def envoyfilter_placement(ctx):
         return
     ports: dict = {}
     routes: dict = {}
-    names = _route_names_by_gateway(project)
+    # The route names of every VirtualService are gathered only when some patch matches a route by name.
+    by_name = any(_route_name(patch) for p in project.policies if isinstance(p, EnvoyFilter)
+                  for patch in p.spec.config_patches or [])
+    names = _route_names_by_gateway(project) if by_name else {}
     for gateway in project.gateways():
         plan = security_plan(project, gateway)
         for ef in plan.envoy_filters:
@@ -284,6 +287,12 @@ def _route_names_by_gateway(project) -> dict[str, set[str]]:
     return out
 
 
+def _route_name(patch) -> str | None:
+    """The route name a patch's ``routeConfiguration.vhost.route`` match names, if any."""
+    rc = (patch.match.route_configuration if patch.match else None) or {}
+    return ((rc.get("vhost") or {}).get("route") or {}).get("name")
+
+
 def _unplaceable(patch, ports: set[int], routes: set[str]) -> str | None:
     match = patch.match
     context = (match.context if match else None) or "ANY"
@@ -297,7 +306,7 @@ def _unplaceable(patch, ports: set[int], routes: set[str]) -> str | None:
     rc = match.route_configuration or {}
     if rc.get("portNumber") and int(rc["portNumber"]) not in ports:
         return f"no selected gateway has a server on port {rc['portNumber']}"
-    route = ((rc.get("vhost") or {}).get("route") or {}).get("name")
+    route = _route_name(patch)
     if route and route not in routes:
         return f"no HTTP route named {route!r} is bound to the selected gateways"
     return None
