@@ -12,9 +12,10 @@ attaches a resource with ``WorkloadPolicyMatcher.ShouldAttachPolicy``
   label, so every Istio ``Gateway``'s pods): a resource with ``targetRef``/``targetRefs`` is ignored
   altogether; otherwise it applies when it has no selector (namespace-wide, or mesh-wide in the root
   namespace) or its ``matchLabels`` are a subset of the workload's labels;
-* for a Gateway API gateway's pods: only ``targetRef(s)`` to ``gateway.networking.k8s.io/Gateway``
-  of that name in the same namespace (selector-based policies need a feature flag that is off by
-  default);
+* for a Gateway API gateway's pods: ``targetRef(s)`` to ``gateway.networking.k8s.io/Gateway`` of that
+  name in the policy's own namespace (the workload's); a policy without targetRefs falls back to its
+  selector, because ``ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY`` (``pilot/pkg/features/pilot.go``)
+  defaults to true;
 * PeerAuthentication always goes by selector (``getConfigsForWorkload``).
 """
 
@@ -44,7 +45,9 @@ def should_attach(policy: PolicyResource, labels: dict[str, str], namespace: str
     if gateway_name is None:
         return not refs and selected(policy, labels)
     if not refs:
-        return False  # PILOT_ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY is off by default
+        # features.EnableSelectorBasedK8sGatewayPolicy (ENABLE_SELECTOR_BASED_K8S_GATEWAY_POLICY) is
+        # true by default: a Gateway API gateway's pods take selector and namespace/mesh-wide policies.
+        return selected(policy, labels)
     if policy.namespace != namespace:
         return False
     return any((ref.namespace in (None, "", namespace)) and (ref.group or "") == K8S_GATEWAY_GROUP
