@@ -76,6 +76,17 @@ spec:
                          "  - when: [{key: 'request.auth.claims[group]', notValues: [admin]}]"),
                AP.format(name="p", ns="istio-system", spec=GW_SELECTOR + "  action: DENY\n  rules:\n"
                          "  - when: [{key: 'request.headers[x-group]', notValues: [admin]}]")),
+    "MD0909": ("""apiVersion: networking.istio.io/v1
+kind: EnvoyFilter
+metadata: {name: ef, namespace: istio-system}
+spec:
+  configPatches: []
+""", """apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: ef, namespace: istio-system}
+spec:
+  configPatches: []
+"""),
 }
 
 

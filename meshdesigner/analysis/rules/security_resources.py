@@ -8,7 +8,8 @@ EnvoyFilter resources (:mod:`meshdesigner.model.security`).
   external authorizer, keys only at a ``jwksUri``, an access log provider the design does not define,
   an EnvoyFilter patch that applies to nothing at any gateway);
 * MD0906-MD0908: cross-resource findings (a selector that matches no gateway of the design, a
-  namespace referenced but absent, claim-based conditions without a RequestAuthentication).
+  namespace referenced but absent, claim-based conditions without a RequestAuthentication);
+* MD0909: an apiVersion the kind's CRD does not serve (the API server refuses it).
 
 Istio's authorization analyzers (``pkg/config/analysis/analyzers/authz``) are ported in MD10xx.
 """
@@ -70,6 +71,14 @@ CLAIMS_WITHOUT_AUTHN = _m(
     """JWT claims and request principals come from a RequestAuthentication that validates the token. Without
     one applying to the same workload no request has a principal or claims: an ALLOW rule on them never
     matches and a DENY rule on notValues/notRequestPrincipals matches every request.""")
+
+VERSION_NOT_SERVED = _m(
+    "MD0909", "PolicyApiVersionNotServed", ERROR,
+    "apiVersion {api_version} is not served for {kind}: Istio serves {served}",
+    """Istio's CRD for this kind serves only the versions named (crd-all.gen.yaml: security.istio.io v1 and
+    v1beta1, telemetry.istio.io v1 and v1alpha1, networking.istio.io v1alpha3 for EnvoyFilter). The API
+    server refuses any other version (kubectl apply: no matches for kind in version), so the resource is
+    never created. Write one of the served versions.""")
 
 PATCH_OPERATIONS = {
     "LISTENER": ("MERGE", "ADD", "REMOVE"),
@@ -186,6 +195,16 @@ def webhook_problems(policy) -> list[tuple[str, str]]:
     check = {AuthorizationPolicy: _authz_problems, RequestAuthentication: _authn_problems,
              EnvoyFilter: _envoyfilter_problems}.get(type(policy))
     return list(check(policy)) if check is not None else []
+
+
+@rule("security.served_version", codes=("MD0909",), scope=DESIGN)
+def served_version(ctx):
+    for policy in ctx.project.policies:
+        version = policy.api_version
+        if version is not None and version.rpartition("/")[2] not in policy.API_VERSIONS:
+            served = ", ".join(f"{policy.API_GROUP}/{v}" for v in policy.API_VERSIONS)
+            yield VERSION_NOT_SERVED.at(policy.ref, "apiVersion", api_version=version, kind=policy.KIND,
+                                        served=served)
 
 
 @rule("security.webhook", codes=("MD0901",), scope=DESIGN)
