@@ -10,11 +10,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pathlib  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
-from PySide6.QtWidgets import QApplication, QListWidget, QPlainTextEdit, QPushButton  # noqa: E402
+from PySide6.QtWidgets import QListWidget, QPlainTextEdit, QPushButton  # noqa: E402
 
-from meshdesigner.io.importer import import_manifests  # noqa: E402
-from meshdesigner.io.project_file import save_project  # noqa: E402
+from security.gui_support import close_window, open_manifests  # noqa: E402
 
 pytestmark = [pytest.mark.gui]
 DATA = pathlib.Path(__file__).parent / "data"
@@ -22,25 +20,10 @@ DATA = pathlib.Path(__file__).parent / "data"
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    monkeypatch.setenv("MESHDESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
-    from meshdesigner.gui.main_window import MainWindow
-    from meshdesigner.gui.style import apply_theme
-
-    project = import_manifests([str(DATA / f) for f in ("gateway.yaml", "deny-ipblocks.yaml", "telemetry.yaml",
-                                                          "ratelimit.yaml")]).project
-    path = tmp_path / "policies.mesh.yaml"
-    save_project(project, str(path))
-    apply_theme(QApplication.instance(), "light")
-    win = MainWindow("light")
-    assert win.open_path(str(path))
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_manifests(qtbot, tmp_path, monkeypatch,
+                         [DATA / f for f in ("gateway.yaml", "deny-ipblocks.yaml", "telemetry.yaml", "ratelimit.yaml")])
     yield win
-    win.document.undo_stack.setClean()
-    win.close()
+    close_window(win)
 
 
 def _gateway_id(window) -> str:

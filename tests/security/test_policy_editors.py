@@ -18,9 +18,8 @@ import pathlib  # noqa: E402
 
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
-    QApplication,
     QCheckBox,
     QComboBox,
     QLineEdit,
@@ -32,8 +31,8 @@ from PySide6.QtWidgets import (  # noqa: E402
     QToolButton,
 )
 
-from meshdesigner.io.importer import import_manifests  # noqa: E402
-from meshdesigner.io.project_file import load_project, save_project  # noqa: E402
+from meshdesigner.io.project_file import load_project  # noqa: E402
+from security.gui_support import close_window, open_manifests  # noqa: E402
 
 pytestmark = [pytest.mark.gui]
 DATA = pathlib.Path(__file__).parent / "data"
@@ -42,28 +41,11 @@ ORIGINAL = {doc["metadata"]["name"]: doc for doc in yaml.safe_load_all((DATA / "
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    monkeypatch.setenv("MESHDESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
-    from meshdesigner.gui.main_window import MainWindow
-    from meshdesigner.gui.style import apply_theme
-
-    project = import_manifests([str(DATA / "gateway.yaml"), str(DATA / "editor-policies.yaml")]).project
-    path = tmp_path / "policies.mesh.yaml"
-    save_project(project, str(path))
-    apply_theme(QApplication.instance(), "light")
-    win = MainWindow("light")
-    assert win.open_path(str(path))
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_manifests(qtbot, tmp_path, monkeypatch, [DATA / "gateway.yaml", DATA / "editor-policies.yaml"])
     (gateway,) = win.document.project.gateways()
     win.view.focus_node(gateway.id)
     yield win
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()  # gone before the next test's window (its panel's application-wide event filter too)
-    qtbot.wait(10)
+    close_window(win)
 
 
 def policy(window, name: str):

@@ -17,7 +17,6 @@ import pathlib  # noqa: E402
 
 import pytest  # noqa: E402
 import yaml  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QApplication,
     QLabel,
@@ -30,9 +29,8 @@ from PySide6.QtWidgets import (  # noqa: E402
 )
 
 from meshdesigner.analysis.diagnostic import Diagnostic  # noqa: E402
-from meshdesigner.io.importer import import_manifests  # noqa: E402
-from meshdesigner.io.project_file import save_project  # noqa: E402
 from meshdesigner.model.resource import ResourceRef  # noqa: E402
+from security.gui_support import close_window, open_manifests  # noqa: E402
 
 pytestmark = [pytest.mark.gui]
 DATA = pathlib.Path(__file__).parent / "data"
@@ -68,21 +66,7 @@ SHOP_REF = ResourceRef("Telemetry", "shop", "shop-logs")
 
 
 def open_window(qtbot, tmp_path, monkeypatch, files):
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    monkeypatch.setenv("MESHDESIGNER_RECOVERY_DIR", str(tmp_path / "recovery"))
-    from meshdesigner.gui.main_window import MainWindow
-    from meshdesigner.gui.style import apply_theme
-
-    project = import_manifests([str(f) for f in files]).project
-    path = tmp_path / "reach.mesh.yaml"
-    save_project(project, str(path))
-    apply_theme(QApplication.instance(), "light")
-    win = MainWindow("light")
-    assert win.open_path(str(path))
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
+    win = open_manifests(qtbot, tmp_path, monkeypatch, files)
     win.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is win)  # focus checks need the active window
     win.outline.rebuild()
@@ -95,9 +79,7 @@ def window(qtbot, tmp_path, monkeypatch):
     orphan.write_text(ORPHAN)
     win = open_window(qtbot, tmp_path, monkeypatch, [DATA / "gateway.yaml", DATA / "deny-ipblocks.yaml", orphan])
     yield win
-    win.document.undo_stack.setClean()
-    win.close()
-    win.deleteLater()
+    close_window(win)
     qtbot.wait(10)
 
 
