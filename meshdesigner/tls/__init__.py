@@ -69,9 +69,4 @@ def __getattr__(name: str) -> Any:
     return value
 
 
-__all__ = [
-    "CertificateError", "CertificateSummary", "CreatedCredential", "CredentialError", "KeyPair",
-    "PassphraseRequired", "certificate_hosts", "certificate_location", "create_ca", "create_client_cert",
-    "create_credential", "create_server_cert", "current_location", "load_certificate_file",
-    "load_private_key_file", "set_certificate_location", "summarize", "summarize_certificate", "write_pair",
-]
+__all__ = sorted(_WHERE)
