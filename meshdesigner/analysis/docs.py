@@ -47,7 +47,8 @@ def render_markdown() -> str:
         "one design, with file and line in every diagnostic). It exits 1 when a diagnostic at or above `--fail-on` "
         "(default `error`) remains, 2 when an input cannot be read. An object the model cannot hold is one "
         "finding (MD1008) and the rest of the input is still checked. `--external NAMESPACE/KIND/NAME,...` (or the "
-        "project setting `external_resources`) declares resources that live elsewhere, e.g. a shared gateway: "
+        "project setting `external_resources`, in the app Edit > Project Settings…) declares resources that live "
+        "elsewhere, e.g. a shared gateway: "
         "references to them are fine, and every other missing reference becomes an error, as in Istio.",
         "",
         "Context objects: Pods, Deployments, Nodes, Namespaces, Secrets (only their metadata, type and data key "

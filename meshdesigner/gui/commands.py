@@ -111,6 +111,20 @@ class SetTestsCommand(QUndoCommand):
         self.project.set_tests(self.old)
 
 
+class SetSettingsCommand(QUndoCommand):
+    """Replace the project's settings (one undo step for everything the settings dialog changed)."""
+
+    def __init__(self, project: Project, old, new, text: str = "Project settings") -> None:
+        super().__init__(text)
+        self.project, self.old, self.new = project, old, new
+
+    def redo(self) -> None:
+        self.project.set_settings(self.new)
+
+    def undo(self) -> None:
+        self.project.set_settings(self.old)
+
+
 class MacroCommand(QUndoCommand):
     """Several commands as one undo step (redo in order, undo in reverse)."""
 

@@ -106,6 +106,14 @@ def ask_certificate(parent: QWidget | None, hosts: list[str], credentials_dir: s
     return dialog.request() if dialog.exec() == CertificateDialog.DialogCode.Accepted else None
 
 
+def edit_project_settings(parent: QWidget | None, settings):
+    """"Project settings…": the new ProjectSettings, or None when the user cancels."""
+    from .project_settings_dialog import ProjectSettingsDialog
+
+    dialog = ProjectSettingsDialog(settings, parent)
+    return dialog.settings() if dialog.exec() == ProjectSettingsDialog.DialogCode.Accepted else None
+
+
 def ask_overwrite(parent: QWidget | None, paths: list[str]) -> bool:
     """Whether to replace files that already exist (named in the question)."""
     names = "\n".join(paths[:6]) + ("\n…" if len(paths) > 6 else "")

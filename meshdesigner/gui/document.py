@@ -25,6 +25,7 @@ from .commands import (
     RemoveNodeCommand,
     ReplaceNodeCommand,
     SetPolicyCommand,
+    SetSettingsCommand,
     SetTestsCommand,
 )
 from .connect import ConnectResult, connect
@@ -228,6 +229,12 @@ class Document(QObject):
     def remove_policy(self, policy) -> None:
         """Delete a resource (one undo step; undo puts back exactly this resource)."""
         self.set_policy(policy, None, f"Delete {policy.KIND} {policy.metadata.qualified}")
+
+    def set_settings(self, new) -> None:
+        """Replace the project settings (one undo step; nothing when they are unchanged)."""
+        old = self.project.settings
+        if new != old:
+            self.undo_stack.push(SetSettingsCommand(self.project, old, new))
 
     def add_test(self, case) -> None:
         """Append a route test (one undo step)."""

@@ -220,6 +220,9 @@ class MainWindow(QMainWindow):
         self.act_select_all = A("select_all", "Select &All", lambda: [i.setSelected(True) for i in
                                                                      self.scene.items_by_id.values()], K.SelectAll)
         self.act_find = A("find", "&Find a Node…", self.find_node, K.Find, "find")
+        self.act_project_settings = A("project_settings", "Project &Settings…", self.edit_project_settings,
+                                      tip="Root namespace, Istio version, resources that live elsewhere, "
+                                          "ignored checks")
         self.act_fit = A("fit", "Zoom to &Fit", self.view.fit_all, QKeySequence(Qt.Key.Key_F), "fit")
         self.act_zoom_in = A("zoom_in", "Zoom &In", lambda: self.view.zoom_by(1.25), K.ZoomIn, "zoom-in")
         self.act_zoom_out = A("zoom_out", "Zoom &Out", lambda: self.view.zoom_by(0.8), K.ZoomOut, "zoom-out")
@@ -269,7 +272,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_quit)
         edit = bar.addMenu("&Edit")
         for action in (self.act_undo, self.act_redo, None, self.act_copy, self.act_paste, self.act_duplicate,
-                       self.act_delete, None, self.act_select_all, self.act_find):
+                       self.act_delete, None, self.act_select_all, self.act_find, None, self.act_project_settings):
             edit.addSeparator() if action is None else edit.addAction(action)
         self.insert_menu, self.insert_actions = build_insert_menu(self)
         bar.addMenu(self.insert_menu)
@@ -732,6 +735,12 @@ class MainWindow(QMainWindow):
     def auto_layout(self) -> None:
         self.document.auto_layout(card_height)
         self.view.fit_all()
+
+    def edit_project_settings(self) -> None:
+        """"Project settings…": applied as one undo step; the checks follow the settings change."""
+        new = dialogs.edit_project_settings(self, self.document.project.settings)
+        if new is not None:
+            self.document.set_settings(new)
 
     def find_node(self) -> None:
         from .find_dialog import FindNodeDialog
