@@ -6,19 +6,20 @@ recovery journal (once: "cannot write date to a project file", then the journal 
 
 from __future__ import annotations
 
+import pytest
+
 from meshdesigner.io.importer import import_manifests
 from meshdesigner.io.project_file import load_project
 
 from .clirun import run_cli
 
 LIST_NAMESPACE = """\
-apiVersion: v1
-kind: Service
+apiVersion: {api}
+kind: {kind}
 metadata:
   name: web
   namespace: [x]
-spec:
-  ports: [{port: 80, name: http}]
+spec: {{}}
 """
 
 NUL_PATHS = """\
@@ -41,9 +42,11 @@ data: {release: 2024-01-01, quoted: "2024-01-01", at: 2024-01-01T10:00:00Z, t: "
 """
 
 
-def test_a_list_where_a_namespace_belongs_exits_2_naming_file_line_and_field(tmp_path):
-    path = tmp_path / "svc.yaml"
-    path.write_text(LIST_NAMESPACE)
+@pytest.mark.parametrize(("api", "kind"), [("v1", "ConfigMap"), ("apps/v1", "Deployment"), ("v1", "Service")])
+def test_a_list_where_a_namespace_belongs_exits_2_naming_file_line_and_field(tmp_path, api, kind):
+    """Kept-verbatim kinds (ConfigMap, Deployment) once ended in a traceback (exit 1) here."""
+    path = tmp_path / "obj.yaml"
+    path.write_text(LIST_NAMESPACE.format(api=api, kind=kind))
     for args in (["validate", str(path)], ["import", str(path), "-o", str(tmp_path / "o.mesh.yaml")]):
         outcome = run_cli(*args)
         assert (outcome.code, outcome.crash) == (2, None), outcome.err
