@@ -24,8 +24,9 @@ def add_parser(sub) -> None:
                    help="networking.istio.io version to write (default: v1)")
     p.add_argument("--force", action="store_true", help="export even when the design has error-level diagnostics")
     p.add_argument("--envoy", action="store_true",
-                   help="also write DIR/envoy/<namespace>.<gateway>.yaml: the standalone Envoy bootstrap of the "
-                        "workload serving each gateway")
+                   help="also write DIR/envoy/<pod labels>.yaml (e.g. istio-ingressgateway.yaml for pods labelled "
+                        "istio=ingressgateway): the standalone Envoy bootstrap of each gateway workload, serving "
+                        "every Gateway that selects its pods")
     p.add_argument("--with-secrets", metavar="DIR",
                    help="also write kubernetes.io/tls Secrets (they hold PRIVATE KEYS) for servers that "
                         "use credentialName, from DIR/<credentialName>/tls.crt, tls.key, ca.crt; "

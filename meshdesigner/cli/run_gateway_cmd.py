@@ -1,7 +1,9 @@
 """``meshdesigner run-gateway PROJECT --gateway [NS/]NAME``: run one gateway in a real local Envoy.
 
-Writes the gateway's bootstrap (``export --envoy``) to a temporary folder, starts ``envoy`` on it,
-prints where it listens, and stops Envoy cleanly on Ctrl-C or SIGTERM.
+Istio runs one Envoy per gateway workload: this writes the bootstrap of the workload serving the gateway
+(the file ``export --envoy`` names ``envoy/<labels>.yaml``, serving every Gateway that selects those
+pods) to a temporary folder, starts ``envoy`` on it, prints where it listens and which Gateways it
+serves, and stops Envoy cleanly on Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import urllib.request
 from ..analysis.simulate import resolve_gateway
 from ..compile import workload_for_gateway
 from ..compile.plan import server_hosts
-from ..export.envoy.bootstrap import bootstrap_text
+from ..export.envoy.bootstrap import bootstrap_text, gateway_file
 from ..export.envoy.files import PROVIDE_HINT, missing_files
 from ..export.envoy.listeners import listener_address
 from ..io.atomic import write_atomic
@@ -178,8 +180,9 @@ def run(args) -> int:
                       + hint, file=sys.stderr)
                 return EXIT_FINDINGS
             merged = ", ".join(plan.gateway_refs)
-            print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}) with its "
-                  f"workload's config (Gateways {merged}); listening on:", flush=True)
+            print(f"Gateway {gateway.gateway.metadata.qualified} is running in Envoy (pid {proc.pid}) with the "
+                  f"config of its workload, {gateway_file(project, gateway)} of `export --envoy` (one Envoy "
+                  f"serving Gateways {merged}); listening on:", flush=True)
             for line in _describe(plan, options):
                 print(line, flush=True)
             print(f"  admin: http://127.0.0.1:{options.admin_port}/  -  Ctrl-C stops it", flush=True)

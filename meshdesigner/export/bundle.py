@@ -23,7 +23,8 @@ class ExportOptions:
     """What to export besides the Istio manifests.
 
     * ``api_version``: the ``networking.istio.io`` version written (v1, v1beta1, v1alpha3);
-    * ``envoy``: also ``envoy/<ns>.<gateway>.yaml`` with these Envoy options (None: no Envoy configs);
+    * ``envoy``: also ``envoy/<labels>.yaml``, one Envoy config per gateway workload, with these Envoy
+      options (None: no Envoy configs);
     * ``secrets_dir``: also ``secrets/`` Secrets from ``DIR/<credentialName>/tls.crt, tls.key`` (None: none);
     * ``compile``: the compiler's options (None: from the project's settings).
     """
@@ -43,14 +44,8 @@ class ExportResult:
     def missing_file_warnings(self, folder: str) -> list[str]:
         """One warning per Envoy config that names certificate files missing on this machine."""
         out = []
-        missing_by_text: dict[str, list[str]] = {}  # Gateways sharing a workload have one text: read it once
         for path in sorted(self.files):
-            if not path.startswith("envoy/"):
-                continue
-            text = self.files[path]
-            if text not in missing_by_text:
-                missing_by_text[text] = missing_files(text)
-            if missing := missing_by_text[text]:
+            if path.startswith("envoy/") and (missing := missing_files(self.files[path])):
                 out.append(missing_files_message(os.path.join(folder, path), missing))
         return out
 

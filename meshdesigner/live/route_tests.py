@@ -1,7 +1,9 @@
 """``meshdesigner test --envoy``: the requests of route tests through real Envoy, compared with the simulator.
 
-For every entry point the simulator used (a gateway's workload, or a sidecar's outbound routes for one
-port: :func:`meshdesigner.compile.compile_sidecar`), the design's Envoy bootstrap is exported with:
+For every entry point the simulator used (a gateway workload: one Envoy for all the Gateways selecting
+the same pods, the config ``export --envoy`` writes as ``envoy/<labels>.yaml``; or a sidecar's
+outbound routes for one port: :func:`meshdesigner.compile.compile_sidecar`), the design's Envoy
+bootstrap is exported with:
 listeners on free loopback ports, every cluster pointing at an :mod:`echo <.echo>` backend named
 after the cluster, certificates provided by :mod:`.certificates`, and one test instrument added to
 each HTTP connection manager: a local-reply mapper that puts Envoy's ``%RESPONSE_CODE_DETAILS%``
@@ -29,9 +31,9 @@ from ..analysis.route_tests.engine import MESH_PREFIX, Observation, unsigned_tok
 from ..analysis.route_tests.expectations import evaluate
 from ..analysis.route_tests.runner import CaseResult, RequestResult
 from ..analysis.simulate import resolve_gateway
-from ..compile import compile_sidecar
-from ..export.envoy import EnvoyOptions, gateway_bootstrap
-from ..export.envoy.bootstrap import bootstrap_from_plan
+from ..compile import WorkloadPlan, compile_sidecar, compile_workload, gateway_workloads, own_workload
+from ..export.envoy import EnvoyOptions
+from ..export.envoy.bootstrap import bootstrap_from_plan, workload_files
 from ..export.envoy.options import Address
 from ..model.route_tests import ConcreteRequest
 from .certificates import ThrowawayCertificates, provide_files
@@ -56,6 +58,7 @@ def run_through_envoy(project, results: list[CaseResult]) -> None:
 
         raise EnvoyUnavailable(INSTALL_HINT)
     by_entry: dict[tuple, list[tuple[CaseResult, RequestResult]]] = {}
+    workloads = _GatewayWorkloads(project)
     for case in results:
         for res in case.results:
             ref = res.observation.entry_ref
@@ -67,9 +70,9 @@ def run_through_envoy(project, results: list[CaseResult]) -> None:
             elif source not in (None, "127.0.0.1"):
                 res.envoy_note = f"a request from {source} cannot be sent from loopback (judged by the simulator)"
             else:
-                by_entry.setdefault(_proxy_key(ref, res.request), []).append((case, res))
+                by_entry.setdefault(_proxy_key(workloads, ref, res.request), []).append((case, res))
     for key, items in sorted(by_entry.items()):
-        with EnvoyTrial(*_proxy(project, key)) as trial:
+        with EnvoyTrial(*_proxy(workloads, key)) as trial:
             for case, res in items:
                 obs = trial.send(res.request)
                 obs.virtual_service = res.observation.virtual_service  # short destination names expand there
@@ -78,23 +81,41 @@ def run_through_envoy(project, results: list[CaseResult]) -> None:
                 res.disagreements = disagreements(res.observation, obs)
 
 
-def _proxy_key(ref: str, concrete: ConcreteRequest) -> tuple:
-    """Which Envoy serves the request: a gateway's, or a sidecar's config for the request's port."""
+class _GatewayWorkloads:
+    """Which gateway workload (one Envoy, one file of ``export --envoy``) serves each Gateway of a design."""
+
+    def __init__(self, project) -> None:
+        self.project = project
+        self.workloads = gateway_workloads(project)
+        self.files = workload_files(project)
+
+    def file_of(self, ref: str) -> str:
+        return self.files[own_workload(self.workloads, resolve_gateway(self.project, ref)).labels]
+
+    def plan(self, path: str) -> WorkloadPlan:
+        return compile_workload(self.project, next(w for w in self.workloads if self.files[w.labels] == path))
+
+
+def _proxy_key(workloads: _GatewayWorkloads, ref: str, concrete: ConcreteRequest) -> tuple:
+    """Which Envoy serves the request: a gateway workload's (one Envoy for every Gateway selecting the
+    same pods, as in Istio), or a sidecar's config for the request's port."""
     if not ref.startswith(MESH_PREFIX):
-        return (ref,)
-    return (ref, concrete.port, concrete.request.scheme in ("https", "tls"))
+        return ("gateway", workloads.file_of(ref))
+    return ("mesh", ref, concrete.port, concrete.request.scheme in ("https", "tls"))
 
 
-def _proxy(project, key: tuple):
+def _proxy(workloads: _GatewayWorkloads, key: tuple):
     """(label, bootstrap builder, hosts for throwaway certificates) of the Envoy behind ``key``."""
-    ref = key[0]
-    if ref.startswith(MESH_PREFIX):
-        namespace, port, tls = ref.removeprefix(MESH_PREFIX), key[1], key[2]
+    project = workloads.project
+    if key[0] == "mesh":
+        ref, port, tls = key[1:]
+        namespace = ref.removeprefix(MESH_PREFIX)
         plan = compile_sidecar(project, namespace, port, tls=tls)
         return f"a sidecar in {namespace}, port {port}", lambda options: bootstrap_from_plan(project, plan, options), []
-    gateway = resolve_gateway(project, ref)
-    return (f"gateway {gateway.gateway.metadata.qualified}",
-            lambda options: gateway_bootstrap(project, gateway, options), _server_hosts(gateway))
+    plan = workloads.plan(key[1])
+    hosts = list(dict.fromkeys(h for gateway in plan.gateways for h in _server_hosts(gateway)))
+    return (f"gateway workload {key[1]}, serving {', '.join(plan.gateway_refs)}",
+            lambda options: bootstrap_from_plan(project, plan, options), hosts)
 
 
 class EnvoyTrial:

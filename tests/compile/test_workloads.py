@@ -99,12 +99,12 @@ def test_a_sibling_gateways_host_is_served_through_either_gateway(tmp_path):
     assert result.istio_version == DEFAULT_ISTIO_VERSION
 
 
-def test_files_of_merged_gateways_hold_the_same_config_and_list_every_gateway(tmp_path):
+def test_merged_gateways_share_one_file_that_lists_every_gateway(tmp_path):
     project = design(tmp_path, TWO_GATEWAYS)
     files = export_envoy_files(project)
-    assert sorted(files) == ["envoy/blog.blog-gw.yaml", "envoy/shop.shop-gw.yaml"]
-    assert files["envoy/blog.blog-gw.yaml"] == files["envoy/shop.shop-gw.yaml"]
-    header = [line for line in files["envoy/shop.shop-gw.yaml"].splitlines() if line.startswith("#")]
+    # one Envoy for the pods labelled istio=ingressgateway: one file, named by that label
+    assert sorted(files) == ["envoy/istio-ingressgateway.yaml"]
+    header = [line for line in files["envoy/istio-ingressgateway.yaml"].splitlines() if line.startswith("#")]
     assert "#   blog/blog-gw" in header and "#   shop/shop-gw" in header
 
 
@@ -119,6 +119,12 @@ def test_a_gateway_with_a_smaller_selector_also_applies_to_the_larger_workload(t
                          "app=blog,istio=ingressgateway": ["blog/blog-gw", "shop/shop-gw"]}
     assert simulate(project, "shop/shop-gw", Request("http://blog.example.com/")).outcome == "no_virtual_host"
     assert simulate(project, "blog/blog-gw", Request("http://shop.example.com/")).outcome == "routed"
+    # two workloads, two files; shop-gw's selector is a subset of blog-gw's pods' labels: served by both
+    files = export_envoy_files(project)
+    assert sorted(files) == ["envoy/app-blog.istio-ingressgateway.yaml", "envoy/istio-ingressgateway.yaml"]
+    served = {name: [line[4:] for line in text.splitlines() if line.startswith("#   ")] for name, text in files.items()}
+    assert served == {"envoy/app-blog.istio-ingressgateway.yaml": ["blog/blog-gw", "shop/shop-gw"],
+                      "envoy/istio-ingressgateway.yaml": ["shop/shop-gw"]}
 
 
 CONFLICTS = """

@@ -42,7 +42,7 @@ def test_egress_shape_validates_in_envoy(tmp_path, mode, ports):
         project.add_node(node)
     assert not [d.format() for d in analyze(project) if d.severity == "error"]
     files = export_envoy_files(project)
-    (text,) = [t for name, t in files.items() if name.endswith("egress-gateway.yaml")]
+    text = files["envoy/istio-egressgateway.yaml"]
     config = tmp_path / "egress.yaml"
     config.write_text(text)
     result = validate(str(config), str(tmp_path))

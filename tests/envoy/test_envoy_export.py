@@ -227,7 +227,7 @@ def test_duplicate_tls_host_on_a_port_is_skipped_with_a_note(tmp_path):
     assert [d.code for d in plan.drops] == ["MD0803", "MD0802"]
     assert any("already served with TLS on port 443" in n for n in plan.notes)
     assert any("cannot share port 443" in n for n in plan.notes)
-    text = export_envoy_files(project)["envoy/ns.gw.yaml"]
+    text = export_envoy_files(project)["envoy/all-gateway-proxies.yaml"]  # no selector
     assert "# note: Gateway ns/gw spec.servers[1]" in text
 
 
@@ -332,14 +332,16 @@ def test_export_is_deterministic_and_pure():
 
 
 # ----- the export command -----------------------------------------------------------------------------
-def test_cli_export_envoy_writes_one_file_per_gateway(tmp_path, capsys):
+def test_cli_export_envoy_writes_one_file_per_gateway_workload(tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["export", str(EXAMPLES / "public-private.mesh.yaml"), "-o", str(out), "--envoy",
                  "--listen-address", "127.0.0.1", "--port-map", "443:18443,80:18080", "--admin-port", "19200",
                  "--credentials", str(tmp_path / "creds")]) == 0
     files = sorted(p.name for p in (out / "envoy").iterdir())
-    assert files == ["edge.private-gateway.yaml", "edge.public-gateway.yaml"]
-    text = (out / "envoy" / "edge.public-gateway.yaml").read_text()
+    # public-gateway selects istio=ingressgateway, private-gateway istio=internal-ingressgateway
+    assert files == ["istio-ingressgateway.yaml", "istio-internal-ingressgateway.yaml"]
+    text = (out / "envoy" / "istio-ingressgateway.yaml").read_text()
+    assert "# Gateways it serves" in text and "#   edge/public-gateway\n" in text and "private-gateway" not in text
     boot = yaml.safe_load(text)
     assert "127.0.0.1_18443" in listeners(boot) and boot["admin"]["address"]["socket_address"]["port_value"] == 19200
     assert str(tmp_path / "creds" / "shop-example-com-cert" / "tls.crt") in text
@@ -376,7 +378,7 @@ def test_cli_export_refuses_error_diagnostics_and_writes_nothing(tmp_path, capsy
     assert "nothing was written" in capsys.readouterr().err
     assert not out.exists()
     assert main(["export", str(tmp_path / "design.yaml"), "-o", str(out), "--envoy", "--force"]) == 0
-    assert (out / "envoy" / "ns.gw.yaml").exists()
+    assert (out / "envoy" / "all-gateway-proxies.yaml").exists()
 
 
 def test_rule_without_action_is_skipped_with_a_note(tmp_path):
@@ -410,12 +412,12 @@ def test_cli_relative_files_root_and_credentials_become_absolute(tmp_path, monke
     """A config written with relative --files-root/--credentials must work from any folder Envoy starts in."""
     monkeypatch.chdir(tmp_path)
     assert main(["export", str(EXAMPLES / "seed.mesh.yaml"), "-o", "seed", "--envoy", "--files-root", "root"]) == 0
-    text = (tmp_path / "seed" / "envoy" / "default.ext-host-gwy.yaml").read_text()
+    text = (tmp_path / "seed" / "envoy" / "app-my-gateway-controller.yaml").read_text()
     assert f"filename: {tmp_path / 'root' / 'etc' / 'certs' / 'privatekey.pem'}" in text
     assert "filename: root/" not in text
     assert main(["export", str(EXAMPLES / "public-private.mesh.yaml"), "-o", "pp", "--envoy",
                  "--credentials", "creds"]) == 0
-    text = (tmp_path / "pp" / "envoy" / "edge.public-gateway.yaml").read_text()
+    text = (tmp_path / "pp" / "envoy" / "istio-ingressgateway.yaml").read_text()
     assert f"filename: {tmp_path / 'creds' / 'shop-example-com-cert' / 'tls.crt'}" in text
     assert "filename: creds/" not in text
 
@@ -428,7 +430,7 @@ def test_cli_export_warns_about_certificate_files_missing_here(tmp_path, capsys)
                  "--credentials", str(creds)]) == 0
     err = capsys.readouterr().err
     assert err.count("warning: ") == 2
-    private = err[err.index(f"warning: {out / 'envoy' / 'edge.private-gateway.yaml'}"):]
+    private = err[err.index(f"warning: {out / 'envoy' / 'istio-internal-ingressgateway.yaml'}"):]
     assert str(creds / "admin-corp-example-com-cert" / "ca.crt") in private
     assert "--credentials DIR" in err and "--files-root DIR" in err and "meshdesigner cert create" in err
     for name in ("admin-corp-example-com-cert", "shop-example-com-cert"):

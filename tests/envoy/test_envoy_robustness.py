@@ -24,10 +24,15 @@ REQUESTS = [Request("http://a.example.com/"), Request("https://a.example.com:443
 @given(projects(laid_out=False))
 def test_any_design_exports_and_simulates(project):
     files = export_envoy_files(project)
-    assert len(files) == len({(g.gateway.namespace, g.gateway.name) for g in project.gateways()})
+    # one Envoy (one file) per distinct selector, every name a plain file in envoy/
+    assert len(files) == len({frozenset((g.gateway.spec.selector or {}).items()) for g in project.gateways()})
+    assert all(p.startswith("envoy/") and "/" not in p[6:] and p[6] != "." and p.endswith(".yaml") for p in files)
+    served = 0
     for path, text in files.items():
         (doc,) = list(load_documents(text, path))
         assert doc.data["static_resources"]["listeners"] is not None
+        served += sum(line.startswith("#   ") for line in text.splitlines())
+    assert served >= len(project.gateways())  # each Gateway is listed at least by its own workload's file
     for gateway in project.gateways():
         for request in REQUESTS:
             result = simulate(project, gateway, request)

@@ -86,6 +86,9 @@ def test_run_gateway_serves_and_stops_cleanly(tmp_path, stop_signal):
             start_new_session=True)
         out = _Lines(proc.stdout).until(r"admin: ")
         assert f"127.0.0.1:{port}  (Gateway port 80: HTTP bookinfo.example.com)" in out
+        # one Envoy per gateway workload: the file export --envoy writes for the pods labelled istio=ingressgateway
+        assert "envoy/istio-ingressgateway.yaml of `export --envoy`" in out
+        assert "serving Gateways bookinfo/bookinfo-gateway)" in out
         envoy_pid = int(re.search(r"pid (\d+)", out).group(1))
         request = urllib.request.Request(f"http://127.0.0.1:{port}/productpage",
                                          headers={"Host": "bookinfo.example.com"})

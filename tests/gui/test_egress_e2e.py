@@ -161,7 +161,7 @@ def test_seed_and_egress_built_by_gestures_export_serve_and_validate(make_editor
     assert gateway_docs["ext-host-gwy"]["spec"]["servers"][0]["tls"] == {"mode": "SIMPLE",
                                                                         "credentialName": "ext-host-cert"}
 
-    egress_config = out / "envoy" / "default.egress-gateway.yaml"
+    egress_config = out / "envoy" / "istio-egressgateway.yaml"  # the egress gateway's pods
     result = validate(str(egress_config), str(out))
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -5,6 +5,7 @@ that writes nothing."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -144,9 +145,26 @@ def test_a_gateway_namespace_with_a_newline_never_reaches_the_envoy_header(tmp_p
     design = tmp_path / "design.yaml"
     design.write_text(GATEWAY.format(ns=_q("shop\nadmin: {address: {pipe: {path: /tmp/x}}}")))
     project = import_manifests([str(design)]).project
-    with pytest.raises(InputError) as err:
-        export_envoy_files(project)
-    assert "namespace" in str(err.value)
+    (text,) = export_envoy_files(project).values()   # the file is named by the pod labels, not the namespace
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert r"#   shop\nadmin: {address: {pipe: {path: /tmp/x}}}/gw" in header
+    assert "admin" not in yaml.safe_load(text)["admin"]["address"]["socket_address"]   # nothing injected
+    assert yaml.safe_load(text)["admin"]["address"] == {"socket_address": {"address": "127.0.0.1", "port_value": 15000}}
+
+
+@pytest.mark.parametrize("selector", [{"app": "../../etc/passwd"}, {"app": "x\ny"}, {".hidden/../x": "v"},
+                                      {"a": "b" * 300}, {"app": "-v"}, {"app": "x y"}])
+def test_hostile_pod_labels_never_leave_the_envoy_folder(tmp_path, selector):
+    design = tmp_path / "design.yaml"
+    design.write_text(GATEWAY.format(ns="shop").replace("{istio: ingressgateway}", json.dumps(selector)))
+    project = import_manifests([str(design)]).project
+    (path,) = export_envoy_files(project)
+    folder, name = path.split("/")
+    assert folder == "envoy" and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.yaml", name) and len(name) <= 255
+    out = tmp_path / "out"
+    outcome = run_cli("export", str(design), "-o", str(out), "--envoy", "--force")
+    assert outcome.code == 0, outcome.err + (outcome.crash or "")
+    assert [p.name for p in (out / "envoy").iterdir()] == [name]
 
 
 def test_generated_comment_lines_escape_line_breaks():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import http.server
+import itertools
 import json
 import os
 import shutil
@@ -376,7 +377,11 @@ class DesignRun:
                     port = self.backends.start(c["name"] + "#2")
                     c["load_assignment"]["endpoints"][0]["lb_endpoints"].append(
                         {"endpoint": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": port}}}})
-            with open(os.path.join(folder, name), "w") as fh:
+            path = os.path.join(folder, name)
+            with open(path) as fh:   # the header says which Gateways the config serves: keep it
+                header = "".join(itertools.takewhile(lambda line: line.startswith("#"), fh))
+            with open(path, "w") as fh:
+                fh.write(header)
                 yaml.safe_dump(config, fh)
 
     @staticmethod
@@ -390,8 +395,18 @@ class DesignRun:
         return configs
 
     def config_file(self, gateway: str) -> str:
-        namespace, name = gateway.split("/")
-        return os.path.join(self.out, "envoy", f"{namespace}.{name}.yaml")
+        """The exported file of the Envoy that serves ``namespace/name``: one file per gateway workload, whose
+        header lists the Gateways it serves; the Gateway's own workload is the one serving the fewest."""
+        folder = os.path.join(self.out, "envoy")
+        serving = []
+        for name in sorted(os.listdir(folder)):
+            with open(os.path.join(folder, name)) as fh:
+                header = itertools.takewhile(lambda line: line.startswith("#"), fh)
+                served = [line[4:].rstrip("\n") for line in header if line.startswith("#   ")]
+            if gateway in served:
+                serving.append((len(served), name))
+        assert serving, f"no exported Envoy config serves {gateway}"
+        return os.path.join(folder, min(serving)[1])
 
     def serve(self, cases: list[Case]) -> dict[str, Seen]:
         """Every case's request through Envoy; Envoy is started once per distinct config."""

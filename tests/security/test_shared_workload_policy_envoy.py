@@ -115,9 +115,8 @@ def _connection_managers(config: dict) -> list[dict]:
 
 def test_one_config_one_rbac_filter_for_both_gateways(project):
     files = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))
-    assert sorted(files) == ["envoy/edge.back.yaml", "envoy/edge.front.yaml"]
-    text = files["envoy/edge.front.yaml"]
-    assert files["envoy/edge.back.yaml"] == text  # one workload, one config
+    assert sorted(files) == ["envoy/istio-ingressgateway.yaml"]  # one workload, one config
+    text = files["envoy/istio-ingressgateway.yaml"]
     assert text.count(f"name: {RBAC}") == 1     # the filter is written once...
     config = yaml.safe_load(text)
     managers = _connection_managers(config)
@@ -153,7 +152,7 @@ def test_requests_through_either_gateway_are_denied_by_envoy(project, tmp_path):
                                listen_address="127.0.0.1", port_map={80: port_80, 8080: port_8080},
                                admin_port=admin)
         config = tmp_path / "envoy.yaml"
-        config.write_text(export_envoy_files(project, options)["envoy/edge.front.yaml"])
+        config.write_text(export_envoy_files(project, options)["envoy/istio-ingressgateway.yaml"])
         result = validate(str(config), cwd=str(tmp_path))
         assert result.returncode == 0, result.stdout + result.stderr
         with running_envoy(str(config), admin, str(tmp_path), str(tmp_path / "envoy.log")):
@@ -192,7 +191,7 @@ def test_an_envoyfilter_merge_on_one_listener_changes_only_that_listeners_rbac(p
             "patch": {"operation": "MERGE", "value": {"typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.rbac.v3.RBAC",
                 "shadow_rules_stat_prefix": "only-8080"}}}}]}}))
-    text = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))["envoy/edge.front.yaml"]
+    text = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))["envoy/istio-ingressgateway.yaml"]
     config = yaml.safe_load(text)
     by_port = {listener["address"]["socket_address"]["port_value"]: listener
                for listener in config["static_resources"]["listeners"]}
@@ -233,7 +232,7 @@ def test_an_envoyfilter_insert_is_written_once_and_lands_in_every_listener(proje
             "patch": {"operation": "INSERT_BEFORE", "value": {"name": "probe.lua", "typed_config": {
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
                 "default_source_code": {"inline_string": "function envoy_on_request(h) end"}}}}}]}}))
-    text = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))["envoy/edge.front.yaml"]
+    text = export_envoy_files(project, EnvoyOptions(listen_address="127.0.0.1"))["envoy/istio-ingressgateway.yaml"]
     assert text.count("name: probe.lua") == 1
     for manager in _connection_managers(yaml.safe_load(text)):
         names = [f["name"] for f in manager["http_filters"]]

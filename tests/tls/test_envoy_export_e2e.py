@@ -66,7 +66,7 @@ def test_exported_gateway_serves_the_created_certificate(tmp_path, capsys):
     assert main(export) == 1
     assert "MD0605" in capsys.readouterr().err and not out.exists()
     assert main([*export, "--force"]) == 0
-    config = out / "envoy" / "default.ext-host-gwy.yaml"
+    config = out / "envoy" / "app-my-gateway-controller.yaml"  # ext-host-gwy's pods
     assert config.is_file()
     assert b"PRIVATE KEY" not in config.read_bytes()  # the bootstrap names the key file, never its content
 

@@ -8,8 +8,10 @@ Public API (pure, deterministic; YAML through :func:`meshdesigner.io.yamlio.dump
 * :func:`bootstrap_from_plan(project, plan, options) -> dict` — one workload's bootstrap;
 * :func:`gateway_bootstrap(project, gateway_node, options) -> dict` — the bootstrap of the workload
   serving a Gateway (the GUI's YAML preview renders this);
-* :func:`export_envoy_files(project, options) -> {"envoy/<ns>.<gw>.yaml": text}` — every Gateway's
-  file holds its workload's config (Gateways sharing pods share the text; the header lists them);
+* :func:`export_envoy_files(project, options) -> {"envoy/<labels>.yaml": text}` — one file per
+  gateway workload, as Istio runs one Envoy for all Gateways selecting the same pods: named by the
+  workload's labels (``envoy/istio-ingressgateway.yaml``, :mod:`.names`), the header lists the
+  Gateways it serves; :func:`gateway_file(project, gateway)` is the file serving one Gateway;
 * :class:`EnvoyOptions` — endpoints, listen address, port map, credentials folder, admin port,
   system CA file.
 
@@ -31,11 +33,17 @@ The design's security, telemetry and EnvoyFilter resources are rendered per work
 
 from __future__ import annotations
 
-from .bootstrap import bootstrap_from_plan, export_envoy_files, file_name, gateway_bootstrap
+from .bootstrap import (
+    bootstrap_from_plan,
+    export_envoy_files,
+    gateway_bootstrap,
+    gateway_file,
+    workload_files,
+)
 from .options import Address, EnvoyOptions, load_endpoints, parse_address, parse_port_map
 from .workload import build_plan
 
 __all__ = [
-    "Address", "EnvoyOptions", "bootstrap_from_plan", "build_plan", "export_envoy_files", "file_name",
-    "gateway_bootstrap", "load_endpoints", "parse_address", "parse_port_map",
+    "Address", "EnvoyOptions", "bootstrap_from_plan", "build_plan", "export_envoy_files", "gateway_bootstrap",
+    "gateway_file", "load_endpoints", "parse_address", "parse_port_map", "workload_files",
 ]

@@ -1,7 +1,9 @@
 """Read-only YAML of the selected node: its Istio manifests, and for a gateway its Envoy bootstrap.
 
-A gateway's Envoy bootstrap compiles its whole workload (every virtual service bound to it): it is made
-off the GUI thread on a snapshot of the design (:class:`~meshdesigner.gui.background.SnapshotWorker`)."""
+A gateway's Envoy bootstrap is its workload's (Istio runs one Envoy for every Gateway selecting the same
+pods): the file ``export --envoy`` writes for it, header included. It compiles the whole workload (every
+virtual service bound to any of its Gateways), so it is made off the GUI thread on a snapshot of the
+design (:class:`~meshdesigner.gui.background.SnapshotWorker`)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from ...export.envoy import gateway_bootstrap
+from ...compile import workload_for_gateway
+from ...export.envoy import EnvoyOptions, gateway_file
+from ...export.envoy.bootstrap import bootstrap_text
 from ...export.istio.manifests import api_version_for
-from ...io.yamlio import dump, dump_all
+from ...io.yamlio import comment_line, dump_all
 from ...model import GatewayNode
 from ..background import SnapshotWorker
 from ..document import Document
@@ -48,9 +52,12 @@ class YamlHighlighter(QSyntaxHighlighter):
 
 
 def envoy_text(project, node_id: str) -> str:
-    """The Envoy bootstrap of gateway ``node_id`` as YAML (or a comment saying why it cannot be made yet)."""
+    """The Envoy config serving gateway ``node_id``: the text of its workload's file in ``export --envoy``
+    (or a comment saying why it cannot be made yet)."""
     try:
-        return dump(gateway_bootstrap(project, project.node(node_id)))
+        gateway = project.node(node_id)
+        text = bootstrap_text(project, workload_for_gateway(project, gateway), EnvoyOptions())
+        return comment_line(f"# {gateway_file(project, gateway)} of the Envoy export") + "\n" + text
     except Exception as exc:  # the exporter reports problems as exceptions: show, don't crash
         return f"# The Envoy config cannot be produced yet:\n# {exc}\n"
 
@@ -112,7 +119,7 @@ class PreviewPanel(QWidget):
             self.which.setCurrentIndex(0)
             return
         if self.which.currentData() == "envoy":
-            self.title.setText(f"Envoy bootstrap of gateway {node.namespace}/{node.name}")
+            self.title.setText(f"Envoy config of the workload serving gateway {node.namespace}/{node.name}")
             node_id = node.id
             self.worker.start(self.document.project, lambda snapshot: envoy_text(snapshot, node_id), self._show_text)
             return
