@@ -72,3 +72,39 @@ def test_without_syncfs_every_staged_file_is_fsynced_before_the_renames(tmp_path
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
 def test_syncfs_is_called_on_linux(tmp_path):
     assert atomic._syncfs(str(tmp_path)) is True
+
+
+def _program(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """``meshdesigner ARGS`` run as a user runs it (a fresh process, output to pipes)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, "-m", "meshdesigner", *args], env=env, capture_output=True,
+                          text=True, timeout=120, **kwargs)
+
+
+def test_a_one_shot_command_that_ends_the_process_early_still_writes_all_its_output(tmp_path, capsys):
+    # validate, export and import end the process without freeing its objects (issue 16): every line
+    # printed, on both streams, must still arrive, and the exit code must be the command's.
+    from meshdesigner.cli import main
+
+    args = ["validate", "--fail-on", "info", "--format", "json", str(SEED)]
+    code = main(args)
+    in_process = capsys.readouterr()
+    done = _program(args)
+    assert (done.returncode, done.stdout, done.stderr) == (code, in_process.out, in_process.err)
+    assert code == 1 and json.loads(done.stdout)  # the seed has info findings: a long JSON document
+
+    out = tmp_path / "out"
+    done = _program(["export", "-o", str(out), str(SEED)])
+    assert done.returncode == 0 and done.stdout.startswith("wrote ")
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert len(written) == int(done.stdout.split()[1]) + 1  # and the export's index
+
+
+def test_a_command_run_inside_a_process_leaves_the_garbage_collector_on(capsys):
+    import gc
+
+    from meshdesigner.cli import main
+
+    assert gc.isenabled()
+    main(["validate", str(SEED)])
+    assert gc.isenabled()
