@@ -1,15 +1,17 @@
 """Automatic layered layout: one lane per node kind, left to right as a request flows.
 
 Within a lane nodes are ordered by the barycentre of their neighbours in earlier lanes, which
-keeps most edges short and uncrossed; networkx supplies the graph.
+keeps most edges short and uncrossed. The neighbours come from the design's references directly
+(a networkx graph cost ~0.2 s to import and ~0.2 s to build on the 2,000-resource mesh; issue 16).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from .nodes import LANE_ORDER, GatewayNode, MeshServiceNode, NodeBase, VirtualServiceNode
-from .references import build_graph
+from .references import derive_references
 
 LANE_WIDTH = 340.0
 LANE_MARGIN = 40.0
@@ -34,7 +36,7 @@ def estimated_height(node: NodeBase) -> float:
 def layered_positions(project, height_of: Callable[[NodeBase], float] = estimated_height
                       ) -> dict[str, tuple[float, float]]:
     """Positions for every node of ``project`` (top-left corners of the cards)."""
-    graph = build_graph(project).to_undirected(as_view=True)
+    neighbours = _neighbours(project)
     lanes: dict[str, list[NodeBase]] = {kind: [] for kind in LANE_ORDER}
     for node in project:
         lanes[node.kind].append(node)
@@ -44,8 +46,9 @@ def layered_positions(project, height_of: Callable[[NodeBase], float] = estimate
         members = sorted(lanes[kind], key=lambda n: (n.namespace, n.name, n.id))
 
         def barycentre(node: NodeBase, fallback: dict[str, int]) -> tuple[float, int]:
-            ys = [y_of[m] for m in graph.neighbors(node.id) if m in y_of]
-            return (sum(ys) / len(ys) if ys else float("inf"), fallback[node.id])
+            ys = [y_of[m] for m in neighbours.get(node.id, ()) if m in y_of]
+            # fsum: exactly rounded whatever the order the neighbours come in (a set's order varies by process)
+            return (math.fsum(ys) / len(ys) if ys else float("inf"), fallback[node.id])
 
         order = {n.id: i for i, n in enumerate(members)}
         members.sort(key=lambda n: barycentre(n, order))
@@ -56,6 +59,15 @@ def layered_positions(project, height_of: Callable[[NodeBase], float] = estimate
             y_of[node.id] = y
             y += height_of(node) + ROW_GAP
     return positions
+
+
+def _neighbours(project) -> dict[str, set[str]]:
+    """Node id -> the ids it references or is referenced by (edges of any kind, either direction)."""
+    neighbours: dict[str, set[str]] = {}
+    for ref in derive_references(project):
+        neighbours.setdefault(ref.source, set()).add(ref.target)
+        neighbours.setdefault(ref.target, set()).add(ref.source)
+    return neighbours
 
 
 def apply_layout(project, height_of: Callable[[NodeBase], float] = estimated_height) -> None:

@@ -126,3 +126,53 @@ def test_default_namespace_is_applied(tmp_path):
     (node,) = import_manifests([str(path)], default_namespace="team-a").project
     assert node.namespace == "team-a"
     assert yaml.safe_load(path.read_text())["metadata"] == {"name": "s"}  # input untouched
+
+
+FRONTED = """apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: a, namespace: edge}
+spec:
+  selector: {istio: ingressgateway, app: a}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: b, namespace: edge}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: c, namespace: edge}
+spec:
+  selector: {app: a, istio: ingressgateway, zone: x}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: d, namespace: edge}
+spec:
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+"""
+
+
+def _service(name: str, selector: str) -> str:
+    return (f"---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: edge}}\n"
+            f"spec:\n  selector: {selector}\n  ports: [{{port: 80, name: http}}]\n")
+
+
+def test_a_service_fronts_exactly_the_gateways_whose_pods_its_selector_picks(tmp_path):
+    # Kubernetes: a Service selects the pods carrying every label of its selector (a subset of the pod's
+    # labels; the Gateway's selector stands for its pods' labels). Written by hand, in the design's order.
+    path = tmp_path / "mesh.yaml"
+    path.write_text(FRONTED + _service("ingress", "{istio: ingressgateway}") + _service("a", "{app: a}")
+                    + _service("both", "{app: a, istio: ingressgateway}") + _service("none", "{app: b}")
+                    + _service("zone", "{zone: x, app: a}") + _service("nosel", "{}"))
+    from meshdesigner.model import ReferenceIndex
+
+    project = import_manifests([str(path)]).project
+    index = ReferenceIndex(project)
+    fronted = {svc.name: [gw.name for gw in index.fronted_gateways(svc)] for svc in project.mesh_services()}
+    assert fronted == {"ingress": ["a", "b", "c"], "a": ["a", "c"], "both": ["a", "c"], "none": [],
+                       "zone": ["c"], "nosel": []}
