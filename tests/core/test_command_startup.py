@@ -45,6 +45,14 @@ def test_validate_loads_neither_the_exporters_nor_networkx_nor_qt():
         assert not _loaded(modules, heavy), heavy
 
 
+def test_import_lays_out_without_networkx(tmp_path):
+    manifests = tmp_path / "m.yaml"
+    manifests.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: s, namespace: a}\n"
+                         "spec: {selector: {app: s}, ports: [{port: 80, name: http}]}\n")
+    modules = _modules_after(["import", "-o", str(tmp_path / "p.mesh.yaml"), str(manifests)])
+    assert "meshdesigner.model.layout" in modules and not _loaded(modules, "networkx")
+
+
 def test_export_syncs_the_file_system_once_before_any_file_is_renamed_into_place(tmp_path, monkeypatch):
     events: list[str] = []
     real_replace = os.replace
