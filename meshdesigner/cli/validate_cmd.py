@@ -127,14 +127,20 @@ def project_sources(path: str, project, document: Document) -> dict[tuple[str, s
     if not isinstance(data, dict) or data.get("format_version") != FORMAT_VERSION:
         return {}
     sources: dict[tuple[str, str, str], SourceRef] = {}
+    nodes = project.nodes  # (a copy per call: once, not once per node)
+    resource_fields: dict[type, list[tuple[str, str]]] = {}  # node class -> its (attribute, written key)
     for i, raw in enumerate(data.get("nodes") or []):
-        node = project.nodes.get(raw.get("id")) if isinstance(raw, dict) else None
+        node = nodes.get(raw.get("id")) if isinstance(raw, dict) else None
         if node is None:
             continue
-        for name, info in type(node).model_fields.items():
+        fields = resource_fields.get(type(node))
+        if fields is None:
+            fields = resource_fields[type(node)] = [(name, info.alias or name)
+                                                    for name, info in type(node).model_fields.items()]
+        for name, key in fields:
             resource = getattr(node, name)
             if isinstance(resource, Resource):
-                item_path = ("nodes", i, info.alias or name)
+                item_path = ("nodes", i, key)
                 sources[tuple(resource.ref)] = SourceRef(path, document.line_of(item_path), document, item_path)
     for i, raw in enumerate(data.get("policies") or []):
         metadata = raw.get("metadata") if isinstance(raw, dict) else None
