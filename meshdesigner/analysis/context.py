@@ -249,6 +249,8 @@ class Context:
         for pair in (selector or {}).items():
             for node in self._lookup(("gateway-label", pair)):
                 found[node.id] = node  # type: ignore[assignment]
+        if not found:     # (the usual answer for a Service's selector)
+            return []
         want = selector or {}
         return [g for _, g in sorted(found.items())
                 if want and all((g.gateway.spec.selector or {}).get(k) == v for k, v in want.items())]

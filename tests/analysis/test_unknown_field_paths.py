@@ -25,3 +25,14 @@ def test_a_resource_without_unknown_fields_has_none():
     vs = VirtualService.from_wire({"metadata": {"name": "a"}, "spec": {
         "hosts": ["a.example.com"], "http": [{"route": [{"destination": {"host": "x"}}]}]}})
     assert unknown_field_paths(vs.spec) == []
+
+
+def test_an_unknown_field_deep_in_a_later_entry_is_found():
+    # every earlier entry has set fields that can hold models but nothing unknown below them
+    clean = {"match": [{"uri": {"prefix": "/"}}], "route": [{"destination": {"host": "x", "port": {"number": 80}}}]}
+    deep = {"match": [{"uri": {"prefix": "/b"}}],
+            "route": [{"destination": {"host": "y", "port": {"number": 80}}},
+                      {"destination": {"host": "z", "port": {"number": 81, "extra": True}}}]}
+    vs = VirtualService.from_wire({"metadata": {"name": "a"}, "spec": {
+        "hosts": ["a.example.com"], "http": [clean, clean, deep]}})
+    assert unknown_field_paths(vs.spec) == [("spec.http[2].route[1].destination.port.extra", "extra")]

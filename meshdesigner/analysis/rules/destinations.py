@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...model.nodes import ExternalServiceNode, GatewayNode, MeshServiceNode, NodeKind
 from .. import messages as m
+from ..catalogue import MessageType
 from ..index import is_mesh_bound
 from ..memo import destinations_of, fqdn_of
 from ..registry import rule
@@ -39,32 +40,47 @@ def _subsets_defined(ctx, fqdn: str) -> list[str] | None:
 def resolve(ctx, node):
     vs = node.virtual_service
     ns = vs.namespace
+    # a virtual service names the same destination (host, port, subset) in several routes: judged once
+    problems: dict[tuple, list[tuple[MessageType, str, dict]]] = {}
     for path, dest, _weight in destinations_of(vs):
-        if not dest.host or "*" in dest.host:
+        host = dest.host
+        if not host or "*" in host:
             continue
-        target = ctx.destination(dest.host, ns)
-        fqdn = fqdn_of(dest.host, ns)
-        if target is None:
-            if not ctx.closed_world:  # else MD1003 (istio_destinations.py) reports it as Istio does
-                yield m.DESTINATION_HOST_UNKNOWN.at(vs.ref, f"{path}.host", host=dest.host)
-        else:
-            ports = target_ports(target)
-            if ports is not None:
-                if dest.port_number is not None and dest.port_number not in ports:
-                    yield m.DESTINATION_PORT_NOT_FOUND.at(vs.ref, f"{path}.port.number", host=dest.host,
-                                                          port=dest.port_number, ports=sorted(ports))
-                elif dest.port_number is None and len(set(ports)) > 1:
-                    yield m.PORT_SELECTOR_REQUIRED.at(vs.ref, path, host=dest.host, ports=sorted(set(ports)))
-        if dest.subset:
-            defined = ctx.derived(("subsets-defined", fqdn), lambda fqdn=fqdn: _subsets_defined(ctx, fqdn))
-            if defined is None:
-                if target is None:
-                    continue  # MD0402 already says the host (and so its subsets) could not be checked
-                yield m.SUBSET_UNCHECKED.at(vs.ref, f"{path}.subset", subset=dest.subset, host=dest.host)
-                continue
-            if dest.subset not in defined:
-                yield m.SUBSET_NOT_FOUND.at(vs.ref, f"{path}.subset", host=dest.host, subset=dest.subset,
-                                            subsets=", ".join(defined) or "none")
+        port = dest.port.number if dest.port is not None else None
+        key = (host, port, dest.subset)
+        found = problems.get(key)
+        if found is None:
+            found = problems[key] = _destination_problems(ctx, host, ns, port, dest.subset)
+        for message, suffix, args in found:
+            yield message.at(vs.ref, path + suffix, **args)
+
+
+def _destination_problems(ctx, host: str, ns: str, port: int | None, subset: str | None
+                          ) -> list[tuple[MessageType, str, dict]]:
+    """(message, path below the destination, template arguments) of what is wrong with one destination."""
+    out: list[tuple[MessageType, str, dict]] = []
+    target = ctx.destination(host, ns)
+    if target is None:
+        if not ctx.closed_world:  # else MD1003 (istio_destinations.py) reports it as Istio does
+            out.append((m.DESTINATION_HOST_UNKNOWN, ".host", {"host": host}))
+    else:
+        ports = target_ports(target)
+        if ports is not None:
+            if port is not None and port not in ports:
+                out.append((m.DESTINATION_PORT_NOT_FOUND, ".port.number",
+                            {"host": host, "port": port, "ports": sorted(ports)}))
+            elif port is None and len(set(ports)) > 1:
+                out.append((m.PORT_SELECTOR_REQUIRED, "", {"host": host, "ports": sorted(set(ports))}))
+    if subset:
+        fqdn = fqdn_of(host, ns)
+        defined = ctx.derived(("subsets-defined", fqdn), lambda: _subsets_defined(ctx, fqdn))
+        if defined is None:
+            if target is not None:   # (else MD0402 already says the host, so its subsets, could not be checked)
+                out.append((m.SUBSET_UNCHECKED, ".subset", {"subset": subset, "host": host}))
+        elif subset not in defined:
+            out.append((m.SUBSET_NOT_FOUND, ".subset",
+                        {"host": host, "subset": subset, "subsets": ", ".join(defined) or "none"}))
+    return out
 
 
 @rule("destinations.subsets_on_gateway", codes=("MD0412",), kinds=VS)

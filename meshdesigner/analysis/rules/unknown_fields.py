@@ -28,7 +28,9 @@ def _may_hold_model(annotation) -> bool:
 def unknown_field_paths(model: WireModel, base: str = "spec") -> list[tuple[str, str]]:
     """``(path, field)`` of every unknown field below ``model``, depth first, in document order."""
     out: list[tuple[str, str]] = []
-    _walk(model, (None, base) if base else None, out)
+    plan = _plan(type(model))
+    if _holds_unknown(model, plan):    # (the usual answer is no: found without building paths or order)
+        _walk(model, (None, base) if base else None, out, plan)
     return out
 
 
@@ -49,47 +51,82 @@ def _parts(where) -> tuple:
     return tuple(reversed(parts))
 
 
-@cache
-def _holders(cls: type[BaseModel]) -> frozenset[str]:
-    return frozenset(name for name, _wire in _fields(cls))
+class _Plan:
+    """What a visit of a model class looks at: the fields that can hold models, ``(attribute, wire name)``
+    in document order, and their attribute names."""
+
+    __slots__ = ("fields", "holders")
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        self.fields = _fields(cls)
+        self.holders = frozenset(name for name, _wire in self.fields)
 
 
-def _walk(model: WireModel, where, out: list, written=None) -> None:
+_PLANS: dict[type, _Plan] = {}   # (per model class, not per object: nothing here depends on a design)
+
+
+def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _Plan(cls)
+    return plan
+
+
+def _holds_unknown(model: WireModel, plan: _Plan) -> bool:
+    """Whether ``model`` (of the class of ``plan``) or a model below it has an unknown field. Only the written
+    fields that can hold models are looked at (an unset field is its default: None, or a model built without
+    unknown fields), in any order: usually a few of the class's many fields."""
+    if model.__pydantic_extra__:
+        return True
+    holders = plan.holders
+    values = model.__dict__
+    plans = _PLANS
+    for name in model.__pydantic_fields_set__:
+        if name not in holders:
+            continue
+        value = values[name]
+        if isinstance(value, WireModel):
+            items = (value,)
+        elif isinstance(value, list):
+            items = value
+        elif isinstance(value, dict):
+            items = value.values()
+        else:
+            continue
+        for item in items:
+            if isinstance(item, WireModel):
+                below = plans.get(item.__class__) or _plan(item.__class__)
+                if item.__pydantic_extra__ or (not below.holders.isdisjoint(item.__pydantic_fields_set__)
+                                               and _holds_unknown(item, below)):
+                    return True
+    return False
+
+
+def _walk(model: WireModel, where, out: list, plan: _Plan) -> None:
+    """Append the unknown fields of ``model`` (of the class of ``plan``) and of the models below it, in
+    document order; only subtrees holding one are entered (the paths are built only for what is found)."""
     extra = model.__pydantic_extra__
     if extra:
         base = _parts(where)
         for field in extra:
             out.append((_join(base + (field,)), field))
-    # only the fields given a value that can hold models are visited: an unset field is its default (None, or
-    # a model built without unknown fields)
-    if written is None:
-        written = model.__pydantic_fields_set__ & _holders(type(model))
-    if not written:
-        return
+    written = model.__pydantic_fields_set__
     values = model.__dict__
-    for name, wire in _fields(type(model)):   # document order
-        if name not in written:
-            continue
-        value = values[name]
-        if value is None:
-            continue
-        # a model below is visited only when it may hold an unknown field: its own, or below a written field
+    for name, wire in plan.fields:   # document order
+        value = values[name] if name in written else None
         if isinstance(value, WireModel):
-            below = value.__pydantic_fields_set__ & _holders(type(value))
-            if below or value.__pydantic_extra__:
-                _walk(value, (where, wire), out, below)
+            entries = [(value, (where, wire))]
         elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, WireModel):
-                    below = item.__pydantic_fields_set__ & _holders(type(item))
-                    if below or item.__pydantic_extra__:
-                        _walk(item, ((where, wire), f"[{i}]"), out, below)
+            entries = [(item, ((where, wire), f"[{i}]")) for i, item in enumerate(value)]
         elif isinstance(value, dict):
-            for key, item in value.items():
-                if isinstance(item, WireModel):
-                    below = item.__pydantic_fields_set__ & _holders(type(item))
-                    if below or item.__pydantic_extra__:
-                        _walk(item, ((where, wire), f"[{key}]"), out, below)
+            entries = [(item, ((where, wire), f"[{key}]")) for key, item in value.items()]
+        else:
+            continue
+        for item, item_where in entries:
+            if isinstance(item, WireModel):
+                below = _plan(item.__class__)
+                if _holds_unknown(item, below):
+                    _walk(item, item_where, out, below)
 
 
 @rule("unknown_fields.istio", codes=("MD0501",))

@@ -119,7 +119,8 @@ def export_to_problem(values: list[str]) -> str | None:
 @rule("resource.export_to", codes=("MD0209",), kinds=("virtual-service", "mesh-service", "external-service"))
 def export_to(ctx, node):
     for res in node.held_resources():
-        values = getattr(res.spec, "export_to", None)
+        # (read from the instance's fields: a missing attribute costs a raised AttributeError in pydantic)
+        values = res.spec.__dict__.get("export_to")
         if values:
             reason = export_to_problem(values)
             if reason:
