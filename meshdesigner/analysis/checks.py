@@ -39,6 +39,7 @@ def is_cidr_or_ip(value: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=16384)   # (pure; a design repeats its names many times)
 def dns1123_label(value: str) -> str | None:
     if not value:
         return "must not be empty"
@@ -114,6 +115,7 @@ def duration_problem(value: str, whole_seconds: bool = False) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)   # (pure; a design repeats its names many times)
 def header_name_problem(name: str, allow_claims: bool = True) -> str | None:
     if not name:
         return "header name cannot be empty"
@@ -126,6 +128,7 @@ def header_name_problem(name: str, allow_claims: bool = True) -> str | None:
     return None
 
 
+@lru_cache(maxsize=16384)   # (pure; a design repeats its names many times)
 def label_problem(key: str, value: str) -> str | None:
     name = key.rpartition("/")[2]
     prefix = key.rpartition("/")[0]

@@ -197,7 +197,8 @@ def _empty_match(section: str):
 
 
 def _is_catch_all(section: str, match) -> bool:
-    if section == "http" and match.uri is not None and not _matches_every_path(match.uri):
+    if section == "http" and (uri := match.uri) is not None \
+            and not (uri.exact is None and uri.prefix in ("", "/")):   # (_matches_every_path, inline)
         return False   # (what http_match_covers would find first: a URI condition the empty match lacks)
     return _match_covers(section, match, _empty_match(section))
 
@@ -238,11 +239,15 @@ def shadowed_rules(vs: VirtualService) -> tuple[list[ShadowedRule], list[Ineffec
                 continue
             covered_by: list[int] = []
             for m_index, match in enumerate(matches):
-                by = next((i for i, earlier in seen if covers(earlier, match)), None)
+                by = None
+                for i, earlier in seen:
+                    if covers(earlier, match):
+                        by = i
+                        break
                 if by is not None:
                     covered_by.append(by)
                     matches_out.append(IneffectiveMatch(section, index, m_index, by))
-                elif any(covers(earlier, match) for earlier in matches[:m_index]):
+                elif m_index and any(covers(earlier, match) for earlier in matches[:m_index]):
                     matches_out.append(IneffectiveMatch(section, index, m_index, index))
             if len(covered_by) == len(matches):
                 names = sorted(set(covered_by))

@@ -266,8 +266,9 @@ class CompileCache:
                 self._routing_gateways.add(node_id)
         elif isinstance(node, VirtualServiceNode):
             vs = node.virtual_service
-            self._changed_virtual_service(vs, +1)
-            for ref in _bound_refs(vs):
+            refs = _bound_refs(vs)
+            self._changed_virtual_service(vs, +1, refs)
+            for ref in refs:
                 self._binders[ref][node_id] = vs
             self._named[vs.metadata.qualified][node_id] = vs
         elif isinstance(node, MeshServiceNode):
@@ -289,8 +290,9 @@ class CompileCache:
                     del self._gateway_labels[pair]
         elif isinstance(node, VirtualServiceNode):
             vs = node.virtual_service
-            self._changed_virtual_service(vs, -1)
-            for ref in _bound_refs(vs):
+            refs = _bound_refs(vs)
+            self._changed_virtual_service(vs, -1, refs)
+            for ref in refs:
                 _discard(self._binders, ref, node_id)
             qualified = vs.metadata.qualified
             _discard(self._named, qualified, node_id)
@@ -332,10 +334,10 @@ class CompileCache:
             patched.append(Workload(workload.labels, gateways))
         self._workloads = patched
 
-    def _changed_virtual_service(self, vs: VirtualService, sign: int) -> None:
+    def _changed_virtual_service(self, vs: VirtualService, sign: int, refs: list[str]) -> None:
         """A VirtualService comes (+1) or goes (-1): the Gateways it binds are dirty, and everything when a
         delegate names it (which workloads read a delegate child is not tracked: rare)."""
-        for ref in _bound_refs(vs):
+        for ref in refs:     # (the Gateways it binds: _bound_refs)
             self._dirty_refs.add(ref)
             self._bound.pop(ref, None)
         qualified = vs.metadata.qualified
@@ -517,7 +519,13 @@ class _Bound:
 
 def _bound_refs(vs: VirtualService) -> list[str]:
     """The Gateways (``ns/name``, or ``mesh``) a VirtualService's ``gateways`` names, once each."""
-    return list(dict.fromkeys(gateway_ref(entry, vs.namespace) for entry in vs.spec.gateways or []))
+    entries = vs.spec.gateways
+    if not entries:
+        return []
+    namespace = vs.metadata.namespace
+    if len(entries) == 1:
+        return [gateway_ref(entries[0], namespace)]
+    return list(dict.fromkeys(gateway_ref(entry, namespace) for entry in entries))
 
 
 def _discard(table: dict, key, node_id: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ...model.gateway import GATEWAY_PROTOCOLS, HTTP_PROTOCOLS, TLS_PROTOCOLS
 from ...model.hosts import split_gateway_host
 from .. import messages as m
+from ..catalogue import MessageType
 from ..checks import dns1123_label, is_ip, partial_wildcard, wildcard_domain
 from ..registry import GATEWAY_KINDS, rule
 
@@ -39,33 +40,33 @@ def server_hosts(ctx, node):
         if not server.hosts:
             yield m.SERVER_NO_HOSTS.at(gw.ref, f"spec.servers[{i}].hosts")
         for j, entry in enumerate(server.hosts):
-            path = f"spec.servers[{i}].hosts[{j}]"
-            yield from _gateway_host(gw.ref, path, entry)
+            found = _gateway_host_problem(entry)
+            if found is not None:
+                message, args = found
+                yield message.at(gw.ref, f"spec.servers[{i}].hosts[{j}]", **args)
 
 
-def _gateway_host(ref, path, entry):
+def _gateway_host_problem(entry: str) -> tuple[MessageType, dict] | None:
+    """(message, template arguments) of what is wrong with a server's host entry, or None (most are fine:
+    paths and references are built only for findings)."""
     if entry.count("/") > 1:
-        yield m.GATEWAY_HOST_FORM.at(ref, path, host=entry, reason="host must be of form namespace/dnsName")
-        return
+        return m.GATEWAY_HOST_FORM, {"host": entry, "reason": "host must be of form namespace/dnsName"}
     ns, host = split_gateway_host(entry)
     if "/" in entry and (not ns or not host):
-        yield m.GATEWAY_HOST_FORM.at(ref, path, host=entry,
-                                     reason="config namespace and dnsName in host entry cannot be empty")
-        return
+        return m.GATEWAY_HOST_FORM, {"host": entry,
+                                     "reason": "config namespace and dnsName in host entry cannot be empty"}
     if ns not in ("*", ".") and dns1123_label(ns):
-        yield m.GATEWAY_HOST_FORM.at(ref, path, host=entry, reason=f"invalid namespace value {ns!r} in gateway")
-        return
+        return m.GATEWAY_HOST_FORM, {"host": entry, "reason": f"invalid namespace value {ns!r} in gateway"}
     if host == "*" or is_ip(host):
-        return
+        return None
     if partial_wildcard(host):
-        yield m.GATEWAY_PARTIAL_WILDCARD.at(ref, path, host=host)
-        return
+        return m.GATEWAY_PARTIAL_WILDCARD, {"host": host}
     if "." not in host:
-        yield m.GATEWAY_SHORT_HOST.at(ref, path, host=host)
-        return
+        return m.GATEWAY_SHORT_HOST, {"host": host}
     reason = wildcard_domain(host)
     if reason:
-        yield m.GATEWAY_HOST_INVALID.at(ref, path, host=host, reason=reason)
+        return m.GATEWAY_HOST_INVALID, {"host": host, "reason": reason}
+    return None
 
 
 @rule("gateway.server_port", codes=("MD0110", "MD0111", "MD0112", "MD0113", "MD0114"), kinds=GATEWAY_KINDS)

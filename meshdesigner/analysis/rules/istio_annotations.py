@@ -202,7 +202,7 @@ def annotation_findings(ref, kind: str, annotations: dict[str, str], labels: dic
 def annotations(ctx, node):
     """The Services of the design (a node rule: after an edit only the edited node's Service is read again)."""
     service = getattr(node, "service", None)
-    if service is not None:
+    if service is not None and service.metadata.annotations:    # (the findings are about annotations)
         md = service.metadata
         yield from annotation_findings(service.ref, "Service", dict(md.annotations or {}), dict(md.labels or {}))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ...model.hosts import hosts_intersect
 from .. import messages as m
 from ..checks import JWT_CLAIM_PREFIX, dns1123_label, is_ip, wildcard_domain
@@ -23,8 +25,10 @@ def delegate_shape(ctx, node):
             yield m.DELEGATE_INVALID.at(vs.ref, f"spec.{field}", what=what)
 
 
+@lru_cache(maxsize=4096)
 def gateway_entry_problem(entry: str) -> tuple[str | None, str | None]:
-    """(error reason, legacy-format suggestion) for a ``gateways`` entry."""
+    """(error reason, legacy-format suggestion) for a ``gateways`` entry (cached: a design names its few
+    gateways in many virtual services)."""
     if entry == "mesh":
         return None, None
     if "/" in entry:
@@ -80,10 +84,9 @@ def hosts(ctx, node):
     mesh = is_mesh_bound(spec.gateways)
     valid: list[tuple[int, str]] = []
     for i, host in enumerate(spec.hosts or []):
-        path = f"spec.hosts[{i}]"
         if host == "*":
             if mesh:
-                yield m.VS_WILDCARD_MESH.at(vs.ref, path)
+                yield m.VS_WILDCARD_MESH.at(vs.ref, f"spec.hosts[{i}]")
             valid.append((i, host))
             continue
         if is_ip(host):
@@ -91,7 +94,8 @@ def hosts(ctx, node):
             continue
         reason = wildcard_domain(host)
         if reason or "*" in host[1:]:
-            yield m.VS_HOST_INVALID.at(vs.ref, path, host=host, reason=reason or "partial wildcard not allowed")
+            yield m.VS_HOST_INVALID.at(vs.ref, f"spec.hosts[{i}]", host=host,
+                                       reason=reason or "partial wildcard not allowed")
         else:
             valid.append((i, host))
     for a in range(len(valid)):

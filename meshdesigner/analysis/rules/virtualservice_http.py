@@ -57,17 +57,17 @@ def _op_name_problem(name: str, direction: str, removing: bool) -> str | None:
 def header_operations(ctx, node):
     vs = node.virtual_service
     for i, route in enumerate(vs.spec.http or []):
-        base = f"spec.http[{i}]"
-        if route.headers is not None:   # (paths and refs are built only for what has headers)
-            yield from _header_ops(vs.ref, f"{base}.headers", route.headers)
+        # (paths and refs are built only for what has headers)
+        if route.headers is not None:
+            yield from _header_ops(vs.ref, f"spec.http[{i}].headers", route.headers)
         for j, dest in enumerate(route.route or []):
             if dest.headers is not None:
-                yield from _header_ops(vs.ref, f"{base}.route[{j}].headers", dest.headers)
+                yield from _header_ops(vs.ref, f"spec.http[{i}].route[{j}].headers", dest.headers)
         if route.rewrite and route.rewrite.authority and route.headers and route.headers.request:
             req = route.headers.request
             names = {n.lower() for n in list(req.set or {}) + list(req.add or {})}
             if names & {"host", ":authority"}:
-                yield m.AUTHORITY_SET_TWICE.at(vs.ref, f"{base}.rewrite.authority")
+                yield m.AUTHORITY_SET_TWICE.at(vs.ref, f"spec.http[{i}].rewrite.authority")
 
 
 @rule("virtualservice.cors", codes=("MD0225",), kinds=VS)
@@ -158,6 +158,9 @@ def fault(ctx, node):
 def mirrors(ctx, node):
     vs = node.virtual_service
     for i, route in enumerate(vs.spec.http or []):
+        if route.mirror_percent is None and route.mirror_percentage is None and not route.mirrors \
+                and route.fault is None and route.cors_policy is None:
+            continue    # (most rules: nothing below to look at)
         base = f"spec.http[{i}]"
         if route.mirror_percent is not None:
             yield m.DEPRECATED_FIELD.at(vs.ref, f"{base}.mirrorPercent", old="mirrorPercent", new="mirrorPercentage")

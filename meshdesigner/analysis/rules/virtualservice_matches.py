@@ -74,24 +74,28 @@ def string_matches(ctx, node):
 
 
 def _all_matches(vs):
+    """``(section, rule index, match index, match)`` of every match (paths are built only for findings)."""
     for section in ("http", "tcp", "tls"):
         for i, route in enumerate(getattr(vs.spec, section) or []):
             for j, match in enumerate(route.match or []):
-                yield f"spec.{section}[{i}].match[{j}]", match
+                yield section, i, j, match
 
 
 @rule("virtualservice.match_port", codes=("MD0221",), kinds=VS)
 def match_port(ctx, node):
     vs = node.virtual_service
-    for path, match in _all_matches(vs):
+    for section, i, j, match in _all_matches(vs):
         if match.port is not None and not 1 <= match.port <= 65535:
-            yield m.MATCH_PORT_RANGE.at(vs.ref, f"{path}.port", port=match.port)
+            yield m.MATCH_PORT_RANGE.at(vs.ref, f"spec.{section}[{i}].match[{j}].port", port=match.port)
 
 
 @rule("virtualservice.match_source", codes=("MD0222",), kinds=VS)
 def match_source(ctx, node):
     vs = node.virtual_service
-    for path, match in _all_matches(vs):
+    for section, i, j, match in _all_matches(vs):
+        if not (match.source_labels or match.source_namespace is not None or match.gateways):
+            continue
+        path = f"spec.{section}[{i}].match[{j}]"
         for key, value in (match.source_labels or {}).items():
             reason = label_problem(key, value)
             if reason:

@@ -53,14 +53,17 @@ def http_actions(ctx, node):
     vs = node.virtual_service
     is_delegate = not vs.spec.hosts
     for i, route in enumerate(vs.spec.http or []):
+        if route.delegate is None and route.redirect is None and route.direct_response is None \
+                and route.route and not (route.mirror is not None and route.mirrors):
+            continue    # the usual rule: routes only, nothing to report (paths are built only for findings)
         path = f"spec.http[{i}]"
-        name = _rule_name(route, i)
         if route.delegate is not None:
             if is_delegate:
                 yield m.NESTED_DELEGATE.at(vs.ref, f"{path}.delegate")
             for field in ("route", "redirect"):
                 if getattr(route, field):
-                    yield m.ROOT_DELEGATE_CONFLICT.at(vs.ref, f"{path}.{field}", rule=name, what=field)
+                    yield m.ROOT_DELEGATE_CONFLICT.at(vs.ref, f"{path}.{field}", rule=_rule_name(route, i),
+                                                      what=field)
         if route.redirect is not None:
             for field, wire in (("route", "route"), ("fault", "fault"), ("rewrite", "rewrite"),
                                 ("direct_response", "directResponse")):
@@ -89,12 +92,26 @@ def _weights(vs, section: str, index: int, destinations):
                                                        "set a weight > 0 on at least one)")
 
 
+def _weights_wrong(destinations) -> bool:
+    """Whether :func:`_weights` reports something: a negative weight, or several destinations weighing 0."""
+    total = 0
+    for dest in destinations:
+        weight = dest.weight
+        if weight:
+            if weight < 0:
+                return True
+            total += weight
+    return len(destinations) > 1 and total == 0
+
+
 @rule("virtualservice.weights", codes=("MD0235",), kinds=VS)
 def weights(ctx, node):
     vs = node.virtual_service
     for section in ("http", "tcp", "tls"):
         for i, route in enumerate(getattr(vs.spec, section) or []):
-            yield from _weights(vs, section, i, route.route or [])
+            destinations = route.route or []
+            if destinations and _weights_wrong(destinations):
+                yield from _weights(vs, section, i, destinations)
 
 
 def destination_problem(dest) -> str | None:
@@ -119,8 +136,10 @@ def destination_problem(dest) -> str | None:
 @rule("virtualservice.destinations", codes=("MD0236",), kinds=VS)
 def destinations(ctx, node):
     vs = node.virtual_service
+    reasons: dict[tuple, str | None] = {}    # (a virtual service names the same destination in several routes)
     for path, dest, _weight in destinations_of(vs):
-        reason = destination_problem(dest)
+        key = (dest.host, dest.subset, dest.port.number if dest.port is not None else None)
+        reason = reasons[key] if key in reasons else reasons.setdefault(key, destination_problem(dest))
         if reason:
             yield m.DESTINATION_INVALID.at(vs.ref, path, reason=reason)
 
