@@ -32,6 +32,7 @@ from yaml.events import CollectionEndEvent, CollectionStartEvent, StreamEndEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import InputError
+from .yamlio_fast import read_simple
 
 try:  # the C implementation is 10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeDumper as _BaseDumper
@@ -169,6 +170,18 @@ StrictLoader.add_implicit_resolver(_TAG + "null", _NULL, ["~", "n", "N", ""])
 StrictLoader.add_implicit_resolver(_TAG + "int", _INT, list("-+0123456789"))
 StrictLoader.add_implicit_resolver(_TAG + "float", _FLOAT, list("-+.0123456789"))
 StrictLoader.add_implicit_resolver(_MERGE, re.compile(r"^<<$"), ["<"])
+
+
+def plain_scalar_value(text: str) -> Any:
+    """The value of a plain scalar as :class:`StrictLoader` and :class:`_Builder` read it (the fast reader
+    of :mod:`.yamlio_fast` resolves with this); raises on a value Kubernetes cannot hold."""
+    for tag, pattern in StrictLoader.yaml_implicit_resolvers.get(text[:1], ()):
+        if pattern.match(text):
+            convert = _SCALARS.get(tag)
+            if convert is None:  # a merge key
+                raise ValueError(f"{text!r} is not a plain value")
+            return convert(ScalarNode(tag, text))
+    return text
 
 
 class _Builder:
@@ -448,6 +461,14 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
     has_anchors = "&" in text and bool(_ANCHOR.search(text))
     may_merge = "<<" in text or "!" in text  # a plain merge key, or any explicit tag (``!!merge``, %TAG)
     may_be_too_deep = _may_nest_deeper(text, MAX_DEPTH)
+    if not (keep_nodes or has_anchors or may_merge or may_be_too_deep):
+        # The plainest block YAML (a large generated file) is read without libyaml when it can be: the
+        # same documents, lines and spans (tests/hostile/test_yaml_fast_reader.py); None: not that plain.
+        simple = read_simple(text, plain_scalar_value)
+        if simple is not None:
+            for data, line, span in simple:
+                yield Document(data, file, line, None, text, span)
+            return
     try:
         if may_be_too_deep and _may_nest_deeper(text, _COMPOSER_SAFE_DEPTH):
             scout = StrictLoader(text)

@@ -1,0 +1,198 @@
+"""A fast reader for the plainest block YAML, which gives exactly what libyaml plus :mod:`.yamlio`'s
+resolution give, or gives up.
+
+A large manifest file (``kubectl get -o yaml`` of thousands of Services) is mostly lines like
+``  name: web``, ``  - port: 80`` and ``---``. libyaml turns every scalar into a node with two marks
+and calls back into Python to resolve it: most of a 20 MB file's reading time. This reader takes
+a stream only when every line is one of
+
+- a document separator ``---`` (alone on its line), a blank line or a whole-line comment;
+- ``KEY:`` or ``KEY: VALUE``, optionally after ``- `` (a sequence item);
+- ``- VALUE`` (a sequence item),
+
+with printable ASCII only, no tabs, no carriage returns, and where a KEY is a plain word of
+``[A-Za-z0-9_./-]`` (not starting with ``-``) or a quoted string without escapes, and a VALUE is
+such a word sequence (``:`` allowed inside a word), a quoted string without escapes or line
+breaks, ``{}`` or ``[]``. Plain scalars are resolved by the same function the libyaml path uses
+(go-yaml v2's rules), keys become text the same way. The structure is block mappings and
+sequences by indentation, including the "indentless" sequence under a key.
+
+Anything else -- a tab, a flow collection, a continued scalar, a trailing comment, an anchor, a
+tag, a duplicate key, a value that does not resolve, a line deeper than the grammar allows --
+makes the whole stream fall back to libyaml, which then reads it (or refuses it with its
+message and line). ``tests/hostile/test_yaml_fast_reader.py`` checks with hypothesis that what
+this reader accepts equals what the libyaml path reads, documents, lines and spans included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+# Every character must be printable ASCII or a line feed: libyaml refuses some control characters,
+# reads NEL/LS/PS as line breaks and tabs as separators; none of that is handled here.
+_NOT_SIMPLE_TEXT = re.compile(r"[^\n -~]")
+_SEPARATOR = re.compile(r"^---$", re.M)
+_FIRST_CONTENT = re.compile(r"^ *(?=[^ \n#])", re.M)
+
+_WORD = r"[A-Za-z0-9_./](?:[A-Za-z0-9_./:-]*[A-Za-z0-9_./-])?"  # a plain word; ":" inside, never last
+_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"  # on one line, without escapes
+_KEY = rf"[A-Za-z0-9_./][A-Za-z0-9_./-]*|{_QUOTED}"
+_VALUE = rf"{_WORD}(?: +{_WORD})*|{_QUOTED}|\{{\}}|\[\]"
+# One row per line: (indent, dash, spaces after the dash, key, value after the key, item value, other).
+# Blank and comment lines match with every group empty; any other line lands in the last group.
+_LINE = re.compile(
+    rf"^(?:( *)(?:(-)( +))?(?:({_KEY}):(?: +({_VALUE}))?|({_VALUE})) *"  # content
+    r"| *(?:#.*)?"  # blank or comment
+    r"|(.+))$",  # anything else
+    re.M)
+_MAX_KEY = 1000  # libyaml refuses implicit keys over 1,024 characters
+
+
+class NotSimple(Exception):
+    """The stream is not in this reader's subset: read it with libyaml."""
+
+
+class _Reader:
+    def __init__(self, resolve_plain: Callable[[str], Any]) -> None:
+        # resolve_plain(text) -> the value of a plain scalar, raising on one Kubernetes cannot hold.
+        self.resolve_plain = resolve_plain
+        self.values: dict[str, Any] = {}  # plain scalar -> value (all immutable: shared safely)
+        self.keys: dict[str, str] = {}
+
+    def value(self, token: str) -> Any:
+        first = token[0]
+        if first == '"' or first == "'":
+            return token[1:-1]
+        if first == "{":
+            return {}
+        if first == "[":
+            return []
+        try:
+            return self.values[token]
+        except KeyError:
+            pass
+        try:
+            value = self.resolve_plain(token)
+        except Exception:  # a value libyaml's path refuses (.inf, ...): let it say so, with the line
+            raise NotSimple from None
+        if len(self.values) < 100_000:
+            self.values[token] = value
+        return value
+
+    def key(self, token: str) -> str:
+        try:
+            return self.keys[token]
+        except KeyError:
+            pass
+        if len(token) > _MAX_KEY:
+            raise NotSimple
+        if token[0] == '"' or token[0] == "'":
+            key = token[1:-1]
+        else:
+            value = self.value(token)
+            if value is True or value is False:
+                key = "true" if value else "false"
+            elif value.__class__ is int or value.__class__ is str:
+                key = str(value)
+            else:  # null or a float as a key: the libyaml path refuses it
+                raise NotSimple
+        if len(self.keys) < 100_000:
+            self.keys[token] = key
+        return key
+
+    def block(self, rows: list[tuple], i: int) -> tuple[Any, int]:
+        """The mapping or sequence whose first line is ``rows[i]``."""
+        row = rows[i]
+        if row[1]:
+            return self.sequence(rows, i, len(row[0]))
+        return self.mapping(rows, i, len(row[0]))
+
+    def mapping(self, rows: list[tuple], i: int, column: int) -> tuple[dict, int]:
+        """A block mapping with its keys at ``column``; ``rows[i]`` holds its first key (possibly after
+        a ``- ``). Returns it and the index of the first row after it."""
+        result: dict[str, Any] = {}
+        end = len(rows)
+        while True:
+            _indent, _dash, _spaces, key_token, value_token, _item, _other = rows[i]
+            if not key_token:
+                raise NotSimple
+            key = self.key(key_token)
+            if key in result:
+                raise NotSimple  # a duplicate key: the libyaml path names it
+            i += 1
+            below = len(rows[i][0]) if i < end else -1
+            if value_token:
+                result[key] = self.value(value_token)
+                if below > column:  # a continued scalar, or a nested block after a value
+                    raise NotSimple
+            elif below > column:
+                result[key], i = self.block(rows, i)
+            elif below == column and rows[i][1]:  # an indentless sequence: "key:" then "- item" below it
+                result[key], i = self.sequence(rows, i, column)
+            else:
+                result[key] = None
+            if i == end:
+                return result, i
+            row = rows[i]
+            at = len(row[0])
+            if at != column or row[1]:
+                if at > column:
+                    raise NotSimple
+                return result, i  # the caller decides whether what follows may follow
+
+    def sequence(self, rows: list[tuple], i: int, column: int) -> tuple[list, int]:
+        """A block sequence with its dashes at ``column``, starting at ``rows[i]``."""
+        result: list[Any] = []
+        end = len(rows)
+        while True:
+            _indent, _dash, spaces, key_token, _value, item_token, _other = rows[i]
+            if key_token:  # "- key: ...": a mapping whose keys are at the column of this key
+                item, i = self.mapping(rows, i, column + 1 + len(spaces))
+            else:
+                item = self.value(item_token)
+                i += 1
+                if i < end and len(rows[i][0]) > column:  # a continued scalar
+                    raise NotSimple
+            result.append(item)
+            if i == end:
+                return result, i
+            row = rows[i]
+            at = len(row[0])
+            if at != column or not row[1]:
+                if at > column:
+                    raise NotSimple
+                return result, i
+
+
+def read_simple(text: str, resolve_plain: Callable[[str], Any]) -> list[tuple[Any, int, tuple[int, int]]] | None:
+    """The documents of ``text`` as ``(data, first line, (start, end) offsets)``, as the libyaml path reads
+    them (empty documents skipped), or None when the stream is not in this reader's subset."""
+    if _NOT_SIMPLE_TEXT.search(text):
+        return None
+    reader = _Reader(resolve_plain)
+    documents = []
+    start, line = 0, 1
+    ends = [m.start() for m in _SEPARATOR.finditer(text)]
+    ends.append(len(text))
+    for end in ends:
+        first = _FIRST_CONTENT.search(text, start, end)
+        if first is not None:
+            rows = _LINE.findall(text, start, end)
+            if any(row[6] for row in rows):
+                return None
+            content = [row for row in rows if row[3] or row[5]]
+            try:
+                data, used = reader.block(content, 0)
+            except NotSimple:
+                return None
+            if used != len(content):  # a line less indented than the document's first
+                return None
+            at = first.end()
+            documents.append((data, line + text.count("\n", start, at), (at, end)))
+        if end == len(text):
+            break
+        line += text.count("\n", start, end) + 1
+        start = end + 4  # past "---\n"
+    return documents

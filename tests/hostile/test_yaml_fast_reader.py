@@ -1,0 +1,193 @@
+"""Issue 15, item 1 with the 20 MB budget: the fast reader of plain block YAML (io/yamlio_fast.py) either
+gives exactly what the libyaml path gives -- every document's data with its types and key order, its first
+line and its span (from which a field's line is found again) -- or gives up and lets libyaml read.
+
+Hypothesis writes block YAML near the fast reader's subset: random trees rendered with random indentation,
+dash spacing, quoting, comments, blank lines and separators, then mutated line by line (indent moved, a
+line dropped or doubled, a random line put in). The reference is libyaml (``load_documents`` with node
+trees, which never takes the fast path). The long run: MESHDESIGNER_FUZZ_EXAMPLES=100000 ... -m slow.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from meshdesigner.io.errors import InputError
+from meshdesigner.io.yamlio import load_documents, plain_scalar_value
+from meshdesigner.io.yamlio_fast import read_simple
+
+EXAMPLES_N = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "250"))
+
+# Scalars the subset holds, and near misses it must leave to libyaml (or read identically).
+WORDS = ["a", "web", "svc-00001", "v1", "networking.istio.io/v1", "80", "8080", "0", "07", "0o17", "0x1F",
+         "1_000", "1e3", "1.5", ".5", "yes", "No", "on", "OFF", "y", "n", "true", "False", "null", "Null",
+         "2024-01-01", "12:30:00", "1:20", "a:b", "http://x/y", "a.b-c_d", "/", ".", "./x", "_", "a::b",
+         "a b", "a  b c", "0b101", "1.", "00", "a-", "...", "._", "1_", "0x", "08", "1e", "1e+3", "0.0.1"]
+NEAR = [".inf", ".NaN", "1e400", "-1", "-", "--", "---", "<<", "~", "+1", "a #b", "a#b", "a:", "a: b", "- a", "? a", "&x a", "*x", "!!str a", "!x a", "|", ">", "%a", "@a", "`a",
+        "[a]", "{a: 1}", "[a, b]", "{}", "[]", '"a', "'a", '"a\\"b"', "'a''b'", "a\tb", "é", "a\u2028b",
+        "\x85", "\x00", " a", "a ", "a  b", "a b c", '"x y"', "'x y'", '""', "''", '"#"', "'\"'", '"\'"']
+# "clean" streams hold only the subset's scalars (so the fast reader's answers are compared often); the
+# others mix in near misses.
+CLEAN = st.sampled_from(WORDS)
+# Keys of clean streams: no ":" inside, not null or a float (both paths refuse those as keys).
+CLEAN_KEYS = st.sampled_from([w for w in WORDS if ":" not in w and w.lower() not in ("null", "1e3", "1.5", ".5", "1.")])
+SCALAR = st.one_of(CLEAN, CLEAN, CLEAN, st.sampled_from(NEAR),
+                   st.text(alphabet="ab01.:-_/ #'\"yn+Ex", min_size=1, max_size=6))
+
+
+def _tree(leaves, keys, clean: bool):
+    def collections(children):
+        items = children.filter(lambda c: not isinstance(c, list)) if clean else children  # no "-" alone
+        return st.one_of(st.lists(items, min_size=1, max_size=4),
+                         st.dictionaries(keys, children, min_size=1, max_size=4))
+    return st.recursive(leaves, collections, max_leaves=12)
+
+
+@st.composite
+def rendered(draw, clean: bool | None = None) -> str:
+    """Documents rendered as block YAML, with scalars written raw (so some are not YAML at all)."""
+    clean = draw(st.booleans()) if clean is None else clean
+    leaves, keys = (CLEAN, CLEAN_KEYS) if clean else (SCALAR, SCALAR)
+    indent = draw(st.integers(1, 4))
+    after_dash = draw(st.sampled_from([" ", "  ", "   "]))
+    compact = draw(st.booleans())  # "key:" then "- item" at the key's own column
+    lines: list[str] = []
+
+    def scalar(value) -> str:
+        if value is None:
+            return ""
+        quote = draw(st.sampled_from(["", "", "", '"', "'"]))
+        return f"{quote}{value}{quote}"
+
+    def emit(value, column: int) -> None:
+        pad = " " * column
+        if isinstance(value, dict):
+            for key, item in value.items():
+                head = f"{pad}{scalar(key)}:"
+                if isinstance(item, (dict, list)) and item:
+                    lines.append(head)
+                    deeper = column if isinstance(item, list) and compact else column + indent
+                    emit(item, deeper)
+                else:
+                    lines.append(f"{head} {scalar(item)}".rstrip(" ") if item is not None else head)
+        else:
+            for item in value:
+                if isinstance(item, dict) and item:
+                    first = len(lines)
+                    emit(item, column + 1 + len(after_dash))
+                    lines[first] = pad + "-" + after_dash + lines[first].lstrip(" ")
+                elif isinstance(item, list) and item:
+                    lines.append(pad + "-")
+                    emit(item, column + indent)
+                else:
+                    lines.append(f"{pad}-{after_dash}{scalar(item)}")
+        if draw(st.integers(0, 29 if clean else 9)) == 0:
+            lines.append(draw(st.sampled_from(["", "  ", "# note", "  # note", "#", "---", "...", "--- ", "\t"])))
+
+    for _ in range(draw(st.integers(1, 3))):
+        if lines or draw(st.booleans()):
+            lines.append("---")
+        tree = _tree(leaves, keys, clean)
+        items = tree.filter(lambda c: not isinstance(c, list)) if clean else tree
+        emit(draw(st.one_of(st.dictionaries(keys, tree, min_size=1, max_size=5),
+                            st.lists(items, min_size=1, max_size=3))), draw(st.sampled_from([0, 0, 2])))
+    return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n", "\n# end\n"]))
+
+
+@st.composite
+def mutated(draw) -> str:
+    lines = draw(rendered()).split("\n")
+    for _ in range(draw(st.integers(0, 3))):
+        at = draw(st.integers(0, len(lines) - 1))
+        change = draw(st.sampled_from(["deeper", "shallower", "drop", "double", "insert"]))
+        if change == "deeper":
+            lines[at] = " " + lines[at]
+        elif change == "shallower":
+            lines[at] = lines[at][1:] if lines[at].startswith(" ") else lines[at]
+        elif change == "drop" and len(lines) > 1:
+            del lines[at]
+        elif change == "double":
+            lines.insert(at, lines[at])
+        else:
+            lines.insert(at, draw(st.one_of(st.sampled_from(["- x", "x", "  x", "x:", "- ", "-", "? x", ": x", "a: b",
+                                                              "---", "a: 1 # c", "  - y: 2"]),
+                                            st.text(alphabet=" -:ab#'\"\t", max_size=6))))
+    return "\n".join(lines)
+
+
+def _libyaml(text: str):
+    """What libyaml reads (the path with node trees never takes the fast reader): repr keeps types and order."""
+    try:
+        docs = list(load_documents(text, "f.yaml", keep_nodes=True))
+    except InputError as exc:
+        return f"refused: {exc}"
+    return [(repr(d.data), d.line, (d.node.start_mark.index, d.node.end_mark.index)) for d in docs]
+
+
+def _fast(text: str):
+    documents = read_simple(text, plain_scalar_value)
+    if documents is None:
+        return None
+    return [(repr(data), line, span) for data, line, span in documents]
+
+
+def _same_or_gave_up(text: str) -> bool:
+    fast = _fast(text)
+    if fast is not None:
+        assert fast == _libyaml(text), text
+    return fast is not None
+
+
+def _check(text: str) -> None:
+    _same_or_gave_up(text)
+
+
+FUZZ = settings(max_examples=EXAMPLES_N, deadline=None, derandomize=EXAMPLES_N <= 1000,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+
+
+@FUZZ
+@given(rendered())
+def test_rendered_block_yaml_reads_as_libyaml_reads_it(text):
+    _same_or_gave_up(text)
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_block_yaml_reads_as_libyaml_reads_it_or_falls_back(text):
+    _same_or_gave_up(text)
+
+
+@pytest.mark.slow
+def test_fast_reader_long_run():
+    runs = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "5000"))
+    long = settings(FUZZ, max_examples=runs, derandomize=False)
+    long(given(rendered())(_check))()
+    long(given(mutated())(_check))()
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1\nb:\n  c: 2\n# x\n\n---\n\nd: 3\n",
+    "# c\n\n  a: 1\n  b: 2\n",
+    "a:\n- x\n- y\nb: yes\n",
+    "- a: 1\n  b:\n  - 2\n  -   c: '3'\n      d: \"4\"\n- e\n",
+    "---\na: {}\nb: []\n---\n---\nc: 0x1f\n...: 1\n",
+    "k: a b  c\n'q': \"x # y\"\n1: one\ntrue: t\n",
+    "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-00001\n  namespace: ns-1\nspec:\n  ports:\n"
+    "  - name: http\n    port: 80\n    targetPort: 8080\n---\n",
+])
+def test_plain_manifests_take_the_fast_path_and_read_the_same(text):
+    assert _same_or_gave_up(text), "expected the fast reader to take this stream"
+
+
+@pytest.mark.parametrize("text", [
+    "a: 1 # comment", "a: b\n  c", "a:\tb", "a: &x 1\nb: *x", "a: !!str 1", "a: [1, 2]", "a: |\n  x\n",
+    "a: 1\na: 2", "a: .inf", "a: 'it''s'", 'a: "\\n"', "a: é", "a: 1\r\n", "%YAML 1.1\n---\na: 1",
+    "a: 1\n  b: 2", "- - a", "-\n  a: 1", "a:b", "a: 1\n- b", "null: 1", "1.5: a", "--- a: 1",
+])
+def test_what_the_fast_reader_does_not_know_goes_to_libyaml(text):
+    assert _fast(text) is None
