@@ -53,7 +53,7 @@ _COMPOSER_SAFE_DEPTH = 5_000
 _ANCHOR = re.compile(r"(^|[\s\[{,:-])&[^\s]")
 _LEAF_FLOW = re.compile(r"[\[{][^\[\]{}\"'#\n]*[\]}]")
 _COMPACT_LEVEL = r"(?:[-?][ \t]+(?:[&!][^ \t\n]*[ \t]+)*)"
-_COMPACT_PAIRS = tuple(a + gap + b for a in "-?" for gap in (" ", "\t") for b in "-?&! \t")
+_COMPACT_PAIR = re.compile(r"[-?][ \t][-?&! \t]")  # two block indicators in a row (one pass over the text)
 
 # ----- scalar resolution as go-yaml v2 does it (gopkg.in/yaml.v2 resolve.go: resolveMapList, resolve) -----
 _BOOL_VALUES = {**dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"), True),
@@ -368,7 +368,7 @@ def _may_nest_deeper(text: str, levels: int) -> bool:
     block = (levels - flow) // 4
     if "\n" + " " * block in text or text.startswith(" " * block):
         return True
-    if not any(pair in text for pair in _COMPACT_PAIRS):  # no two block indicators in a row anywhere
+    if not _COMPACT_PAIR.search(text):  # no two block indicators in a row anywhere
         return False
     return bool(re.search(rf"{_COMPACT_LEVEL}{{{block},}}", text))
 

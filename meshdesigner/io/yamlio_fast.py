@@ -40,14 +40,16 @@ _WORD = r"[A-Za-z0-9_./](?:[A-Za-z0-9_./:-]*[A-Za-z0-9_./-])?"  # a plain word; 
 _QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"  # on one line, without escapes
 _KEY = rf"[A-Za-z0-9_./][A-Za-z0-9_./-]*|{_QUOTED}"
 _VALUE = rf"{_WORD}(?: +{_WORD})*|{_QUOTED}|\{{\}}|\[\]"
-# One row per line: (indent, dash, spaces after the dash, key, value after the key, item value, other).
-# Blank and comment lines match with every group empty; any other line lands in the last group.
+# One row per line: (indent, dash, spaces after the dash, key, value after the key, item value). Blank and
+# comment lines match with every group empty; any other line does not match (the rows are then fewer
+# than the lines: the stream is not simple).
 _LINE = re.compile(
     rf"^(?:( *)(?:(-)( +))?(?:({_KEY}):(?: +({_VALUE}))?|({_VALUE})) *"  # content
-    r"| *(?:#.*)?"  # blank or comment
-    r"|(.+))$",  # anything else
+    r"| *(?:#.*)?)$",  # blank or comment
     re.M)
+_NOTHING = ("",) * 6  # the row of a blank or comment line
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1,024 characters
+_MEMO_ENTRIES, _MEMO_CHARS = 100_000, 64  # bounds of the memos of resolved scalars
 
 
 class NotSimple(Exception):
@@ -58,34 +60,29 @@ class _Reader:
     def __init__(self, resolve_plain: Callable[[str], Any]) -> None:
         # resolve_plain(text) -> the value of a plain scalar, raising on one Kubernetes cannot hold.
         self.resolve_plain = resolve_plain
-        self.values: dict[str, Any] = {}  # plain scalar -> value (all immutable: shared safely)
-        self.keys: dict[str, str] = {}
+        self.values: dict[str, Any] = {}  # scalar token -> value (immutable: shared safely); not {} or []
+        self.keys: dict[str, str] = {}  # key token -> the key as text
 
     def value(self, token: str) -> Any:
+        """The value of a scalar token (the hot paths look in ``self.values`` first)."""
         first = token[0]
-        if first == '"' or first == "'":
-            return token[1:-1]
         if first == "{":
             return {}
         if first == "[":
             return []
-        try:
-            return self.values[token]
-        except KeyError:
-            pass
-        try:
-            value = self.resolve_plain(token)
-        except Exception:  # a value libyaml's path refuses (.inf, ...): let it say so, with the line
-            raise NotSimple from None
-        if len(self.values) < 100_000:
+        if first == '"' or first == "'":
+            value = token[1:-1]
+        else:
+            try:
+                value = self.resolve_plain(token)
+            except Exception:  # a value libyaml's path refuses (.inf, ...): let it say so, with the line
+                raise NotSimple from None
+        if len(self.values) < _MEMO_ENTRIES and len(token) <= _MEMO_CHARS:
             self.values[token] = value
         return value
 
     def key(self, token: str) -> str:
-        try:
-            return self.keys[token]
-        except KeyError:
-            pass
+        """A key token as text, as the libyaml path makes it (the hot path looks in ``self.keys`` first)."""
         if len(token) > _MAX_KEY:
             raise NotSimple
         if token[0] == '"' or token[0] == "'":
@@ -98,7 +95,7 @@ class _Reader:
                 key = str(value)
             else:  # null or a float as a key: the libyaml path refuses it
                 raise NotSimple
-        if len(self.keys) < 100_000:
+        if len(self.keys) < _MEMO_ENTRIES:
             self.keys[token] = key
         return key
 
@@ -114,17 +111,19 @@ class _Reader:
         a ``- ``). Returns it and the index of the first row after it."""
         result: dict[str, Any] = {}
         end = len(rows)
+        keys, values = self.keys, self.values
         while True:
-            _indent, _dash, _spaces, key_token, value_token, _item, _other = rows[i]
+            key_token, value_token = rows[i][3:5]
             if not key_token:
                 raise NotSimple
-            key = self.key(key_token)
+            key = keys.get(key_token) or self.key(key_token)
             if key in result:
                 raise NotSimple  # a duplicate key: the libyaml path names it
             i += 1
             below = len(rows[i][0]) if i < end else -1
             if value_token:
-                result[key] = self.value(value_token)
+                value = values.get(value_token, values)  # (the memo itself stands for "not there")
+                result[key] = self.value(value_token) if value is values else value
                 if below > column:  # a continued scalar, or a nested block after a value
                     raise NotSimple
             elif below > column:
@@ -147,7 +146,7 @@ class _Reader:
         result: list[Any] = []
         end = len(rows)
         while True:
-            _indent, _dash, spaces, key_token, _value, item_token, _other = rows[i]
+            _indent, _dash, spaces, key_token, _value, item_token = rows[i]
             if key_token:  # "- key: ...": a mapping whose keys are at the column of this key
                 item, i = self.mapping(rows, i, column + 1 + len(spaces))
             else:
@@ -180,9 +179,14 @@ def read_simple(text: str, resolve_plain: Callable[[str], Any]) -> list[tuple[An
         first = _FIRST_CONTENT.search(text, start, end)
         if first is not None:
             rows = _LINE.findall(text, start, end)
-            if any(row[6] for row in rows):
+            if len(rows) != text.count("\n", start, end) + 1:  # a line that is none of the above
                 return None
-            content = [row for row in rows if row[3] or row[5]]
+            blank = rows.count(_NOTHING)
+            if blank == 1 and rows[-1] == _NOTHING:  # only the empty "line" after the last line feed
+                rows.pop()
+                content = rows
+            else:
+                content = [row for row in rows if row[3] or row[5]] if blank else rows
             try:
                 data, used = reader.block(content, 0)
             except NotSimple:
