@@ -31,6 +31,7 @@ from ..model import Project, ProjectSettings, node_from_dict
 from ..model.nodes import NodeKind
 from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
+from .canonical_reader import read_canonical
 from .errors import InputError
 from .functions_migration import migrate_2_to_3
 from .gcpause import gc_paused
@@ -129,8 +130,11 @@ def parse_project(text: str, file: str = "<project>") -> Project:
 
 
 def _parse(text: str, file: str, keep_nodes: bool) -> tuple[Project, Document | None]:
-    """The project, and the document read with its node tree when ``keep_nodes`` (else None)."""
-    if keep_nodes:
+    """The project, and the document read with the lines of its fields when ``keep_nodes`` (else None)."""
+    canonical = read_canonical(text, file, with_lines=keep_nodes)  # a file as the writer writes it: fast
+    if canonical is not None:
+        kept, data = (canonical if keep_nodes else None), canonical.data
+    elif keep_nodes:
         docs = list(load_documents(text, file, keep_nodes=True))
         if len(docs) != 1:
             raise InputError("expected exactly one YAML document", file=file)
@@ -270,8 +274,8 @@ def load_project(path: str) -> Project:
 
 
 def load_project_document(path: str) -> tuple[Project, Document]:
-    """Open a project file and keep the document's node tree, which knows the line of every field
-    (``validate`` points its diagnostics at them): one read instead of reading the file again."""
+    """Open a project file and keep a document that knows the line of every field (``validate`` points
+    its diagnostics at them): one read instead of reading the file again."""
     with gc_paused():
         project, doc = _parse(read_text(path), path, keep_nodes=True)
     assert doc is not None
