@@ -6,9 +6,9 @@ import re
 
 from ...io.errors import InputError
 from ...io.manifests import is_secret
-from ...io.yamlio import dump_documents
 from ...model import Project, Resource
 from ...model.names import name_problem, namespace_problem
+from .yaml_text import dump_each
 
 API_VERSIONS = ("v1", "v1beta1", "v1alpha3")
 # Kinds in the order kubectl should see them: what others refer to first.
@@ -64,7 +64,7 @@ def export_files(project: Project, api_version: str = "v1") -> dict[str, str]:
     # Each manifest is written once: the all-in-one file is the per-resource texts, each after "---"
     # (what ``dump_all`` writes for mapping documents). Writing everything twice made the export twice as slow.
     names = [resource_filename(manifest) for manifest in manifests]  # a bad name refuses before any work
-    alone = dump_documents(manifests, together=False)[1]  # one resolver memo for all of them
+    alone = dump_each(manifests)  # the texts dump_documents writes, most of them written directly
     texts = list(zip(names, alone, strict=True))
     files = {ALL_IN_ONE: "".join("---\n" + text for _name, text in texts)}
     for name, text in texts:
