@@ -33,7 +33,6 @@ from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .canonical_reader import read_canonical
 from .errors import InputError
-from .functions_migration import migrate_2_to_3
 from .gcpause import gc_paused
 from .manifests import format_loc, is_secret, verbatim_problem
 from .route_test_files import cases_from_list
@@ -81,6 +80,8 @@ def _migrate_1_to_2(data: dict, _base_dir: pathlib.Path | None = None) -> dict:
 def _migrate_2_to_3(data: dict, base_dir: pathlib.Path | None = None) -> dict:
     """Format 2 gave gateways a ``functions:`` block; format 3 holds those functions as the Istio
     resources they stood for, in ``policies`` (:mod:`.functions_migration`)."""
+    from .functions_migration import migrate_2_to_3  # its format-2 schema: built only for an old file
+
     return migrate_2_to_3(data, base_dir)
 
 
