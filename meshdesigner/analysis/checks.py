@@ -141,6 +141,11 @@ def label_problem(key: str, value: str) -> str | None:
     return None
 
 
+# The checks above that keep their answers (pure functions of a few strings a design repeats); memo.clear()
+# empties them for cold benchmark runs.
+CACHED = (is_ip, wildcard_domain, _parse_duration_text, dns1123_label, header_name_problem, label_problem)
+
+
 # RE2 refuses what Python's re accepts beyond it: look-around, back-references, possessive forms.
 _NOT_RE2 = re.compile(r"\(\?[=!<]|\(\?<[=!]|\\[1-9]|\(\?P=|[*+?}]\+|\(\?>")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from ...model.hosts import hosts_intersect
 from .. import messages as m
 from ..checks import JWT_CLAIM_PREFIX, dns1123_label, is_ip, wildcard_domain
@@ -25,10 +23,8 @@ def delegate_shape(ctx, node):
             yield m.DELEGATE_INVALID.at(vs.ref, f"spec.{field}", what=what)
 
 
-@lru_cache(maxsize=4096)
 def gateway_entry_problem(entry: str) -> tuple[str | None, str | None]:
-    """(error reason, legacy-format suggestion) for a ``gateways`` entry (cached: a design names its few
-    gateways in many virtual services)."""
+    """(error reason, legacy-format suggestion) for a ``gateways`` entry."""
     if entry == "mesh":
         return None, None
     if "/" in entry:
