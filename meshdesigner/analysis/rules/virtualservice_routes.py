@@ -1,5 +1,8 @@
 """VirtualService route structure: rule reachability, route/redirect/delegate conflicts, weights,
-destinations, tls and tcp routes (MD0210–MD0217, MD0235, MD0236, MD0238–MD0242, MD0513)."""
+destinations, tls and tcp routes (MD0210–MD0217, MD0235, MD0236, MD0238–MD0242, MD0513).
+
+The checks of one rule's shape are small functions (``_http_actions``, ``_weights``, ``_tls_route``,
+``_subnets``) called by the one rule ``virtualservice.routes`` in a single pass over a virtual service's rules."""
 
 from __future__ import annotations
 
@@ -48,35 +51,34 @@ def reachability(ctx, node):
                                      reason=found.reason)
 
 
-@rule("virtualservice.http_actions", codes=("MD0212", "MD0213", "MD0214", "MD0215", "MD0216", "MD0217"), kinds=VS)
-def http_actions(ctx, node):
-    vs = node.virtual_service
-    is_delegate = not vs.spec.hosts
-    for i, route in enumerate(vs.spec.http or []):
-        if route.delegate is None and route.redirect is None and route.direct_response is None \
-                and route.route and not (route.mirror is not None and route.mirrors):
-            continue    # the usual rule: routes only, nothing to report (paths are built only for findings)
-        path = f"spec.http[{i}]"
-        if route.delegate is not None:
-            if is_delegate:
-                yield m.NESTED_DELEGATE.at(vs.ref, f"{path}.delegate")
-            for field in ("route", "redirect"):
-                if getattr(route, field):
-                    yield m.ROOT_DELEGATE_CONFLICT.at(vs.ref, f"{path}.{field}", rule=_rule_name(route, i),
-                                                      what=field)
-        if route.redirect is not None:
-            for field, wire in (("route", "route"), ("fault", "fault"), ("rewrite", "rewrite"),
-                                ("direct_response", "directResponse")):
-                if getattr(route, field):
-                    yield m.REDIRECT_CONFLICT.at(vs.ref, f"{path}.{wire}", what=wire)
-        if route.direct_response is not None:
-            for field in ("route", "fault", "rewrite"):
-                if getattr(route, field):
-                    yield m.DIRECT_RESPONSE_CONFLICT.at(vs.ref, f"{path}.{field}", what=field)
-        if not (route.route or route.redirect or route.direct_response or route.delegate):
-            yield m.HTTP_ROUTE_NO_ACTION.at(vs.ref, path)
-        if route.mirror is not None and route.mirrors:
-            yield m.MIRROR_AND_MIRRORS.at(vs.ref, f"{path}.mirrors")
+def _http_actions(vs, i: int, route, is_delegate: bool):
+    """MD0212–MD0217: what one HTTP rule does (delegate, redirect, direct response, route) and their conflicts."""
+    path = f"spec.http[{i}]"
+    if route.delegate is not None:
+        if is_delegate:
+            yield m.NESTED_DELEGATE.at(vs.ref, f"{path}.delegate")
+        for field in ("route", "redirect"):
+            if getattr(route, field):
+                yield m.ROOT_DELEGATE_CONFLICT.at(vs.ref, f"{path}.{field}", rule=_rule_name(route, i), what=field)
+    if route.redirect is not None:
+        for field, wire in (("route", "route"), ("fault", "fault"), ("rewrite", "rewrite"),
+                            ("direct_response", "directResponse")):
+            if getattr(route, field):
+                yield m.REDIRECT_CONFLICT.at(vs.ref, f"{path}.{wire}", what=wire)
+    if route.direct_response is not None:
+        for field in ("route", "fault", "rewrite"):
+            if getattr(route, field):
+                yield m.DIRECT_RESPONSE_CONFLICT.at(vs.ref, f"{path}.{field}", what=field)
+    if not (route.route or route.redirect or route.direct_response or route.delegate):
+        yield m.HTTP_ROUTE_NO_ACTION.at(vs.ref, path)
+    if route.mirror is not None and route.mirrors:
+        yield m.MIRROR_AND_MIRRORS.at(vs.ref, f"{path}.mirrors")
+
+
+def _plain_http_route(route) -> bool:
+    """The usual HTTP rule: routes only, nothing for :func:`_http_actions` to report."""
+    return route.delegate is None and route.redirect is None and route.direct_response is None \
+        and bool(route.route) and not (route.mirror is not None and route.mirrors)
 
 
 def _weights(vs, section: str, index: int, destinations):
@@ -102,16 +104,6 @@ def _weights_wrong(destinations) -> bool:
                 return True
             total += weight
     return len(destinations) > 1 and total == 0
-
-
-@rule("virtualservice.weights", codes=("MD0235",), kinds=VS)
-def weights(ctx, node):
-    vs = node.virtual_service
-    for section in ("http", "tcp", "tls"):
-        for i, route in enumerate(getattr(vs.spec, section) or []):
-            destinations = route.route or []
-            if destinations and _weights_wrong(destinations):
-                yield from _weights(vs, section, i, destinations)
 
 
 def destination_problem(dest) -> str | None:
@@ -144,44 +136,57 @@ def destinations(ctx, node):
             yield m.DESTINATION_INVALID.at(vs.ref, path, reason=reason)
 
 
-@rule("virtualservice.tls_routes", codes=("MD0238", "MD0239", "MD0240"), kinds=VS)
-def tls_routes(ctx, node):
-    vs = node.virtual_service
+def _tls_route(vs, i: int, route):
+    """MD0238–MD0240: one TLS rule needs matches with SNI hosts among the virtual service's hosts, and routes."""
     hosts = vs.spec.hosts or []
-    for i, route in enumerate(vs.spec.tls or []):
-        path = f"spec.tls[{i}]"
-        if not route.match:
-            yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.match", reason="TLS route must have at least one match "
-                                                                      "condition")
-        if not route.route:
-            yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.route", reason="TLS route is required")
-        for j, match in enumerate(route.match or []):
-            if not match.sni_hosts:
-                yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.match[{j}].sniHosts",
-                                             reason="TLS match must have at least one SNI host")
-            for k, sni in enumerate(match.sni_hosts or []):
-                spath = f"{path}.match[{j}].sniHosts[{k}]"
-                if is_ip(sni):
-                    yield m.SNI_HOST_IP.at(vs.ref, spath, sni=sni)
-                elif hosts and not any(host_matches(h, sni) for h in hosts):
-                    yield m.SNI_HOST_NOT_IN_HOSTS.at(vs.ref, spath, sni=sni, hosts=", ".join(hosts))
+    path = f"spec.tls[{i}]"
+    if not route.match:
+        yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.match", reason="TLS route must have at least one match "
+                                                                  "condition")
+    if not route.route:
+        yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.route", reason="TLS route is required")
+    for j, match in enumerate(route.match or []):
+        if not match.sni_hosts:
+            yield m.TLS_ROUTE_INVALID.at(vs.ref, f"{path}.match[{j}].sniHosts",
+                                         reason="TLS match must have at least one SNI host")
+        for k, sni in enumerate(match.sni_hosts or []):
+            spath = f"{path}.match[{j}].sniHosts[{k}]"
+            if is_ip(sni):
+                yield m.SNI_HOST_IP.at(vs.ref, spath, sni=sni)
+            elif hosts and not any(host_matches(h, sni) for h in hosts):
+                yield m.SNI_HOST_NOT_IN_HOSTS.at(vs.ref, spath, sni=sni, hosts=", ".join(hosts))
 
 
-@rule("virtualservice.subnets", codes=("MD0241",), kinds=VS)
-def subnets(ctx, node):
+def _subnets(vs, section: str, i: int, route):
+    """MD0241: the destination subnets of a TCP or TLS rule's matches."""
+    for j, match in enumerate(route.match or []):
+        for k, subnet in enumerate(match.destination_subnets or []):
+            if not is_cidr_or_ip(subnet):
+                yield m.SUBNET_INVALID.at(vs.ref, f"spec.{section}[{i}].match[{j}].destinationSubnets[{k}]",
+                                          subnet=subnet)
+
+
+@rule("virtualservice.routes", codes=("MD0212", "MD0213", "MD0214", "MD0215", "MD0216", "MD0217", "MD0235",
+                                      "MD0238", "MD0239", "MD0240", "MD0241", "MD0242"), kinds=VS)
+def routes(ctx, node):
+    """The shape of each rule of a virtual service (actions and their conflicts, weights, TLS matches, subnets,
+    TCP routes) in one pass over its rules; each check is called only for the rules it can apply to."""
     vs = node.virtual_service
-    for section in ("tcp", "tls"):
-        for i, route in enumerate(getattr(vs.spec, section) or []):
-            for j, match in enumerate(route.match or []):
-                for k, subnet in enumerate(match.destination_subnets or []):
-                    if not is_cidr_or_ip(subnet):
-                        yield m.SUBNET_INVALID.at(vs.ref, f"spec.{section}[{i}].match[{j}].destinationSubnets[{k}]",
-                                                  subnet=subnet)
-
-
-@rule("virtualservice.tcp_routes", codes=("MD0242",), kinds=VS)
-def tcp_routes(ctx, node):
-    vs = node.virtual_service
-    for i, route in enumerate(vs.spec.tcp or []):
+    spec = vs.spec
+    is_delegate = not spec.hosts
+    for i, route in enumerate(spec.http or []):
+        if not _plain_http_route(route):
+            yield from _http_actions(vs, i, route, is_delegate)
+        if route.route and _weights_wrong(route.route):
+            yield from _weights(vs, "http", i, route.route)
+    for i, route in enumerate(spec.tcp or []):
         if not route.route:
             yield m.TCP_ROUTE_INVALID.at(vs.ref, f"spec.tcp[{i}].route", reason="TCP route is required")
+        elif _weights_wrong(route.route):
+            yield from _weights(vs, "tcp", i, route.route)
+        yield from _subnets(vs, "tcp", i, route)
+    for i, route in enumerate(spec.tls or []):
+        yield from _tls_route(vs, i, route)
+        if route.route and _weights_wrong(route.route):
+            yield from _weights(vs, "tls", i, route.route)
+        yield from _subnets(vs, "tls", i, route)
