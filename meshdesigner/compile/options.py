@@ -15,6 +15,7 @@ the istiod code that decides it:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 SUPPORTED_ISTIO_VERSIONS = ("1.20", "1.21", "1.22", "1.23", "1.24", "1.25", "1.26", "1.27", "1.28", "1.29",
                             "1.30")
@@ -44,14 +45,14 @@ class CompileOptions:
     def at_least(self, version: str) -> bool:
         return version_tuple(self.istio_version) >= version_tuple(version)
 
-    @property
+    @cached_property   # asked once per route: the version is parsed once
     def retries_503_by_default(self) -> bool:
         return not self.at_least("1.24")
 
-    @property
+    @cached_property   # asked once per route: the version is parsed once
     def mirror_shadow_suffix(self) -> bool:
         return not self.at_least("1.28")
 
-    @property
+    @cached_property   # asked once per route: the version is parsed once
     def missing_header_is_empty(self) -> bool:
         return self.at_least("1.22")

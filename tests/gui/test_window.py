@@ -53,6 +53,10 @@ def test_yaml_preview_shows_manifest_and_envoy(make_editor, qtbot):
     qtbot.waitUntil(lambda: "kind: Gateway" not in window.preview.text.toPlainText(), timeout=10000)
     envoy = window.preview.text.toPlainText()
     assert "static_resources" in envoy
+    # the exported file of the gateway's workload (pods labelled app=my-gateway-controller), header included
+    assert envoy.startswith("# envoy/app-my-gateway-controller.yaml of the Envoy export\n")
+    assert "#   default/ext-host-gwy\n" in envoy
+    assert window.preview.title.text() == "Envoy config of the workload serving gateway default/ext-host-gwy"
     window.view.focus_node(VS)
     assert "kind: VirtualService" in window.preview.text.toPlainText()
 
