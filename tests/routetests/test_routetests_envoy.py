@@ -90,3 +90,84 @@ def test_cli_envoy_exit_codes(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "through the simulator and real Envoy" in done.stdout
+
+
+TWO_GATEWAYS_ONE_WORKLOAD = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop-gw, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [shop.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: blog-gw, namespace: blog}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [blog.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  gateways: [shop-gw]
+  http:
+  - route: [{destination: {host: web, port: {number: 8080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: blog, namespace: blog}
+spec:
+  hosts: [blog.example.com]
+  gateways: [blog-gw]
+  http:
+  - route: [{destination: {host: posts, port: {number: 8080}}}]
+"""
+TWO_GATEWAYS_CASES = """
+testCases:
+- description: the shop through its gateway
+  entry: {gateway: shop/shop-gw}
+  request: {authority: [shop.example.com], uri: [/]}
+  route:
+  - destination: {host: web.shop.svc.cluster.local, port: {number: 8080}}
+- description: the blog through its gateway
+  entry: {gateway: blog/blog-gw}
+  request: {authority: [blog.example.com], uri: [/]}
+  route:
+  - destination: {host: posts.blog.svc.cluster.local, port: {number: 8080}}
+- description: the blog through the shop's gateway (one Envoy serves both Gateways' hosts)
+  entry: {gateway: shop/shop-gw}
+  request: {authority: [blog.example.com], uri: [/]}
+  route:
+  - destination: {host: posts.blog.svc.cluster.local, port: {number: 8080}}
+"""
+
+
+def test_gateways_on_the_same_pods_are_tried_in_one_envoy(tmp_path, monkeypatch):
+    import meshdesigner.live.route_tests as live
+
+    design, cases_file = tmp_path / "design.yaml", tmp_path / "cases_test.yaml"
+    design.write_text(TWO_GATEWAYS_ONE_WORKLOAD)
+    cases_file.write_text(TWO_GATEWAYS_CASES)
+    project = import_manifests([str(design)]).project
+    results = run_cases(project, [(lc.case, f"{lc.file}:{lc.line}") for lc in load_test_file(str(cases_file))])
+    started = []
+
+    class CountedTrial(live.EnvoyTrial):
+        def __init__(self, label, build, hosts):
+            started.append(label)
+            super().__init__(label, build, hosts)
+
+    monkeypatch.setattr(live, "EnvoyTrial", CountedTrial)
+    run_through_envoy(project, results)
+    for case in results:
+        assert case.passed, case.first_failure()
+        assert case.results[0].envoy.backend == case.results[0].observation.destinations[0]["cluster"]
+    # Istio runs one Envoy for the pods labelled istio=ingressgateway, whichever Gateway a request names
+    assert started == ["gateway workload envoy/istio-ingressgateway.yaml, serving blog/blog-gw, shop/shop-gw"]
