@@ -308,9 +308,14 @@ class Project:
         return f"Project({self.name!r}, {len(self._nodes)} nodes, {len(self._extra)} extra resources)"
 
     def copy(self) -> Project:
-        """An independent project with the same content and no subscribers."""
-        return Project(self.name, self.settings, self._nodes.values(), self._extra, self._tests,
-                       self._policies.values())
+        """An independent project with the same content and no subscribers.
+
+        The verbatim resources are shared, not copied: ``_extra`` is never changed in place (only replaced by
+        :meth:`set_extra_resources`; readers get deep copies), and sharing keeps ``extras_revision``, so an
+        incremental Analyzer given the GUI's snapshot of an edited design does not start again from scratch."""
+        clone = Project(self.name, self.settings, self._nodes.values(), (), self._tests, self._policies.values())
+        clone._extra = self._extra
+        return clone
 
     def to_networkx(self):
         """The design as a networkx MultiDiGraph (see :func:`meshdesigner.model.references.build_graph`)."""
