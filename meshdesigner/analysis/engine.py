@@ -42,10 +42,14 @@ class Analyzer:
     """
 
     def __init__(self, project: Project, sources: Mapping | None = None,
-                 rules: Iterable[Rule] | None = None, track: bool = True, secrets: Iterable[dict] = ()) -> None:
+                 rules: Iterable[Rule] | None = None, track: bool = True, secrets: Iterable[dict] = (),
+                 freeze_after_first: bool = False) -> None:
         """``track=False`` skips recording look-ups: for one-shot runs (:func:`analyze`), never refreshed.
-        ``secrets``: Secret references read with the input (an ImportResult's), which a project never holds."""
+        ``secrets``: Secret references read with the input (an ImportResult's), which a project never holds.
+        ``freeze_after_first``: end the first refresh with ``gc.freeze()`` instead of a full collection (see
+        :meth:`refresh`), for a process that keeps what it checks for good (the GUI freezes its design too)."""
         self.project = project
+        self.freeze_after_first = freeze_after_first
         self.secrets = tuple(secrets)
         self.track = track
         self.sources = dict(sources or {})
@@ -82,6 +86,12 @@ class Analyzer:
         # the cyclic GC is paused for all of it (a third of the time) ...
         with gc_paused():
             found = self._refresh()
+            if self.track and self.freeze_after_first:
+                # Out of the collector's reach before it runs again: no full pass over it, and no young
+                # pass over all of it when the pause ends either (each ~50 ms on the bench mesh, holding
+                # the interpreter lock: a stall of the GUI thread while the worker checks).
+                gc.freeze()
+                return found
         if self.track:
             # ... and what it built is moved to the old generation now, on the run that built it, by a FULL
             # collection: a young one would leave it all "pending" in the old generation, and CPython collects

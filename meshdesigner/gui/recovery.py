@@ -70,6 +70,7 @@ class Journal:
         self._pending: tuple[Project, str | None] | None = None
         self._busy = False
         self._closed = False
+        self._memo: dict = {}  # each node's text as last written (see dump_project): only edited nodes are dumped again
         self.error: OSError | None = None
         self._thread = threading.Thread(target=self._run, name="recovery-journal", daemon=True)
         self._thread.start()
@@ -133,7 +134,7 @@ class Journal:
             time.sleep(WRITE_PAUSE_S)
 
     def _write(self, snapshot: Project, original_path: str | None) -> None:
-        write_atomic(os.path.join(self.folder, DESIGN_FILE), dump_project(snapshot), mode=0o600)
+        write_atomic(os.path.join(self.folder, DESIGN_FILE), dump_project(snapshot, self._memo), mode=0o600)
         meta = {"path": original_path, "time": time.time(), "pid": os.getpid()}
         write_atomic(os.path.join(self.folder, META_FILE), json.dumps(meta) + "\n", mode=0o600)
 

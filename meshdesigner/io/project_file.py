@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..model import Project, ProjectSettings, node_from_dict
-from ..model.nodes import NodeKind
+from ..model.nodes import NodeBase, NodeKind
 from ..model.security import policy_from_manifest, policy_type
 from .atomic import write_atomic
 from .canonical_reader import read_canonical
@@ -92,31 +92,58 @@ MIGRATIONS: dict[int, Callable[[dict, pathlib.Path | None], dict]] = {
 
 def project_to_data(project: Project) -> dict[str, Any]:
     """The canonical mapping written to a project file."""
-    data: dict[str, Any] = {"format_version": FORMAT_VERSION, "name": project.name}
+    head, tail = _head_and_tail(project)
+    return {**head, "nodes": [node_to_data(node) for node in sorted(project, key=lambda n: n.id)], **tail}
+
+
+def _head_and_tail(project: Project) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a project file holds before its ``nodes`` and after them."""
+    head: dict[str, Any] = {"format_version": FORMAT_VERSION, "name": project.name}
     settings = project.settings.model_dump(exclude_defaults=True, mode="json")
     if settings:
-        data["settings"] = settings
-    nodes = []
-    for node in sorted(project, key=lambda n: n.id):
-        body = node.model_dump(by_alias=True, exclude_none=True, mode="json")
-        ordered = {"id": body.pop("id"), "kind": body.pop("kind"), "position": flow(body.pop("position"))}
-        ordered.update(body)
-        nodes.append(ordered)
-    data["nodes"] = nodes
+        head["settings"] = settings
+    tail: dict[str, Any] = {}
     if project.policies:
-        data["policies"] = [policy.manifest() for policy in project.policies]
+        tail["policies"] = [policy.manifest() for policy in project.policies]
     extras = [obj for obj in project.extra_resources if not is_secret(obj)]  # never key material in a file
     if extras:
-        data["extra_resources"] = extras
+        tail["extra_resources"] = extras
     if project.tests:  # written only when there are some: older files keep their bytes
-        data["tests"] = [case.to_wire() for case in project.tests]
-    return data
+        tail["tests"] = [case.to_wire() for case in project.tests]
+    return head, tail
 
 
-def dump_project(project: Project) -> str:
-    """The project file text (same project, same bytes)."""
+def node_to_data(node: NodeBase) -> dict[str, Any]:
+    """One node as written in a project file's ``nodes`` list."""
+    body = node.model_dump(by_alias=True, exclude_none=True, mode="json")
+    ordered = {"id": body.pop("id"), "kind": body.pop("kind"), "position": flow(body.pop("position"))}
+    ordered.update(body)
+    return ordered
+
+
+def dump_project(project: Project, memo: dict[str, tuple[NodeBase, str]] | None = None) -> str:
+    """The project file text (same project, same bytes).
+
+    ``memo`` (kept by a caller that dumps one design again and again, e.g. the GUI's recovery journal)
+    holds each node's text by node id, with the node it was written from: nodes are immutable, so a node
+    that is the same object as last time is not dumped again. The text is the same as without it."""
     with gc_paused():
-        return dump_canonical(project_to_data(project))
+        if memo is None or not len(project):
+            return dump_canonical(project_to_data(project))
+        head, tail = _head_and_tail(project)
+        parts = [dump_canonical(head), "nodes:\n"]
+        for node in sorted(project, key=lambda n: n.id):
+            known = memo.get(node.id)
+            if known is None or known[0] is not node:
+                # the node's lines as the writer puts them under "nodes:" (no anchors: they stand alone)
+                known = memo[node.id] = (node, dump_canonical({"nodes": [node_to_data(node)]})[len("nodes:\n"):])
+            parts.append(known[1])
+        if len(memo) > len(project):  # nodes removed or renamed since
+            for node_id in memo.keys() - {node.id for node in project}:
+                del memo[node_id]
+        if tail:
+            parts.append(dump_canonical(tail))
+        return "".join(parts)
 
 
 def save_project(project: Project, path: str) -> None:

@@ -29,6 +29,24 @@ def test_save_twice_gives_the_same_bytes(tmp_path):
     assert load_project(str(b)) == project
 
 
+@pytest.mark.parametrize("example", sorted(p.name for p in pathlib.Path("examples").glob("*.mesh.yaml")))
+def test_a_dump_with_a_memo_of_node_texts_has_the_same_bytes_and_follows_edits(example):
+    """The recovery journal dumps one design again and again, re-dumping only the nodes that changed."""
+    project = load_project(f"examples/{example}")
+    memo: dict = {}
+    assert dump_project(project, memo) == dump_project(project)
+    assert set(memo) == {node.id for node in project}
+    kept = {node_id: text for node_id, (_node, text) in memo.items()}
+    first = sorted(project, key=lambda n: n.id)[0]
+    project.move_node(first.id, (first.position[0] + 40, first.position[1]))
+    last = sorted(project, key=lambda n: n.id)[-1]
+    project.remove_node(last.id)
+    assert dump_project(project, memo) == dump_project(project)
+    assert memo[first.id][1] != kept[first.id] and last.id not in memo
+    assert all(memo[i][1] is kept[i] for i in memo if i != first.id), "unchanged nodes are not dumped again"
+    assert dump_project(type(project)("empty"), {}) == dump_project(type(project)("empty"))
+
+
 def test_diagnostics_and_source_lines_are_never_saved():
     text = dump_project(load_project(SEED))
     assert "diagnostic" not in text.lower() and "line" not in yaml.safe_load(text)

@@ -104,3 +104,22 @@ def test_the_check_after_an_edit_re_runs_only_what_the_edit_reaches(make_editor,
     assert bookinfo_vs in analyzer.last_recomputed
     assert analyzer.last_recomputed < set(window.document.project.nodes), "not every node again"
     assert any("no-such-gateway" in d.message for d in panel.diagnostics)
+
+
+def test_the_first_check_freezes_what_it_built_instead_of_a_full_collection(make_editor, qtbot, monkeypatch):
+    """A full collection at the end of the first check (on the worker, holding the interpreter lock) was a
+    ~50-100 ms stall of the window on a large design; the window keeps what it checks, so it is frozen."""
+    import gc
+
+    import meshdesigner.analysis.engine as engine
+
+    collections = []
+    monkeypatch.setattr(engine.gc, "collect", lambda *a: collections.append(a) or 0)
+    window = make_editor(SEED)
+    panel = window.diagnostics
+    qtbot.waitUntil(lambda: panel.analyzer is not None and not panel.worker.busy, timeout=10000)
+    frozen = gc.get_freeze_count()
+    with qtbot.waitSignal(panel.sig_diagnostics_changed, timeout=10000):
+        window.act_recheck.trigger()  # F5: a new analyzer, a first run
+    assert gc.get_freeze_count() > frozen
+    assert collections == []

@@ -203,7 +203,7 @@ class DiagnosticsPanel(QWidget):
 
         def check(snapshot) -> tuple[Analyzer, list]:
             with lock:
-                used = analyzer if analyzer is not None else Analyzer(snapshot)
+                used = analyzer if analyzer is not None else Analyzer(snapshot, freeze_after_first=True)
                 return used, _refresh_on(used, snapshot)
 
         self.worker.start(self.document.project, check, self._show_checked)
@@ -224,7 +224,7 @@ class DiagnosticsPanel(QWidget):
             self._show_outcome([])
             return
         if self.analyzer is None:
-            self.analyzer = Analyzer(self.document.project)
+            self.analyzer = Analyzer(self.document.project, freeze_after_first=True)
         with self._analyzer_lock, gc_paused():  # a first check of a large design builds many small objects
             try:
                 outcome = _refresh_on(self.analyzer, self.document.project.copy())
