@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from PySide6.QtCore import QMimeData, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
 from ...analysis.meshconfig import is_mesh_config_map
 from ...model import LANE_ORDER, NodeKind
 from ..document import Document
+from ..opening import SlicedBuild
 from ..scene.view import KIND_MIME
 from ..style import KIND_BLURBS, KIND_COLOURS, KIND_LABELS, icon
 
@@ -95,7 +98,8 @@ class Outline(QWidget):
         self.groups: list = []
         self._last_filter = ""
         self._timer = QTimer(self, singleShot=True, interval=250)
-        self._timer.timeout.connect(self.rebuild)
+        self._slices: SlicedBuild | None = None   # a rebuild under way on the event loop
+        self._timer.timeout.connect(self._rebuild_in_slices)
         self.filter.textChanged.connect(lambda _t: self._timer.start())
         self.tree.itemActivated.connect(self._activated)
         self.tree.itemClicked.connect(self._activated)
@@ -108,6 +112,7 @@ class Outline(QWidget):
         document.sig_node_renamed.connect(lambda *_: self._timer.start())
         document.sig_extras_changed.connect(lambda *_: self._timer.start())
         document.sig_policy_changed.connect(self._on_policy_changed)
+        self._cancel_slices()
         self.tree.clear()
         self._last_filter = ""  # a filter typed before applies to the new design's canvas too
         self._timer.start()  # filled a moment after the design shows (2,000 nodes take a while)
@@ -126,10 +131,36 @@ class Outline(QWidget):
             self._timer.start()
 
     def rebuild(self) -> None:
+        """Fill the tree now (tests, and before a policy's row is looked up)."""
+        self._cancel_slices()
+        for _ in self._rebuild_steps():
+            pass
+
+    def _rebuild_in_slices(self) -> None:
+        """Fill the tree a few milliseconds at a time on the event loop (the timer's rebuild: the outline of
+        a 2,000-node design is ~30 ms of work, which would otherwise stall the window in one go)."""
+        self._cancel_slices()
+        self._slices = SlicedBuild(self._rebuild_steps(), self)
+        self._slices.sig_done.connect(self._cancel_slices)
+        self._slices.start()
+
+    def _cancel_slices(self) -> None:
+        if self._slices is not None:
+            self._slices.cancel()  # closes the steps: the tree is enabled again
+            self._slices.deleteLater()
+            self._slices = None
+
+    def _rebuild_steps(self) -> Iterator[None]:
         if self.document is None:
             return
         text = self.filter.text().strip().lower()
         self.tree.setUpdatesEnabled(False)
+        try:
+            yield from self._fill(text)
+        finally:
+            self.tree.setUpdatesEnabled(True)
+
+    def _fill(self, text: str) -> Iterator[None]:
         self.tree.clear()
         by_ns: dict[str, dict[str, list]] = {}
         matched: set[str] = set()
@@ -139,7 +170,7 @@ class Outline(QWidget):
                 continue
             matched.add(node.id)
             by_ns.setdefault(node.namespace, {}).setdefault(node.kind, []).append(node)
-        shown = 0
+        yield
         for ns in sorted(by_ns):
             ns_item = QTreeWidgetItem([f"{ns}"])
             ns_item.setIcon(0, icon("open"))
@@ -155,17 +186,17 @@ class Outline(QWidget):
                     leaf = QTreeWidgetItem([node.name])
                     leaf.setData(0, Qt.ItemDataRole.UserRole, node.id)
                     kind_item.addChild(leaf)
-                    shown += 1
                 if len(nodes) > 500:
                     kind_item.addChild(QTreeWidgetItem([f"… {len(nodes) - 500} more: type to filter"]))
             ns_item.setExpanded(len(by_ns) <= 3 or bool(text))
             if text or len(self.document.project) < 60:
                 for i in range(ns_item.childCount()):
                     ns_item.child(i).setExpanded(True)
+            yield
         for fill in self.groups:
             fill(self.tree, self.document.project, text)
+        yield
         self._add_context_objects(text)
-        self.tree.setUpdatesEnabled(True)
         if text != self._last_filter:
             self._last_filter = text
             self.sig_filtered.emit(matched if text else None)
@@ -209,7 +240,7 @@ class Outline(QWidget):
 
     def select_policy(self, ref) -> None:
         """Make the policy's row current (after a pending rebuild), its group open."""
-        if self._timer.isActive():
+        if self._timer.isActive() or self._slices is not None:
             self._timer.stop()
             self.rebuild()
         for item in self.tree.findItems("*", Qt.MatchFlag.MatchWildcard | Qt.MatchFlag.MatchRecursive):

@@ -159,6 +159,8 @@ class CanvasScene(QGraphicsScene):
             self._sync_edges({key: wanted[key] for key in keys[start:start + EDGES_PER_STEP]}, set())
             yield
         self.update_scene_rect()
+        yield
+        yield from self.navigator.prepare_steps()
 
     def update_scene_rect(self) -> None:
         """The content with a generous margin all round, so the view can centre any part of it."""

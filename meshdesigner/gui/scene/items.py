@@ -165,6 +165,7 @@ class NodeItem(QGraphicsRectItem):
         decides where cards go)."""
         self.prepareGeometryChange()
         self.node = node
+        self.namespace = node.namespace  # read for every card by the grouped canvas's loops (a property chain)
         self._rows = self._subtitle = None  # made when first drawn (most cards of a large design are not)
         self.height = HEADER + ROW * max(1, row_count(node)) + BOTTOM
         self.setRect(QRectF(-4, -12, CARD_WIDTH + 16, self.height + 16))  # room for the badge
