@@ -106,3 +106,19 @@ def test_a_rule_moved_behind_a_catch_all_is_marked_and_the_mark_goes_with_undo(m
     widget = rule_order_widget(window, vs_id)
     assert widget.shadowed_rows("http") == []
     qtbot.waitUntil(lambda: "shadowed" not in flow.graph.node(router).row("rule:http:1").marks, timeout=3000)
+
+
+def test_an_edit_that_changes_no_rule_line_keeps_the_lists_and_one_that_does_redraws_them(make_window):
+    """Typing a timeout must not tear down and rebuild the rule lists on every key (a stall while editing);
+    a change that shows in a rule's line (its name) redraws them."""
+    window = make_window("bookinfo.mesh.yaml")
+    vs_id = "virtual-service:bookinfo/bookinfo"
+    widget = rule_order_widget(window, vs_id)
+    before = widget.lists["http"]
+    window.document.set_field(vs_id, ("virtual_service", "spec", "http", 0, "timeout"), "7s")
+    QApplication.processEvents()
+    assert widget.lists["http"] is before
+    window.document.set_field(vs_id, ("virtual_service", "spec", "http", 0, "name"), "renamed-rule")
+    QApplication.processEvents()
+    rows = widget.lists["http"]
+    assert rows is not before and "renamed-rule" in rows.item(0).text()

@@ -90,6 +90,7 @@ class RuleOrderWidget(QWidget):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(4)
+        self._shown: list | None = None   # what the lists show now (see _sections)
         document.sig_node_changed.connect(self._on_node_changed)  # a bound slot: dropped with the widget
         document.sig_node_renamed.connect(self._on_node_renamed)
         self.rebuild()
@@ -107,38 +108,34 @@ class RuleOrderWidget(QWidget):
             self.rebuild()
 
     def rebuild(self) -> None:
+        node = self.document.project.nodes.get(self.node_id) if self.node_id else None
+        sections = self._sections(node) if isinstance(node, VirtualServiceNode) else None
+        if sections == self._shown and self._shown is not None:
+            return  # an edit that changes no rule's line (a timeout, a header value): nothing to redraw
+        self._shown = sections
         while self._layout.count():
             widget = self._layout.takeAt(0).widget()
             if widget is not None:
                 widget.setParent(None)
                 widget.deleteLater()
         self.lists = {}
-        node = self.document.project.nodes.get(self.node_id) if self.node_id else None
-        if not isinstance(node, VirtualServiceNode):
+        if sections is None:
             return
-        shadowed = {(r.section, r.index): r for r in shadowed_rules(node.virtual_service)[0]}
         hint = QLabel("Drag a rule to change the order: the first rule that matches takes the request.")
         hint.setObjectName("Muted")
         hint.setWordWrap(True)
         self._layout.addWidget(hint)
-        for section in SECTIONS:
-            rules = getattr(node.virtual_service.spec, section) or []
-            if not rules:
-                continue
-            if len([s for s in SECTIONS if getattr(node.virtual_service.spec, s)]) > 1:
+        for section, rows in sections:
+            if len(sections) > 1:
                 self._layout.addWidget(QLabel(SECTION_TITLES[section]))
             rule_list = RuleList(section)
-            for i, rule in enumerate(rules):
-                action = rule_action(section, rule)[0]
-                name = getattr(rule, "name", None)
-                text = f"{i + 1}  {rule_match_text(section, rule)}  {action}" + (f"   ({name})" if name else "")
+            for i, (text, never_matches) in enumerate(rows):
                 item = QListWidgetItem(text)
                 item.setData(ROLE_INDEX, i)
-                found = shadowed.get((section, i))
-                if found is not None:
+                if never_matches is not None:
                     item.setIcon(icon("warning", SEVERITY_COLOURS["error"]))
                     item.setForeground(QColor(SEVERITY_COLOURS["error"]))
-                    item.setToolTip(f"This rule can never match: {found.reason} (Istio {found.istio_code}).")
+                    item.setToolTip(never_matches)
                 else:
                     item.setToolTip("Drag to move this rule")
                 rule_list.addItem(item)
@@ -146,6 +143,27 @@ class RuleOrderWidget(QWidget):
             rule_list.fit_height()
             self.lists[section] = rule_list
             self._layout.addWidget(rule_list)
+
+    @staticmethod
+    def _sections(node: VirtualServiceNode) -> list[tuple[str, list[tuple[str, str | None]]]]:
+        """What the lists show: per section with rules, each rule's line and why it can never match (or None)."""
+        shadowed = {(r.section, r.index): r for r in shadowed_rules(node.virtual_service)[0]}
+        out = []
+        for section in SECTIONS:
+            rules = getattr(node.virtual_service.spec, section) or []
+            if not rules:
+                continue
+            rows = []
+            for i, rule in enumerate(rules):
+                action = rule_action(section, rule)[0]
+                name = getattr(rule, "name", None)
+                text = f"{i + 1}  {rule_match_text(section, rule)}  {action}" + (f"   ({name})" if name else "")
+                found = shadowed.get((section, i))
+                reason = None if found is None else \
+                    f"This rule can never match: {found.reason} (Istio {found.istio_code})."
+                rows.append((text, reason))
+            out.append((section, rows))
+        return out
 
     def move_rule(self, section: str, source: int, target: int) -> None:
         """Move one rule (what a drag does): one undoable step on the document's stack."""
