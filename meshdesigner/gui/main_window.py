@@ -393,7 +393,8 @@ class MainWindow(QMainWindow):
         # freed until the process ends (reference counting still frees the rest).
         gc.freeze()
         self._checks_running()
-        self.view.after_next_paint(self.diagnostics.recheck_in_background, FIRST_CHECK_MS)
+        if not self.diagnostics.start_first_check():  # none started while the design was being opened
+            self.view.after_next_paint(self.diagnostics.recheck_in_background, FIRST_CHECK_MS)
         if fit:
             QTimer.singleShot(0, self.view, self.view.fit_all)  # cancelled if the view is gone
             self.view.fit_all()
@@ -501,6 +502,7 @@ class MainWindow(QMainWindow):
     def cancel_opening(self) -> None:
         """Forget a design being opened in the background (another one is opened, or the window closes)."""
         self.opener.drop()
+        self.diagnostics.cancel_ahead()
         if self.scene_build is not None:
             self.scene_build.cancel()
             self.scene_build.deleteLater()
@@ -516,6 +518,7 @@ class MainWindow(QMainWindow):
             dialogs.error(self, "Cannot open", f"{path}\n\n{reason}")
             return
         document = Document(answer.project, answer.path, self)
+        self.diagnostics.check_ahead(answer.project, answer.snapshot)  # checked while its canvas is built
         scene = CanvasScene(document, self, build=False)
         build = SlicedBuild(scene.build_steps(), self)
         expected = 2 * len(answer.project.nodes) + 1  # cards, then references; the edges after
@@ -530,6 +533,7 @@ class MainWindow(QMainWindow):
         self._progress(None)
         edited_meanwhile = (self.document, self.document.undo_stack.index()) != watched
         if edited_meanwhile and not self.maybe_save():  # the design shown was edited while this one loaded
+            self.diagnostics.cancel_ahead()
             scene.deleteLater()
             document.dispose()
             document.deleteLater()

@@ -8,6 +8,7 @@ and usable. ``MainWindow.open_path`` still reads and builds in one go, for tests
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import time
@@ -31,6 +32,7 @@ class ReadDesign:
     path: str | None        # the project file; None for manifests imported as a new unsaved design
     source: str             # what was opened (a project file, or the manifests' file or folder)
     message: str = ""       # for the status bar ("Imported ...")
+    snapshot: Project | None = None  # a copy for work off the GUI thread (the first check), made on the reader's
 
 
 def read_design(path: str) -> ReadDesign:
@@ -46,6 +48,9 @@ def read_design(path: str) -> ReadDesign:
 
             result = import_manifests([path], name=os.path.basename(path.rstrip("/")).split(".")[0])
             read = ReadDesign(result.project, None, path, f"Imported {result.summary()}")
+        # A copy for the first check, made here, off the GUI thread, while no one else holds the design yet
+        # (the window edits ``project``).
+        read = dataclasses.replace(read, snapshot=read.project.copy())
         # The design lives as long as the window shows it: keep its objects out of the cyclic
         # collector's passes now (the window does it too), so that the first full pass after the
         # load, which would walk them all while holding the interpreter lock, never comes.

@@ -179,3 +179,26 @@ def test_the_severity_filter_is_read_once_per_change_not_per_row(make_editor):
     assert bar.severities() == {"error", "warning"}
     bar.toggles["info"].setChecked(True)
     assert bar.severities() == {"error", "warning", "info"}
+
+
+def test_the_first_check_runs_while_the_canvas_is_built_and_the_window_adopts_it(make_editor, qtbot, tmp_path):
+    """Open to first check painted: the design's first (full) check starts as soon as it is read, on a worker,
+    not after its canvas is built, shown and painted; the window then adopts that analyzer (its own first
+    check re-runs nothing) and shows its findings."""
+    from meshdesigner.analysis import Analyzer
+
+    path = _large_design(tmp_path, services=150)
+    window = make_editor()
+    panel = window.diagnostics
+    at_read = []
+    window.opener.sig_idle.connect(lambda: at_read.append((window.scene_build, panel.ahead_worker.started)))
+    window.open_in_background(path)
+    qtbot.waitUntil(lambda: bool(at_read), timeout=60000)
+    build, checks_started = at_read[0]
+    assert build is not None and not build.finished and checks_started == 1
+    qtbot.waitUntil(lambda: not window.opening and panel.analyzer is not None and not panel.worker.busy,
+                    timeout=60000)
+    assert panel.ahead_worker.started == 1 and panel.analyzer.last_recomputed == set()
+    expected = Analyzer(window.document.project.copy()).refresh()
+    assert [d.sort_key() for d in panel.diagnostics] == [d.sort_key() for d in expected]
+    assert window.checks_label.text() != "checking…"

@@ -10,6 +10,7 @@ short timer after edits, off the GUI thread on a snapshot (:class:`~meshdesigner
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ...analysis import Analyzer
 from ...io.gcpause import gc_paused
+from ...model import Project
 from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
@@ -92,6 +94,21 @@ def _texts(d) -> tuple[str, str, str, str, str]:
     """A finding's cells: severity, code (with Istio's), resource, field, message."""
     code = d.code + (f" / {d.istio_code}" if getattr(d, "istio_code", None) else "")
     return d.severity, code, f"{d.resource.kind} {d.resource.namespace}/{d.resource.name}", d.path, d.message
+
+
+@dataclass(eq=False)
+class _Ahead:
+    """A first check started for a design before it is shown."""
+
+    project: Project
+    answer: tuple | Exception | None = None   # (analyzer, diagnostics) once done
+    adopt: bool = False                        # the design is shown: adopt the answer when it comes
+
+
+def _new_analyzer(project: Project) -> Analyzer:
+    # The window keeps what its analyzer builds for as long as it shows the design: freeze it after the
+    # first run rather than a full collection (see Analyzer.refresh).
+    return Analyzer(project, freeze_after_first=True)
 
 
 def _refresh_on(analyzer, snapshot) -> list:
@@ -179,6 +196,9 @@ class DiagnosticsPanel(QWidget):
         # when a caller needs the answer now).
         self.worker = SnapshotWorker("checks", self)
         self._analyzer_lock = threading.Lock()
+        # The first check of a design being opened runs while its canvas is built (see check_ahead).
+        self.ahead_worker = SnapshotWorker("checks-ahead", self)
+        self._ahead: _Ahead | None = None
 
     def set_document(self, document: Document) -> None:
         self.document = document
@@ -188,12 +208,59 @@ class DiagnosticsPanel(QWidget):
         # start-up), which would hold up the first paint of the window (issue 16: cold start).
         self.analyzer = None
         self.worker.drop()  # a check of the previous design must not show on this one
+        if self._ahead is not None and self._ahead.project is not document.project:
+            self.cancel_ahead()
         self.worker.follow(document)
         document.sig_edited.connect(self.timer.start)
         self.diagnostics = []
         self.model.set_rows([])
         # The first check of a newly opened design waits for the window to show it (see
         # MainWindow.set_document): a large design is visible at once, its checks a moment later.
+
+    # ----- the first check of a design being opened ---------------------------------------------------
+    def check_ahead(self, project: Project, snapshot: Project | None = None) -> None:
+        """Start the first (full) check of ``project``, a design read but not shown yet, off the GUI thread
+        while its canvas is built (``snapshot``: a copy of it nobody edits, if the caller has one); once it is shown (:meth:`start_first_check`) the answer is adopted, so
+        that the first check painted does not wait for the whole opening first."""
+        ahead = self._ahead = _Ahead(project)
+
+        def check(snapshot) -> tuple[Analyzer, list]:
+            analyzer = _new_analyzer(snapshot)
+            return analyzer, _refresh_on(analyzer, snapshot)
+
+        self.ahead_worker.start_on(snapshot if snapshot is not None else project.copy(), check,
+                                   lambda answer: self._ahead_done(ahead, answer))
+
+    def cancel_ahead(self) -> None:
+        """The design being opened will not be shown."""
+        self._ahead = None
+        self.ahead_worker.drop()
+
+    def start_first_check(self) -> bool:
+        """The window shows the design a check was started ahead for: adopt it (now, or when it is done)
+        and return True; False when there is none (the caller starts a check)."""
+        ahead = self._ahead
+        if ahead is None or self.document is None or ahead.project is not self.document.project:
+            return False
+        ahead.adopt = True
+        if ahead.answer is not None:
+            self._adopt(ahead)
+        return True
+
+    def _ahead_done(self, ahead: _Ahead, answer) -> None:
+        if ahead is not self._ahead:
+            return
+        ahead.answer = answer
+        if ahead.adopt:
+            self._adopt(ahead)
+
+    def _adopt(self, ahead: _Ahead) -> None:
+        self._ahead = None
+        if not isinstance(ahead.answer, Exception) and self.analyzer is None:
+            self.analyzer = ahead.answer[0]
+        # On the adopted analyzer this re-runs only what was edited since the design was read (usually
+        # nothing); after a failure, every check again.
+        self.recheck_in_background()
 
     def recheck_from_scratch(self, background: bool = False) -> None:
         """Forget cached results (certificate files may have changed, which the model does not know: F5)
@@ -210,11 +277,13 @@ class DiagnosticsPanel(QWidget):
         if self.document is None:
             self.recheck()
             return
+        if self._ahead is not None and self._ahead.adopt:
+            return  # the check started ahead is adopted when done, and then brought up to date
         analyzer, lock = self.analyzer, self._analyzer_lock
 
         def check(snapshot) -> tuple[Analyzer, list]:
             with lock:
-                used = analyzer if analyzer is not None else Analyzer(snapshot, freeze_after_first=True)
+                used = analyzer if analyzer is not None else _new_analyzer(snapshot)
                 return used, _refresh_on(used, snapshot)
 
         self.worker.start(self.document.project, check, self._show_checked)
@@ -234,8 +303,10 @@ class DiagnosticsPanel(QWidget):
         if self.document is None:
             self._show_outcome([])
             return
+        if self._ahead is not None and self._ahead.adopt:
+            self.cancel_ahead()  # overtaken, as a background run is
         if self.analyzer is None:
-            self.analyzer = Analyzer(self.document.project, freeze_after_first=True)
+            self.analyzer = _new_analyzer(self.document.project)
         with self._analyzer_lock, gc_paused():  # a first check of a large design builds many small objects
             try:
                 outcome = _refresh_on(self.analyzer, self.document.project.copy())
