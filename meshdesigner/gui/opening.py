@@ -85,6 +85,9 @@ class SlicedBuild(QObject):
 
     def _tick(self) -> None:
         self.ticks += 1
+        if self.finished:  # the steps ran out last tick: what the caller does then gets a tick of its own
+            self.sig_done.emit()
+            return
         deadline = time.perf_counter() + self.slice_ms / 1000
         with gc_paused():  # the pieces make objects, never cyclic garbage
             for _ in self.steps:
@@ -94,7 +97,4 @@ class SlicedBuild(QObject):
             else:
                 self.finished = True
         self.sig_progress.emit(self.done)
-        if self.finished:
-            self.sig_done.emit()
-        else:
-            self._timer.start()
+        self._timer.start()

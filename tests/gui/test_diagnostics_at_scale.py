@@ -107,3 +107,23 @@ def test_the_same_findings_again_do_not_reset_the_table(panel, qtbot):
     panel.model.set_rows(FINDINGS[:-1])
     assert resets == [1]
     assert panel.model.rowCount() == len(FINDINGS) - 1
+
+
+def _shown(panel, column: int) -> list[str]:
+    return [panel.proxy.index(row, column).data() for row in range(panel.proxy.rowCount())]
+
+
+def test_a_header_click_sorts_the_table_and_later_checks_keep_that_order_and_the_selection(panel):
+    """Severity first (errors, warnings, infos) by default; clicking Code sorts by code, also for the next
+    check's rows; the selected finding stays selected when the order changes."""
+    assert _shown(panel, 0) == ["error"] + ["warning"] * 5 + ["info"] * 2
+    panel.table.selectRow(_shown(panel, 4).index("rule 3 is never reached"))
+    panel.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)
+    assert _shown(panel, 1) == ["MD0602"] * 5 + ["MD0507"] * 2 + ["MD0101"]
+    selected = panel.table.selectionModel().selectedRows(4)
+    assert [index.data() for index in selected] == ["rule 3 is never reached"]
+    extra = Finding("warning", "MD0999", "Gateway", "edge-9", "gw-9", "a new finding")
+    panel.model.set_rows([*FINDINGS, extra])
+    assert _shown(panel, 1) == ["MD0999"] + ["MD0602"] * 5 + ["MD0507"] * 2 + ["MD0101"]
+    panel.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert _shown(panel, 0) == ["error"] + ["warning"] * 6 + ["info"] * 2

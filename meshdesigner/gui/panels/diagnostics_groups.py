@@ -123,6 +123,11 @@ class FilterProxy(QSortFilterProxyModel):
         else:  # pragma: no cover - older Qt
             self.invalidateFilter()
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """The table's header asks to sort: the model sorts its rows and this proxy keeps their order (sorting
+        here would ask the model's ``data()`` from C++ twice per comparison, after every check)."""
+        self.sourceModel().sort(column, order)
+
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:  # noqa: N802 - Qt's name
         rows = self.sourceModel().rows
         return 0 <= source_row < len(rows) and matches(rows[source_row], self.bar.severities(),

@@ -164,8 +164,10 @@ class Outline(QWidget):
         self.tree.clear()
         by_ns: dict[str, dict[str, list]] = {}
         matched: set[str] = set()
-        for node in self.document.project.sorted_nodes():
+        for i, node in enumerate(self.document.project.sorted_nodes()):
             haystack = f"{node.name} {node.namespace} {getattr(node.primary.spec, 'hosts', None) or ''}".lower()
+            if i % 250 == 249:
+                yield
             if text and text not in haystack:
                 continue
             matched.add(node.id)

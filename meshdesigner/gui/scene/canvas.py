@@ -32,7 +32,7 @@ from ..document import Document
 from ..style import current_theme, icon_pixmap
 from .items import BLOCK_BELOW, CARD_WIDTH, GRID, HEADER, LOW_DETAIL, EdgeItem, NodeItem, edge_key
 from .layers import BATCH_EDGES, EdgeLayer, NodeOverviewLayer
-from .navigator import Navigator
+from .navigator import GROUP_ABOVE, Navigator
 
 NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
 
@@ -139,14 +139,19 @@ class CanvasScene(QGraphicsScene):
         # An explicit rectangle from the start: the layers span the scene's rectangle, and a scene left
         # to compute it from its items (between two slices) would ask the layers again, endlessly.
         self.setSceneRect(QRectF(0, 0, 1, 1))
+        # A large design opens grouped, every group collapsed: its cards start hidden, here, a card per step,
+        # rather than shown and then hidden all in one step by the navigator.
+        hidden = len(self.document.project) > GROUP_ABOVE
         for node in list(self.document.project):
             self.applying_model = True
             item = NodeItem(node, no_contents=self.overview)
+            if hidden:
+                item.setVisible(False)
             self.items_by_id[node.id] = item
             self.addItem(item)
             self.applying_model = False
             yield
-        self.navigator.attach()
+        self.navigator.attach(cards_hidden=hidden)
         yield
         self._index = None
         wanted: dict[tuple, Reference] = {}

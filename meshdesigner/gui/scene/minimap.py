@@ -35,7 +35,11 @@ class Minimap(QWidget):
         """Redraw the overview picture (after edits; cheap rectangles, once per burst)."""
         scene = self.view.canvas
         navigator = scene.navigator
-        shown = [item for item in scene.items_by_id.values() if navigator.is_shown(item.node_id)]
+        if navigator.shown is None:
+            shown = list(scene.items_by_id.values())
+        else:  # grouped: only the cards of open groups and the focus box (none in the overview)
+            visible = navigator.shown
+            shown = [item for node_id, item in scene.items_by_id.items() if node_id in visible]
         bounds = navigator.content_rect() if navigator.enabled else QRectF()
         for item in shown:
             bounds = bounds.united(item.sceneBoundingRect())

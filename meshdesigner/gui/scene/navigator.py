@@ -73,8 +73,9 @@ class Navigator(QObject):
         self.hovered: str | None = None       # the group under the mouse (its bundles stand out)
 
     # ----- switching ----------------------------------------------------------------------------
-    def attach(self) -> None:
-        """After the scene (re)built its items: open grouped if the design is large."""
+    def attach(self, cards_hidden: bool = False) -> None:
+        """After the scene (re)built its items: open grouped if the design is large. ``cards_hidden``: the
+        scene made the cards hidden (it knows a large design opens grouped)."""
         self.groups = {}
         self.shown, self.placed = None, {}
         self.focus_id, self.focus_ids = None, set()
@@ -84,6 +85,8 @@ class Navigator(QObject):
         self.focus_frame = FocusFrame(self.scene)
         self.scene.addItem(self.focus_frame)
         self.enabled = len(self.scene.items_by_id) > GROUP_ABOVE
+        if cards_hidden and self.enabled:
+            self.shown = set()  # so the layout below hides nothing (and shows only what it places)
         self.collapsed = set(self.namespaces())
         self.relayout()
 
