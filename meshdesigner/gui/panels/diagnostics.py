@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -26,9 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...analysis import Analyzer
 from ...io.gcpause import gc_paused
 from ...model import Project
+
+if TYPE_CHECKING:
+    from ...analysis.engine import Analyzer
 from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
@@ -133,6 +136,9 @@ class _Ahead:
 
 
 def _new_analyzer(project: Project) -> Analyzer:
+    # Imported here (on the checks worker): the engine loads the compiler, not needed to show the window.
+    from ...analysis.engine import Analyzer
+
     # The window keeps what its analyzer builds for as long as it shows the design: freeze it after the
     # first run rather than a full collection (see Analyzer.refresh).
     return Analyzer(project, freeze_after_first=True)

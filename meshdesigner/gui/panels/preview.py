@@ -13,9 +13,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QSyntaxHighlighter, QTextCharFormat
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
-from ...compile import workload_for_gateway
-from ...export.envoy import EnvoyOptions, gateway_file
-from ...export.envoy.bootstrap import bootstrap_text
 from ...export.istio.manifests import api_version_for
 from ...io.yamlio import comment_line, dump_all
 from ...model import GatewayNode
@@ -54,6 +51,12 @@ class YamlHighlighter(QSyntaxHighlighter):
 def envoy_text(project, node_id: str) -> str:
     """The Envoy config serving gateway ``node_id``: the text of its workload's file in ``export --envoy``
     (or a comment saying why it cannot be made yet)."""
+    # Imported here, on the preview's worker: the Envoy exporter loads the compiler, which the window does
+    # not need to show (cold start).
+    from ...compile import workload_for_gateway
+    from ...export.envoy import EnvoyOptions, gateway_file
+    from ...export.envoy.bootstrap import bootstrap_text
+
     try:
         gateway = project.node(node_id)
         text = bootstrap_text(project, workload_for_gateway(project, gateway), EnvoyOptions())
