@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
 
 from ...io.gcpause import gc_paused
 from ...model import Project
-
-if TYPE_CHECKING:
-    from ...analysis.engine import Analyzer
 from ..background import SnapshotWorker
 from ..document import Document
 from ..style import SEVERITY_COLOURS, icon
 from .diagnostic_detail import DiagnosticDetail
 from .diagnostics_groups import DIAGNOSTIC_ROLE, FilterBar, FilterProxy, grouped_model, matches
+
+if TYPE_CHECKING:
+    from ...analysis.engine import Analyzer
 
 COLUMNS = ("Severity", "Code", "Resource", "Field", "Message")
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
