@@ -164,8 +164,10 @@ def test_mutated_block_yaml_reads_as_libyaml_reads_it_or_falls_back(text):
 
 @pytest.mark.slow
 def test_fast_reader_long_run():
-    runs = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "5000"))
-    long = settings(FUZZ, max_examples=runs, derandomize=False)
+    """MESHDESIGNER_FUZZ_EXAMPLES inputs over both strategies (1,000 by default, so a CI run stays within its
+    time, ~1 min; the documented long run sets 100,000)."""
+    runs = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "1000"))
+    long = settings(FUZZ, max_examples=max(1, runs // 2), derandomize=False)
     long(given(rendered())(_check))()
     long(given(mutated())(_check))()
 
