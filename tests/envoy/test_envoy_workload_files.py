@@ -5,6 +5,7 @@ files, each serving only its own Gateways' hosts. Expected names and answers are
 
 from __future__ import annotations
 
+import pathlib
 import textwrap
 import urllib.error
 import urllib.request
@@ -17,45 +18,8 @@ from meshdesigner.cli import main
 
 pytestmark = [pytest.mark.envoy, pytest.mark.skipif(ENVOY is None, reason="envoy is not installed")]
 
-# Two teams' Gateways in two namespaces, both on the pods labelled istio=ingressgateway (Istio's default
-# ingress), each with its own host and VirtualService.
-SHARED = """
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: shop-gw, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: blog-gw, namespace: blog}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [blog.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: shop, namespace: shop}
-spec:
-  hosts: [shop.example.com]
-  gateways: [shop-gw]
-  http:
-  - route: [{destination: {host: web, port: {number: 8080}}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: blog, namespace: blog}
-spec:
-  hosts: [blog.example.com]
-  gateways: [blog-gw]
-  http:
-  - route: [{destination: {host: posts, port: {number: 8080}}}]
-"""
+# Two teams' Gateways in two namespaces on the same pods (istio=ingressgateway), each with its own host.
+SHARED = (pathlib.Path(__file__).parent / "data" / "two-gateways-one-workload.yaml").read_text()
 
 
 def _export(tmp_path, text: str, *extra: str) -> dict[str, str]:

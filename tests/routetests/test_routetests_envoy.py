@@ -92,43 +92,8 @@ def test_cli_envoy_exit_codes(tmp_path):
     assert "through the simulator and real Envoy" in done.stdout
 
 
-TWO_GATEWAYS_ONE_WORKLOAD = """
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: shop-gw, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [shop.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: blog-gw, namespace: blog}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
-    hosts: [blog.example.com]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: shop, namespace: shop}
-spec:
-  hosts: [shop.example.com]
-  gateways: [shop-gw]
-  http:
-  - route: [{destination: {host: web, port: {number: 8080}}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: blog, namespace: blog}
-spec:
-  hosts: [blog.example.com]
-  gateways: [blog-gw]
-  http:
-  - route: [{destination: {host: posts, port: {number: 8080}}}]
-"""
+# Two Gateways on the pods labelled istio=ingressgateway, each with its own host and VirtualService.
+TWO_GATEWAYS_ONE_WORKLOAD = (ROOT / "tests" / "envoy" / "data" / "two-gateways-one-workload.yaml").read_text()
 TWO_GATEWAYS_CASES = """
 testCases:
 - description: the shop through its gateway
