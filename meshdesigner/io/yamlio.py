@@ -460,15 +460,16 @@ def load_documents(text: str, file: str, keep_nodes: bool = True) -> Iterator[Do
     """Parse every document of a YAML stream, with its first line; empty documents are skipped."""
     has_anchors = "&" in text and bool(_ANCHOR.search(text))
     may_merge = "<<" in text or "!" in text  # a plain merge key, or any explicit tag (``!!merge``, %TAG)
-    may_be_too_deep = _may_nest_deeper(text, MAX_DEPTH)
-    if not (keep_nodes or has_anchors or may_merge or may_be_too_deep):
+    if not (keep_nodes or has_anchors or may_merge):
         # The plainest block YAML (a large generated file) is read without libyaml when it can be: the
-        # same documents, lines and spans (tests/hostile/test_yaml_fast_reader.py); None: not that plain.
+        # same documents, lines and spans (tests/hostile/test_yaml_fast_reader.py); None: not that plain
+        # (nor nested anywhere near MAX_DEPTH: that reader leaves deep documents to the checks below).
         simple = read_simple(text, plain_scalar_value)
         if simple is not None:
             for data, line, span in simple:
                 yield Document(data, file, line, None, text, span)
             return
+    may_be_too_deep = _may_nest_deeper(text, MAX_DEPTH)
     try:
         if may_be_too_deep and _may_nest_deeper(text, _COMPOSER_SAFE_DEPTH):
             scout = StrictLoader(text)

@@ -11,14 +11,20 @@ a stream only when every line is one of
 - ``- VALUE`` (a sequence item),
 
 with printable ASCII only, no tabs, no carriage returns, and where a KEY is a plain word of
-``[A-Za-z0-9_./-]`` (not starting with ``-``) or a quoted string without escapes, and a VALUE is
-such a word sequence (``:`` allowed inside a word), a quoted string without escapes or line
-breaks, ``{}`` or ``[]``. Plain scalars are resolved by the same function the libyaml path uses
-(go-yaml v2's rules), keys become text the same way. The structure is block mappings and
-sequences by indentation, including the "indentless" sequence under a key.
+``[A-Za-z0-9_./-]`` (not starting with ``-``) or a quoted string on one line, and a VALUE is a quoted
+string on one line, ``{}``, ``[]`` or a plain scalar on one line as libyaml's scanner reads one in block
+context (``yaml_parser_scan_plain_scalar``, ``yaml_parser_fetch_next_token``): it does not start with an
+indicator (``-`` only before a non-space), a ``:`` inside is followed by a non-space, a word after a
+space does not start with ``#``. Quoted strings are read as libyaml reads them: ``''`` in single quotes
+is one quote, and double quotes take libyaml's escapes (``\\n``, ``\\"``, ``\\xXX``, ``\\uXXXX``,
+``\\UXXXXXXXX``, ``\\N``, ...; a surrogate or unknown escape is left to libyaml, which refuses it). Plain
+scalars are resolved by the same function the libyaml path uses (go-yaml v2's rules), keys become text
+the same way. The structure is block mappings and sequences by indentation, including the "indentless"
+sequence under a key.
 
 Anything else -- a tab, a flow collection, a continued scalar, a trailing comment, an anchor, a
-tag, a duplicate key, a value that does not resolve, a line deeper than the grammar allows --
+tag, a duplicate key, a value that does not resolve, a line deeper than the grammar allows, a
+document nesting more than 90 collections deep (``yamlio.MAX_DEPTH`` is 100) --
 makes the whole stream fall back to libyaml, which then reads it (or refuses it with its
 message and line). ``tests/hostile/test_yaml_fast_reader.py`` checks with hypothesis that what
 this reader accepts equals what the libyaml path reads, documents, lines and spans included.
@@ -36,10 +42,21 @@ _NOT_SIMPLE_TEXT = re.compile(r"[^\n -~]")
 _SEPARATOR = re.compile(r"^---$", re.M)
 _FIRST_CONTENT = re.compile(r"^ *(?=[^ \n#])", re.M)
 
-_WORD = r"[A-Za-z0-9_./](?:[A-Za-z0-9_./:-]*[A-Za-z0-9_./-])?"  # a plain word; ":" inside, never last
-_QUOTED = r"\"[^\"\\\n]*\"|'[^'\n]*'"  # on one line, without escapes
+# A plain scalar on one line in block context (libyaml's yaml_parser_scan_plain_scalar): the first character
+# is not an indicator ("-" only before a non-space: "- " is a sequence entry); a ":" is followed by a
+# non-space (": " and a final ":" end the scalar); a word after spaces does not start with "#" (a comment).
+_REST = r"[!-9;-~]*(?::+[!-9;-~]+)*"  # printable ASCII; each run of ":" followed by more
+_PLAIN = (r"(?:[^ \n\-?:,\[\]{}#&*!|>'\"%@`]|-(?=[!-~]))" + _REST
+          + r"(?: +(?:[!\"$-9;-~]|:+[!-9;-~])" + _REST + ")*")
+_QUOTED = r"\"(?:[^\"\\\n]|\\[^\n])*\"|'(?:[^'\n]|'')*'"  # on one line
 _KEY = rf"[A-Za-z0-9_./][A-Za-z0-9_./-]*|{_QUOTED}"
-_VALUE = rf"{_WORD}(?: +{_WORD})*|{_QUOTED}|\{{\}}|\[\]"
+_VALUE = rf"{_QUOTED}|\{{\}}|\[\]|{_PLAIN}"
+# libyaml's escapes in double quotes (scanner.c, yaml_parser_scan_flow_scalar); "\x", "\u" and "\U" take
+# 2, 4 and 8 hex digits; a surrogate or a code past U+10FFFF is an error there (left to it).
+_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "t": "\t", "n": "\n", "v": "\v", "f": "\f", "r": "\r",
+            "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\", "N": "\x85", "_": "\xa0", "L": "\u2028",
+            "P": "\u2029"}
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))")
 # One row per line: (indent, dash, spaces after the dash, key, value after the key, item value). Blank and
 # comment lines match with every group empty; any other line does not match (the rows are then fewer
 # than the lines: the stream is not simple).
@@ -49,11 +66,37 @@ _LINE = re.compile(
     re.M)
 _NOTHING = ("",) * 6  # the row of a blank or comment line
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1,024 characters
+# Documents nesting deeper are left to libyaml's path, which refuses those past yamlio.MAX_DEPTH (100) with
+# its message: what this reader takes is never near that limit (and its recursion stays short).
+_MAX_DEPTH = 90
 _MEMO_ENTRIES, _MEMO_CHARS = 100_000, 64  # bounds of the memos of resolved scalars
 
 
 class NotSimple(Exception):
     """The stream is not in this reader's subset: read it with libyaml."""
+
+
+def _quoted(token: str) -> str:
+    """The text of a quoted scalar written on one line, as libyaml reads it."""
+    inner = token[1:-1]
+    if token[0] == "'":
+        return inner.replace("''", "'")
+    if "\\" not in inner:
+        return inner
+    return _ESCAPE.sub(_unescape, inner)
+
+
+def _unescape(match: re.Match) -> str:
+    code = match.group(1) or match.group(2) or match.group(3)
+    if code is None:
+        text = _ESCAPES.get(match.group(4))
+        if text is None:
+            raise NotSimple  # an unknown escape: libyaml's error, with its line
+        return text
+    value = int(code, 16)
+    if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        raise NotSimple
+    return chr(value)
 
 
 class _Reader:
@@ -71,7 +114,7 @@ class _Reader:
         if first == "[":
             return []
         if first == '"' or first == "'":
-            value = token[1:-1]
+            value = _quoted(token)
         else:
             try:
                 value = self.resolve_plain(token)
@@ -86,7 +129,7 @@ class _Reader:
         if len(token) > _MAX_KEY:
             raise NotSimple
         if token[0] == '"' or token[0] == "'":
-            key = token[1:-1]
+            key = _quoted(token)
         else:
             value = self.value(token)
             if value is True or value is False:
@@ -99,16 +142,19 @@ class _Reader:
             self.keys[token] = key
         return key
 
-    def block(self, rows: list[tuple], i: int) -> tuple[Any, int]:
-        """The mapping or sequence whose first line is ``rows[i]``."""
+    def block(self, rows: list[tuple], i: int, depth: int) -> tuple[Any, int]:
+        """The mapping or sequence whose first line is ``rows[i]``, ``depth`` collections deep (1: a
+        document's root)."""
         row = rows[i]
         if row[1]:
-            return self.sequence(rows, i, len(row[0]))
-        return self.mapping(rows, i, len(row[0]))
+            return self.sequence(rows, i, len(row[0]), depth)
+        return self.mapping(rows, i, len(row[0]), depth)
 
-    def mapping(self, rows: list[tuple], i: int, column: int) -> tuple[dict, int]:
+    def mapping(self, rows: list[tuple], i: int, column: int, depth: int) -> tuple[dict, int]:
         """A block mapping with its keys at ``column``; ``rows[i]`` holds its first key (possibly after
         a ``- ``). Returns it and the index of the first row after it."""
+        if depth > _MAX_DEPTH:
+            raise NotSimple
         result: dict[str, Any] = {}
         end = len(rows)
         keys, values = self.keys, self.values
@@ -127,9 +173,9 @@ class _Reader:
                 if below > column:  # a continued scalar, or a nested block after a value
                     raise NotSimple
             elif below > column:
-                result[key], i = self.block(rows, i)
+                result[key], i = self.block(rows, i, depth + 1)
             elif below == column and rows[i][1]:  # an indentless sequence: "key:" then "- item" below it
-                result[key], i = self.sequence(rows, i, column)
+                result[key], i = self.sequence(rows, i, column, depth + 1)
             else:
                 result[key] = None
             if i == end:
@@ -141,14 +187,16 @@ class _Reader:
                     raise NotSimple
                 return result, i  # the caller decides whether what follows may follow
 
-    def sequence(self, rows: list[tuple], i: int, column: int) -> tuple[list, int]:
+    def sequence(self, rows: list[tuple], i: int, column: int, depth: int) -> tuple[list, int]:
         """A block sequence with its dashes at ``column``, starting at ``rows[i]``."""
+        if depth > _MAX_DEPTH:
+            raise NotSimple
         result: list[Any] = []
         end = len(rows)
         while True:
             _indent, _dash, spaces, key_token, _value, item_token = rows[i]
             if key_token:  # "- key: ...": a mapping whose keys are at the column of this key
-                item, i = self.mapping(rows, i, column + 1 + len(spaces))
+                item, i = self.mapping(rows, i, column + 1 + len(spaces), depth + 1)
             else:
                 item = self.value(item_token)
                 i += 1
@@ -188,7 +236,7 @@ def read_simple(text: str, resolve_plain: Callable[[str], Any]) -> list[tuple[An
             else:
                 content = [row for row in rows if row[3] or row[5]] if blank else rows
             try:
-                data, used = reader.block(content, 0)
+                data, used = reader.block(content, 0, 1)
             except NotSimple:
                 return None
             if used != len(content):  # a line less indented than the document's first

@@ -26,15 +26,27 @@ EXAMPLES_N = int(os.environ.get("MESHDESIGNER_FUZZ_EXAMPLES", "250"))
 WORDS = ["a", "web", "svc-00001", "v1", "networking.istio.io/v1", "80", "8080", "0", "07", "0o17", "0x1F",
          "1_000", "1e3", "1.5", ".5", "yes", "No", "on", "OFF", "y", "n", "true", "False", "null", "Null",
          "2024-01-01", "12:30:00", "1:20", "a:b", "http://x/y", "a.b-c_d", "/", ".", "./x", "_", "a::b",
-         "a b", "a  b c", "0b101", "1.", "00", "a-", "...", "._", "1_", "0x", "08", "1e", "1e+3", "0.0.1"]
+         "a b", "a  b c", "0b101", "1.", "00", "a-", "...", "._", "1_", "0x", "08", "1e", "1e+3", "0.0.1",
+         # plain scalars libyaml reads in block context with indicators inside (a path glob, a claim, a URL)
+         "/*", "a*", "request.auth.claims[groups]", "https://issuer.bench", "a,b", "a'b", 'a"b', "--port=80",
+         "-x", "-1", "-.5", "a&b", "a%b", "x{y}", "a|b", "a >b", "a :b", "a ::b", "x@y", "a ?b", "a -b", "a~",
+         "~x", "a#b", "a #", "a ]", "a ,b", "a 'b'", 'x"k":"v"']
+# Quoted scalars on one line: libyaml's escapes in double quotes (some invalid: left to libyaml), '' in single.
+DOUBLE = st.lists(st.sampled_from(["a", " ", "#", "'", ":", "\\n", '\\"', "\\\\", "\\/", "\\x41", "\\xe9", "\\u00e9",
+                                   "\\U0001F600", "\\u2028", "\\N", "\\_", "\\L", "\\P", "\\0", "\\e", "\\t",
+                                   "\\a", "\\ ", "\\ud800", "\\U00110000", "\\q", "\\x4", "\\'"]),
+                  max_size=4).map(lambda parts: '"' + "".join(parts) + '"')
+SINGLE = st.lists(st.sampled_from(["a", " ", "''", '"', "\\", "#", ": ", "'"]), max_size=4).map(
+    lambda parts: "'" + "".join(parts) + "'")
 NEAR = [".inf", ".NaN", "1e400", "-1", "-", "--", "---", "<<", "~", "+1", "a #b", "a#b", "a:", "a: b", "- a", "? a", "&x a", "*x", "!!str a", "!x a", "|", ">", "%a", "@a", "`a",
         "[a]", "{a: 1}", "[a, b]", "{}", "[]", '"a', "'a", '"a\\"b"', "'a''b'", "a\tb", "é", "a\u2028b",
         "\x85", "\x00", " a", "a ", "a  b", "a b c", '"x y"', "'x y'", '""', "''", '"#"', "'\"'", '"\'"']
 # "clean" streams hold only the subset's scalars (so the fast reader's answers are compared often); the
 # others mix in near misses.
-CLEAN = st.sampled_from(WORDS)
+CLEAN = st.one_of(st.sampled_from(WORDS), st.sampled_from(WORDS), DOUBLE, SINGLE)
 # Keys of clean streams: no ":" inside, not null or a float (both paths refuse those as keys).
-CLEAN_KEYS = st.sampled_from([w for w in WORDS if ":" not in w and w.lower() not in ("null", "1e3", "1.5", ".5", "1.")])
+CLEAN_KEYS = st.one_of(st.sampled_from([w for w in WORDS if ":" not in w and " " not in w and w.lower() not in (
+    "null", "1e3", "1.5", ".5", "1.", "-.5", "~x")]), DOUBLE, SINGLE)
 SCALAR = st.one_of(CLEAN, CLEAN, CLEAN, st.sampled_from(NEAR),
                    st.text(alphabet="ab01.:-_/ #'\"yn+Ex", min_size=1, max_size=6))
 
@@ -181,6 +193,9 @@ def test_fast_reader_long_run():
     "k: a b  c\n'q': \"x # y\"\n1: one\ntrue: t\n",
     "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-00001\n  namespace: ns-1\nspec:\n  ports:\n"
     "  - name: http\n    port: 80\n    targetPort: 8080\n---\n",
+    "a: 'it''s'\nb: \"\\n\\\"\\x41\\u00e9\\U0001F600\\N\\_\\L\\P\\0\\/\\\\\"\n'@type': x\n",
+    "jwtRules:\n- issuer: https://issuer.bench\n  jwks: '{\"keys\": [{\"kty\": \"RSA\", \"e\": \"AQAB\"}]}'\n",
+    "paths:\n- /*\n- /admin*\nkey: request.auth.claims[groups]\nargs:\n- --port=80\n- -x\nn: -1\nt: a :b#c\n",
 ])
 def test_plain_manifests_take_the_fast_path_and_read_the_same(text):
     assert _same_or_gave_up(text), "expected the fast reader to take this stream"
@@ -188,8 +203,25 @@ def test_plain_manifests_take_the_fast_path_and_read_the_same(text):
 
 @pytest.mark.parametrize("text", [
     "a: 1 # comment", "a: b\n  c", "a:\tb", "a: &x 1\nb: *x", "a: !!str 1", "a: [1, 2]", "a: |\n  x\n",
-    "a: 1\na: 2", "a: .inf", "a: 'it''s'", 'a: "\\n"', "a: é", "a: 1\r\n", "%YAML 1.1\n---\na: 1",
+    "a: 1\na: 2", "a: .inf", "a: é", "a: 1\r\n", "%YAML 1.1\n---\na: 1",
     "a: 1\n  b: 2", "- - a", "-\n  a: 1", "a:b", "a: 1\n- b", "null: 1", "1.5: a", "--- a: 1",
+    'a: "\\ud800"', 'a: "\\q"', 'a: "\\x4"', "a: 'x", "a: 'x'y'", 'a: "x\\', "a: -", "a: ?x", "a: :x",
+    "a: @x", "a: `x", "a: %x", "a: b: c", "a: b #c", "- -", "a: - b", "a: x:", "a: |x", "a: >x", "a: {x}",
 ])
 def test_what_the_fast_reader_does_not_know_goes_to_libyaml(text):
     assert _fast(text) is None
+
+
+def _nested(levels: int) -> str:
+    return "".join(" " * level + f"k{level}:\n" for level in range(levels - 1)) + " " * (levels - 1) + "k: v\n"
+
+
+def test_deep_documents_are_left_to_libyaml_which_refuses_those_past_the_limit():
+    """The fast reader takes documents up to 90 collections deep; deeper ones go to the libyaml path, which
+    refuses those past yamlio.MAX_DEPTH (100) with its message (so no depth check is skipped)."""
+    assert _same_or_gave_up(_nested(90))
+    assert _fast(_nested(91)) is None and _fast("- " * 95 + "a\n") is None
+    assert isinstance(_libyaml(_nested(95)), list)
+    assert _libyaml(_nested(101)) == "refused: f.yaml:1: YAML nests deeper than 100 levels"
+    with pytest.raises(InputError, match="nests deeper than 100"):
+        list(load_documents(_nested(101), "f.yaml", keep_nodes=False))

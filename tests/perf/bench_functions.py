@@ -10,6 +10,7 @@ made as a user gets it, by opening a format-2 file whose gateways have ``functio
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import tempfile
 import time
@@ -48,6 +49,21 @@ def _key():
     return jwks, f"{head}.{body}.{b64(signature)}"
 
 
+def _import_seconds(import_manifests, plain: str, functions: str, rounds: int = 3) -> tuple[float, float]:
+    """The least CPU time of importing each file, measured as ``ctx.side_by_side`` measures: alternating,
+    each run after a garbage collection. (Timing two runs of one file, then two of the other, let a full
+    collection of this process's own heap -- the designs it keeps for the other figures, ~550,000 objects --
+    fall on whichever import crossed the collector's threshold: up to 0.4 s of a 0.4 s import.)"""
+    best = {plain: float("inf"), functions: float("inf")}
+    for _ in range(rounds):
+        for path in best:
+            gc.collect()
+            start = time.process_time()
+            import_manifests([path])
+            best[path] = min(best[path], time.process_time() - start)
+    return best[plain], best[functions]
+
+
 def run(ctx) -> dict:
     from meshdesigner.analysis import analyze
     from meshdesigner.analysis.simulate import Request, simulate
@@ -81,8 +97,7 @@ def run(ctx) -> dict:
             with open(path, "w") as fh:
                 fh.write(export_files(project)["istio.yaml"])
             texts[name] = path
-        base = ctx.best_of(lambda: import_manifests([texts["plain"]]), 2)
-        mine = ctx.best_of(lambda: import_manifests([texts["functions"]]), 2)
+        base, mine = _import_seconds(import_manifests, texts["plain"], texts["functions"])
         imported = import_manifests([texts["functions"]]).project
     assert imported.policies == with_functions.policies, "import did not give back the function resources"
     analysis_ratio, analysis_seconds = ratio(analyze)

@@ -3,10 +3,12 @@ representer and libyaml's emitter with the canonical options), for the common sh
 
 ``dump_documents`` builds a PyYAML node per value and drives libyaml's emitter through it: ~0.45 s of CPU
 for the 2,546 manifests of the bench mesh, most of an export's own time (issue 16). Manifests are JSON-like
-and nearly all of their text is keys and short names: written directly here. A document holding anything
-whose form takes libyaml's judgement (text with spaces, quotes, line breaks or non-ASCII characters, long
-keys, numbers that are not plain decimals) is left to ``dump_documents``, whole: :func:`dump_each` gives
-the same texts either way (tested against it).
+and nearly all of their text is keys and short names: written directly here. Other text (spaces, quotes,
+indicators, non-ASCII: a JWKS, a URL, ``/*``) is written as libyaml writes it, asked of libyaml once per
+distinct text (:meth:`_Writer.as_libyaml_writes`). A document holding anything whose form depends on where
+it stands (text with line breaks, a line long enough for libyaml to fold, keys over 128 characters, floats
+that are not plain decimals) is left to ``dump_documents``, whole: :func:`dump_each` gives the same texts
+either way (tested against it).
 
 What libyaml does with the rest (``emitter.c``: ``yaml_emitter_analyze_scalar``,
 ``yaml_emitter_select_scalar_style``, ``yaml_emitter_check_simple_key``; PyYAML's ``Serializer`` and
@@ -15,6 +17,13 @@ a list item that is a mapping or a list starts on the ``- `` row; an empty mappi
 ``[]``; text of letters, digits and ``_./-`` is plain when a reader takes it back for text and it is not
 ``-`` or starts with ``---``/``...`` (else single-quoted, as is text starting with ``*``); keys are at most
 128 characters (longer ones are written ``? key``, left to libyaml).
+
+Why asking libyaml about one text is exact (``emitter.c``): a scalar's style depends only on its text, on
+whether it is a simple key (``simple_key_context``: keys here) and on the flow level (always block here);
+its bytes then depend on where it stands only through line breaks, which libyaml writes with the current
+indentation (text holding a line break is left out), and through folding, which happens only at a space
+once the column is past the width (``emitter->column > emitter->best_width``; never in a key): a row no
+longer than the width is never folded, and a longer row is left to libyaml.
 """
 
 from __future__ import annotations
@@ -30,6 +39,8 @@ _SIMPLE = re.compile(r"\*?[A-Za-z0-9_./-]+")  # text libyaml writes plain or 'si
 _FLOAT_REPR = re.compile(r"-?[0-9]+\.[0-9]+(?:e[-+][0-9]+)?")
 _STR_TAG, _FLOAT_TAG = "tag:yaml.org,2002:str", "tag:yaml.org,2002:float"
 _MAX_SIMPLE_KEY = 128
+_WIDTH = 4096  # yamlio's _DUMP_OPTIONS["width"]: libyaml folds text at a space past this column
+_BREAKS = frozenset("\n\r\x85\u2028\u2029")  # what libyaml writes as a line break (then indents)
 
 
 class _Unsupported(Exception):
@@ -39,20 +50,63 @@ class _Unsupported(Exception):
 class _Writer:
     def __init__(self) -> None:
         self._resolver = CanonicalDumper(None)  # only its resolve(): what a reader takes plain text for
-        self._texts: dict[str, str] = {}  # text -> as written (plain or quoted)
+        self._texts: dict[str, str | None] = {}  # text -> as written after "key: " or "- " (None: left out)
+        self._keys: dict[str, str | None] = {}  # text -> as written as a key
         self._floats: dict[float, str] = {}
 
     def close(self) -> None:
         self._resolver.dispose()
 
     def text(self, value: str) -> str:
-        written = self._texts.get(value)
+        """``value`` as libyaml writes it after ``key: `` or ``- ``."""
+        written = self._texts.get(value, "")
+        if written == "":
+            written = self._texts[value] = (self.plain_or_quoted(value) if _SIMPLE.fullmatch(value)
+                                            else self.as_libyaml_writes(value, key=False))
         if written is None:
-            if not _SIMPLE.fullmatch(value):
-                raise _Unsupported
-            plain = (not value.startswith(("*", "---", "...")) and value != "-"
-                     and self._resolver.resolve(ScalarNode, value, (True, False)) == _STR_TAG)
-            written = self._texts[value] = value if plain else f"'{value}'"
+            raise _Unsupported
+        return written
+
+    def key(self, value: str) -> str:
+        """``value`` as libyaml writes it as a mapping key (before ``:``)."""
+        written = self._keys.get(value, "")
+        if written == "":
+            if len(value) > _MAX_SIMPLE_KEY:
+                written = None  # libyaml writes it "? key" (bytes, not characters, count there: also > 128)
+            elif _SIMPLE.fullmatch(value):
+                written = self.plain_or_quoted(value)
+            else:
+                written = self.as_libyaml_writes(value, key=True)
+            self._keys[value] = written
+        if written is None:
+            raise _Unsupported
+        return written
+
+    def plain_or_quoted(self, value: str) -> str:
+        """Text of ``_SIMPLE``'s characters: plain, or single-quoted where a reader would take it for
+        something else or it starts like an indicator or a document marker."""
+        plain = (not value.startswith(("*", "---", "...")) and value != "-"
+                 and self._resolver.resolve(ScalarNode, value, (True, False)) == _STR_TAG)
+        return value if plain else f"'{value}'"
+
+    @staticmethod
+    def as_libyaml_writes(value: str, key: bool) -> str | None:
+        """What libyaml writes for ``value`` as a key or as a value in block context, or None when that
+        depends on where it stands (see the module's docstring): a one-entry document, read back."""
+        if _BREAKS.intersection(value):
+            return None
+        document = {value: None} if key else {"k": value}
+        written = dump_documents([document], together=False)[1][0]
+        if key:
+            if written.startswith("? ") or not written.endswith(": null\n"):
+                return None
+            written = written[:-len(": null\n")]
+        else:
+            if not written.startswith("k: ") or not written.endswith("\n"):
+                return None
+            written = written[3:-1]
+        if _BREAKS.intersection(written) or 4 + len(written) > _WIDTH:
+            return None
         return written
 
     def scalar(self, value: Any) -> str:
@@ -71,7 +125,7 @@ class _Writer:
 
     def number(self, value: float) -> str:
         """``SafeRepresenter.represent_float`` for finite floats that a reader takes back for floats."""
-        written = self._floats.get(value)
+        written = self._floats.get(value) if value else None  # (0.0 == -0.0: zeros are not remembered)
         if written is None:
             text = repr(value).lower()
             if "." not in text and "e" in text:
@@ -79,15 +133,17 @@ class _Writer:
             if (not _FLOAT_REPR.fullmatch(text)
                     or self._resolver.resolve(ScalarNode, text, (True, False)) != _FLOAT_TAG):
                 raise _Unsupported  # inf, nan, or a form whose tag libyaml would have to write
-            written = self._floats[value] = text
+            written = text
+            if value:
+                self._floats[value] = text
         return written
 
     def mapping(self, data: dict, indent: str, out: list[str]) -> None:
         """The rows of a non-empty mapping, each at ``indent``."""
         for key, value in data.items():
-            if key.__class__ is not str or len(key) > _MAX_SIMPLE_KEY:
+            if key.__class__ is not str:
                 raise _Unsupported
-            head = f"{indent}{self.text(key)}:"
+            head = f"{indent}{self.key(key)}:"
             cls = value.__class__
             if cls is dict and value:
                 out.append(head)
@@ -96,7 +152,10 @@ class _Writer:
                 out.append(head)
                 self.sequence(value, indent, out)
             else:
-                out.append(f"{head} {self.inline(value)}")
+                row = f"{head} {self.inline(value)}"
+                if len(row) > _WIDTH:
+                    raise _Unsupported  # libyaml might fold it
+                out.append(row)
 
     def sequence(self, data: list, indent: str, out: list[str]) -> None:
         """The rows of a non-empty list, each item at ``indent`` after ``- ``."""
@@ -110,7 +169,10 @@ class _Writer:
                     self.sequence(item, indent + "  ", out)
                 out[first] = f"{indent}- {out[first][len(indent) + 2:]}"
             else:
-                out.append(f"{indent}- {self.inline(item)}")
+                row = f"{indent}- {self.inline(item)}"
+                if len(row) > _WIDTH:
+                    raise _Unsupported  # libyaml might fold it
+                out.append(row)
 
     def inline(self, value: Any) -> str:
         if value.__class__ is dict:
