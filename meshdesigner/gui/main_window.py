@@ -385,6 +385,8 @@ class MainWindow(QMainWindow):
         """Show ``document``; ``source`` is the manifest file/folder an unsaved design was imported from;
         ``scene`` its canvas when already built (opening in the background)."""
         self._locate_certificates(document.path or source)
+        if scene is not None:  # built off-screen: its first paint must not draw every namespace box at once
+            scene.navigator.reveal_gradually()
         self._attach(document, scene)
         # The design, its scene items and panels live as long as the window shows them: keep them out of
         # the cyclic collector's later passes, which would otherwise walk these hundreds of thousands of
@@ -541,8 +543,10 @@ class MainWindow(QMainWindow):
         self._show_read(read, document, scene)
 
     def _show_read(self, read: ReadDesign, document: Document, scene: CanvasScene | None = None) -> None:
-        if read.path:
+        if read.path and scene is None:
             settings.add_recent_file(read.source)
+        elif read.path:  # opened in the background: the settings file is written in a turn of its own
+            QTimer.singleShot(0, self, lambda: settings.add_recent_file(read.source))
         self.discard_journal()
         self.set_document(document, source=read.source, scene=scene)
         if read.message:

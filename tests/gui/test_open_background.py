@@ -202,3 +202,69 @@ def test_the_first_check_runs_while_the_canvas_is_built_and_the_window_adopts_it
     expected = Analyzer(window.document.project.copy()).refresh()
     assert [d.sort_key() for d in panel.diagnostics] == [d.sort_key() for d in expected]
     assert window.checks_label.text() != "checking…"
+
+
+# ----- the first paint of a design built off-screen (#16: one paint drew and cached every box at once) ---------
+def test_a_design_opened_in_the_background_shows_its_boxes_a_few_per_turn(make_editor, qtbot, tmp_path):
+    from meshdesigner.gui.scene.pacing import ITEMS_PER_TURN
+
+    docs = []
+    for ns in range(12):   # 12 namespaces of 20 Services: grouped (over 200 nodes), 12 boxes
+        docs += [f"apiVersion: v1\nkind: Service\nmetadata: {{name: svc{i}, namespace: team{ns}}}\n"
+                 f"spec:\n  ports: [{{port: 80, name: http}}]\n" for i in range(20)]
+    manifests = tmp_path / "teams.yaml"
+    manifests.write_text("---\n".join(docs))
+    path = tmp_path / "teams.mesh.yaml"
+    save_project(import_manifests([str(manifests)], name="teams").project, str(path))
+    window = make_editor()
+    shown_at_swap = []
+    window.sig_document_changed.connect(lambda _doc: shown_at_swap.append(
+        [g.opacity() for g in window.scene.navigator.groups.values()] + [window.scene.navigator.bundle_layer.opacity()]))
+    window.open_in_background(str(path))
+    qtbot.waitUntil(lambda: bool(shown_at_swap), timeout=30000)
+    navigator = window.scene.navigator
+    assert len(navigator.groups) == 12
+    assert shown_at_swap[0] == [0.0] * 13          # no box and no link painted in the swap's turn
+    revealed = []                                   # boxes shown after each turn of the pacer
+    navigator.pacer._timer.timeout.connect(
+        lambda: revealed.append(sum(g.opacity() == 1.0 for g in navigator.groups.values())))
+    qtbot.waitUntil(lambda: not navigator.pacer.busy, timeout=10000)
+    assert all(g.opacity() == 1.0 for g in navigator.groups.values()) and navigator.bundle_layer.opacity() == 1.0
+    steps = [b - a for a, b in zip([0] + revealed, revealed, strict=False)]
+    assert max(steps) <= ITEMS_PER_TURN and len([s for s in steps if s]) >= 12 // ITEMS_PER_TURN
+
+
+def test_the_pacer_redraws_a_few_items_per_turn_and_finish_does_the_rest(qtbot):
+    from PySide6.QtCore import QObject
+    from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsScene
+
+    from meshdesigner.gui.scene.pacing import PaintPacer
+
+    class Counted(QGraphicsRectItem):
+        def __init__(self):
+            super().__init__(0, 0, 10, 10)
+            self.updates = 0
+
+        def update(self, *args):  # (Python calls of update() only: what the pacer makes)
+            self.updates += 1
+            super().update(*args)
+
+    scene = QGraphicsScene()
+    items = [Counted() for _ in range(10)]
+    for item in items:
+        scene.addItem(item)
+    owner = QObject()
+    pacer = PaintPacer(owner, per_turn=3)
+    pacer.refresh(items)
+    pacer.refresh(items[:2])                       # asked twice before its turn: redrawn once
+    assert pacer.busy and sum(i.updates for i in items) == 0
+    pacer._turn()
+    assert [i.updates for i in items] == [1, 1, 1] + [0] * 7
+    pacer.reveal(items[5:7])
+    assert items[5].opacity() == 0.0
+    pacer.finish()
+    assert not pacer.busy and [i.updates for i in items] == [1] * 10 and items[5].opacity() == 1.0
+    scene.removeItem(items[0])
+    del scene                                       # items deleted with their scene: nothing to show, no error
+    pacer.refresh(items[1:3])
+    pacer.finish()

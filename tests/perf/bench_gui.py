@@ -86,7 +86,11 @@ class CheckPainted:
         self.checked_at = None
 
     def done(self) -> bool:
-        return self.checked_at is not None and self.painted_at > self.checked_at
+        """Checked, and painted after the check and after the canvas's paced redraws (a few namespace boxes
+        per turn, scene/pacing.py) have all been made."""
+        pacer = self.window.scene.navigator.pacer
+        return (self.checked_at is not None and not pacer.busy
+                and self.painted_at > max(self.checked_at, pacer.last_turn_at))
 
 
 def _run_until(condition, timeout: float = 120.0) -> None:

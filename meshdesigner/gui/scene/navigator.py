@@ -35,6 +35,7 @@ from .groups import (
     title_bar,
     title_size,
 )
+from .pacing import PaintPacer
 
 GROUP_ABOVE = 200        # designs with more nodes than this open grouped by namespace
 FOCUS_GAP = 240.0        # between the focus box and the groups
@@ -71,6 +72,7 @@ class Navigator(QObject):
         self._members: dict[str, dict[str, list]] | None = None  # namespace -> kind -> sorted cards
         self.placing = False
         self.hovered: str | None = None       # the group under the mouse (its bundles stand out)
+        self.pacer = PaintPacer(self)
 
     # ----- switching ----------------------------------------------------------------------------
     def attach(self, cards_hidden: bool = False) -> None:
@@ -89,6 +91,13 @@ class Navigator(QObject):
             self.shown = set()  # so the layout below hides nothing (and shows only what it places)
         self.collapsed = set(self.namespaces())
         self.relayout()
+
+    def reveal_gradually(self) -> None:
+        """Show the links between namespace boxes, then the boxes a few per turn of the event loop, top left
+        first (a design just built off-screen: its first paint would otherwise draw and cache all at once)."""
+        if self.bundle_layer is not None:
+            self.pacer.reveal([self.bundle_layer])   # a turn of its own: 3-10 ms
+        self.pacer.reveal(sorted(self.groups.values(), key=lambda group: (group.y(), group.x())))
 
     def set_enabled(self, enabled: bool) -> None:
         if enabled == self.enabled:
@@ -209,8 +218,7 @@ class Navigator(QObject):
 
     def invalidate_summaries(self) -> None:
         self._summaries = None
-        for group in self.groups.values():
-            group.update()
+        self.pacer.refresh(self.groups.values())   # every box shows its summary: redrawn a few per turn
 
     # ----- layout -------------------------------------------------------------------------------
     def is_shown(self, node_id: str) -> bool:
