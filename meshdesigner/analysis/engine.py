@@ -119,6 +119,9 @@ class Analyzer:
             self._design_by_rule = {}
             self._node_sorted = self._design_sorted = None
         seen = self._seen
+        # The keys an edit touches select the other nodes' rules to re-run by their recorded look-ups: with
+        # none recorded (a first or untracked run) they select nothing, and are not gathered.
+        gather_keys = bool(self._deps)
         removed: set[str] = set()
         pairs: list[tuple[NodeBase | None, NodeBase | None]] = []   # every node not the same object any more
         if seen.keys() != current.keys():    # some node was removed (or renamed)
@@ -140,12 +143,14 @@ class Analyzer:
                 self.index.moved(node)
                 seen[node_id] = node
                 continue
-            changed_kinds.add(str(node.kind))
+            changed_kinds.add(node.kind)
             if old is not None:
-                changed_kinds.add(str(old.kind))
-                touched |= changed_keys(self.index.remove(old), self.index.add(node))
+                changed_kinds.add(old.kind)
+                keys = changed_keys(self.index.remove(old), self.index.add(node))
             else:
-                touched |= self.index.add(node)
+                keys = self.index.add(node)
+            if gather_keys:
+                touched |= keys
             seen[node_id] = node
             dirty.add(node_id)
         dirty &= current.keys()
@@ -165,8 +170,9 @@ class Analyzer:
             self.context._references = None
             # an edit of many nodes allocates many small objects: pausing the cyclic GC saves a third of the time
             with gc_paused() if len(dirty) > 100 else contextlib.nullcontext():
+                run_new = self._run_node_once if not self.track else lambda node: self._run_node(node, None)
                 for node_id in sorted(dirty):
-                    self._run_node(current[node_id], None)
+                    run_new(current[node_id])
                 for node_id in sorted(partial):
                     self._run_node(current[node_id], partial[node_id])
             design_changed = False
