@@ -60,6 +60,8 @@ class Analyzer:
                 for kind in r.kinds:
                     self._node_rules[kind].append(r)
         self._design_rules = [r for r in all_rules if r.scope == DESIGN]
+        # kind -> ((rule name, function), ...): what a one-shot run calls on every node, looked up once
+        self._node_fns = {kind: tuple((r.name, r.fn) for r in rules) for kind, rules in self._node_rules.items()}
         self.index = DesignIndex()
         self.context = Context(project, self.index, self.secrets)
         self._seen: dict[str, NodeBase] = {}
@@ -262,16 +264,21 @@ class Analyzer:
     def _run_node_once(self, node: NodeBase) -> None:
         """:meth:`_run_node` for a one-shot run (nothing recorded, nothing to forget): every rule runs on
         every node, so the loop is kept to the minimum."""
-        ctx, node_id = self.context, node.id
-        results: dict[str, list[Diagnostic]] = {}
-        for r in self._node_rules.get(node.kind, ()):
-            found = [*r.fn(ctx, node)]
-            if found:
-                kept = [d for d in (self._finish(diag, node_id) for diag in found) if not self._annotated_ignore(d)]
+        ctx = self.context
+        results: dict[str, list[Diagnostic]] | None = None
+        for name, fn in self._node_fns.get(node.kind, ()):
+            found = iter(fn(ctx, node))   # (a rule may return a list)
+            for first in found:    # (most rules find nothing: no list is built for them)
+                node_id = node.id
+                kept = [d for d in (self._finish(diag, node_id) for diag in (first, *found))
+                        if not self._annotated_ignore(d)]
                 if kept:
-                    results[r.name] = kept
+                    if results is None:
+                        results = {}
+                    results[name] = kept
+                break
         if results:
-            self._per_node[node_id] = results
+            self._per_node[node.id] = results
 
     def _forget(self, node_id: str, rule_name: str | None) -> None:
         """Drop the recorded look-ups of one rule on a node (``None``: of all its rules)."""

@@ -73,7 +73,7 @@ def is_mesh_bound(gateways: list[str] | None) -> bool:
 def contributions(node: NodeBase) -> set[Key]:
     """The index keys a node provides (see the module docstring)."""
     out: set[Key] = {("ref", res.ref) for res in node.held_resources()}
-    out.add(("kind", str(node.kind)))
+    out.add(("kind", node.kind.value))
     if isinstance(node, GatewayNode):
         gw = node.gateway
         out.add(("gateway", gw.metadata.qualified))
@@ -111,12 +111,15 @@ def contributions(node: NodeBase) -> set[Key]:
             if rule.delegate is not None and rule.delegate.name:
                 out.add(("delegates-to", f"{rule.delegate.namespace or ns}/{rule.delegate.name}"))
     elif isinstance(node, MeshServiceNode):
-        out.add(("host", node.fqdn.lower()))
-        if (node.service.metadata.annotations or {}).get("networking.istio.io/exportTo", "").strip():
+        service = node.service
+        out.add(("host", service.fqdn.lower()))
+        annotations = service.metadata.annotations
+        if annotations and annotations.get("networking.istio.io/exportTo", "").strip():
             out.add(("restricted-export", "any"))
-        for pair in (node.service.spec.selector or {}).items():
-            out.add(("label", pair))
-        if node.service.spec.load_balancer_ip:
+        spec = service.spec
+        if spec.selector:
+            out.update([("label", pair) for pair in spec.selector.items()])
+        if spec.load_balancer_ip:
             out.add(("load-balancer-ip", "any"))
         if node.destination_rule is not None:
             dr = node.destination_rule

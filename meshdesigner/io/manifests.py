@@ -24,6 +24,7 @@ RESOURCE_TYPES: dict[str, type[Resource]] = {
 }
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 LIVE_OBJECT_FIELDS = ("status",)
+_NOT_MODEL_FIELDS = frozenset({"apiVersion", "kind", *LIVE_OBJECT_FIELDS})
 
 
 @dataclass
@@ -112,17 +113,21 @@ def manifest_files(paths: Iterable[str]) -> list[str]:
 
 
 def _items(doc: Document) -> Iterable[tuple[dict, tuple[str | int, ...]]]:
+    """The objects of a document with their paths in it: the document itself, or a List's items."""
     data = doc.data
     if not isinstance(data, dict):
         raise InputError(f"expected a Kubernetes object (a mapping), found {type(data).__name__}",
                          file=doc.file, line=doc.line)
     if data.get("kind") == "List" or (str(data.get("kind", "")).endswith("List") and "items" in data):
-        for i, item in enumerate(data.get("items") or []):
-            if not isinstance(item, dict):
-                raise InputError("a List item is not a mapping", file=doc.file, line=doc.line_of(("items", i)))
-            yield item, ("items", i)
-    else:
-        yield data, ()
+        return _list_items(doc, data)
+    return ((data, ()),)
+
+
+def _list_items(doc: Document, data: dict) -> Iterable[tuple[dict, tuple[str | int, ...]]]:
+    for i, item in enumerate(data.get("items") or []):
+        if not isinstance(item, dict):
+            raise InputError("a List item is not a mapping", file=doc.file, line=doc.line_of(("items", i)))
+        yield item, ("items", i)
 
 
 def verbatim_problem(obj: dict) -> tuple[tuple[str, ...], str] | None:
@@ -155,32 +160,36 @@ def parse_resource(obj: dict, source: SourceRef, default_namespace: str = DEFAUL
     if not isinstance(metadata.get("namespace", ""), str):
         raise InputError(f"the {kind}'s metadata.namespace is not text", file=source.file,
                          line=source.line_of(("metadata", "namespace")), field="metadata.namespace")
-    body = {k: v for k, v in obj.items() if k not in LIVE_OBJECT_FIELDS}
-    body["metadata"] = clean_metadata(metadata)
-    body["metadata"].setdefault("namespace", default_namespace)
-    if policy_type(api_version, kind) is not None:
-        _check_policy(body, source)
-        return body  # a security/telemetry/EnvoyFilter resource: the importer makes it a design policy
+    meta = clean_metadata(metadata)
+    meta.setdefault("namespace", default_namespace)
+    is_policy = policy_type(api_version, kind) is not None
     cls = RESOURCE_TYPES.get(kind)
     group, _, version = api_version.rpartition("/")
-    if cls is None or group != cls.API_GROUP:
-        return body  # another kind (or another API group's kind of the same name): kept verbatim
+    if is_policy or cls is None or group != cls.API_GROUP or (not cls.API_GROUP and api_version != "v1"):
+        body = {k: v for k, v in obj.items() if k not in LIVE_OBJECT_FIELDS}
+        body["metadata"] = meta
+        if is_policy:
+            _check_policy(body, source)
+        # a security/telemetry/EnvoyFilter resource (the importer makes it a design policy), or another kind
+        # (or another API group's kind of the same name): kept verbatim
+        return body
     if cls.API_GROUP and version not in ISTIO_API_VERSIONS:
         raise InputError(f"unknown apiVersion {api_version!r} for {kind} "
                          f"(MeshDesigner reads {', '.join(cls.API_GROUP + '/' + v for v in ISTIO_API_VERSIONS)})",
                          file=source.file, line=source.line_of(("apiVersion",)),
-                         resource=f"{kind} {body['metadata']['namespace']}/{metadata['name']}")
-    if not cls.API_GROUP and api_version != "v1":
-        return body
+                         resource=f"{kind} {meta['namespace']}/{metadata['name']}")
+    # the typed model's fields: the object without apiVersion, kind and the live object's fields
+    fields = {k: v for k, v in obj.items() if k not in _NOT_MODEL_FIELDS}
+    fields["metadata"] = meta
     try:
-        return cls.model_validate({k: v for k, v in body.items() if k not in ("apiVersion", "kind")})
+        return cls.model_validate(fields)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise InputError(f"{err['msg']}{more}", file=source.file, line=source.line_of(loc),
                          field=format_loc(loc),
-                         resource=f"{kind} {body['metadata']['namespace']}/{metadata['name']}") from None
+                         resource=f"{kind} {meta['namespace']}/{metadata['name']}") from None
 
 
 def _check_policy(body: dict, source: SourceRef) -> None:

@@ -28,9 +28,8 @@ def _may_hold_model(annotation) -> bool:
 def unknown_field_paths(model: WireModel, base: str = "spec") -> list[tuple[str, str]]:
     """``(path, field)`` of every unknown field below ``model``, depth first, in document order."""
     out: list[tuple[str, str]] = []
-    plan = _plan(type(model))
-    if _holds_unknown(model, plan):    # (the usual answer is no: found without building paths or order)
-        _walk(model, (None, base) if base else None, out, plan)
+    if _holds_unknown(model):    # (the usual answer is no: found without building paths or order)
+        _walk(model, (None, base) if base else None, out, _plan(type(model)))
     return out
 
 
@@ -72,33 +71,39 @@ def _plan(cls: type) -> _Plan:
     return plan
 
 
-def _holds_unknown(model: WireModel, plan: _Plan) -> bool:
-    """Whether ``model`` (of the class of ``plan``) or a model below it has an unknown field. Only the written
+def _holds_unknown(model: WireModel) -> bool:
+    """Whether ``model`` or a model below it has an unknown field. Only the written
     fields that can hold models are looked at (an unset field is its default: None, or a model built without
-    unknown fields), in any order: usually a few of the class's many fields."""
+    unknown fields), in any order: usually a few of the class's many fields. (A loop over a stack of models
+    to visit, not a recursion: one call per spec instead of one per model below it.)"""
     if model.__pydantic_extra__:
         return True
-    holders = plan.holders
-    values = model.__dict__
     plans = _PLANS
-    for name in model.__pydantic_fields_set__:
-        if name not in holders:
-            continue
-        value = values[name]
-        if isinstance(value, WireModel):
-            items = (value,)
-        elif isinstance(value, list):
-            items = value
-        elif isinstance(value, dict):
-            items = value.values()
-        else:
-            continue
-        for item in items:
-            if isinstance(item, WireModel):
-                below = plans.get(item.__class__) or _plan(item.__class__)
-                if item.__pydantic_extra__ or (not below.holders.isdisjoint(item.__pydantic_fields_set__)
-                                               and _holds_unknown(item, below)):
-                    return True
+    pending = [model]
+    while pending:
+        model = pending.pop()
+        holders = (plans.get(model.__class__) or _plan(model.__class__)).holders
+        values = model.__dict__
+        for name in model.__pydantic_fields_set__:
+            if name not in holders:
+                continue
+            value = values[name]
+            if isinstance(value, WireModel):
+                items = (value,)
+            elif isinstance(value, list):
+                items = value
+            elif isinstance(value, dict):
+                items = value.values()
+            else:
+                continue
+            for item in items:
+                if isinstance(item, WireModel):
+                    if item.__pydantic_extra__:
+                        return True
+                    # (a model whose class holds no models, most of them, is done with here)
+                    below = plans.get(item.__class__) or _plan(item.__class__)
+                    if below.holders and not below.holders.isdisjoint(item.__pydantic_fields_set__):
+                        pending.append(item)
     return False
 
 
@@ -123,10 +128,8 @@ def _walk(model: WireModel, where, out: list, plan: _Plan) -> None:
         else:
             continue
         for item, item_where in entries:
-            if isinstance(item, WireModel):
-                below = _plan(item.__class__)
-                if _holds_unknown(item, below):
-                    _walk(item, item_where, out, below)
+            if isinstance(item, WireModel) and _holds_unknown(item):
+                _walk(item, item_where, out, _plan(item.__class__))
 
 
 @rule("unknown_fields.istio", codes=("MD0501",))
