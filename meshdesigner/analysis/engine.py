@@ -60,8 +60,16 @@ class Analyzer:
                 for kind in r.kinds:
                     self._node_rules[kind].append(r)
         self._design_rules = [r for r in all_rules if r.scope == DESIGN]
-        # kind -> ((rule name, function), ...): what a one-shot run calls on every node, looked up once
-        self._node_fns = {kind: tuple((r.name, r.fn) for r in rules) for kind, rules in self._node_rules.items()}
+        # kind -> ((rule name, function), ...) of the rules a one-shot run calls on every node of the kind, and
+        # ((field, ((rule name, function), ...)), ...) of those it calls only where the node field is set
+        self._node_fns: dict[str, tuple[tuple, tuple]] = {}
+        for kind, rules in self._node_rules.items():
+            needing: dict[str, list] = defaultdict(list)
+            for r in rules:
+                if r.needs is not None:
+                    needing[r.needs].append((r.name, r.fn))
+            self._node_fns[kind] = (tuple((r.name, r.fn) for r in rules if r.needs is None),
+                                    tuple((field, tuple(fns)) for field, fns in needing.items()))
         self.index = DesignIndex()
         self.context = Context(project, self.index, self.secrets)
         self._seen: dict[str, NodeBase] = {}
@@ -262,23 +270,28 @@ class Analyzer:
             self._per_node.pop(node_id, None)
 
     def _run_node_once(self, node: NodeBase) -> None:
-        """:meth:`_run_node` for a one-shot run (nothing recorded, nothing to forget): every rule runs on
-        every node, so the loop is kept to the minimum."""
+        """:meth:`_run_node` for a one-shot run (nothing recorded, nothing to forget): every rule of the
+        node's kind runs, but those that ``need`` a field the node lacks, so the loop is kept to the minimum."""
+        results: dict[str, list[Diagnostic]] = {}
+        every, needing = self._node_fns.get(node.kind, ((), ()))
+        self._run_fns(node, every, results)
+        for field, fns in needing:
+            if getattr(node, field) is not None:
+                self._run_fns(node, fns, results)
+        if results:
+            self._per_node[node.id] = results
+
+    def _run_fns(self, node: NodeBase, fns: tuple, results: dict[str, list[Diagnostic]]) -> None:
         ctx = self.context
-        results: dict[str, list[Diagnostic]] | None = None
-        for name, fn in self._node_fns.get(node.kind, ()):
+        for name, fn in fns:
             found = iter(fn(ctx, node))   # (a rule may return a list)
             for first in found:    # (most rules find nothing: no list is built for them)
                 node_id = node.id
                 kept = [d for d in (self._finish(diag, node_id) for diag in (first, *found))
                         if not self._annotated_ignore(d)]
                 if kept:
-                    if results is None:
-                        results = {}
                     results[name] = kept
                 break
-        if results:
-            self._per_node[node.id] = results
 
     def _forget(self, node_id: str, rule_name: str | None) -> None:
         """Drop the recorded look-ups of one rule on a node (``None``: of all its rules)."""

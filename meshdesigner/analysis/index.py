@@ -72,6 +72,8 @@ def is_mesh_bound(gateways: list[str] | None) -> bool:
 
 def contributions(node: NodeBase) -> set[Key]:
     """The index keys a node provides (see the module docstring)."""
+    if isinstance(node, MeshServiceNode):    # (first: most nodes of a large input are Services)
+        return _mesh_service_keys(node)
     out: set[Key] = {("ref", res.ref) for res in node.held_resources()}
     out.add(("kind", node.kind.value))
     if isinstance(node, GatewayNode):
@@ -110,20 +112,6 @@ def contributions(node: NodeBase) -> set[Key]:
         for rule in spec.http or []:
             if rule.delegate is not None and rule.delegate.name:
                 out.add(("delegates-to", f"{rule.delegate.namespace or ns}/{rule.delegate.name}"))
-    elif isinstance(node, MeshServiceNode):
-        service = node.service
-        out.add(("host", service.fqdn.lower()))
-        annotations = service.metadata.annotations
-        if annotations and annotations.get("networking.istio.io/exportTo", "").strip():
-            out.add(("restricted-export", "any"))
-        spec = service.spec
-        if spec.selector:
-            out.update([("label", pair) for pair in spec.selector.items()])
-        if spec.load_balancer_ip:
-            out.add(("load-balancer-ip", "any"))
-        if node.destination_rule is not None:
-            dr = node.destination_rule
-            out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
     elif isinstance(node, ExternalServiceNode):
         for host in node.service_entry.spec.hosts or []:
             out.add(("wildcard", "*") if host.startswith("*") else ("host", host.lower()))
@@ -134,6 +122,24 @@ def contributions(node: NodeBase) -> set[Key]:
         if node.destination_rule is not None:
             dr = node.destination_rule
             out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
+    return out
+
+
+def _mesh_service_keys(node: MeshServiceNode) -> set[Key]:
+    service = node.service
+    out: set[Key] = {("ref", service.ref), ("kind", node.kind.value), ("host", service.fqdn.lower())}
+    annotations = service.metadata.annotations
+    if annotations and annotations.get("networking.istio.io/exportTo", "").strip():
+        out.add(("restricted-export", "any"))
+    spec = service.spec
+    if spec.selector:
+        out.update([("label", pair) for pair in spec.selector.items()])
+    if spec.load_balancer_ip:
+        out.add(("load-balancer-ip", "any"))
+    dr = node.destination_rule
+    if dr is not None:    # (the node holds the Service and its DestinationRule: MeshServiceNode.held_resources)
+        out.add(("ref", dr.ref))
+        out.add(("dr", fqdn_of(dr.spec.host, dr.namespace)))
     return out
 
 

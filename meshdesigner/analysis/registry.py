@@ -70,13 +70,18 @@ class Rule:
     kinds: tuple[str, ...]
     scope: str
     module: str
+    # a node field the rule is about: a one-shot run skips the nodes where it is None (the rule finds nothing
+    # there), e.g. the DestinationRule checks on the many Services without one
+    needs: str | None = None
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(name: str, codes: Iterable[str], kinds: Iterable[str] = ALL_KINDS, scope: str = NODE):
-    """Register a rule function. ``codes`` lists every code it may emit (the meta-tests check this)."""
+def rule(name: str, codes: Iterable[str], kinds: Iterable[str] = ALL_KINDS, scope: str = NODE,
+         needs: str | None = None):
+    """Register a rule function. ``codes`` lists every code it may emit (the meta-tests check this).
+    ``needs``: a node field without which the rule finds nothing (see :class:`Rule`)."""
     kinds = tuple(str(k) for k in kinds)
     if scope not in (NODE, DESIGN):
         raise ValueError(f"rule {name}: scope must be {NODE!r} or {DESIGN!r}")
@@ -88,7 +93,7 @@ def rule(name: str, codes: Iterable[str], kinds: Iterable[str] = ALL_KINDS, scop
         existing = RULES.get(name)
         if existing is not None and (existing.module, existing.fn.__qualname__) != (fn.__module__, fn.__qualname__):
             raise ValueError(f"rule name {name!r} is already registered by {existing.module}")
-        RULES[name] = Rule(name, fn, tuple(codes), kinds, scope, fn.__module__)
+        RULES[name] = Rule(name, fn, tuple(codes), kinds, scope, fn.__module__, needs)
         return fn
 
     return decorate

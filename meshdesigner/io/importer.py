@@ -112,6 +112,8 @@ def import_manifests(paths: Iterable[str], name: str = "imported", default_names
 
 
 def _node_for(project: Project, res: Resource):
+    if res.__class__ is KubeService:    # (first and without isinstance: most objects of a large input)
+        return MeshServiceNode(id=project.new_id(NodeKind.MESH_SERVICE, res.namespace, res.name), service=res)
     if isinstance(res, Gateway):
         kind = NodeKind.EGRESS_GATEWAY if is_egress_gateway(res) else NodeKind.INGRESS_GATEWAY
         return GatewayNode(id=project.new_id(kind, res.namespace, res.name), kind=kind, gateway=res)

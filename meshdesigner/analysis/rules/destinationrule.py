@@ -14,7 +14,7 @@ def _rule_of(node):
     return getattr(node, "destination_rule", None)
 
 
-@rule("destinationrule.host", codes=("MD0320",), kinds=HOLDERS)
+@rule("destinationrule.host", codes=("MD0320",), kinds=HOLDERS, needs="destination_rule")
 def host(ctx, node):
     dr = _rule_of(node)
     if dr is None:
@@ -24,7 +24,7 @@ def host(ctx, node):
         yield m.DR_HOST_INVALID.at(dr.ref, "spec.host", host=dr.spec.host, reason=reason)
 
 
-@rule("destinationrule.subsets", codes=("MD0321",), kinds=HOLDERS)
+@rule("destinationrule.subsets", codes=("MD0321",), kinds=HOLDERS, needs="destination_rule")
 def subsets(ctx, node):
     dr = _rule_of(node)
     if dr is None:
@@ -77,7 +77,7 @@ def client_tls_problems(tls):
                                     "InsecureSkipVerify is set true"
 
 
-@rule("destinationrule.client_tls", codes=("MD0322",), kinds=HOLDERS)
+@rule("destinationrule.client_tls", codes=("MD0322",), kinds=HOLDERS, needs="destination_rule")
 def client_tls(ctx, node):
     dr = _rule_of(node)
     if dr is None:
@@ -87,7 +87,7 @@ def client_tls(ctx, node):
             yield m.DR_TLS_INVALID.at(dr.ref, f"{path}.{field}", reason=reason)
 
 
-@rule("destinationrule.port_policies", codes=("MD0323",), kinds=HOLDERS)
+@rule("destinationrule.port_policies", codes=("MD0323",), kinds=HOLDERS, needs="destination_rule")
 def port_policies(ctx, node):
     dr = _rule_of(node)
     if dr is None:
@@ -105,7 +105,7 @@ def port_policies(ctx, node):
                                                                         "one field")
 
 
-@rule("destinationrule.export_with_selector", codes=("MD0324",), kinds=HOLDERS)
+@rule("destinationrule.export_with_selector", codes=("MD0324",), kinds=HOLDERS, needs="destination_rule")
 def export_with_selector(ctx, node):
     dr = _rule_of(node)
     if dr is None or dr.spec.workload_selector is None:
@@ -115,7 +115,7 @@ def export_with_selector(ctx, node):
         yield m.DR_EXPORT_WITH_SELECTOR.at(dr.ref, "spec.exportTo")
 
 
-@rule("destinationrule.ca_certificates", codes=("MD0408", "MD0409"), kinds=HOLDERS)
+@rule("destinationrule.ca_certificates", codes=("MD0408", "MD0409"), kinds=HOLDERS, needs="destination_rule")
 def ca_certificates(ctx, node):
     """IST0128/IST0129: SIMPLE/MUTUAL upstream TLS that does not verify the server."""
     dr = _rule_of(node)

@@ -75,7 +75,7 @@ def mesh_host_conflicts(ctx, node):
             yield m.MESH_HOST_CONFLICT.at(vs.ref, f"spec.hosts[{j}]", virtual_services=", ".join(names), host=fqdn)
 
 
-@rule("services.destination_rule_host", codes=("MD0415",), kinds=("mesh-service",))
+@rule("services.destination_rule_host", codes=("MD0415",), kinds=("mesh-service",), needs="destination_rule")
 def destination_rule_host(ctx, node):
     dr = node.destination_rule
     if dr is None or node.managed:
