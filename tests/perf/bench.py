@@ -121,6 +121,20 @@ class Context:
         return path
 
     @staticmethod
+    def dispose_window(window) -> None:
+        """Close ``window`` and delete it now, with everything it holds (design, scene, panels, timers): a
+        ``deleteLater`` is never carried out by ``processEvents()`` outside an event loop, so a window left
+        by one module kept its design in memory and its timers running through the next module's figures
+        (the quick run's opening stall: 25 ms alone, 64 ms after the canvas module)."""
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        window.document.undo_stack.setClean()
+        window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+
+    @staticmethod
     def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
         """The fastest of ``repeat`` runs, in seconds."""
         best = float("inf")

@@ -94,10 +94,7 @@ def run(ctx) -> dict:
     canvas_focus_ms = focus_ms(panels_follow=False)
     window_focus_ms = focus_ms(panels_follow=True)
 
-    window.document.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
+    ctx.dispose_window(window)
     # The properties and YAML panels rebuilding for the selected node are theirs, not the canvas's: shown,
     # not judged against the canvas's budget.
     ctx.info("canvas.focus_change_with_panels_ms", window_focus_ms, "ms")

@@ -189,10 +189,7 @@ def run(ctx) -> dict:
         _render(view, image)
 
     edit_ms = ctx.best_of(edit_and_redraw, 5) * 1000
-    window.document.undo_stack.setClean()
-    window.close()
-    window.deleteLater()
-    app.processEvents()
+    ctx.dispose_window(window)
     return {
         "gui.open_and_show_seconds": ctx.metric(open_seconds, "s", ctx.budget(1.5, 1.5)),
         "gui.stall_while_opening_ms": ctx.metric(open_stall_ms, "ms", ctx.budget(50.0, 50.0)),
