@@ -68,11 +68,12 @@ def build_project(manifests: ManifestSet, name: str = "imported", layout: bool =
             rules.append(res)
         else:
             project.add_node(_node_for(project, res))
-    services = {node.fqdn: node.id for node in project.mesh_services()}
-    externals = {h.lower(): node.id for node in project.external_services()
-                 for h in node.service_entry.spec.hosts or []}
-    for rule in rules:
-        _attach_destination_rule(project, rule, services, externals)
+    if rules:    # (the indexes of the candidates are built only when some rule needs one)
+        services = {node.fqdn: node.id for node in project.mesh_services()}
+        externals = {h.lower(): node.id for node in project.external_services()
+                     for h in node.service_entry.spec.hosts or []}
+        for rule in rules:
+            _attach_destination_rule(project, rule, services, externals)
     # Manifests a format-2 MeshDesigner exported for gateway functions (meshdesigner.io/* annotations)
     # are plain resources: adopted like hand-written ones, annotations kept verbatim.
     adopt_policies(project)
