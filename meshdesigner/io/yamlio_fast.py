@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 # Every character must be printable ASCII or a line feed: libyaml refuses some control characters,
@@ -64,12 +65,15 @@ _LINE = re.compile(
     rf"^(?:( *)(?:(-)( +))?(?:({_KEY}):(?: +({_VALUE}))?|({_VALUE})) *"  # content
     r"| *(?:#.*)?)$",  # blank or comment
     re.M)
-_NOTHING = ("",) * 6  # the row of a blank or comment line
+# The row of a blank or comment line: _LINE's six groups, then the line's structure (see _Reader.rows).
+_NOTHING = ("",) * 6 + (("",) * 4 + (False, False),)
 _MAX_KEY = 1000  # libyaml refuses implicit keys over 1,024 characters
 # Documents nesting deeper are left to libyaml's path, which refuses those past yamlio.MAX_DEPTH (100) with
 # its message: what this reader takes is never near that limit (and its recursion stays short).
 _MAX_DEPTH = 90
-_MEMO_ENTRIES, _MEMO_CHARS = 100_000, 64  # bounds of the memos of resolved scalars
+_MEMO_ENTRIES, _MEMO_CHARS = 100_000, 64  # bounds of the memos (emptied when full: recent entries matter)
+_MEMO_LINE_CHARS = 200  # and of the memo of lines
+_LINES_PER_PASS = 2048  # lines looked up in the memo in one pass (then its misses are matched and remembered)
 
 
 class NotSimple(Exception):
@@ -105,6 +109,44 @@ class _Reader:
         self.resolve_plain = resolve_plain
         self.values: dict[str, Any] = {}  # scalar token -> value (immutable: shared safely); not {} or []
         self.keys: dict[str, str] = {}  # key token -> the key as text
+        self.lines: dict[str, tuple] = {}  # line -> its row
+
+    def rows(self, lines: list[str]) -> list[tuple] | None:
+        """The row of each line, or None when a line is none of this reader's forms (a separator ``---``
+        has a blank line's row: :func:`read_simple` finds separators itself). A row is ``_LINE``'s six
+        groups (indent, dash, spaces after it, key, value after the key, item value) and then the line's
+        structure: the row without its value (whether there is one kept), which is all the reader's
+        decisions depend on (see :class:`_Plan`). Generated files repeat most of their lines verbatim
+        (``kind: Service``, ``  - port: 80``): each distinct recent line is matched once."""
+        known = self.lines
+        rows: list[tuple] = []
+        for begin in range(0, len(lines), _LINES_PER_PASS):
+            part = lines[begin:begin + _LINES_PER_PASS]
+            found_rows = list(map(known.get, part))
+            if None in found_rows:
+                at = -1
+                for _ in range(found_rows.count(None)):
+                    at = found_rows.index(None, at + 1)
+                    line = part[at]
+                    row = known.get(line)  # (met earlier in this pass)
+                    if row is not None:
+                        found_rows[at] = row
+                        continue
+                    found = _LINE.match(line)
+                    if found is not None:
+                        groups = found.groups("")
+                        row = (*groups, (*groups[:4], bool(groups[4]), bool(groups[5])))
+                    elif line == "---":
+                        row = _NOTHING
+                    else:
+                        return None
+                    found_rows[at] = row
+                    if len(line) <= _MEMO_LINE_CHARS:
+                        if len(known) >= _MEMO_ENTRIES:
+                            known.clear()
+                        known[line] = row
+            rows += found_rows
+        return rows
 
     def value(self, token: str) -> Any:
         """The value of a scalar token (the hot paths look in ``self.values`` first)."""
@@ -120,7 +162,9 @@ class _Reader:
                 value = self.resolve_plain(token)
             except Exception:  # a value libyaml's path refuses (.inf, ...): let it say so, with the line
                 raise NotSimple from None
-        if len(self.values) < _MEMO_ENTRIES and len(token) <= _MEMO_CHARS:
+        if len(token) <= _MEMO_CHARS:
+            if len(self.values) >= _MEMO_ENTRIES:
+                self.values.clear()
             self.values[token] = value
         return value
 
@@ -138,8 +182,9 @@ class _Reader:
                 key = str(value)
             else:  # null or a float as a key: the libyaml path refuses it
                 raise NotSimple
-        if len(self.keys) < _MEMO_ENTRIES:
-            self.keys[token] = key
+        if len(self.keys) >= _MEMO_ENTRIES:
+            self.keys.clear()
+        self.keys[token] = key
         return key
 
     def block(self, rows: list[tuple], i: int, depth: int) -> tuple[Any, int]:
@@ -194,7 +239,7 @@ class _Reader:
         result: list[Any] = []
         end = len(rows)
         while True:
-            _indent, _dash, spaces, key_token, _value, item_token = rows[i]
+            _indent, _dash, spaces, key_token, _value, item_token, _structure = rows[i]
             if key_token:  # "- key: ...": a mapping whose keys are at the column of this key
                 item, i = self.mapping(rows, i, column + 1 + len(spaces), depth + 1)
             else:
@@ -213,38 +258,165 @@ class _Reader:
                 return result, i
 
 
+class _Slot:
+    """Where a document's ``index``-th value goes, in a :class:`_Plan`'s template."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class _Template(_Reader):
+    """The reader that makes a plan's template: each value token is a marker ``"\\0<slot>"`` (a character no
+    line of a simple stream holds), read as a :class:`_Slot`; keys are read as the stream's reader reads them."""
+
+    def __init__(self, reader: _Reader) -> None:
+        super().__init__(reader.resolve_plain)
+        self.keys = reader.keys
+
+    def value(self, token: str) -> Any:
+        if token[0] == "\0":
+            return _Slot(int(token[1:]))
+        return super().value(token)
+
+
+class _Plan:
+    """How every document whose lines have one structure (the last item of each row, :meth:`_Reader.rows`:
+    everything of a line but its value) is built. The reader's decisions -- which rows are keys of which mapping, items of which
+    sequence, duplicate keys, continued scalars, depth -- depend on that structure only, so they are taken
+    once, on a template (the rows with markers for values), and written down as one expression that builds
+    the document from its values (dict and list displays: fresh containers, keys in row order). A stream of
+    ~100,000 Services has a handful of structures: reading one Service is then resolving its values (memoized)
+    and one call. The expression holds only indexes into ``K`` (the keys) and ``V`` (the values), never text
+    of the stream."""
+
+    def __init__(self, slots: list[tuple[int, int]], build: Callable[[list], Any]) -> None:
+        self.slots = slots  # (row, group) of each value token, in row order
+        self.build_from = build
+
+    @classmethod
+    def make(cls, reader: _Reader, rows: list[tuple]) -> _Plan | None:
+        """The plan of documents shaped like ``rows`` (already read once as they are), or None for a large
+        or deep document (its expression would be long; such documents rarely repeat)."""
+        if len(rows) > _PLAN_MAX_ROWS:
+            return None
+        slots: list[tuple[int, int]] = []
+        marked = list(rows)
+        for at, row in enumerate(rows):
+            for group in (4, 5):
+                if row[group]:
+                    marked[at] = (*row[:group], f"\0{len(slots)}", *row[group + 1:])
+                    slots.append((at, group))
+        template = _parse(_Template(reader), marked)
+        keys: list[str] = []
+        expression = _expression(template, keys, 1)
+        if expression is None:
+            return None
+        build = eval(f"lambda V: {expression}", {"__builtins__": {}, "K": tuple(keys)})  # noqa: S307 (indexes only)
+        return cls(slots, build)
+
+    def build(self, reader: _Reader, rows: list[tuple]) -> Any:
+        """The document of ``rows`` (lines of this plan's structure)."""
+        known = reader.values.get
+        resolved = [known(rows[at][group], _MISS) for at, group in self.slots]
+        if _MISS in resolved:
+            at = -1
+            for _ in range(resolved.count(_MISS)):
+                at = resolved.index(_MISS, at + 1)
+                row, group = self.slots[at]
+                token = rows[row][group]
+                value = reader.values.get(token, _MISS)  # (met earlier in this document)
+                resolved[at] = reader.value(token) if value is _MISS else value
+        return self.build_from(resolved)
+
+
+_MISS = object()
+_STRUCTURE = itemgetter(6)
+_PLAN_MAX_ROWS, _PLAN_MAX_DEPTH, _MAX_PLANS = 500, 30, 10_000
+
+
+def _expression(template: Any, keys: list[str], depth: int) -> str | None:
+    """Python source building ``template`` from ``V`` (its slots' values) and ``K`` (its keys, appended)."""
+    if depth > _PLAN_MAX_DEPTH:
+        return None
+    parts = []
+    if template.__class__ is dict:
+        for key, item in template.items():
+            keys.append(key)
+            at = len(keys) - 1
+            part = _expression(item, keys, depth + 1)
+            if part is None:
+                return None
+            parts.append(f"K[{at}]: {part}")
+        return "{" + ", ".join(parts) + "}"
+    if template.__class__ is list:
+        for item in template:
+            part = _expression(item, keys, depth + 1)
+            if part is None:
+                return None
+            parts.append(part)
+        return "[" + ", ".join(parts) + "]"
+    if template.__class__ is _Slot:
+        return f"V[{template.index}]"
+    assert template is None  # "key:" with nothing below
+    return "None"
+
+
+def _parse(reader: _Reader, rows: list[tuple]) -> Any:
+    """The document of a segment's ``rows`` (blank and comment rows included), by the reader."""
+    blank = rows.count(_NOTHING)
+    if blank == 1 and rows[-1] == _NOTHING:  # only the empty "line" after the last line feed
+        content = rows[:-1]
+    else:
+        content = [row for row in rows if row[3] or row[5]] if blank else rows
+    data, used = reader.block(content, 0, 1)
+    if used != len(content):  # a line less indented than the document's first
+        raise NotSimple
+    return data
+
+
+_ONCE = object()  # a structure seen once: a plan is made when it comes again
+
+
 def read_simple(text: str, resolve_plain: Callable[[str], Any]) -> list[tuple[Any, int, tuple[int, int]]] | None:
     """The documents of ``text`` as ``(data, first line, (start, end) offsets)``, as the libyaml path reads
     them (empty documents skipped), or None when the stream is not in this reader's subset."""
     if _NOT_SIMPLE_TEXT.search(text):
         return None
     reader = _Reader(resolve_plain)
+    rows = reader.rows(text.split("\n"))  # every line's row at once (a separator's row is never used)
+    if rows is None:  # a line that is none of the above
+        return None
+    plans: dict[tuple, Any] = {}  # structure of a segment's lines -> _ONCE, its _Plan, or None (no plan)
     documents = []
     start, line = 0, 1
     ends = [m.start() for m in _SEPARATOR.finditer(text)]
     ends.append(len(text))
     for end in ends:
+        count = text.count("\n", start, end)  # the segment's lines: count + 1, the last one empty before a "---"
         first = _FIRST_CONTENT.search(text, start, end)
         if first is not None:
-            rows = _LINE.findall(text, start, end)
-            if len(rows) != text.count("\n", start, end) + 1:  # a line that is none of the above
-                return None
-            blank = rows.count(_NOTHING)
-            if blank == 1 and rows[-1] == _NOTHING:  # only the empty "line" after the last line feed
-                rows.pop()
-                content = rows
+            if end == len(text):
+                segment = rows[line - 1:line + count]
             else:
-                content = [row for row in rows if row[3] or row[5]] if blank else rows
+                segment = rows[line - 1:line - 1 + count]
+                segment.append(_NOTHING)
+            shape = tuple(map(_STRUCTURE, segment))
+            plan = plans.get(shape)
             try:
-                data, used = reader.block(content, 0, 1)
+                if plan.__class__ is _Plan:
+                    data = plan.build(reader, segment)
+                else:
+                    data = _parse(reader, segment)
+                    if plan is _ONCE:
+                        plans[shape] = _Plan.make(reader, segment)
+                    elif shape not in plans and len(plans) < _MAX_PLANS:
+                        plans[shape] = _ONCE
             except NotSimple:
-                return None
-            if used != len(content):  # a line less indented than the document's first
                 return None
             at = first.end()
             documents.append((data, line + text.count("\n", start, at), (at, end)))
         if end == len(text):
             break
-        line += text.count("\n", start, end) + 1
+        line += count + 1
         start = end + 4  # past "---\n"
     return documents
