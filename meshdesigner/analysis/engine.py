@@ -7,7 +7,7 @@ import dataclasses
 import gc
 from bisect import insort
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ..compile.cache import NodeChanges
 from ..io.gcpause import gc_paused
@@ -43,12 +43,15 @@ class Analyzer:
 
     def __init__(self, project: Project, sources: Mapping | None = None,
                  rules: Iterable[Rule] | None = None, track: bool = True, secrets: Iterable[dict] = (),
-                 freeze_after_first: bool = False) -> None:
+                 freeze_after_first: bool = False, between_nodes: Callable[[], None] | None = None) -> None:
         """``track=False`` skips recording look-ups: for one-shot runs (:func:`analyze`), never refreshed.
         ``secrets``: Secret references read with the input (an ImportResult's), which a project never holds.
         ``freeze_after_first``: end the first refresh with ``gc.freeze()`` instead of a full collection (see
-        :meth:`refresh`), for a process that keeps what it checks for good (the GUI freezes its design too)."""
+        :meth:`refresh`), for a process that keeps what it checks for good (the GUI freezes its design too).
+        ``between_nodes``: called between two nodes' rules (the GUI's checks worker gives way to the window
+        there, see gui/give_way.py)."""
         self.project = project
+        self.between_nodes = between_nodes
         self.freeze_after_first = freeze_after_first
         self.secrets = tuple(secrets)
         self.track = track
@@ -181,8 +184,11 @@ class Analyzer:
             # an edit of many nodes allocates many small objects: pausing the cyclic GC saves a third of the time
             with gc_paused() if len(dirty) > 100 else contextlib.nullcontext():
                 run_new = self._run_node_once if not self.track else lambda node: self._run_node(node, None)
+                pause = self.between_nodes
                 for node_id in sorted(dirty):
                     run_new(current[node_id])
+                    if pause is not None:
+                        pause()
                 for node_id in sorted(partial):
                     self._run_node(current[node_id], partial[node_id])
             design_changed = False

@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
         document = Document(answer.project, answer.path, self)
         self.diagnostics.check_ahead(answer.project, answer.snapshot)  # checked while its canvas is built
         scene = CanvasScene(document, self, build=False)
-        build = SlicedBuild(scene.build_steps(), self)
+        build = SlicedBuild(scene.build_steps(), self, give_way=self.diagnostics.give_way)
         expected = 2 * len(answer.project.nodes) + 1  # cards, then references; the edges after
         self._progress(f"Drawing {len(answer.project.nodes)} nodes…", expected)
         build.sig_progress.connect(lambda done: self.progress_bar.setValue(min(done, expected)))
@@ -542,7 +542,8 @@ class MainWindow(QMainWindow):
             document.dispose()
             document.deleteLater()
             return
-        self._show_read(read, document, scene)
+        with self.diagnostics.give_way.window_turn():  # the swap: the check started ahead waits
+            self._show_read(read, document, scene)
 
     def _show_read(self, read: ReadDesign, document: Document, scene: CanvasScene | None = None) -> None:
         if read.path and scene is None:

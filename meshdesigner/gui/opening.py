@@ -8,6 +8,7 @@ and usable. ``MainWindow.open_path`` still reads and builds in one go, for tests
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import os
@@ -20,6 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from ..io.gcpause import gc_paused
 from ..io.project_file import PROJECT_SUFFIX, load_project
 from ..model import Project
+from .give_way import GiveWay
 
 SLICE_MS = 8.0  # at most about this long on the GUI thread per tick of a sliced build
 
@@ -65,9 +67,11 @@ class SlicedBuild(QObject):
     sig_done = Signal()
     sig_progress = Signal(int)   # steps run so far
 
-    def __init__(self, steps: Iterator[None], parent: QObject | None = None, slice_ms: float = SLICE_MS) -> None:
+    def __init__(self, steps: Iterator[None], parent: QObject | None = None, slice_ms: float = SLICE_MS,
+                 give_way: GiveWay | None = None) -> None:
         super().__init__(parent)
         self.steps = steps
+        self.give_way = give_way   # checks workers wait while a slice runs
         self.slice_ms = slice_ms
         self.ticks = 0      # timer ticks that ran a slice (tests)
         self.done = 0       # steps run
@@ -89,7 +93,8 @@ class SlicedBuild(QObject):
             self.sig_done.emit()
             return
         deadline = time.perf_counter() + self.slice_ms / 1000
-        with gc_paused():  # the pieces make objects, never cyclic garbage
+        turn = self.give_way.window_turn() if self.give_way is not None else contextlib.nullcontext()
+        with turn, gc_paused():  # the pieces make objects, never cyclic garbage
             for _ in self.steps:
                 self.done += 1
                 if time.perf_counter() >= deadline:

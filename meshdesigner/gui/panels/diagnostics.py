@@ -31,6 +31,7 @@ from ...io.gcpause import gc_paused
 from ...model import Project
 from ..background import SnapshotWorker
 from ..document import Document
+from ..give_way import GiveWay
 from ..style import SEVERITY_COLOURS, icon
 from .diagnostic_detail import DiagnosticDetail
 from .diagnostics_groups import DIAGNOSTIC_ROLE, FilterBar, FilterProxy, grouped_model, matches
@@ -135,13 +136,14 @@ class _Ahead:
     adopt: bool = False                        # the design is shown: adopt the answer when it comes
 
 
-def _new_analyzer(project: Project) -> Analyzer:
+def _new_analyzer(project: Project, give_way: GiveWay | None = None) -> Analyzer:
     # Imported here (on the checks worker): the engine loads the compiler, not needed to show the window.
     from ...analysis.engine import Analyzer
 
     # The window keeps what its analyzer builds for as long as it shows the design: freeze it after the
-    # first run rather than a full collection (see Analyzer.refresh).
-    return Analyzer(project, freeze_after_first=True)
+    # first run rather than a full collection (see Analyzer.refresh). On a worker, it gives way to the window.
+    return Analyzer(project, freeze_after_first=True,
+                    between_nodes=give_way.between_nodes if give_way is not None else None)
 
 
 def _refresh_on(analyzer, snapshot) -> list:
@@ -231,6 +233,7 @@ class DiagnosticsPanel(QWidget):
         self._analyzer_lock = threading.Lock()
         # The first check of a design being opened runs while its canvas is built (see check_ahead).
         self.ahead_worker = SnapshotWorker("checks-ahead", self)
+        self.give_way = GiveWay()   # the checks workers wait while the window takes a turn (give_way.py)
         self._ahead: _Ahead | None = None
 
     def set_document(self, document: Document) -> None:
@@ -258,7 +261,7 @@ class DiagnosticsPanel(QWidget):
         ahead = self._ahead = _Ahead(project)
 
         def check(snapshot) -> tuple[Analyzer, list]:
-            analyzer = _new_analyzer(snapshot)
+            analyzer = _new_analyzer(snapshot, self.give_way)
             return analyzer, _refresh_on(analyzer, snapshot)
 
         self.ahead_worker.start_on(snapshot if snapshot is not None else project.copy(), check,
@@ -316,7 +319,7 @@ class DiagnosticsPanel(QWidget):
 
         def check(snapshot) -> tuple[Analyzer, list]:
             with lock:
-                used = analyzer if analyzer is not None else _new_analyzer(snapshot)
+                used = analyzer if analyzer is not None else _new_analyzer(snapshot, self.give_way)
                 return used, _refresh_on(used, snapshot)
 
         self.worker.start(self.document.project, check, self._show_checked)
@@ -339,7 +342,7 @@ class DiagnosticsPanel(QWidget):
         if self._ahead is not None and self._ahead.adopt:
             self.cancel_ahead()  # overtaken, as a background run is
         if self.analyzer is None:
-            self.analyzer = _new_analyzer(self.document.project)
+            self.analyzer = _new_analyzer(self.document.project, self.give_way)
         with self._analyzer_lock, gc_paused():  # a first check of a large design builds many small objects
             try:
                 outcome = _refresh_on(self.analyzer, self.document.project.copy())
