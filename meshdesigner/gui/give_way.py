@@ -50,4 +50,3 @@ class GiveWay:
         if now - self._worked_since >= WORK_SLICE_S:
             time.sleep(PAUSE_S)
             self._worked_since = time.perf_counter()
-
